@@ -1,0 +1,37 @@
+"""Live progress of a running ingest.
+
+An ingest writes everything in one transaction, so progress written to its own rows
+would be invisible until the end. Progress therefore goes to the cache (Redis in
+production, in-process memory in the embedded mode, where the ingest runs in-process).
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from django.core.cache import cache
+
+_TTL_SECONDS = 24 * 3600
+
+
+class Progress(TypedDict):
+    phase: str
+    percent: int
+
+
+def _key(run_id: int) -> str:
+    return f"lexicon:ingest-progress:{run_id}"
+
+
+def progress_set(run_id: int, phase: str, percent: int) -> None:
+    try:
+        cache.set(_key(run_id), {"phase": phase, "percent": max(0, min(100, int(percent)))}, _TTL_SECONDS)
+    except Exception:  # progress is best effort; never fail an ingest because the cache is down
+        return
+
+
+def progress_get(run_id: int) -> Progress | None:
+    try:
+        return cache.get(_key(run_id))
+    except Exception:
+        return None

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from catalog import selectors
+from catalog.models import Asset, AssetKind, IngestRun, Project
+from catalog.permissions import can_ingest, can_view_catalog, view_requires
+from config.htmx import render_page
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    page = Paginator(selectors.assets_search_basic(query), 25).get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "catalog/search.html",
+        {"query": query, "page": page},
+        fragment="catalog/partials/_search_results.html",
+    )
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def browse(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    project_id = request.GET.get("project", "")
+    assets = selectors.active_assets().select_related("project").order_by("project__name", "kind", "name")
+    if kind in AssetKind.values:
+        assets = assets.filter(kind=kind)
+    if project_id.isdigit():
+        assets = assets.filter(project_id=int(project_id))
+    page = Paginator(assets, 50).get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "catalog/browse.html",
+        {"page": page, "kinds": AssetKind.choices, "kind": kind, "projects": Project.objects.all(),
+         "project_id": project_id},
+        fragment="catalog/partials/_asset_table.html",
+    )
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = get_object_or_404(Asset.objects.select_related("project", "removed_by_run"), pk=pk)
+    columns = asset.columns.filter(removed_at__isnull=True)
+    return render_page(request, "catalog/asset_detail.html", {"asset": asset, "columns": columns})
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def ingest_runs(request: HttpRequest) -> HttpResponse:
+    page = Paginator(IngestRun.objects.select_related("project", "created_by"), 30).get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "catalog/ingest_runs.html",
+        {"page": page, "can_upload": can_ingest(request.user)},
+        fragment="catalog/partials/_ingest_run_table.html",
+    )
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def ingest_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(IngestRun.objects.select_related("project", "created_by"), pk=pk)
+    return render_page(
+        request,
+        "catalog/ingest_run_detail.html",
+        {"run": run, "progress": selectors.ingest_run_progress(run)},
+        fragment="catalog/partials/_ingest_run_status.html",
+    )

@@ -1,0 +1,18 @@
+"""Every periodic task of Lexicon, in one place (celery beat).
+
+Each entry says why it runs and expires before the next run is due, so a backlog of
+stale runs never piles up behind a stopped worker.
+"""
+
+from __future__ import annotations
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    # Proves end to end that beat, broker and a worker are alive; /healthz shows its age.
+    "health-heartbeat": {
+        "task": "config.tasks.heartbeat",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+}

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from catalog.permissions import can_view_catalog, view_requires
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "metrics_dictionary/index.html", {})

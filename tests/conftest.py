@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from catalog.permissions import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, VIEWER
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_real_worker(request, settings):
+    """Tasks run in-process, except in tests that start a real worker."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def _make_user(username: str, role: str | None):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.com"
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def viewer(db):
+    return _make_user("vera", VIEWER)
+
+
+@pytest.fixture
+def analyst(db):
+    return _make_user("andy", ANALYST)
+
+
+@pytest.fixture
+def metric_owner(db):
+    return _make_user("olivia", METRIC_OWNER)
+
+
+@pytest.fixture
+def reviewer(db):
+    return _make_user("grace", GOVERNANCE_REVIEWER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return _make_user("ada", ADMIN)
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but holds no role."""
+    return _make_user("otto", None)
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def admin_client_lx(client, admin_user):
+    client.force_login(admin_user)
+    return client

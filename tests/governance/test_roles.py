@@ -1,0 +1,39 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from catalog.permissions import ROLES, user_roles
+
+
+@pytest.mark.django_db
+def test_the_five_role_groups_exist_after_migrate():
+    assert set(Group.objects.values_list("name", flat=True)) >= set(ROLES)
+
+
+@pytest.mark.django_db
+def test_create_demo_users_makes_one_user_per_role_and_prints_credentials(settings, capsys):
+    settings.DEBUG = True
+    call_command("create_demo_users")
+    out = capsys.readouterr().out
+    users = get_user_model().objects.filter(username__in=["viewer", "analyst", "owner", "reviewer", "admin"])
+    assert users.count() == 5
+    assert {role for u in users for role in user_roles(u)} == set(ROLES)
+    assert "viewer-demo-pass" in out
+    assert get_user_model().objects.get(username="admin").check_password("admin-demo-pass")
+
+
+@pytest.mark.django_db
+def test_create_demo_users_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("create_demo_users")
+    call_command("create_demo_users")
+    assert get_user_model().objects.filter(username="viewer").count() == 1
+    assert list(get_user_model().objects.get(username="viewer").groups.values_list("name", flat=True)) == ["viewer"]
+
+
+@pytest.mark.django_db
+def test_create_demo_users_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="well-known passwords"):
+        call_command("create_demo_users")
