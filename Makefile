@@ -23,7 +23,7 @@ migrate: install
 # Loads the example project (demo users, dbt artifacts, query log) into the local catalog.
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py create_demo_users
-	@if [ -d $(EXAMPLE_TARGET) ]; then DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo; fi
+	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
 
 run: demo
 	@echo "Lexicon on http://$(HOST):$(PORT)/  (sign in as viewer / viewer-demo-pass, admin / admin-demo-pass)"

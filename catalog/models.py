@@ -151,7 +151,8 @@ class Asset(models.Model):
     # From catalog.json
     warehouse_type = models.CharField(max_length=50, blank=True)
     warehouse_stats = models.JSONField(default=dict, blank=True)
-    content_hash = models.CharField(max_length=32, blank=True, help_text="Digest of every ingested field.")
+    manifest_hash = models.CharField(max_length=32, blank=True, help_text="Digest of the fields read from the manifest.")
+    warehouse_hash = models.CharField(max_length=32, blank=True, help_text="Digest of the catalog.json entry.")
     first_seen_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_changed_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     removed_by_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -12,7 +12,7 @@ from catalog.models import Asset, AssetKind, IngestRun, Project
 @dataclass
 class CatalogOverview:
     projects: int
-    assets_by_kind: dict[str, int] = field(default_factory=dict)
+    assets_by_kind: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, label, count)
     removed: int = 0
     recent_runs: list[IngestRun] = field(default_factory=list)
 
@@ -22,7 +22,7 @@ class CatalogOverview:
 
     @property
     def total_assets(self) -> int:
-        return sum(self.assets_by_kind.values())
+        return sum(n for _kind, _label, n in self.assets_by_kind)
 
 
 def catalog_overview() -> CatalogOverview:
@@ -32,7 +32,7 @@ def catalog_overview() -> CatalogOverview:
     labels = dict(AssetKind.choices)
     return CatalogOverview(
         projects=Project.objects.count(),
-        assets_by_kind={labels.get(row["kind"], row["kind"]): row["n"] for row in counts},
+        assets_by_kind=[(row["kind"], labels.get(row["kind"], row["kind"]), row["n"]) for row in counts],
         removed=Asset.objects.filter(removed_at__isnull=False).count(),
         recent_runs=list(IngestRun.objects.select_related("project")[:5]),
     )

@@ -9,5 +9,6 @@ urlpatterns = [
     path("catalog/", views.browse, name="browse"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
     path("ingest/", views.ingest_runs, name="ingest_runs"),
+    path("ingest/upload/", views.ingest_upload, name="ingest_upload"),
     path("ingest/<int:pk>/", views.ingest_run_detail, name="ingest_run"),
 ]

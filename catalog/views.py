@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors
+from catalog.artifacts import ArtifactError
+from catalog.forms import DbtUploadForm
 from catalog.models import Asset, AssetKind, IngestRun, Project
 from catalog.permissions import can_ingest, can_view_catalog, view_requires
 from config.htmx import render_page
@@ -59,7 +62,7 @@ def ingest_runs(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "catalog/ingest_runs.html",
-        {"page": page, "can_upload": can_ingest(request.user)},
+        {"page": page, "can_upload": can_ingest(request.user), "form": DbtUploadForm()},
         fragment="catalog/partials/_ingest_run_table.html",
     )
 
@@ -74,3 +77,27 @@ def ingest_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"run": run, "progress": selectors.ingest_run_progress(run)},
         fragment="catalog/partials/_ingest_run_status.html",
     )
+
+
+@view_requires(can_ingest)
+@require_POST
+def ingest_upload(request: HttpRequest) -> HttpResponse:
+    """Admins upload dbt artifacts from the browser; the run page shows its progress."""
+    from catalog.services import ingest_run_create_from_uploads
+
+    form = DbtUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        uploads = {k: f for k in ("manifest", "catalog", "run_results", "sources") if (f := form.cleaned_data.get(k))}
+        try:
+            run = ingest_run_create_from_uploads(
+                uploads=uploads, project_name=form.cleaned_data["project"], actor=request.user,
+                trigger=IngestRun.Trigger.UI,
+            )
+        except ArtifactError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Ingest run #{run.pk} queued.")
+            return redirect("catalog:ingest_run", pk=run.pk)
+    page = Paginator(IngestRun.objects.select_related("project", "created_by"), 30).get_page(1)
+    return render_page(request, "catalog/ingest_runs.html", {"page": page, "can_upload": True, "form": form},
+                       status=400)

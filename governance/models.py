@@ -1,0 +1,158 @@
+"""What people decide about the catalog, stored apart from what ingest writes.
+
+Ingest never writes these tables, so a re-ingest cannot overwrite a person's owner,
+tier or PII decision. Pages show the effective value: a person's decision when there is
+one, else what dbt says, with where it came from.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import Asset, Column
+
+
+class Team(models.Model):
+    """A group of people that can own assets and metrics."""
+
+    name = models.CharField(max_length=200, unique=True)
+    email = models.EmailField(blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="lexicon_teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OwnerType(models.TextChoices):
+    TECHNICAL = "technical", "Technical owner"
+    BUSINESS = "business", "Business owner"
+    STEWARD = "steward", "Data steward"
+
+
+class AssetOwner(models.Model):
+    """An owner of an asset chosen by a person (a user or a team)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="owner_assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="asset_ownerships")
+    owner_type = models.CharField(max_length=20, choices=OwnerType.choices, default=OwnerType.TECHNICAL)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["asset_id", "owner_type", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(team__isnull=True)) | (Q(user__isnull=True) & Q(team__isnull=False)),
+                name="asset_owner_user_xor_team",
+            ),
+            models.UniqueConstraint(fields=["asset", "user", "owner_type"], name="asset_owner_user_unique",
+                                    condition=Q(user__isnull=False)),
+            models.UniqueConstraint(fields=["asset", "team", "owner_type"], name="asset_owner_team_unique",
+                                    condition=Q(team__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.team} owns {self.asset_id} ({self.owner_type})"
+
+
+class AssetTier(models.Model):
+    """A tier set by a reviewer; wins over the tier read from dbt meta."""
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="tier_decision")
+    tier = models.PositiveSmallIntegerField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["asset_id"]
+        constraints = [models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="asset_tier_1_to_3")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}: tier {self.tier}"
+
+
+class PiiCategory(models.TextChoices):
+    EMAIL = "email"
+    PHONE = "phone"
+    NAME = "name"
+    ADDRESS = "address"
+    IP = "ip", "IP address"
+    GOVERNMENT_ID = "government_id", "Government id"
+    PAYMENT = "payment"
+    HEALTH = "health"
+    DATE_OF_BIRTH = "date_of_birth", "Date of birth"
+    FREE_TEXT = "free_text", "Free text"
+    OTHER = "other"
+    NONE = "none", "Not PII"
+
+
+class ColumnClassification(models.Model):
+    """A PII classification of a column, with its origin and review status."""
+
+    class Origin(models.TextChoices):
+        DBT = "dbt", "dbt meta"
+        HEURISTIC = "heuristic", "Name/type heuristic"
+        LINEAGE = "lineage", "Lineage propagation"
+        PERSON = "person"
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested"
+        CONFIRMED = "confirmed"
+        REJECTED = "rejected"
+
+    class Sensitivity(models.TextChoices):
+        LOW = "low"
+        MEDIUM = "medium"
+        HIGH = "high"
+
+    column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="classifications")
+    category = models.CharField(max_length=30, choices=PiiCategory.choices)
+    sensitivity = models.CharField(max_length=10, choices=Sensitivity.choices, default=Sensitivity.MEDIUM)
+    origin = models.CharField(max_length=20, choices=Origin.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUGGESTED)
+    source_column = models.ForeignKey(Column, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["column_id", "-decided_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["column", "origin", "category"], name="classification_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column_id}: {self.category} ({self.origin}, {self.status})"
+
+
+class AuditEvent(models.Model):
+    """One human change: who, when, what, before and after. Append-only."""
+
+    # No database constraint and no cascade: deleting a user must not rewrite audit rows.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"

@@ -10,6 +10,11 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_unless_real_worker(request, settings):
     """Tasks run in-process, except in tests that start a real worker."""
     from config.celery import app
@@ -29,7 +34,8 @@ def _make_user(username: str, role: str | None):
         username=username, password=PASSWORD, email=f"{username}@example.com"
     )
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        # get_or_create: transactional tests flush the groups the data migration made.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

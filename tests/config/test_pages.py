@@ -68,3 +68,14 @@ def test_an_htmx_request_gets_only_the_fragment(viewer_client):
 def test_vendored_htmx_is_served(viewer_client, settings):
     response = viewer_client.get(reverse("home"))
     assert "vendor/htmx-2.0.11/htmx.min.js" in response.content.decode()
+
+
+def test_home_links_each_kind_to_its_catalog_listing(viewer_client):
+    from tests.factories import EXAMPLE_TARGET, ingest_ok
+
+    ingest_ok(EXAMPLE_TARGET)
+    html = viewer_client.get(reverse("home")).content.decode()
+    assert "The catalog is empty" not in html
+    assert 'href="/catalog/?kind=semantic_model"' in html
+    listing = viewer_client.get("/catalog/?kind=semantic_model").content.decode()
+    assert listing.count('class="badge badge-kind">Semantic model<') == 4

@@ -13,8 +13,8 @@ from catalog.permissions import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNE
 # username, role, first name, email. Emails match owners named in the example dbt project.
 DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("viewer", VIEWER, "Vera", "vera.viewer@saas.example"),
-    ("analyst", ANALYST, "Andy", "andy.analyst@saas.example"),
-    ("owner", METRIC_OWNER, "Olivia", "olivia.owner@saas.example"),
+    ("analyst", ANALYST, "Bob", "bob@saas.example"),
+    ("owner", METRIC_OWNER, "Alice", "alice@saas.example"),
     ("reviewer", GOVERNANCE_REVIEWER, "Grace", "grace.reviewer@saas.example"),
     ("admin", ADMIN, "Ada", "ada.admin@saas.example"),
 )

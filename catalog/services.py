@@ -1,0 +1,151 @@
+"""Writes to the catalog that start from a person, a command or an API call."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
+from catalog.ingest import check_consistency, dbt_ingest_write, parse_manifest
+from catalog.models import IngestRun
+from catalog.progress import progress_set
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, int], None]
+
+
+def _upload_dir(run: IngestRun) -> Path:
+    return Path(settings.LEXICON_UPLOAD_DIR) / str(run.pk)
+
+
+def ingest_run_create_from_paths(*, paths: list[Path], project_name: str = "", actor=None,
+                                 trigger: str = IngestRun.Trigger.CLI) -> IngestRun:
+    """A queued dbt ingest of files already on this machine (the CLI)."""
+    from catalog.artifacts import files_from_paths
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise ArtifactError(missing[0], "does not exist.")
+    files = files_from_paths(paths)
+    if not files:
+        raise ArtifactError(str(paths[0]), "holds no manifest.json, catalog.json, run_results.json or sources.json.")
+    return IngestRun.objects.create(
+        kind=IngestRun.Kind.DBT, trigger=trigger, project_name=project_name, created_by=actor,
+        files=[{"kind": f.declared_kind or "", "name": f.name, "path": str(f.path.resolve())} for f in files],
+    )
+
+
+def ingest_run_create_from_uploads(*, uploads: dict[str, UploadedFile], project_name: str = "", actor=None,
+                                   trigger: str = IngestRun.Trigger.API) -> IngestRun:
+    """Store uploaded artifacts where workers can read them, and queue the run after commit.
+
+    ``uploads`` maps an artifact kind (manifest, catalog, run_results, sources) to the file.
+    Oversized uploads are refused before anything is stored.
+    """
+    limit = settings.LEXICON_MAX_ARTIFACT_BYTES
+    for kind, upload in uploads.items():
+        if kind not in ARTIFACT_KINDS:
+            raise ArtifactError(upload.name or kind, f"was sent as {kind!r}; use one of {', '.join(ARTIFACT_KINDS)}.")
+        if upload.size is not None and upload.size > limit:
+            raise ArtifactError(
+                upload.name or kind, f"is {upload.size:,} bytes, over the limit of {limit:,} (LEXICON_MAX_ARTIFACT_BYTES)."
+            )
+    if "manifest" not in uploads:
+        raise ArtifactError("manifest.json", "is required; catalog, run_results and sources are read against it.")
+    with transaction.atomic():
+        run = IngestRun.objects.create(kind=IngestRun.Kind.DBT, trigger=trigger, project_name=project_name,
+                                       created_by=actor)
+        folder = _upload_dir(run)
+        folder.mkdir(parents=True, exist_ok=True)
+        files = []
+        for kind, upload in uploads.items():
+            target = folder / f"{kind}.json"
+            with target.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            files.append({"kind": kind, "name": upload.name or f"{kind}.json", "path": str(target)})
+        run.files = files
+        run.save(update_fields=["files"])
+        ingest_run_enqueue(run)
+    return run
+
+
+def ingest_run_enqueue(run: IngestRun) -> None:
+    from catalog.tasks import ingest_dbt_run
+
+    transaction.on_commit(lambda: ingest_dbt_run.delay(run.pk))
+
+
+def _claim(run_id: int) -> bool:
+    """Compare-and-swap queued → running; a run stuck in running past the task time
+    limit (its worker died) may be claimed again."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return bool(
+        IngestRun.objects.filter(pk=run_id)
+        .filter(Q(status=IngestRun.Status.QUEUED) | Q(status=IngestRun.Status.RUNNING, started_at__lt=stale_before))
+        .update(status=IngestRun.Status.RUNNING, started_at=now, phase="reading files", progress=0)
+    )
+
+
+def _fail(run_id: int, message: str) -> None:
+    IngestRun.objects.filter(pk=run_id).update(
+        status=IngestRun.Status.FAILED, error=message, finished_at=timezone.now(), phase="failed"
+    )
+
+
+def _cleanup_uploads(run: IngestRun) -> None:
+    if run.trigger in (IngestRun.Trigger.API, IngestRun.Trigger.UI):
+        shutil.rmtree(_upload_dir(run), ignore_errors=True)
+
+
+def ingest_run_execute(*, run_id: int, progress: ProgressCallback | None = None) -> IngestRun:
+    """Run a queued dbt ingest. Safe to call twice: only one caller claims the run.
+
+    Bad artifacts fail the run with a message naming the file and place, and the
+    catalog is left exactly as it was. Database connection errors put the run back in
+    the queue and propagate, so the Celery task can retry it.
+    """
+
+    def report(phase: str, percent: int) -> None:
+        progress_set(run_id, phase, percent)
+        if progress:
+            progress(phase, percent)
+
+    if not _claim(run_id):
+        return IngestRun.objects.get(pk=run_id)
+    run = IngestRun.objects.get(pk=run_id)
+    try:
+        report("reading files", 2)
+        files = [ArtifactFile(name=f["name"], path=Path(f["path"]), declared_kind=f.get("kind") or None)
+                 for f in run.files]
+        bundle = load_bundle(files, settings.LEXICON_MAX_ARTIFACT_BYTES)
+        report("parsing manifest", 10)
+        parsed = parse_manifest(bundle.manifest)
+        bundle.warnings += check_consistency(bundle, parsed)
+        dbt_ingest_write(run, bundle, parsed, run.project_name or None, report)
+    except ArtifactError as exc:
+        logger.info("ingest run %s failed: %s", run_id, exc)
+        _fail(run_id, str(exc))
+    except (OperationalError, InterfaceError):
+        IngestRun.objects.filter(pk=run_id).update(status=IngestRun.Status.QUEUED, phase="waiting to retry")
+        raise
+    except Exception as exc:
+        logger.exception("ingest run %s crashed", run_id)
+        _fail(run_id, f"Internal error while ingesting ({type(exc).__name__}: {exc}). Nothing was changed.")
+        raise
+    finally:
+        run.refresh_from_db()
+        if run.is_finished:
+            _cleanup_uploads(run)
+    return run

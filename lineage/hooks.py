@@ -1,0 +1,44 @@
+"""Post-ingest hooks that ``catalog`` calls by dotted path (settings.LEXICON_INGEST_HOOKS)."""
+
+from __future__ import annotations
+
+from catalog.ingest import IngestOutcome
+from catalog.models import Asset
+from lineage.models import AssetEdge, EdgeOrigin
+
+
+def dbt_table_edges_sync(outcome: IngestOutcome) -> None:
+    """Make the project's dbt edges equal to the ``depends_on`` of its assets.
+
+    Only the difference is written, so an unchanged manifest writes nothing. Edges from a
+    removed asset's last known ``depends_on`` stay (its tombstone flags them); edges to ids
+    the catalog does not hold (disabled nodes, other projects) are skipped.
+    """
+    if not (outcome.added_ids or outcome.changed_ids or outcome.removed_ids):
+        return
+    project = outcome.project
+    ids = dict(Asset.objects.filter(project=project).values_list("unique_id", "id"))
+    wanted: set[tuple[int, int]] = set()
+    for downstream_id, depends_on in Asset.objects.filter(project=project).values_list("id", "depends_on"):
+        for uid in depends_on or []:
+            upstream_id = ids.get(uid)
+            if upstream_id is not None and upstream_id != downstream_id:
+                wanted.add((upstream_id, downstream_id))
+    existing = {
+        (up, down): pk
+        for pk, up, down in AssetEdge.objects.filter(project=project, origin=EdgeOrigin.DBT).values_list(
+            "id", "upstream_id", "downstream_id"
+        )
+    }
+    stale = [pk for pair, pk in existing.items() if pair not in wanted]
+    if stale:
+        AssetEdge.objects.filter(pk__in=stale).delete()
+    AssetEdge.objects.bulk_create(
+        [
+            AssetEdge(project=project, upstream_id=up, downstream_id=down, origin=EdgeOrigin.DBT,
+                      created_by_run=outcome.run)
+            for up, down in wanted - existing.keys()
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,47 @@
+"""Helpers shared by tests: the example project's artifacts, ingest shortcuts, dumps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+
+from catalog.models import IngestRun
+from catalog.services import ingest_run_create_from_paths, ingest_run_execute
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_TARGET = ROOT / "examples" / "saas_analytics" / "target"
+EXAMPLE_MANIFEST = EXAMPLE_TARGET / "manifest.json"
+
+
+def ingest(*paths: Path, project: str = "") -> IngestRun:
+    run = ingest_run_create_from_paths(paths=list(paths), project_name=project)
+    return ingest_run_execute(run_id=run.pk)
+
+
+def ingest_ok(*paths: Path, project: str = "") -> IngestRun:
+    run = ingest(*paths, project=project)
+    assert run.status == IngestRun.Status.SUCCEEDED, run.error
+    return run
+
+
+def example_json(name: str = "manifest.json") -> dict[str, Any]:
+    return json.loads((EXAMPLE_TARGET / name).read_text())
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data))
+    return path
+
+
+def catalog_dump() -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table that ingest or people write, except ingest runs themselves."""
+    dump = {}
+    for label in ("catalog", "lineage", "governance"):
+        for model in apps.get_app_config(label).get_models():
+            if model is IngestRun:
+                continue
+            dump[model._meta.label] = list(model.objects.order_by("pk").values())
+    return dump
