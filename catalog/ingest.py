@@ -60,8 +60,11 @@ WAREHOUSE_FIELDS = ("warehouse_type", "warehouse_stats")
 COLUMN_FIELDS = ("name", "position", "data_type", "description", "tags", "meta", "documented",
                  "in_warehouse", "dbt_pii", "removed_at", "removed_by_run")
 TEST_FIELDS = ("name", "test_type", "test_name", "asset", "column_name", "severity", "kwargs",
-               "depends_on", "description", "tags", "content_hash", "removed_at", "removed_by_run")
+               "depends_on", "description", "tags", "content_hash", "raw_digest", "removed_at", "removed_by_run")
 BATCH = 1000
+# Bump when the extraction of fields from the manifest changes: stored raw digests then
+# no longer match, so every entry is decoded again once.
+EXTRACTION_VERSION = 1
 MISMATCH_SHARE = 0.5  # more unknown ids than this share: the file is from another project
 
 
@@ -109,6 +112,7 @@ class AssetSpec:
     fields: dict[str, Any]
     columns: list[ColumnSpec]
     manifest_hash: str = ""
+    raw_digest: str = ""
 
     @property
     def kind(self) -> str:
@@ -301,21 +305,59 @@ class ParsedManifest:
     tests: dict[str, TestSpec]
     other_ids: set[str]  # known ids that are not cataloged (hooks, operations)
     warnings: list[str]
+    # Entries whose raw JSON is byte-identical to what was stored last time: not decoded.
+    unchanged_assets: set[str] = field(default_factory=set)
+    unchanged_tests: set[str] = field(default_factory=set)
+
+    def known_ids(self) -> set[str]:
+        return set(self.assets) | set(self.tests) | self.other_ids | self.unchanged_assets | self.unchanged_tests
 
 
-def parse_manifest(artifact: LoadedArtifact) -> ParsedManifest:
-    """Turn the raw manifest sections into specs; errors name the entry's JSON path."""
+def raw_digest_salt(manifest: s.Manifest) -> bytes:
+    """Mixed into every entry's raw digest: what else shapes an entry's extracted values
+    (group owners, the configured meta keys, this code's extraction version)."""
+    groups = b"".join(k.encode() + bytes(v) for k, v in sorted(manifest.groups.items()))
+    config = msgspec.json.encode([EXTRACTION_VERSION, settings.LEXICON_META_OWNER_KEYS,
+                                  settings.LEXICON_META_TIER_KEYS, settings.LEXICON_META_PII_KEYS,
+                                  settings.LEXICON_PII_TAGS])
+    return hashlib.blake2b(groups + config, digest_size=16).digest()
+
+
+def raw_digest(salt: bytes, raw: msgspec.Raw) -> str:
+    return hashlib.blake2b(bytes(raw), digest_size=16, key=salt).hexdigest()
+
+
+def parse_manifest(artifact: LoadedArtifact, *, skip_assets: dict[str, str] | None = None,
+                   skip_tests: dict[str, str] | None = None,
+                   stored_refs: dict[str, str] | None = None) -> ParsedManifest:
+    """Turn the raw manifest sections into specs; errors name the entry's JSON path.
+
+    ``skip_assets``/``skip_tests`` map unique_id → raw digest of entries stored before
+    (and still current); an entry whose raw
+    JSON has the same digest is not decoded at all (re-ingesting the same artifacts).
+    ``stored_refs`` resolves ``ref:``/``source:`` names of such skipped assets for tests.
+    """
     manifest: s.Manifest = artifact.data
     known_version = artifact.version <= 12
     warnings: list[str] = []
     name = artifact.name
+    salt = raw_digest_salt(manifest)
+    skip = {**(skip_assets or {}), **(skip_tests or {})}
+    unchanged: set[str] = set()
+    digests: dict[str, str] = {}
 
     def entries(section: str, raw: dict[str, msgspec.Raw], struct: type) -> Iterable[tuple[str, Any]]:
         for key, value in raw.items():
+            digest = raw_digest(salt, value)
+            if skip.get(key) == digest:
+                unchanged.add(key)
+                continue
+            digests[key] = digest
             yield key, decode(name, value, struct, where=f"$.{section}[{key!r}]")
 
     groups: dict[str, s.Group] = {}
-    for _key, group in entries("groups", manifest.groups, s.Group):
+    for key, raw in manifest.groups.items():
+        group = decode(name, raw, s.Group, where=f"$.groups[{key!r}]")
         groups[group.name] = group
 
     assets: dict[str, AssetSpec] = {}
@@ -354,7 +396,7 @@ def parse_manifest(artifact: LoadedArtifact) -> ParsedManifest:
     for key, sq in entries("saved_queries", manifest.saved_queries, s.SavedQuery):
         assets[key] = _saved_query_asset(key, sq, groups)
 
-    by_name: dict[str, str] = {}
+    by_name: dict[str, str] = dict(stored_refs or {})
     for uid, spec in assets.items():
         if spec.kind == AssetKind.SOURCE:
             by_name[f"source:{spec.fields['details']['source_name']}.{spec.fields['name']}"] = uid
@@ -368,25 +410,30 @@ def parse_manifest(artifact: LoadedArtifact) -> ParsedManifest:
     for key, unit in entries("unit_tests", manifest.unit_tests, s.UnitTest):
         tests[key] = _unit_test_spec(key, unit, by_name)
 
-    for spec in assets.values():
+    for uid, spec in assets.items():
         spec.manifest_hash = _digest([spec.fields, [c.__dict__ for c in spec.columns]])
-    for test in tests.values():
+        spec.raw_digest = digests.get(uid, "")
+    for uid, test in tests.items():
         test.fields["content_hash"] = _digest([test.fields, test.attached_unique_id])
-    return ParsedManifest(manifest.metadata, artifact.version, assets, tests, other, warnings)
+        test.fields["raw_digest"] = digests.get(uid, "")
+    parsed = ParsedManifest(manifest.metadata, artifact.version, assets, tests, other, warnings)
+    parsed.unchanged_tests = unchanged & set(skip_tests or {})
+    parsed.unchanged_assets = unchanged - parsed.unchanged_tests
+    return parsed
 
 
 # ---------------------------------------------------------------------------- consistency
 
 
-def _project_name(parsed: ParsedManifest, requested: str | None) -> str:
+def _project_name(manifest: s.Manifest, requested: str | None) -> str:
+    """The requested name, else the manifest's project name, else the package owning most
+    models (read from unique ids, ``model.<package>.<name>``, so nothing is decoded)."""
     if requested:
         return requested
-    if parsed.metadata.project_name:
-        return parsed.metadata.project_name
-    packages = Counter(
-        spec.fields["package_name"] for spec in parsed.assets.values()
-        if spec.kind in (AssetKind.MODEL, AssetKind.SEED, AssetKind.SNAPSHOT) and spec.fields["package_name"]
-    )
+    if manifest.metadata.project_name:
+        return manifest.metadata.project_name
+    packages = Counter(uid.split(".")[1] for uid in manifest.nodes
+                       if uid.startswith(("model.", "seed.", "snapshot.")) and uid.count(".") >= 2)
     return packages.most_common(1)[0][0] if packages else "dbt_project"
 
 
@@ -399,7 +446,7 @@ def check_consistency(bundle: ArtifactBundle, parsed: ParsedManifest) -> list[st
     refused. A few unknown ids (a model deleted since the results were written) are
     skipped with a warning.
     """
-    known = set(parsed.assets) | set(parsed.tests) | parsed.other_ids
+    known = parsed.known_ids()
     warnings: list[str] = []
     checks: list[tuple[LoadedArtifact, list[str]]] = []
     if bundle.catalog:
@@ -464,9 +511,11 @@ def _warehouse_fields(entry: s.CatalogTable | None) -> dict[str, Any]:
     return {"warehouse_type": _text(entry.metadata.type if entry.metadata else ""), "warehouse_stats": stats}
 
 
-def _resolve_project(parsed: ParsedManifest, requested: str | None, manifest_name: str) -> Project:
-    name = _project_name(parsed, requested)
-    meta = parsed.metadata
+def _resolve_project(artifact: LoadedArtifact, requested: str | None) -> Project:
+    manifest: s.Manifest = artifact.data
+    name = _project_name(manifest, requested)
+    meta = manifest.metadata
+    manifest_name = artifact.name
     project = Project.objects.select_for_update().filter(name=name).first()
     if project and project.dbt_project_id and meta.project_id and project.dbt_project_id != meta.project_id:
         raise ArtifactError(
@@ -480,7 +529,7 @@ def _resolve_project(parsed: ParsedManifest, requested: str | None, manifest_nam
     project.adapter_type = _text(meta.adapter_type) or project.adapter_type
     project.dialect = dialect_for_adapter(project.adapter_type)
     project.dbt_version = _text(meta.dbt_version)
-    project.manifest_schema_version = f"manifest/v{parsed.version}"
+    project.manifest_schema_version = f"manifest/v{artifact.version}"
     project.last_invocation_id = _text(meta.invocation_id)
     project.save()
     return project
@@ -519,25 +568,49 @@ def _merge_columns(
     return cols
 
 
+def _warehouse_hashes(catalog_entries: dict[str, s.CatalogTable] | None) -> dict[str, str] | None:
+    if catalog_entries is None:
+        return None
+    return {uid: _digest(msgspec.to_builtins(entry)) for uid, entry in catalog_entries.items()}
+
+
+NOT_IN_WAREHOUSE = _digest(None)
+
+
+def _stored_refs(existing: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """``ref:name`` / ``source:src.name`` → unique_id for assets stored before."""
+    refs: dict[str, str] = {}
+    for uid, row in existing.items():
+        if row["removed_at"] is not None:
+            continue
+        if row["kind"] == AssetKind.SOURCE:
+            refs[f"source:{(row['details'] or {}).get('source_name', '')}.{row['name']}"] = uid
+        elif row["kind"] in (AssetKind.MODEL, AssetKind.SEED, AssetKind.SNAPSHOT):
+            ref = f"ref:{row['name']}"
+            if ref not in refs or row["version"] == row["latest_version"]:
+                refs[ref] = uid
+    return refs
+
+
 def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: IngestOutcome,
-                  progress: ProgressCallback) -> dict[str, int]:
+                  progress: ProgressCallback, existing: dict[str, dict[str, Any]],
+                  warehouse_hashes: dict[str, str] | None) -> dict[str, int]:
     project, run = outcome.project, outcome.run
     now = timezone.now()
     catalog_entries = _catalog_entries(bundle)
     catalog_given = catalog_entries is not None
-    existing = {
-        row["unique_id"]: row
-        for row in Asset.objects.filter(project=project).values(
-            "id", "unique_id", "kind", "manifest_hash", "warehouse_hash", "removed_at"
-        )
-    }
 
+    for uid in parsed.unchanged_assets:
+        outcome.count(existing[uid]["kind"], "unchanged")
     to_write: list[Asset] = []
     actions: dict[str, str] = {}
     for uid, spec in parsed.assets.items():
         old = existing.get(uid)
         entry = catalog_entries.get(uid) if catalog_entries is not None else None
-        warehouse_hash = _digest(msgspec.to_builtins(entry)) if catalog_given else (old or {}).get("warehouse_hash", "")
+        if warehouse_hashes is not None:
+            warehouse_hash = warehouse_hashes.get(uid, NOT_IN_WAREHOUSE)
+        else:
+            warehouse_hash = (old or {}).get("warehouse_hash", "")
         if old is None:
             action = "added"
         elif old["removed_at"] is not None:
@@ -553,6 +626,7 @@ def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: Inges
             values.update(_warehouse_fields(entry))
         to_write.append(Asset(
             project=project, unique_id=uid, manifest_hash=spec.manifest_hash, warehouse_hash=warehouse_hash,
+            raw_digest=spec.raw_digest,
             first_seen_run=run if action == "added" else None, last_changed_run=run,
             removed_at=None, removed_by_run=None, **values,
         ))
@@ -567,7 +641,7 @@ def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: Inges
         ):
             changed_fields_before[row.pop("unique_id")] = row
 
-    update_fields = [*MANIFEST_FIELDS, "manifest_hash", "warehouse_hash", "last_changed_run", "removed_at",
+    update_fields = [*MANIFEST_FIELDS, "manifest_hash", "warehouse_hash", "raw_digest", "last_changed_run", "removed_at",
                      "removed_by_run", "updated_at"]
     if catalog_given:
         update_fields += list(WAREHOUSE_FIELDS)
@@ -581,7 +655,8 @@ def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: Inges
     ids = dict(Asset.objects.filter(project=project).values_list("unique_id", "id"))
 
     # Tombstones: active assets that the manifest no longer has.
-    gone = [uid for uid, row in existing.items() if uid not in parsed.assets and row["removed_at"] is None]
+    present = set(parsed.assets) | parsed.unchanged_assets
+    gone = [uid for uid, row in existing.items() if uid not in present and row["removed_at"] is None]
     for start in range(0, len(gone), BATCH):
         Asset.objects.filter(project=project, unique_id__in=gone[start:start + BATCH]).update(
             removed_at=now, removed_by_run=run, last_changed_run=run
@@ -641,10 +716,11 @@ def _write_columns(parsed: ParsedManifest, uids: list[str], ids: dict[str, int],
             Column.objects.filter(pk__in=stale).update(removed_at=now, removed_by_run=run)
 
 
-def _write_tests(parsed: ParsedManifest, ids: dict[str, int], outcome: IngestOutcome) -> dict[str, int]:
+def _write_tests(parsed: ParsedManifest, ids: dict[str, int], outcome: IngestOutcome,
+                 existing: dict[str, tuple[str, str, str, Any]]) -> dict[str, int]:
     project, run = outcome.project, outcome.run
-    existing = {row[0]: row for row in DataTest.objects.filter(project=project).values_list(
-        "unique_id", "content_hash", "removed_at")}
+    if parsed.unchanged_tests:
+        outcome.count("test", "unchanged", len(parsed.unchanged_tests))
     rows: list[DataTest] = []
     for uid, spec in parsed.tests.items():
         old = existing.get(uid)
@@ -659,7 +735,8 @@ def _write_tests(parsed: ParsedManifest, ids: dict[str, int], outcome: IngestOut
         rows, batch_size=BATCH, update_conflicts=True, unique_fields=["project", "unique_id"],
         update_fields=list(TEST_FIELDS),
     )
-    gone = [uid for uid, row in existing.items() if uid not in parsed.tests and row[2] is None]
+    present = set(parsed.tests) | parsed.unchanged_tests
+    gone = [uid for uid, row in existing.items() if uid not in present and row[2] is None]
     for start in range(0, len(gone), BATCH):
         DataTest.objects.filter(project=project, unique_id__in=gone[start:start + BATCH]).update(
             removed_at=timezone.now(), removed_by_run=run
@@ -745,16 +822,39 @@ def _run_hooks(outcome: IngestOutcome) -> None:
         import_string(path)(outcome)
 
 
-def dbt_ingest_write(run: IngestRun, bundle: ArtifactBundle, parsed: ParsedManifest,
-                     project_name: str | None, progress: ProgressCallback) -> IngestOutcome:
-    """Everything that writes, in one transaction."""
+def dbt_ingest_write(run: IngestRun, bundle: ArtifactBundle, project_name: str | None,
+                     progress: ProgressCallback) -> IngestOutcome:
+    """Parse, check and write, in one transaction: any error rolls everything back.
+
+    Parsing happens after the project row is locked, so the decision to skip entries
+    whose raw JSON is unchanged is made against rows no concurrent ingest can change.
+    """
     with transaction.atomic():
-        project = _resolve_project(parsed, project_name, bundle.manifest.name)
+        project = _resolve_project(bundle.manifest, project_name)
+        existing = {
+            row["unique_id"]: row
+            for row in Asset.objects.filter(project=project).values(
+                "id", "unique_id", "kind", "name", "version", "latest_version", "details", "manifest_hash",
+                "warehouse_hash", "raw_digest", "removed_at")
+        }
+        existing_tests = {row[0]: row for row in DataTest.objects.filter(project=project).values_list(
+            "unique_id", "content_hash", "removed_at", "raw_digest")}
+        warehouse_hashes = _warehouse_hashes(_catalog_entries(bundle))
+        skip_assets = {
+            uid: row["raw_digest"] for uid, row in existing.items()
+            if row["raw_digest"] and row["removed_at"] is None
+            and (warehouse_hashes is None or warehouse_hashes.get(uid, NOT_IN_WAREHOUSE) == row["warehouse_hash"])
+        }
+        skip_tests = {uid: row[3] for uid, row in existing_tests.items() if row[3] and row[2] is None}
+        progress("parsing manifest", 12)
+        parsed = parse_manifest(bundle.manifest, skip_assets=skip_assets, skip_tests=skip_tests,
+                                stored_refs=_stored_refs(existing))
+        bundle.warnings += check_consistency(bundle, parsed)
         outcome = IngestOutcome(run=run, project=project)
         progress("writing assets", 20)
-        asset_ids = _write_assets(parsed, bundle, outcome, progress)
+        asset_ids = _write_assets(parsed, bundle, outcome, progress, existing, warehouse_hashes)
         progress("writing tests", 70)
-        test_ids = _write_tests(parsed, asset_ids, outcome)
+        test_ids = _write_tests(parsed, asset_ids, outcome, existing_tests)
         progress("writing run results", 80)
         _write_run_results(bundle, asset_ids, test_ids, outcome)
         _write_freshness(bundle, asset_ids, outcome)

@@ -65,6 +65,9 @@ class IngestRun(models.Model):
     error = models.TextField(blank=True)
     invocation_id = models.CharField(max_length=64, blank=True)
     schema_versions = models.JSONField(default=dict, blank=True)
+    followups = models.JSONField(
+        default=dict, blank=True, help_text="Results of work done after the run, e.g. column lineage."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -153,6 +156,7 @@ class Asset(models.Model):
     warehouse_stats = models.JSONField(default=dict, blank=True)
     manifest_hash = models.CharField(max_length=32, blank=True, help_text="Digest of the fields read from the manifest.")
     warehouse_hash = models.CharField(max_length=32, blank=True, help_text="Digest of the catalog.json entry.")
+    raw_digest = models.CharField(max_length=32, blank=True, help_text="Digest of the entry's raw manifest JSON.")
     first_seen_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_changed_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     removed_by_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -223,6 +227,7 @@ class DataTest(models.Model):
     description = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)
     content_hash = models.CharField(max_length=32, blank=True)
+    raw_digest = models.CharField(max_length=32, blank=True)
     removed_by_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     removed_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
-from catalog.ingest import check_consistency, dbt_ingest_write, parse_manifest
+from catalog.ingest import dbt_ingest_write
 from catalog.models import IngestRun
 from catalog.progress import progress_set
 
@@ -130,10 +130,7 @@ def ingest_run_execute(*, run_id: int, progress: ProgressCallback | None = None)
         files = [ArtifactFile(name=f["name"], path=Path(f["path"]), declared_kind=f.get("kind") or None)
                  for f in run.files]
         bundle = load_bundle(files, settings.LEXICON_MAX_ARTIFACT_BYTES)
-        report("parsing manifest", 10)
-        parsed = parse_manifest(bundle.manifest)
-        bundle.warnings += check_consistency(bundle, parsed)
-        dbt_ingest_write(run, bundle, parsed, run.project_name or None, report)
+        dbt_ingest_write(run, bundle, run.project_name or None, report)
     except ArtifactError as exc:
         logger.info("ingest run %s failed: %s", run_id, exc)
         _fail(run_id, str(exc))

@@ -113,7 +113,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker every task runs in-process, so a laptop trial needs nothing else.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", REDIS_URL is None)
@@ -227,6 +227,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 # Post-ingest hooks of higher apps, called inside the ingest transaction with the outcome.
-LEXICON_INGEST_HOOKS = ["lineage.hooks.dbt_table_edges_sync"]
+LEXICON_INGEST_HOOKS = ["lineage.hooks.dbt_table_edges_sync", "lineage.hooks.column_lineage_enqueue"]
+# Parse changed models' SQL for column lineage after every dbt ingest (a Celery task).
+LEXICON_COLUMN_LINEAGE_AFTER_INGEST = env_bool("LEXICON_COLUMN_LINEAGE_AFTER_INGEST", True)
 # Where uploaded artifacts wait for a worker (workers must see the same directory).
 LEXICON_UPLOAD_DIR = Path(env_str("LEXICON_UPLOAD_DIR", str(MEDIA_ROOT / "ingest")))

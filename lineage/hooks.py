@@ -42,3 +42,18 @@ def dbt_table_edges_sync(outcome: IngestOutcome) -> None:
         batch_size=1000,
         ignore_conflicts=True,
     )
+
+
+def column_lineage_enqueue(outcome: IngestOutcome) -> None:
+    """After the ingest commits, parse the changed models' SQL (a Celery task)."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from lineage.tasks import ingest_column_lineage
+
+    if not settings.LEXICON_COLUMN_LINEAGE_AFTER_INGEST:
+        return
+    if not (outcome.added_ids or outcome.changed_ids or outcome.removed_ids):
+        return
+    run_id = outcome.run.pk
+    transaction.on_commit(lambda: ingest_column_lineage.delay(run_id))

@@ -38,3 +38,55 @@ class AssetEdge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upstream_id} → {self.downstream_id} ({self.origin})"
+
+
+class ColumnEdgeKind(models.TextChoices):
+    COPY = "copy", "Direct copy"
+    TRANSFORM = "transform", "Transformation"
+    AGGREGATE = "aggregate", "Aggregation"
+
+
+class ColumnEdge(models.Model):
+    """Column-level lineage: ``downstream`` is computed from ``upstream``."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="column_edges")
+    upstream = models.ForeignKey("catalog.Column", on_delete=models.CASCADE, related_name="downstream_edges")
+    downstream = models.ForeignKey("catalog.Column", on_delete=models.CASCADE, related_name="upstream_edges")
+    downstream_asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="column_edges_in")
+    kind = models.CharField(max_length=20, choices=ColumnEdgeKind.choices)
+    expression = models.TextField(blank=True)
+    origin = models.CharField(max_length=20, choices=EdgeOrigin.choices, default=EdgeOrigin.SQL)
+
+    class Meta:
+        ordering = ["downstream_id", "upstream_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["upstream", "downstream", "origin"], name="column_edge_unique"),
+        ]
+        indexes = [models.Index(fields=["upstream"]), models.Index(fields=["downstream_asset", "origin"])]
+
+    def __str__(self) -> str:
+        return f"{self.upstream_id} → {self.downstream_id} ({self.kind})"
+
+
+class ModelParse(models.Model):
+    """The last column-lineage parse of one model: skipped next time if its input is unchanged."""
+
+    class Status(models.TextChoices):
+        OK = "ok"
+        FAILED = "failed"
+        NO_SQL = "no_sql", "No compiled SQL"
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="lineage_parse")
+    input_hash = models.CharField(max_length=32)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    error = models.TextField(blank=True)
+    edges = models.PositiveIntegerField(default=0)
+    unresolved_sources = models.PositiveIntegerField(default=0)
+    parsed_at = models.DateTimeField(auto_now=True)
+    run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["asset_id"]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}: {self.status}"

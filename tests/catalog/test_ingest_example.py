@@ -218,3 +218,27 @@ def test_json_for_dumps_is_stable():
     run = ingest_ok(EXAMPLE_TARGET)
     assert all("path" not in f for f in run.files)
     json.dumps(run.counts)
+
+
+def test_reingesting_identical_files_decodes_no_entry_again(monkeypatch):
+    import catalog.ingest
+
+    ingest_ok(EXAMPLE_TARGET)
+    calls = []
+    real = catalog.ingest.decode
+    monkeypatch.setattr(catalog.ingest, "decode", lambda *a, **kw: calls.append(kw.get("where")) or real(*a, **kw))
+    ingest_ok(EXAMPLE_TARGET)
+    decoded = [w for w in calls if w and w.startswith(("$.nodes", "$.sources", "$.metrics", "$.exposures"))]
+    # Only hooks/operations (never stored) are decoded again.
+    assert all(not w.startswith(("$.sources", "$.metrics", "$.exposures")) for w in decoded)
+    assert len(decoded) < 5
+
+
+def test_a_reparse_that_only_moves_timestamps_is_unchanged(tmp_path):
+    ingest_ok(EXAMPLE_TARGET)
+    manifest = example_json()
+    for node in manifest["nodes"].values():
+        node["created_at"] = 1.0
+    run = ingest_ok(write_json(tmp_path / "manifest.json", manifest), EXAMPLE_TARGET / "catalog.json")
+    totals = run.totals()
+    assert (totals["added"], totals["changed"], totals["removed"]) == (0, 0, 0)
