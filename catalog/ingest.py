@@ -39,6 +39,7 @@ from catalog.models import (
     SourceFreshnessResult,
 )
 from catalog.relations import dialect_for_adapter, relation_key
+from catalog.search import search_documents_sync
 
 logger = logging.getLogger(__name__)
 
@@ -858,6 +859,8 @@ def dbt_ingest_write(run: IngestRun, bundle: ArtifactBundle, project_name: str |
         progress("writing run results", 80)
         _write_run_results(bundle, asset_ids, test_ids, outcome)
         _write_freshness(bundle, asset_ids, outcome)
+        progress("updating search", 88)
+        search_documents_sync(outcome.added_ids | outcome.changed_ids | outcome.removed_ids)
         progress("deriving lineage", 90)
         _run_hooks(outcome)
         IngestRun.objects.filter(pk=run.pk).update(

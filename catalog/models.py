@@ -314,3 +314,33 @@ class AssetChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id} {self.action} in run {self.ingest_run_id}"
+
+
+class SearchDocument(models.Model):
+    """What search reads for one asset: its text in weighted parts and ranking signals.
+
+    Kept current by ``catalog.search.search_documents_sync`` (called by ingest and by
+    services that change a ranking signal). The full-text index over it is built by the
+    database itself: a generated ``tsvector`` column with a GIN index on PostgreSQL, an
+    FTS5 table kept by triggers on SQLite (see the migration).
+    """
+
+    asset = models.OneToOneField(Asset, primary_key=True, on_delete=models.CASCADE, related_name="search_document")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    name = models.CharField(max_length=255)
+    label = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    column_text = models.TextField(blank=True, help_text="Column names and descriptions.")
+    tag_text = models.TextField(blank=True, help_text="Tags and meta values.")
+    popularity = models.FloatField(default=0.0)
+    tier = models.PositiveSmallIntegerField(null=True, blank=True)
+    certified = models.BooleanField(default=False)
+    deprecated = models.BooleanField(default=False)
+    removed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"search document of {self.name}"

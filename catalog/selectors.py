@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from catalog.models import Asset, AssetKind, IngestRun, Project
 
@@ -42,23 +43,47 @@ def active_assets() -> QuerySet[Asset]:
     return Asset.objects.filter(removed_at__isnull=True)
 
 
-def assets_search_basic(query: str) -> QuerySet[Asset]:
-    """Plain substring search over names, descriptions and column names.
+class SearchResultsPage:
+    """A page of ranked search results, shaped like a Django ``Page`` for templates."""
 
-    The ranked full-text search (PostgreSQL FTS / SQLite FTS5) replaces this behind the
-    same call in the search issue; until then this keeps the search box useful.
-    """
-    query = query.strip()
-    qs = Asset.objects.select_related("project")
-    if not query:
-        return qs.none()
-    match = (
-        Q(name__icontains=query)
-        | Q(label__icontains=query)
-        | Q(description__icontains=query)
-        | Q(columns__name__icontains=query)
-    )
-    return qs.filter(match).distinct().order_by(F("removed_at").asc(nulls_first=True), "name")
+    def __init__(self, items: list[Asset], number: int, per_page: int, total: int, corrected: str | None):
+        self.object_list = items
+        self.number = number
+        self.corrected = corrected
+        self.paginator = type("P", (), {"count": total, "num_pages": max(1, math.ceil(total / per_page))})()
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_next(self) -> bool:
+        return self.number < self.paginator.num_pages
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous() or self.has_next()
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def assets_search(query: str, *, page: int = 1, per_page: int = 25,
+                  candidates: QuerySet[Asset] | None = None) -> SearchResultsPage:
+    """Ranked search over assets (names, descriptions, column names, tags)."""
+    from catalog.search import search_asset_ids
+
+    page = max(1, page)
+    result = search_asset_ids(query, candidates, limit=per_page, offset=(page - 1) * per_page)
+    by_id = Asset.objects.select_related("project").in_bulk(result.asset_ids)
+    items = [by_id[i] for i in result.asset_ids if i in by_id]
+    return SearchResultsPage(items, page, per_page, result.total, result.corrected)
 
 
 def ingest_run_progress(run: IngestRun) -> dict:

@@ -18,7 +18,8 @@ from config.htmx import render_page
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
-    page = Paginator(selectors.assets_search_basic(query), 25).get_page(request.GET.get("page"))
+    number = request.GET.get("page", "1")
+    page = selectors.assets_search(query, page=int(number) if number.isdigit() else 1)
     return render_page(
         request,
         "catalog/search.html",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Asset, Column
+from catalog.search import search_signals_set
 from governance.models import (
     AssetOwner,
     AssetTier,
@@ -58,6 +59,7 @@ def asset_tier_set(*, asset: Asset, tier: int, reason: str = "", actor) -> Asset
     decision, _ = AssetTier.objects.update_or_create(
         asset=asset, defaults={"tier": tier, "reason": reason, "decided_by": actor}
     )
+    search_signals_set(asset.pk, tier=tier)
     audit_record(actor=actor, action="asset.tier_set", obj=asset, before=before, after={"tier": tier, "reason": reason})
     return decision
 
