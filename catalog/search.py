@@ -27,6 +27,7 @@ from catalog.models import Asset, Column, SearchDocument
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
 _TRUTHY = {"true", "yes", "1", "certified"}
+FACET_CAP = 10_000  # facet counts are computed over at most this many matches
 WORD_SIMILARITY = 0.45  # pg_trgm word_similarity threshold for typo matches on names
 
 
@@ -35,6 +36,7 @@ class SearchPage:
     asset_ids: list[int]
     total: int
     corrected: str | None = None  # the query actually run when a spelling fallback kicked in
+    all_ids: list[int] | None = None  # every matching id (capped), for facet counts
 
 
 def tokens(text: str) -> list[str]:
@@ -136,7 +138,8 @@ def _postgres(text: str, candidates: QuerySet[Asset] | None, limit: int, offset:
         F("tier").asc(nulls_last=True), F("certified").desc(), "name",
     )
     ids = list(ranked.values_list("asset_id", flat=True)[offset:offset + limit])
-    return SearchPage(ids, total)
+    all_ids = list(matched.values_list("asset_id", flat=True)[:FACET_CAP])
+    return SearchPage(ids, total, None, all_ids)
 
 
 _vocabulary_cache: dict[str, object] = {}
@@ -189,7 +192,8 @@ def _sqlite(text: str, candidates: QuerySet[Asset] | None, limit: int, offset: i
         docs = docs.filter(asset__in=candidates.values("pk"))
     top = max(hits.values()) or 1.0
     ordered = sorted(docs, key=lambda d: _rank_key(d, math.sqrt(hits[d.asset_id] / top), corrected or text))
-    return SearchPage([d.asset_id for d in ordered[offset:offset + limit]], len(ordered), corrected)
+    return SearchPage([d.asset_id for d in ordered[offset:offset + limit]], len(ordered), corrected,
+                      [d.asset_id for d in ordered[:FACET_CAP]])
 
 
 def search_asset_ids(text: str, candidates: QuerySet[Asset] | None = None, *, limit: int = 25,

@@ -46,8 +46,10 @@ def active_assets() -> QuerySet[Asset]:
 class SearchResultsPage:
     """A page of ranked search results, shaped like a Django ``Page`` for templates."""
 
-    def __init__(self, items: list[Asset], number: int, per_page: int, total: int, corrected: str | None):
+    def __init__(self, items: list[Asset], number: int, per_page: int, total: int, corrected: str | None,
+                 all_ids: list[int] | None = None):
         self.object_list = items
+        self.all_ids = all_ids or []
         self.number = number
         self.corrected = corrected
         self.paginator = type("P", (), {"count": total, "num_pages": max(1, math.ceil(total / per_page))})()
@@ -83,7 +85,7 @@ def assets_search(query: str, *, page: int = 1, per_page: int = 25,
     result = search_asset_ids(query, candidates, limit=per_page, offset=(page - 1) * per_page)
     by_id = Asset.objects.select_related("project").in_bulk(result.asset_ids)
     items = [by_id[i] for i in result.asset_ids if i in by_id]
-    return SearchResultsPage(items, page, per_page, result.total, result.corrected)
+    return SearchResultsPage(items, page, per_page, result.total, result.corrected, result.all_ids)
 
 
 def ingest_run_progress(run: IngestRun) -> dict:
@@ -96,3 +98,44 @@ def ingest_run_progress(run: IngestRun) -> dict:
             return {"phase": live["phase"], "percent": live["percent"]}
     percent = 100 if run.is_finished else run.progress
     return {"phase": run.phase, "percent": percent}
+
+
+@dataclass
+class Facet:
+    key: str
+    label: str
+    values: list[tuple[str, str, int]]  # (value, label, count)
+
+
+def search_facets(assets: QuerySet[Asset], *, top: int = 12) -> list[Facet]:
+    """Counts per facet value over ``assets`` (the filtered, matched set)."""
+    from collections import Counter
+
+    from catalog.models import Column, Project
+
+    kinds = dict(AssetKind.choices)
+    facets = [
+        Facet("kind", "Kind", [(r["kind"], kinds.get(r["kind"], r["kind"]), r["n"])
+                               for r in assets.values("kind").annotate(n=Count("id")).order_by("-n", "kind")]),
+    ]
+    projects = dict(Project.objects.values_list("id", "name"))
+    facets.append(Facet("project", "Project", [
+        (str(r["project"]), projects.get(r["project"], "?"), r["n"])
+        for r in assets.values("project").annotate(n=Count("id")).order_by("-n")[:top]]))
+    facets.append(Facet("schema", "Schema", [
+        (r["schema"], f"{r['database']}.{r['schema']}" if r["database"] else r["schema"], r["n"])
+        for r in assets.exclude(schema="").values("database", "schema").annotate(n=Count("id")).order_by("-n")[:top]]))
+    facets.append(Facet("tier", "Tier", [
+        (str(r["dbt_tier"]), f"Tier {r['dbt_tier']}", r["n"])
+        for r in assets.exclude(dbt_tier=None).values("dbt_tier").annotate(n=Count("id")).order_by("dbt_tier")]))
+    tags: Counter[str] = Counter()
+    owners: Counter[str] = Counter()
+    for asset_tags, asset_owners in assets.values_list("tags", "dbt_owners")[:20000]:
+        tags.update(set(asset_tags or []))
+        owners.update(set(asset_owners or []))
+    facets.append(Facet("owner", "Owner", [(o, o, n) for o, n in owners.most_common(top)]))
+    facets.append(Facet("tag", "Tag", [(t, t, n) for t, n in tags.most_common(top)]))
+    pii = Column.objects.filter(asset__in=assets.values("pk"), removed_at__isnull=True).exclude(
+        dbt_pii="").values("asset").distinct().count()
+    facets.append(Facet("has_pii", "PII", [("true", "Has PII columns", pii)] if pii else []))
+    return [f for f in facets if f.values]

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors
 from catalog.artifacts import ArtifactError
+from catalog.filters import AssetFilter
 from catalog.forms import DbtUploadForm
 from catalog.models import Asset, AssetKind, IngestRun, Project
 from catalog.permissions import can_ingest, can_view_catalog, view_requires
@@ -17,13 +18,17 @@ from config.htmx import render_page
 @view_requires(can_view_catalog)
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
+    """Ranked search with facets; every filter is the AssetFilter the API uses too."""
     query = request.GET.get("q", "")[:200]
+    filters = AssetFilter(request.GET, queryset=Asset.objects.all())
     number = request.GET.get("page", "1")
-    page = selectors.assets_search(query, page=int(number) if number.isdigit() else 1)
+    page = selectors.assets_search(query, page=int(number) if number.isdigit() else 1, candidates=filters.qs)
+    matched = filters.qs.filter(pk__in=page.all_ids) if query else filters.qs.none()
     return render_page(
         request,
         "catalog/search.html",
-        {"query": query, "page": page},
+        {"query": query, "page": page, "filters": filters, "facets": selectors.search_facets(matched) if query else [],
+         "active": {k: request.GET.getlist(k) for k in request.GET if k not in ("q", "page")}},
         fragment="catalog/partials/_search_results.html",
     )
 

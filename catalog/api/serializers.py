@@ -45,3 +45,56 @@ class IngestRunSerializer(serializers.ModelSerializer):
         for item in data.get("files") or []:
             item.pop("path", None)  # server paths are nobody's business
         return data
+
+
+class ColumnSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    position = serializers.IntegerField()
+    data_type = serializers.CharField()
+    description = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    documented = serializers.BooleanField()
+    in_warehouse = serializers.BooleanField()
+    dbt_pii = serializers.CharField(help_text="How dbt flags this column as PII (empty: not flagged)")
+
+
+class AssetListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    unique_id = serializers.CharField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    label = serializers.CharField()
+    project = serializers.CharField(source="project.name")
+    relation = serializers.CharField(source="display_relation")
+    description = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    tier = serializers.IntegerField(source="dbt_tier", allow_null=True)
+    owners = serializers.ListField(source="dbt_owners", child=serializers.CharField())
+    materialization = serializers.CharField()
+    removed_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, asset) -> str:
+        return self.context["request"].build_absolute_uri(f"/assets/{asset.pk}/")
+
+
+class AssetDetailSerializer(AssetListSerializer):
+    database = serializers.CharField()
+    schema = serializers.CharField()
+    identifier = serializers.CharField()
+    package_name = serializers.CharField()
+    original_file_path = serializers.CharField()
+    access = serializers.CharField()
+    group = serializers.CharField()
+    version = serializers.CharField()
+    contract_enforced = serializers.BooleanField()
+    meta = serializers.DictField()
+    depends_on = serializers.ListField(child=serializers.CharField())
+    details = serializers.DictField()
+    warehouse_type = serializers.CharField()
+    warehouse_stats = serializers.DictField()
+    columns = serializers.SerializerMethodField()
+
+    def get_columns(self, asset) -> list[dict]:
+        return ColumnSerializer(asset.active_columns, many=True).data

@@ -1,0 +1,57 @@
+"""Asset filters, defined once: the search page, the browse pages and the API use them."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from catalog.models import Asset, AssetKind, Column, Project, SourceFreshnessResult
+
+
+class AssetFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=AssetKind.choices)
+    project = django_filters.ModelMultipleChoiceFilter(queryset=Project.objects.all())
+    database = django_filters.CharFilter(field_name="database", lookup_expr="iexact")
+    schema = django_filters.CharFilter(field_name="schema", lookup_expr="iexact")
+    tier = django_filters.MultipleChoiceFilter(field_name="dbt_tier", choices=[(1, "Tier 1"), (2, "Tier 2"),
+                                                                               (3, "Tier 3")])
+    owner = django_filters.CharFilter(method="filter_owner", label="Owner (email or name)")
+    tag = django_filters.CharFilter(method="filter_tag")
+    has_pii = django_filters.BooleanFilter(method="filter_has_pii", label="Has PII columns")
+    freshness = django_filters.ChoiceFilter(
+        method="filter_freshness", choices=[("pass", "Fresh"), ("warn", "Warn"), ("error", "Stale")],
+        label="Freshness status",
+    )
+    include_removed = django_filters.BooleanFilter(method="filter_include_removed", label="Include removed")
+
+    class Meta:
+        model = Asset
+        fields = ["kind", "project", "database", "schema", "tier", "owner", "tag", "has_pii", "freshness"]
+
+    @property
+    def qs(self) -> QuerySet[Asset]:
+        queryset = super().qs
+        if not (self.form.is_valid() and self.form.cleaned_data.get("include_removed")):
+            queryset = queryset.filter(removed_at__isnull=True)
+        return queryset
+
+    def filter_owner(self, queryset, name, value):
+        # dbt_owners is a JSON list of strings; matching its text works on every database.
+        return queryset.filter(dbt_owners__icontains=value.strip()) if value.strip() else queryset
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__icontains=f'"{value.strip()}"') if value.strip() else queryset
+
+    def filter_has_pii(self, queryset, name, value):
+        flagged = Exists(Column.objects.filter(asset=OuterRef("pk"), removed_at__isnull=True).exclude(dbt_pii=""))
+        return queryset.filter(flagged) if value else queryset.filter(~flagged)
+
+    def filter_freshness(self, queryset, name, value):
+        latest = SourceFreshnessResult.objects.filter(asset=OuterRef("pk")).order_by("-generated_at", "-id")
+        statuses = {"error": ["error", "runtime error"]}.get(value, [value])
+        return queryset.annotate(
+            latest_freshness=latest.values("status")[:1]
+        ).filter(Q(latest_freshness__in=statuses))
+
+    def filter_include_removed(self, queryset, name, value):
+        return queryset

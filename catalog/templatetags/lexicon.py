@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_toggle(context, key: str, value: str) -> str:
+    """The current query string with ``key=value`` added, or removed if present; page reset."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    values = params.getlist(key)
+    if str(value) in values:
+        values.remove(str(value))
+    else:
+        values.append(str(value))
+    params.setlist(key, values)
+    return "?" + params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def is_active(context, key: str, value: str) -> bool:
+    return str(value) in context["request"].GET.getlist(key)
+
+
+@register.filter
+def highlight(text: str, query: str) -> SafeString:
+    """Escape ``text`` and wrap the words of ``query`` in <mark>."""
+    escaped = escape(text or "")
+    words = sorted({w for w in re.findall(r"[0-9A-Za-z]+", query or "") if len(w) > 1}, key=len, reverse=True)
+    if not words:
+        return mark_safe(escaped)  # noqa: S308 - escaped above
+    pattern = re.compile("(" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+    return mark_safe(pattern.sub(r"<mark>\1</mark>", escaped))  # noqa: S308 - input escaped above
