@@ -1,60 +1,68 @@
 """Column-level SQL lineage on sqlglot: which tables a statement reads and writes, and which
 source columns feed each output column.
 
-Pure Python, no Django. ``analyze()`` never raises: SQL it cannot parse or analyse comes back
-as ``LineageResult(error=...)`` with everything else empty.
+Pure Python, no Django. ``analyze()`` never raises: SQL it cannot parse or analyse (and any
+other failure, including ``RecursionError``) comes back as ``LineageResult(error=...)`` with
+everything else empty. Brackets nested more than 200 deep are refused before parsing.
 
-How it works: each statement is parsed once, its identifiers are normalised, its tables are
-bound to the caller's schema, the query part is qualified once with sqlglot's optimizer
-(``qualify_tables`` + ``qualify_columns``) and its scope tree is walked once, memoising each
-(scope, column) pair, instead of calling ``sqlglot.lineage.lineage()`` per output column.
-UPDATE and MERGE are analysed as a synthetic ``SELECT <set expressions> FROM target JOIN
-source`` so they share that path.
+How it works: each statement is parsed once; one pass normalises its identifiers and collects
+its tables; tables are named and bound to the caller's schema; the query part is qualified
+once with sqlglot's optimizer (``qualify_tables`` and the steps of ``qualify_columns``) and its
+scope tree is walked once, memoising each (scope, column), instead of calling
+``sqlglot.lineage.lineage()`` per output column. UPDATE, MERGE and Snowflake's INSERT ALL are
+analysed as a synthetic ``SELECT <assigned expressions> FROM target JOIN source`` so they
+share that path.
 
-Name normalisation (tables, columns, schema keys, defaults and ``target_table``):
+Name normalisation (tables, columns, schema keys and columns, defaults, ``target_table``):
 
-1. sqlglot's ``normalize_identifiers`` folds identifiers the way the dialect does
-   (unquoted: upper in Snowflake/Oracle, lower in Postgres/ANSI; everything lower in
-   case-insensitive dialects such as BigQuery columns, DuckDB, Spark, T-SQL; nothing in
-   case-sensitive ones such as MySQL and ClickHouse).
-2. The result is reported in lower case unless it contains both upper- and lower-case
-   letters, in which case it is kept verbatim. So ``ORDERS``, ``orders``, ``"ORDERS"`` and
-   ``"orders"`` are all ``orders``; Snowflake ``"MyTable"`` stays ``MyTable``; MySQL's
-   unquoted ``MyTable`` stays ``MyTable`` because MySQL does not fold it.
-   Schema keys, column names, defaults and ``target_table`` go through rule 2 as well.
+1. Identifiers are folded the way the dialect folds them (sqlglot's per-dialect
+   ``normalize_identifier``): unquoted ones upper in Snowflake/Oracle and lower in
+   Postgres/ANSI; quoted ones too in case-insensitive dialects (BigQuery columns, Redshift,
+   DuckDB, Spark/Databricks, T-SQL, ...); none in case-sensitive ones (MySQL, ClickHouse).
+2. A name is reported in lower case unless it has both upper- and lower-case letters, in
+   which case it is kept verbatim. ``ORDERS``, ``orders``, ``"ORDERS"`` and ``"orders"`` are
+   all ``orders``; Snowflake ``"MyTable"`` stays ``MyTable``; MySQL's unquoted ``MyTable``
+   stays ``MyTable`` because MySQL does not fold it. A quoted single-case name is therefore
+   treated like the unquoted one, also when matching the schema.
 3. Table names are ``db.schema.table`` with as many parts as are known. A one-part name gets
-   ``default_schema`` and a two-part name gets ``default_db``. When a name matches exactly
-   one schema key by suffix (``orders`` against ``analytics.public.orders``), the schema key
-   is used. T-SQL ``#temp`` tables keep their ``#`` and get no defaults. File paths and
-   stages (COPY, DuckDB ``FROM 'file.csv'``) are kept verbatim.
+   ``default_schema``, then a two-part name gets ``default_db``. A name that matches exactly
+   one schema key by suffix (``orders`` against ``analytics.public.orders``) takes the key's
+   full name. T-SQL ``#temp`` tables are ``#temp`` and get no defaults. File paths and stages
+   (COPY, Snowflake ``@stage/path``, DuckDB ``FROM 'file.csv'`` / ``read_csv('file')``) are
+   kept verbatim; Snowflake ``$1`` columns of a stage are reported as column ``$1``.
 
 Lineage rules:
 
-- Sources of an output column are the columns its projection references, followed through
-  CTEs, derived tables, set operations (every branch, by position), scalar subqueries and
-  earlier statements of the same script. Filter and join columns (WHERE, ON, GROUP BY,
-  HAVING) are not sources.
-- Window functions: the function's arguments and the PARTITION BY / ORDER BY columns are all
-  sources; a windowed output is a ``transform`` (it keeps one row per input row), not an
+- The sources of an output column are the columns its projection references, followed through
+  CTEs, derived tables, LATERAL/APPLY subqueries, set operations (every branch, by position),
+  scalar subqueries, UNNEST/FLATTEN/EXPLODE, (UN)PIVOT and earlier statements of a script.
+  Filter and join columns (WHERE, ON, USING, GROUP BY, HAVING, QUALIFY) are not sources.
+- Window functions: the function's arguments and its PARTITION BY and ORDER BY columns are
+  all sources; a windowed output is a ``transform`` (one row per input row), not an
   ``aggregate``.
-- ``kind`` along a chain is the strongest of its steps: aggregate > transform > copy.
-  ``expression`` is the SQL of the step closest to the output that is not a plain copy.
+- ``kind`` of a chain is its strongest step (aggregate > transform > copy); a cast, CASE or
+  COALESCE is a transform. ``expression`` is the SQL of the step closest to the output that
+  is not a plain copy, cut at 300 characters.
 - A ``SELECT *`` that cannot be expanded (no schema) yields one output column named ``*``
   whose sources are ``<table>.*``. An unqualified column that several schema-less tables
   might hold is attributed to each of them.
-- A bare SELECT writes nothing unless ``target_table`` is given; its columns then belong to
-  ``target_table``, otherwise to the table ``""``.
+- A bare SELECT writes ``target_table`` when given (its columns belong to it), otherwise
+  nothing (its columns belong to the table ``""``). INSERT without a column list maps output
+  columns by position onto the target's columns when the schema knows them.
 - UPDATE, DELETE and MERGE do not list their target among the reads; a SET expression that
   reads the target's own columns lists them as sources (``SET total = total + s.amount``).
+  Unqualified names in a MERGE ``INSERT ... VALUES`` are the source's columns.
 - Scripts: a table written by one statement and read by a later one is resolved through to
   its own sources and is not listed among the reads; temporary tables (TEMP/TEMPORARY,
-  VOLATILE, ``#name``) are dropped from reads, writes and columns of the combined result.
-  ``USE [DATABASE|SCHEMA] x`` changes the defaults for the statements after it.
+  VOLATILE, ``#name``, ``SELECT INTO #name``) are dropped from the combined reads, writes
+  and columns. ``USE [DATABASE|SCHEMA|CATALOG] x`` changes the defaults for the statements
+  after it. Columns written by several statements are merged per target column.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,9 +81,17 @@ try:  # the steps of qualify_columns, run one by one (see _qualify_columns)
     from sqlglot.optimizer import qualify_columns as _qc
 
     for _step in (
-        "TypeAnnotator", "Resolver", "pushdown_cte_alias_columns", "_separate_pseudocolumns",
-        "_qualify_comprehensions", "_pop_table_column_aliases", "_expand_using",
-        "_expand_alias_refs", "_convert_columns_to_dots", "_qualify_columns", "_expand_stars",
+        "TypeAnnotator",
+        "Resolver",
+        "pushdown_cte_alias_columns",
+        "_separate_pseudocolumns",
+        "_qualify_comprehensions",
+        "_pop_table_column_aliases",
+        "_expand_using",
+        "_expand_alias_refs",
+        "_convert_columns_to_dots",
+        "_qualify_columns",
+        "_expand_stars",
         "qualify_outputs",
     ):
         getattr(_qc, _step)
@@ -161,14 +177,15 @@ def _get_dialect(name: str | None) -> Dialect | None:
     return dialect
 
 
-_GENERATORS: dict[int, Generator] = {}
+_GENERATORS: dict[tuple[int, int], Generator] = {}
 
 
 def _generator(dialect: Dialect) -> Generator:
-    """One quiet SQL generator per dialect, reused: building one per call costs ~40%."""
-    generator = _GENERATORS.get(id(dialect))
+    """A quiet SQL generator per dialect and thread, reused: building one per call costs ~40%."""
+    key = (id(dialect), threading.get_ident())
+    generator = _GENERATORS.get(key)
     if generator is None:
-        generator = _GENERATORS[id(dialect)] = dialect.generator(unsupported_level=ErrorLevel.IGNORE)
+        generator = _GENERATORS[key] = dialect.generator(unsupported_level=ErrorLevel.IGNORE)
     return generator
 
 
@@ -277,7 +294,9 @@ class _Catalog:
             cols = {}
             for name, type_ in self.tables[key].items():
                 if isinstance(name, str) and name:
-                    cols.setdefault(_out(name.strip('"`[]')), type_ if isinstance(type_, str) else "")
+                    cols.setdefault(
+                        _out(name.strip('"`[]')), type_ if isinstance(type_, str) else ""
+                    )
             self._columns[key] = cols
         return cols
 
@@ -375,7 +394,10 @@ def _analyze(
     if _paren_depth(sql) > _MAX_PAREN_DEPTH:
         return _error(f"SQL is nested more than {_MAX_PAREN_DEPTH} levels deep")
 
-    defaults = (_out(default_db) if default_db else None, _out(default_schema) if default_schema else None)
+    defaults = (
+        _out(default_db) if default_db else None,
+        _out(default_schema) if default_schema else None,
+    )
     ctx = _Ctx(resolved, _catalog_for(schema, defaults), default_db, default_schema)
     statements = [s for s in sqlglot.parse(sql, dialect=resolved) if s is not None]
     if not statements:
@@ -395,6 +417,8 @@ def _analyze(
 
 def _paren_depth(sql: str) -> int:
     """Deepest bracket nesting, ignoring string literals; a cheap guard before parsing."""
+    if sql.count("(") + sql.count("[") + sql.count("{") <= _MAX_PAREN_DEPTH:
+        return 0  # cannot be nested deeper than it has brackets: skip the per-character scan
     depth = deepest = 0
     quote = ""
     for ch in sql:
@@ -464,6 +488,10 @@ def _public(column: _Column) -> ColumnLineage:
 
 
 def _analyze_statement(statement: exp.Expr, ctx: _Ctx, target_table: str | None) -> _Statement:
+    if isinstance(statement, exp.Command) and statement.name.upper() == "REPLACE":
+        # MySQL/SQLite REPLACE INTO: sqlglot keeps it as an opaque command; for lineage it
+        # is an INSERT.
+        statement = _reparse_as_insert(statement, ctx) or statement
     index = _normalise_ast(statement, ctx)
     _bind_tables(index, ctx)
     if isinstance(statement, exp.Select) and statement.args.get("into"):
@@ -474,6 +502,8 @@ def _analyze_statement(statement: exp.Expr, ctx: _Ctx, target_table: str | None)
         return _create(statement, index, ctx)
     if isinstance(statement, exp.Insert):
         return _insert(statement, index, ctx)
+    if isinstance(statement, exp.MultitableInserts):
+        return _multitable_insert(statement, index, ctx)
     if isinstance(statement, exp.Merge):
         return _merge(statement, index, ctx)
     if isinstance(statement, exp.Update):
@@ -485,6 +515,18 @@ def _analyze_statement(statement: exp.Expr, ctx: _Ctx, target_table: str | None)
     if isinstance(statement, exp.Use):
         _use(statement, ctx)
     return _Statement("other")
+
+
+def _reparse_as_insert(command: exp.Command, ctx: _Ctx) -> exp.Insert | None:
+    rest = command.expression
+    text = rest.name if isinstance(rest, exp.Literal) else ""
+    if not text.lower().lstrip().startswith("into"):
+        return None
+    try:
+        parsed = sqlglot.parse_one(f"INSERT {text}", dialect=ctx.dialect)
+    except SqlglotError:
+        return None
+    return parsed if isinstance(parsed, exp.Insert) else None
 
 
 @dataclass
@@ -561,7 +603,9 @@ def _balance(head: exp.Expr) -> exp.Expr:
     operands.append(current)
     operands.reverse()
     while len(operands) > 1:
-        paired = [kind(this=a, expression=b) for a, b in zip(operands[::2], operands[1::2], strict=False)]
+        paired = [
+            kind(this=a, expression=b) for a, b in zip(operands[::2], operands[1::2], strict=False)
+        ]
         if len(operands) % 2:
             paired.append(operands[-1])
         operands = paired
@@ -575,7 +619,7 @@ def _bare_select(
 ) -> _Statement:
     target = target_table or ""
     result = _Statement("select", reads=index.reads(), writes={target} if target else set())
-    outputs = _query_outputs(query, ctx, index.tables, index.cte_names)
+    outputs = _query_outputs(query, ctx, index.tables)
     result.columns = _columns_for(target, [name for name, _ in outputs], outputs, ctx)
     return result
 
@@ -592,7 +636,7 @@ def _select_into(query: exp.Select, index: _Index, ctx: _Ctx) -> _Statement:
     if into.args.get("temporary") or _is_temp_name(table):
         result.temporary.add(target)
     result.reads = index.reads(skip={id(table)})
-    outputs = _query_outputs(query, ctx, index.tables_except(table), index.cte_names)
+    outputs = _query_outputs(query, ctx, index.tables_except(table))
     result.columns = _columns_for(target, [n for n, _ in outputs], outputs, ctx)
     _register(target, result.columns, ctx, replace=True)
     return result
@@ -631,7 +675,7 @@ def _create(statement: exp.Create, index: _Index, ctx: _Ctx) -> _Statement:
             result.writes.add(_target_name(prop.this))
     result.reads = index.reads(skip=skip)
     query_tables = [t for t in index.tables if id(t) not in skip]
-    outputs = _query_outputs(query, ctx, query_tables, index.cte_names)
+    outputs = _query_outputs(query, ctx, query_tables)
     names = [n for n, _ in outputs]
     if isinstance(this, exp.Schema) and this.expressions:
         declared = [_out(c.name) for c in this.expressions]
@@ -664,7 +708,7 @@ def _insert(statement: exp.Insert, index: _Index, ctx: _Ctx) -> _Statement:
         # T-SQL: WITH c AS (...) INSERT INTO t SELECT ... FROM c
         statement.set("with_", None)
         query.set("with_", with_)
-    outputs = _query_outputs(query, ctx, index.tables_except(table), index.cte_names)
+    outputs = _query_outputs(query, ctx, index.tables_except(table))
     names = [n for n, _ in outputs]
     if "*" not in names and not statement.args.get("by_name"):
         if isinstance(this, exp.Schema) and this.expressions:
@@ -675,6 +719,62 @@ def _insert(statement: exp.Insert, index: _Index, ctx: _Ctx) -> _Statement:
             names = declared[: len(names)]
     result.columns = _columns_for(target, names, outputs, ctx)
     _register(target, result.columns, ctx, replace=False)
+    return result
+
+
+def _multitable_insert(statement: exp.MultitableInserts, index: _Index, ctx: _Ctx) -> _Statement:
+    """Snowflake ``INSERT ALL|FIRST INTO t1 (..) VALUES (..) INTO t2 ... SELECT ...``."""
+    source = _unwrap(statement.args.get("source"))
+    result = _Statement("insert", reads=index.reads())
+    inserts = [c.this for c in statement.expressions if isinstance(c.this, exp.Insert)]
+    targets: list[tuple[str, str]] = []
+    projections: list[exp.Expr] = []
+    source_names = source.named_selects if isinstance(source, exp.Query) else []
+    for insert in inserts:
+        this = insert.this
+        table = this.this if isinstance(this, exp.Schema) else this
+        if not isinstance(table, exp.Table):
+            continue
+        target = _target_name(table)
+        result.writes.add(target)
+        result.reads.discard(target)
+        declared = [_out(c.name) for c in this.expressions] if isinstance(this, exp.Schema) else []
+        values = insert.expression
+        row = (
+            values.expressions[0].expressions
+            if isinstance(values, exp.Values) and values.expressions
+            else None
+        )
+        if row is None:  # INTO t without VALUES: the source's columns, in order
+            row = [exp.column(name) for name in source_names]
+        if not declared:
+            declared = list(ctx.resolve_table(target.split("."))[1] or []) or [
+                _out(v.alias_or_name) for v in row
+            ]
+        for name, value in zip(declared, row, strict=False):
+            targets.append((target, name))
+            projections.append(value)
+    if not isinstance(source, exp.Query) or not projections:
+        return result
+    query = _synthetic_select(
+        projections,
+        exp.Subquery(this=source.copy(), alias=exp.TableAlias(this=exp.to_identifier("_lx_src"))),
+        [],
+    )
+    outputs = _query_outputs(query, ctx, list(query.find_all(exp.Table)))
+    for (target, name), (_, trace) in zip(targets, outputs, strict=False):
+        result.columns.append(
+            _Column(
+                ColumnRef(target, name),
+                set(trace.sources),
+                trace.kind,
+                _render(trace.expression, ctx),
+            )
+        )
+    for target in result.writes:
+        _register(
+            target, [c for c in result.columns if c.target.table == target], ctx, replace=False
+        )
     return result
 
 
@@ -702,20 +802,40 @@ def _merge(statement: exp.Merge, index: _Index, ctx: _Ctx) -> _Statement:
             if _has_star(then):
                 _star_action(using, projections, targets)
                 continue
-            columns = then.this.expressions if isinstance(then.this, exp.Tuple) else []
-            values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
+            columns, values = _insert_action(then)
             # INSERT VALUES (...) without a column list fills the target's columns in order.
             names = [_out(c.name) for c in columns] if columns else target_columns[: len(values)]
             for name, value in zip(names, values, strict=False):
+                # The row does not exist yet: unqualified names in VALUES are source columns.
+                value = value.copy()
+                for column in value.find_all(exp.Column):
+                    if not column.table:
+                        column.set("table", exp.to_identifier(using.alias_or_name))
                 targets.append(name)
                 projections.append(value)
     if not projections:
         return result
-    query = _synthetic_select(projections, table.copy(), [exp.Join(this=using.copy(), on=_copy_of(statement.args.get("on")))])
-    outputs = _query_outputs(query, ctx, list(query.find_all(exp.Table)), index.cte_names)
+    query = _synthetic_select(
+        projections,
+        table.copy(),
+        [exp.Join(this=using.copy(), on=_copy_of(statement.args.get("on")))],
+    )
+    outputs = _query_outputs(query, ctx, list(query.find_all(exp.Table)))
     result.columns = _assigned_columns(target, targets, outputs, ctx)
     _register(target, result.columns, ctx, replace=False)
     return result
+
+
+def _insert_action(then: exp.Insert) -> tuple[list[exp.Expr], list[exp.Expr]]:
+    """Column list and values of a MERGE ``WHEN NOT MATCHED THEN INSERT``."""
+    columns = then.this.expressions if isinstance(then.this, exp.Tuple) else []
+    values = then.expression.expressions if isinstance(then.expression, exp.Tuple) else []
+    if not values and len(columns) == 1:
+        # BigQuery/Redshift parse `INSERT VALUES (a, b)` as a call to a function named VALUES.
+        only = columns[0]
+        if isinstance(only, exp.Anonymous) and only.name.lower() == "values":
+            return [], list(only.expressions)
+    return columns, values
 
 
 def _assignment(assignment: exp.Expr, projections: list[exp.Expr], targets: list[str]) -> None:
@@ -773,7 +893,8 @@ def _update(statement: exp.Update, index: _Index, ctx: _Ctx) -> _Statement:
                 real = candidate
                 break
     target = _target_name(real)
-    result = _Statement("update", writes={target}, reads=index.reads(skip_name=target))
+    reads = index.reads(skip={id(table)}, skip_name=target)
+    result = _Statement("update", writes={target}, reads=reads)
     projections: list[exp.Expr] = []
     targets: list[str] = []
     for assignment in statement.expressions:
@@ -790,9 +911,13 @@ def _update(statement: exp.Update, index: _Index, ctx: _Ctx) -> _Statement:
             base = source
         else:
             query_joins.append(exp.Join(this=source))
-    query_joins += [j for j in joins if not (isinstance(j.this, exp.Table) and j.this.alias_or_name == base.alias_or_name)]
+    query_joins += [
+        j
+        for j in joins
+        if not (isinstance(j.this, exp.Table) and j.this.alias_or_name == base.alias_or_name)
+    ]
     query = _synthetic_select(projections, base, query_joins)
-    outputs = _query_outputs(query, ctx, list(query.find_all(exp.Table)), index.cte_names)
+    outputs = _query_outputs(query, ctx, list(query.find_all(exp.Table)))
     result.columns = _assigned_columns(target, targets, outputs, ctx)
     _register(target, result.columns, ctx, replace=False)
     return result
@@ -809,7 +934,7 @@ def _delete(statement: exp.Delete, index: _Index, ctx: _Ctx) -> _Statement:
         if named and not table.args.get("db"):
             # T-SQL / MySQL: DELETE alias FROM table AS alias JOIN ...
             for candidate in index.tables:
-                if candidate not in named and candidate.alias_or_name == table.name:
+                if all(candidate is not n for n in named) and candidate.alias_or_name == table.name:
                     real = candidate
                     break
         writes.add(_target_name(real))
@@ -830,7 +955,7 @@ def _copy(statement: exp.Copy, index: _Index, ctx: _Ctx) -> _Statement:
     target = _target_name(table)
     if not statement.args.get("kind", True):
         # Postgres COPY table TO 'file'
-        paths = {path for path in (_location(f) for f in files) if path}
+        paths = {path for path in (_location(f, copy_file=True) for f in files) if path}
         return _Statement("copy", reads={target}, writes=paths)
     result = _Statement("copy", writes={target})
     declared = [_out(c.name) for c in this.expressions] if isinstance(this, exp.Schema) else []
@@ -850,36 +975,41 @@ def _copy(statement: exp.Copy, index: _Index, ctx: _Ctx) -> _Statement:
                 refs = {
                     ColumnRef(path, f"${p.name}" if isinstance(p, exp.Parameter) else _out(p.name))
                     for p in node.find_all(exp.Parameter, exp.Column)
-                    if not isinstance(p.parent, exp.Parameter)
+                    if _is_positional(p) or (isinstance(p, exp.Column) and p.name)
                 }
                 kind = _COPY if isinstance(node, (exp.Parameter, exp.Column)) else _TRANSFORM
                 result.columns.append(
                     _Column(ColumnRef(target, name), refs, kind, _render(node, ctx) if kind else "")
                 )
             continue
-        path = _location(source)
+        path = _location(source, copy_file=True)
         if path is None:
             continue
         result.reads.add(path)
         for name in declared:
-            result.columns.append(_Column(ColumnRef(target, name), {ColumnRef(path, name)}, _COPY, ""))
+            result.columns.append(
+                _Column(ColumnRef(target, name), {ColumnRef(path, name)}, _COPY, "")
+            )
     _register(target, result.columns, ctx, replace=False)
     return result
 
 
-def _location(node: exp.Expr | None) -> str | None:
-    """The file path or stage named by a COPY source or target; None for a real table."""
+def _location(node: exp.Expr | None, copy_file: bool = False) -> str | None:
+    """The file path or stage named by ``node``; None for a real table.
+
+    ``copy_file``: ``node`` is a COPY source or destination, where STDIN/STDOUT are files.
+    """
     if isinstance(node, exp.Table):
         node = node.this
     if isinstance(node, exp.Literal) and node.is_string:
         return node.this
-    if isinstance(node, exp.Var):
-        name = node.name
-        if name.startswith("@"):
-            return name
-        if name.upper() in ("STDIN", "STDOUT"):
-            return name.lower()
-    return None
+    if isinstance(node, exp.Var) and node.name.startswith("@"):
+        return node.name
+    is_stream = isinstance(node, (exp.Var, exp.Identifier)) and node.name.upper() in (
+        "STDIN",
+        "STDOUT",
+    )
+    return node.name.lower() if copy_file and is_stream else None
 
 
 _USE_DATABASE_HOLDS_SCHEMAS = {"snowflake", "tsql", "fabric"}
@@ -941,6 +1071,8 @@ def _bind_tables(index: _Index, ctx: _Ctx) -> None:
         table.meta["lx_name"] = named[0]
         if named[1]:
             table.meta["lx_columns"] = named[1]
+        if _location(table) is not None:
+            table.meta["lx_location"] = True
 
 
 def _is_cte_ref(table: exp.Table, cte_names: set[str]) -> bool:
@@ -996,7 +1128,9 @@ def _register(target: str, columns: list[_Column], ctx: _Ctx, replace: bool) -> 
         return
     existing: dict[str, str] = {}
     if not replace:
-        existing = dict(ctx.script_tables.get(target) or ctx.resolve_table(target.split("."))[1] or {})
+        existing = dict(
+            ctx.script_tables.get(target) or ctx.resolve_table(target.split("."))[1] or {}
+        )
     for name in names:
         existing.setdefault(name, "")
     ctx.script_tables[target] = existing
@@ -1006,7 +1140,7 @@ def _register(target: str, columns: list[_Column], ctx: _Ctx, replace: bool) -> 
 
 
 def _query_outputs(
-    query: exp.Query, ctx: _Ctx, tables: list[exp.Table], cte_names: set[str]
+    query: exp.Query, ctx: _Ctx, tables: list[exp.Table]
 ) -> list[tuple[str, _Trace]]:
     """Qualify ``query`` and trace each output column; [] if sqlglot cannot qualify it."""
     schema: dict[str, dict[str, str]] = {}
@@ -1044,7 +1178,9 @@ def _bind_schema(
     schema[synthetic] = {ctx.ast_case(c): _UNKNOWN_TYPE for c in columns}
     if not table.args.get("alias"):
         ident = table.this
-        table.set("alias", exp.TableAlias(this=exp.Identifier(this=ident.this, quoted=ident.quoted)))
+        table.set(
+            "alias", exp.TableAlias(this=exp.Identifier(this=ident.this, quoted=ident.quoted))
+        )
     table.set("this", exp.Identifier(this=synthetic, quoted=True))
     table.set("db", None)
     table.set("catalog", None)
@@ -1063,7 +1199,11 @@ def _infer_schemas(query: exp.Query, schema: dict[str, dict[str, str]], ctx: _Ct
             if isinstance(column.this, exp.Star):
                 continue
             source = _lookup(scope, column.table) if column.table else only
-            if isinstance(source, exp.Table) and "lx_name" in source.meta and "lx_columns" not in source.meta:
+            if (
+                isinstance(source, exp.Table)
+                and "lx_name" in source.meta
+                and "lx_columns" not in source.meta
+            ):
                 inferred.setdefault(id(source), (source, {}))[1][_out(column.name)] = None
     for source, columns in inferred.values():
         if columns:
@@ -1075,7 +1215,9 @@ def _qualified_outputs(
     query: exp.Query, schema: dict[str, dict[str, str]], ctx: _Ctx
 ) -> list[tuple[str, _Trace]]:
     qualify_tables(query, dialect=ctx.dialect)
-    root = _qualify_columns(query, MappingSchema(schema or None, dialect=ctx.dialect, normalize=False), ctx)
+    root = _qualify_columns(
+        query, MappingSchema(schema or None, dialect=ctx.dialect, normalize=False), ctx
+    )
     if root is None:
         return []
     try:
@@ -1139,7 +1281,13 @@ def _qualify_columns(query: exp.Query, schema: MappingSchema, ctx: _Ctx) -> Scop
         scope.clear_column_cache()
         if is_select:
             _qc._expand_stars(
-                scope, resolver, using_column_tables, using_columns, pseudocolumns, annotator, unannotated
+                scope,
+                resolver,
+                using_column_tables,
+                using_columns,
+                pseudocolumns,
+                annotator,
+                unannotated,
             )
         _qc._expand_alias_refs(scope, resolver, dialect)
         if is_select:
@@ -1161,7 +1309,9 @@ def _columns_for(
     target: str, names: list[str], outputs: list[tuple[str, _Trace]], ctx: _Ctx
 ) -> list[_Column]:
     return [
-        _Column(ColumnRef(target, name), set(trace.sources), trace.kind, _render(trace.expression, ctx))
+        _Column(
+            ColumnRef(target, name), set(trace.sources), trace.kind, _render(trace.expression, ctx)
+        )
         for name, (_, trace) in zip(names, outputs, strict=False)
     ]
 
@@ -1189,7 +1339,9 @@ def _assigned_columns(
             name = output_name  # from an expanded star
         merged.setdefault(name, _Trace(set())).add(trace)
     return [
-        _Column(ColumnRef(target, name), set(trace.sources), trace.kind, _render(trace.expression, ctx))
+        _Column(
+            ColumnRef(target, name), set(trace.sources), trace.kind, _render(trace.expression, ctx)
+        )
         for name, trace in merged.items()
         if name != "*" or trace.sources
     ]
@@ -1214,6 +1366,44 @@ def _render(node: exp.Expr | None, ctx: _Ctx) -> str:
     return text
 
 
+# Aggregate functions sqlglot parses as anonymous calls in some dialects.
+_AGGREGATE_NAMES = {
+    "total",
+    "median",
+    "mode",
+    "every",
+    "bool_and",
+    "bool_or",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "uniq",
+    "uniqexact",
+    "uniqcombined",
+    "uniqhll12",
+    "grouparray",
+    "groupuniqarray",
+    "argmax",
+    "argmin",
+    "anylast",
+    "sumif",
+    "avgif",
+    "minif",
+    "maxif",
+    "collect_list",
+    "collect_set",
+    "percentile",
+    "percentile_approx",
+    "approx_percentile",
+    "approx_top_k",
+    "hll_count",
+    "kurtosis",
+    "skewness",
+    "object_agg",
+    "array_union_agg",
+    "listagg",
+    "string_agg",
+}
 _EMPTY = _Trace(frozenset())  # type: ignore[arg-type]
 _QUERIES = (exp.Select, exp.SetOperation)
 
@@ -1241,7 +1431,14 @@ def _scan(node: exp.Expr) -> tuple[list[exp.Column], list[exp.Expr], bool]:
             continue
         if isinstance(current, exp.Identifier):
             continue
-        if isinstance(current, exp.AggFunc) and not in_window:
+        if isinstance(current, exp.Parameter) and isinstance(current.this, exp.Literal):
+            # Snowflake `$1`: a column of a staged file, by position.
+            columns.append(exp.Column(this=current.copy()))
+            continue
+        if not in_window and (
+            isinstance(current, exp.AggFunc)
+            or (isinstance(current, exp.Anonymous) and current.name.lower() in _AGGREGATE_NAMES)
+        ):
             aggregates = True
         elif isinstance(current, exp.Window):
             in_window = True
@@ -1332,7 +1529,9 @@ class _Walker:
         while isinstance(node, exp.Paren):
             node = node.this
         columns, queries, aggregates = _scan(node)
-        if isinstance(node, exp.Column) and not isinstance(node, exp.Pseudocolumn):
+        if (
+            isinstance(node, exp.Column) and not isinstance(node, exp.Pseudocolumn)
+        ) or _is_positional(node):
             trace = _Trace(set())
         elif aggregates:
             trace = _Trace(set(), _AGGREGATE, node)
@@ -1354,17 +1553,28 @@ class _Walker:
 
     def _column(self, scope: Scope, column: exp.Column) -> _Trace:
         table = column.table
+        name = _column_name(column)
+        if _is_positional(column.this):
+            return self._positional(scope, table, name)
         if not table:
-            return self._named_from_sources(scope, column.name)
+            return self._named_from_sources(scope, name)
         source = _lookup(scope, table)
         if source is not None:
-            return self._from_source(scope, source, column.name)
+            return self._from_source(scope, source, name)
         for pivot in scope.pivots:
-            parent = pivot.parent
-            if pivot.alias_or_name == table and isinstance(parent, exp.Table) and "lx_name" in parent.meta:
-                return self._pivoted(parent, column.name)
+            if pivot.alias_or_name == table:
+                return self._pivoted(scope, pivot, name)
         # BigQuery-style struct access `rec.field` that qualification left alone.
         return self._named_from_sources(scope, table)
+
+    def _positional(self, scope: Scope, table: str, name: str) -> _Trace:
+        """``$1`` / ``t.$1``: a column of a staged file; bind parameters elsewhere have none."""
+        sources = [_lookup(scope, table)] if table else _selected(scope)
+        trace = _Trace(set())
+        for source in sources:
+            if isinstance(source, exp.Table) and source.meta.get("lx_location"):
+                trace.sources.add(ColumnRef(source.meta["lx_name"], name))
+        return trace
 
     def _from_source(self, scope: Scope, source: exp.Table | Scope, name: str) -> _Trace:
         if isinstance(source, exp.Table):
@@ -1372,7 +1582,7 @@ class _Walker:
             if table_name is None:
                 return _Trace(set())
             if source.args.get("pivots"):
-                return self._pivoted(source, name)
+                return self._pivoted(scope, source.args["pivots"][-1], name)
             return _Trace({ColumnRef(table_name, _out(name))})
         query_scope = _query_scope(source)
         if query_scope is not None:
@@ -1400,29 +1610,42 @@ class _Walker:
         self.memo[memo_key] = trace
         return trace
 
-    def _pivoted(self, table: exp.Table, name: str) -> _Trace:
-        """A column read from a PIVOT over ``table``: a pivoted value or a pass-through."""
-        table_name = table.meta["lx_name"]
-        pivot = table.args["pivots"][-1]
+    def _pivoted(self, scope: Scope, pivot: exp.Pivot, name: str) -> _Trace:
+        """A column read from a (UN)PIVOT: a pivoted value, or a pass-through of its input."""
+        parent = pivot.parent
         aggregated = {c.name for e in pivot.expressions for c in e.find_all(exp.Column)}
-        pivoted_on = {c.name for f in pivot.fields for c in f.find_all(exp.Column)}
+        pivoted_on = {c.name for f in pivot.fields for c in f.this.find_all(exp.Column)}
         if pivot.unpivot:
             # UNPIVOT(value FOR name IN (a, b)): value and name come from the listed columns.
-            listed = {
-                c.name for f in pivot.fields for e in f.expressions for c in e.find_all(exp.Column)
-            }
-            if name in aggregated | pivoted_on:
-                return _Trace({ColumnRef(table_name, _out(c)) for c in listed}, _TRANSFORM)
-            return _Trace({ColumnRef(table_name, _out(name))})
-        if name in aggregated or name in pivoted_on:
-            return _Trace(set())
-        known = table.meta.get("lx_columns")
-        if known is not None and _out(name) in known:
-            return _Trace({ColumnRef(table_name, _out(name))})
-        if known is None and not _looks_pivoted(pivot, name):
-            return _Trace({ColumnRef(table_name, _out(name))})
-        sources = {ColumnRef(table_name, _out(c)) for c in aggregated | pivoted_on}
-        return _Trace(sources, _AGGREGATE)
+            if name not in aggregated | pivoted_on and not _is_unpivot_output(pivot, name):
+                return self._pivot_input(scope, parent, name)
+            trace = _Trace(set(), _TRANSFORM)
+            for field_ in pivot.fields:
+                for listed in field_.expressions:
+                    for column in listed.find_all(exp.Column):
+                        trace.add(self._pivot_input(scope, parent, column.name))
+            return trace
+        known = _input_columns(scope, parent)
+        if name not in aggregated | pivoted_on and (
+            (known is not None and name in known)
+            or (known is None and not _looks_pivoted(pivot, name))
+        ):
+            return self._pivot_input(scope, parent, name)
+        trace = _Trace(set(), _AGGREGATE)
+        for column in sorted(aggregated | pivoted_on):
+            trace.add(self._pivot_input(scope, parent, column))
+        trace.kind = _AGGREGATE
+        return trace
+
+    def _pivot_input(self, scope: Scope, parent: exp.Expr | None, name: str) -> _Trace:
+        if isinstance(parent, exp.Table):
+            table_name = parent.meta.get("lx_name")
+            return _Trace({ColumnRef(table_name, _out(name))}) if table_name else _Trace(set())
+        if isinstance(parent, exp.Subquery):
+            source = scope.sources.get(parent.alias_or_name)
+            if isinstance(source, Scope):
+                return self.resolve(source, name)
+        return _Trace(set())
 
     def _named_from_sources(self, scope: Scope, name: str) -> _Trace:
         """An unqualified column, or a name under an unexpanded star: ask each source."""
@@ -1451,7 +1674,11 @@ class _Walker:
         """ClickHouse ``ARRAY JOIN items AS item``: ``item`` comes from ``items``."""
         for join in scope.expression.args.get("joins") or []:
             aliased = join.this
-            if join.args.get("kind") == "ARRAY" and isinstance(aliased, exp.Alias) and aliased.alias == name:
+            if (
+                join.args.get("kind") == "ARRAY"
+                and isinstance(aliased, exp.Alias)
+                and aliased.alias == name
+            ):
                 trace = _Trace(set(), _TRANSFORM)
                 for column in aliased.this.find_all(exp.Column):
                     trace.add(self._column(scope, column))
@@ -1486,6 +1713,38 @@ class _Walker:
             else:
                 trace.add(self.udtf(source))
         return trace
+
+
+def _is_positional(node: exp.Expr | None) -> bool:
+    return isinstance(node, exp.Parameter) and isinstance(node.this, exp.Literal)
+
+
+def _column_name(column: exp.Column) -> str:
+    if _is_positional(column.this):
+        return f"${column.this.name}"
+    return column.name
+
+
+def _input_columns(scope: Scope, parent: exp.Expr | None) -> set[str] | None:
+    """Column names going into a PIVOT, in AST case, when known."""
+    if isinstance(parent, exp.Table):
+        known = parent.meta.get("lx_columns")
+        if known is None:
+            return None
+        names = set(known)
+        return names | {n.upper() for n in names} | {n.lower() for n in names}
+    if isinstance(parent, exp.Subquery):
+        source = scope.sources.get(parent.alias_or_name)
+        if isinstance(source, Scope) and isinstance(source.expression, _QUERIES):
+            names = source.expression.named_selects
+            return None if "*" in names else set(names)
+    return None
+
+
+def _is_unpivot_output(pivot: exp.Pivot, name: str) -> bool:
+    """Whether ``name`` is the value or the name column an UNPIVOT produces."""
+    produced = [*pivot.expressions, *(field_.this for field_ in pivot.fields)]
+    return any(name == i.name for node in produced for i in node.find_all(exp.Identifier))
 
 
 def _looks_pivoted(pivot: exp.Pivot, name: str) -> bool:
@@ -1538,6 +1797,7 @@ def _selected(scope: Scope) -> list[exp.Table | Scope]:
 
 # --------------------------------------------------------------------------- scripts
 
+
 def _combine(results: list[_Statement]) -> LineageResult:
     """Fold a script's statements into one result, resolving intermediate tables through."""
     produced: dict[str, dict[str, _Column]] = {}
@@ -1563,7 +1823,9 @@ def _combine(results: list[_Statement]) -> LineageResult:
                     column = _merge_columns(previous, column)
                 produced[column.target.table][column.target.column] = column
             existing = final.get(column.target)
-            final[column.target] = column if existing is None or result.replaces else _merge_columns(existing, column)
+            final[column.target] = (
+                column if existing is None or result.replaces else _merge_columns(existing, column)
+            )
         written_before |= result.writes
         writes |= result.writes
     columns = [c for ref, c in final.items() if ref.table not in temporary]
@@ -1601,5 +1863,6 @@ def _resolve_through(column: _Column, produced: dict[str, dict[str, _Column]]) -
 
 def _merge_columns(first: _Column, second: _Column) -> _Column:
     expression = first.expression if first.kind != _COPY and first.expression else second.expression
-    return _Column(first.target, first.sources | second.sources, max(first.kind, second.kind), expression)
-
+    return _Column(
+        first.target, first.sources | second.sources, max(first.kind, second.kind), expression
+    )
