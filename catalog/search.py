@@ -28,7 +28,7 @@ from catalog.models import Asset, Column, SearchDocument
 _TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
 _TRUTHY = {"true", "yes", "1", "certified"}
 FACET_CAP = 10_000  # facet counts are computed over at most this many matches
-WORD_SIMILARITY = 0.45  # pg_trgm word_similarity threshold for typo matches on names
+WORD_SIMILARITY = 0.4  # pg_trgm word_similarity threshold for the typo fallback on names
 
 
 @dataclass

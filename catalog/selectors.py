@@ -139,3 +139,87 @@ def search_facets(assets: QuerySet[Asset], *, top: int = 12) -> list[Facet]:
         dbt_pii="").values("asset").distinct().count()
     facets.append(Facet("has_pii", "PII", [("true", "Has PII columns", pii)] if pii else []))
     return [f for f in facets if f.values]
+
+
+ASSET_TABS = (
+    ("overview", "Overview"), ("columns", "Columns"), ("quality", "Quality"), ("lineage", "Lineage"),
+    ("usage", "Usage"), ("code", "Code"), ("history", "History"),
+)
+
+
+def asset_header(asset: Asset) -> dict:
+    """Badges for the asset page header: PII, freshness, last run, test pass/fail."""
+    from catalog.models import DataTest, NodeRunResult, SourceFreshnessResult
+
+    pii_columns = asset.columns.filter(removed_at__isnull=True).exclude(dbt_pii="").count()
+    freshness = SourceFreshnessResult.objects.filter(asset=asset).order_by("-generated_at", "-id").first()
+    last_run = NodeRunResult.objects.filter(asset=asset).order_by("-generated_at", "-id").first()
+    tests = DataTest.objects.filter(asset=asset, removed_at__isnull=True)
+    latest_status: dict[int, str] = {}
+    for test_id, status in NodeRunResult.objects.filter(test__in=tests).order_by(
+        "test_id", "-generated_at", "-id"
+    ).values_list("test_id", "status"):
+        latest_status.setdefault(test_id, status)
+    statuses = list(latest_status.values())
+    return {
+        "pii_columns": pii_columns,
+        "freshness": freshness,
+        "last_run": last_run,
+        "tests_total": tests.count(),
+        "tests_passed": sum(s == "pass" for s in statuses),
+        "tests_failed": sum(s in ("fail", "error") for s in statuses),
+        "tests_warned": sum(s == "warn" for s in statuses),
+    }
+
+
+def asset_columns(asset: Asset, text: str = "") -> list:
+    from catalog.models import DataTest
+
+    columns = list(asset.columns.filter(removed_at__isnull=True).order_by("position", "name"))
+    if text:
+        needle = text.lower()
+        columns = [c for c in columns if needle in c.name_key or needle in c.description.lower()]
+    tests_by_column: dict[str, list[str]] = {}
+    for column_name, test_name in DataTest.objects.filter(asset=asset, removed_at__isnull=True).exclude(
+        column_name=""
+    ).values_list("column_name", "test_name"):
+        tests_by_column.setdefault(column_name.lower(), []).append(test_name or "test")
+    for column in columns:
+        column.test_names = sorted(tests_by_column.get(column.name_key, []))
+    return columns
+
+
+def asset_quality(asset: Asset, history: int = 10) -> list:
+    """Tests of the asset with their latest results, newest first."""
+    from catalog.models import DataTest, NodeRunResult
+
+    tests = list(DataTest.objects.filter(asset=asset, removed_at__isnull=True).order_by("column_name", "name"))
+    results: dict[int, list] = {}
+    for result in NodeRunResult.objects.filter(test__in=tests).order_by("-generated_at", "-id"):
+        bucket = results.setdefault(result.test_id, [])
+        if len(bucket) < history:
+            bucket.append(result)
+    for test in tests:
+        test.recent_results = results.get(test.pk, [])
+    return tests
+
+
+def catalog_tree() -> list[dict]:
+    """Project → database → schema with active asset counts, for the browse page."""
+    rows = (Asset.objects.filter(removed_at__isnull=True).values("project_id", "project__name", "database", "schema")
+            .annotate(n=Count("id")).order_by("project__name", "database", "schema"))
+    projects: dict[int, dict] = {}
+    for row in rows:
+        project = projects.setdefault(row["project_id"], {"id": row["project_id"], "name": row["project__name"],
+                                                          "count": 0, "databases": {}})
+        project["count"] += row["n"]
+        database = project["databases"].setdefault(row["database"] or "—", {"count": 0, "schemas": []})
+        database["count"] += row["n"]
+        database["schemas"].append((row["database"], row["schema"] or "—", row["n"]))
+    return list(projects.values())
+
+
+def recent_changes() -> QuerySet:
+    from catalog.models import AssetChange
+
+    return AssetChange.objects.select_related("asset__project", "ingest_run").order_by("-created_at", "-id")

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors
@@ -12,7 +13,7 @@ from catalog.filters import AssetFilter
 from catalog.forms import DbtUploadForm
 from catalog.models import Asset, AssetKind, IngestRun, Project
 from catalog.permissions import can_ingest, can_view_catalog, view_requires
-from config.htmx import render_page
+from config.htmx import render_page, wants_fragment
 
 
 @view_requires(can_view_catalog)
@@ -36,29 +37,70 @@ def search(request: HttpRequest) -> HttpResponse:
 @view_requires(can_view_catalog)
 @require_GET
 def browse(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "")
-    project_id = request.GET.get("project", "")
-    assets = selectors.active_assets().select_related("project").order_by("project__name", "kind", "name")
-    if kind in AssetKind.values:
-        assets = assets.filter(kind=kind)
-    if project_id.isdigit():
-        assets = assets.filter(project_id=int(project_id))
+    """Browse by project → database → schema, tier, owner ("mine"), kind, tag: the AssetFilter."""
+    params = request.GET.copy()
+    if params.get("owner") == "me":
+        params["owner"] = request.user.email or request.user.get_username()
+    filters = AssetFilter(params, queryset=Asset.objects.select_related("project"))
+    assets = filters.qs.order_by("project__name", "database", "schema", "kind", "name")
     page = Paginator(assets, 50).get_page(request.GET.get("page"))
     return render_page(
         request,
         "catalog/browse.html",
-        {"page": page, "kinds": AssetKind.choices, "kind": kind, "projects": Project.objects.all(),
-         "project_id": project_id},
+        {"page": page, "filters": filters, "tree": selectors.catalog_tree(), "mine": request.GET.get("owner") == "me",
+         "kinds": AssetKind.choices, "kind": request.GET.get("kind", ""), "projects": Project.objects.all(),
+         "project_id": request.GET.get("project", "")},
         fragment="catalog/partials/_asset_table.html",
     )
 
 
 @view_requires(can_view_catalog)
 @require_GET
+def recently_changed(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.recent_changes(), 50).get_page(request.GET.get("page"))
+    return render_page(request, "catalog/recent.html", {"page": page})
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def removed_assets(request: HttpRequest) -> HttpResponse:
+    assets = Asset.objects.filter(removed_at__isnull=False).select_related("project", "removed_by_run").order_by(
+        "-removed_at", "name")
+    return render_page(request, "catalog/removed.html", {"page": Paginator(assets, 50).get_page(request.GET.get("page"))})
+
+
+CATALOG_TABS = {"overview", "columns", "quality", "code"}
+
+
+@view_requires(can_view_catalog)
+@require_GET
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The asset page; ``?tab=`` picks a tab, an HTMX request gets just the tab's panel.
+
+    Tabs owned by other apps (lineage, usage, history) are loaded from their URLs.
+    """
     asset = get_object_or_404(Asset.objects.select_related("project", "removed_by_run"), pk=pk)
-    columns = asset.columns.filter(removed_at__isnull=True)
-    return render_page(request, "catalog/asset_detail.html", {"asset": asset, "columns": columns})
+    tab = request.GET.get("tab", "overview")
+    tab = tab if tab in dict(selectors.ASSET_TABS) else "overview"
+    own_url = reverse("catalog:asset", args=[asset.pk])
+    urls = {key: f"{own_url}?tab={key}" for key in CATALOG_TABS}
+    # Panels of higher apps, reversed by name so that catalog imports none of them.
+    urls |= {"lineage": reverse("lineage:asset_panel", args=[asset.pk]),
+             "usage": reverse("lineage:asset_usage_panel", args=[asset.pk]),
+             "history": reverse("governance:asset_history_panel", args=[asset.pk])}
+    context = {
+        "asset": asset, "tab": tab, "column_filter": request.GET.get("q", ""),
+        "tabs": [(key, label, urls[key]) for key, label in selectors.ASSET_TABS],
+        "tab_url_external": urls[tab] if tab not in CATALOG_TABS else "",
+    }
+    if tab == "columns":
+        context["columns"] = selectors.asset_columns(asset, context["column_filter"])
+    elif tab == "quality":
+        context["tests"] = selectors.asset_quality(asset)
+    if wants_fragment(request) and tab in CATALOG_TABS:
+        return render(request, f"catalog/partials/_asset_tab_{tab}.html", context)
+    context["header"] = selectors.asset_header(asset)
+    return render(request, "catalog/asset_detail.html", context)
 
 
 @view_requires(can_view_catalog)
@@ -107,3 +149,12 @@ def ingest_upload(request: HttpRequest) -> HttpResponse:
     page = Paginator(IngestRun.objects.select_related("project", "created_by"), 30).get_page(1)
     return render_page(request, "catalog/ingest_runs.html", {"page": page, "can_upload": True, "form": form},
                        status=400)
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def search_suggest(request: HttpRequest) -> HttpResponse:
+    """Type-ahead for the global search box: the best few matches as listbox options."""
+    query = request.GET.get("q", "")[:200]
+    page = selectors.assets_search(query, per_page=8) if query.strip() else None
+    return render_page(request, "catalog/partials/_suggest.html", {"query": query, "page": page})

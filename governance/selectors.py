@@ -64,3 +64,22 @@ def effective_pii(column: Column) -> EffectivePii:
     if column.dbt_pii:
         return EffectivePii(True, "", "dbt", "suggested")
     return EffectivePii(None, "", "", "")
+
+
+def asset_history(asset: Asset, limit: int = 100) -> list[dict]:
+    """Ingest changes and human edits of an asset, newest first, in one list."""
+    from catalog.models import AssetChange
+    from governance.models import AuditEvent
+
+    entries = [
+        {"at": c.created_at, "who": f"ingest run #{c.ingest_run_id}", "run_id": c.ingest_run_id,
+         "what": c.get_action_display(), "detail": ", ".join(c.fields), "origin": "dbt"}
+        for c in AssetChange.objects.filter(asset=asset).order_by("-created_at", "-id")[:limit]
+    ]
+    column_ids = [str(pk) for pk in asset.columns.values_list("pk", flat=True)]
+    events = AuditEvent.objects.filter(object_type="catalog.asset", object_id=str(asset.pk)) | AuditEvent.objects.filter(
+        object_type="catalog.column", object_id__in=column_ids)
+    for e in events.order_by("-at", "-id")[:limit]:
+        entries.append({"at": e.at, "who": e.actor_name or "unknown", "run_id": None, "what": e.action,
+                        "detail": f"{e.object_repr}: {e.before} → {e.after}", "origin": "person"})
+    return sorted(entries, key=lambda row: row["at"], reverse=True)[:limit]

@@ -3,4 +3,7 @@ from django.urls import path
 from governance import views
 
 app_name = "governance"
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("assets/<int:pk>/history/", views.asset_history_panel, name="asset_history_panel"),
+]

@@ -3,4 +3,8 @@ from django.urls import path
 from lineage import views
 
 app_name = "lineage"
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("assets/<int:pk>/panel/", views.asset_panel, name="asset_panel"),
+    path("assets/<int:pk>/usage/", views.asset_usage_panel, name="asset_usage_panel"),
+]

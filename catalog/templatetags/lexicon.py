@@ -37,3 +37,31 @@ def highlight(text: str, query: str) -> SafeString:
         return mark_safe(escaped)  # noqa: S308 - escaped above
     pattern = re.compile("(" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
     return mark_safe(pattern.sub(r"<mark>\1</mark>", escaped))  # noqa: S308 - input escaped above
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    from catalog.markdown import render_markdown
+
+    return render_markdown(text)
+
+
+@register.filter
+def highlight_code(code: str, language: str = "sql") -> SafeString:
+    """Syntax-highlighted code (Pygments escapes its input)."""
+    from pygments import highlight as pyg_highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer, SqlLexer
+
+    lexer = PythonLexer() if (language or "").lower() == "python" else SqlLexer()
+    return mark_safe(pyg_highlight(code or "", lexer, HtmlFormatter(cssclass="code", wrapcode=True)))  # noqa: S308
+
+
+@register.filter
+def split_words(text: str) -> list[str]:
+    return text.split()
+
+
+@register.filter
+def get_param(querydict, key: str) -> str:
+    return querydict.get(key, "")
