@@ -5,6 +5,7 @@ from lineage import views
 app_name = "lineage"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("explain/", views.explain_query, name="explain"),
     path("assets/<int:pk>/panel/", views.asset_panel, name="asset_panel"),
     path("assets/<int:pk>/usage/", views.asset_usage_panel, name="asset_usage_panel"),
 ]

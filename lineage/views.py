@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog.models import Asset
 from catalog.permissions import can_view_catalog, view_requires
+from config.htmx import render_page
+from lineage.engine import known_dialects
+from lineage.explain import ExplainInputError, explain
 from lineage.selectors import asset_neighbours
 
 
@@ -29,3 +32,26 @@ def asset_usage_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The Usage tab: query-log usage of the asset."""
     asset = get_object_or_404(Asset, pk=pk)
     return render(request, "lineage/partials/_usage_panel.html", {"asset": asset})
+
+
+@view_requires(can_view_catalog)
+@require_http_methods(["GET", "POST"])
+def explain_query(request: HttpRequest) -> HttpResponse:
+    """Paste a query, see the tables it reads and writes and where each column comes from."""
+    import json
+
+    form = {"sql": request.POST.get("sql", ""), "dialect": request.POST.get("dialect", "snowflake"),
+            "schema": request.POST.get("schema", ""), "default_db": request.POST.get("default_db", ""),
+            "default_schema": request.POST.get("default_schema", "")}
+    result = error = None
+    if request.method == "POST":
+        try:
+            schema = json.loads(form["schema"]) if form["schema"].strip() else None
+            result = explain({**form, "schema": schema}, where="form")
+        except json.JSONDecodeError as exc:
+            error = f"Schema is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        except ExplainInputError as exc:
+            error = str(exc).removeprefix("form: ")
+    context = {"form": form, "result": result, "error": error, "dialects": known_dialects()}
+    return render_page(request, "lineage/explain.html", context, fragment="lineage/partials/_explain_result.html",
+                       status=400 if error else 200)
