@@ -13,3 +13,85 @@ def asset_neighbours(asset: Asset) -> dict[str, list[Asset]]:
     downstream = [e.downstream for e in AssetEdge.objects.filter(upstream=asset)
                   .select_related("downstream__project").order_by("downstream__kind", "downstream__name")]
     return {"upstream": upstream, "downstream": downstream}
+
+
+MAX_DEPTH = 5
+MAX_NODES = 2000
+
+
+def _walk(start: int, direction: str, depth: int, edge_model, up_field: str, down_field: str,
+          max_nodes: int) -> tuple[dict[int, int], set[tuple[int, int]], bool]:
+    """Breadth-first walk over an edge table, one query per level and direction.
+
+    Returns {node id: distance}, edges as (upstream, downstream), and whether the walk
+    stopped at ``max_nodes``.
+    """
+    distance = {start: 0}
+    edges: set[tuple[int, int]] = set()
+    truncated = False
+    for way in (("up", "down") if direction == "both" else (direction,)):
+        frontier = {start}
+        for level in range(1, depth + 1):
+            if not frontier:
+                break
+            if way == "down":
+                rows = edge_model.objects.filter(**{f"{up_field}__in": frontier}).values_list(up_field, down_field)
+            else:
+                rows = edge_model.objects.filter(**{f"{down_field}__in": frontier}).values_list(up_field, down_field)
+            next_frontier = set()
+            for up, down in rows:
+                edges.add((up, down))
+                other = down if way == "down" else up
+                if other not in distance:
+                    if len(distance) >= max_nodes:
+                        truncated = True
+                        continue
+                    distance[other] = level if way == "down" else -level
+                    next_frontier.add(other)
+            frontier = next_frontier
+    edges = {(u, d) for u, d in edges if u in distance and d in distance}
+    return distance, edges, truncated
+
+
+def asset_graph(asset: Asset, *, direction: str = "both", depth: int = 1, max_nodes: int = MAX_NODES) -> dict:
+    """Nodes and edges around an asset: ``depth`` levels up and/or down."""
+    depth = max(1, min(MAX_DEPTH, depth))
+    distance, edges, truncated = _walk(asset.pk, direction, depth, AssetEdge, "upstream_id", "downstream_id",
+                                       max_nodes)
+    nodes = Asset.objects.filter(pk__in=distance).select_related("project").only(
+        "id", "name", "label", "kind", "dbt_tier", "removed_at", "project__name", "unique_id")
+    return {
+        "root": asset.pk,
+        "nodes": [{"id": n.pk, "name": n.label or n.name, "kind": n.kind, "unique_id": n.unique_id,
+                   "project": n.project.name, "tier": n.dbt_tier, "removed": n.removed_at is not None,
+                   "distance": distance[n.pk]} for n in nodes],
+        "edges": [{"source": u, "target": d} for u, d in sorted(edges)],
+        "truncated": truncated,
+    }
+
+
+def column_graph(column, *, direction: str = "both", depth: int = 1, max_nodes: int = MAX_NODES) -> dict:
+    from catalog.models import Column
+    from lineage.models import ColumnEdge
+
+    depth = max(1, min(MAX_DEPTH, depth))
+    distance, edges, truncated = _walk(column.pk, direction, depth, ColumnEdge, "upstream_id", "downstream_id",
+                                       max_nodes)
+    kinds = {(e.upstream_id, e.downstream_id): e.kind for e in ColumnEdge.objects.filter(
+        upstream_id__in=[u for u, _ in edges], downstream_id__in=[d for _, d in edges]).only(
+        "upstream_id", "downstream_id", "kind")}
+    nodes = Column.objects.filter(pk__in=distance).select_related("asset")
+    return {
+        "root": column.pk,
+        "nodes": [{"id": c.pk, "column": c.name, "asset_id": c.asset_id, "asset": c.asset.name,
+                   "kind": c.asset.kind, "distance": distance[c.pk]} for c in nodes],
+        "edges": [{"source": u, "target": d, "kind": kinds.get((u, d), "")} for u, d in sorted(edges)],
+        "truncated": truncated,
+    }
+
+
+def impact(asset: Asset, *, depth: int = MAX_DEPTH) -> list[dict]:
+    """Everything downstream of an asset, nearest first: models, exposures, metrics..."""
+    graph = asset_graph(asset, direction="down", depth=depth)
+    rows = [n for n in graph["nodes"] if n["distance"] > 0]
+    return sorted(rows, key=lambda n: (n["distance"], n["kind"], n["name"]))

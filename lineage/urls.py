@@ -8,4 +8,5 @@ urlpatterns = [
     path("explain/", views.explain_query, name="explain"),
     path("assets/<int:pk>/panel/", views.asset_panel, name="asset_panel"),
     path("assets/<int:pk>/usage/", views.asset_usage_panel, name="asset_usage_panel"),
+    path("assets/<int:pk>/impact/", views.asset_impact, name="asset_impact"),
 ]

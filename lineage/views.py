@@ -9,7 +9,7 @@ from catalog.permissions import can_view_catalog, view_requires
 from config.htmx import render_page
 from lineage.engine import known_dialects
 from lineage.explain import ExplainInputError, explain
-from lineage.selectors import asset_neighbours
+from lineage.selectors import asset_neighbours, impact
 
 
 @view_requires(can_view_catalog)
@@ -55,3 +55,23 @@ def explain_query(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "result": result, "error": error, "dialects": known_dialects()}
     return render_page(request, "lineage/explain.html", context, fragment="lineage/partials/_explain_result.html",
                        status=400 if error else 200)
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def asset_impact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything downstream of an asset (models, exposures, metrics), with a CSV export."""
+    import csv
+
+    asset = get_object_or_404(Asset.objects.select_related("project"), pk=pk)
+    rows = impact(asset)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="impact-{asset.name}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["depth", "kind", "name", "unique_id", "project", "tier", "removed"])
+        for row in rows:
+            writer.writerow([row["distance"], row["kind"], row["name"], row["unique_id"], row["project"],
+                             row["tier"] or "", "yes" if row["removed"] else ""])
+        return response
+    return render(request, "lineage/impact.html", {"asset": asset, "rows": rows})
