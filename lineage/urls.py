@@ -9,4 +9,5 @@ urlpatterns = [
     path("assets/<int:pk>/panel/", views.asset_panel, name="asset_panel"),
     path("assets/<int:pk>/usage/", views.asset_usage_panel, name="asset_usage_panel"),
     path("assets/<int:pk>/impact/", views.asset_impact, name="asset_impact"),
+    path("assets/<int:pk>/graph/", views.asset_graph_page, name="asset_graph"),
 ]

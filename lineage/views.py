@@ -75,3 +75,23 @@ def asset_impact(request: HttpRequest, pk: int) -> HttpResponse:
                              row["tier"] or "", "yes" if row["removed"] else ""])
         return response
     return render(request, "lineage/impact.html", {"asset": asset, "rows": rows})
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def asset_graph_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The interactive lineage graph of an asset (data comes from the lineage API)."""
+    from catalog.models import Column
+    from lineage.models import ColumnEdge
+
+    asset = get_object_or_404(Asset.objects.select_related("project"), pk=pk)
+    with_lineage = set(ColumnEdge.objects.filter(downstream_asset=asset).values_list("downstream_id", flat=True))
+    columns = [(c.pk, c.name, c.pk in with_lineage)
+               for c in Column.objects.filter(asset=asset, removed_at__isnull=True).order_by("position", "name")]
+    up = request.GET.get("up", "1")
+    down = request.GET.get("down", "1")
+    return render(request, "lineage/graph.html", {
+        "asset": asset, "columns": columns,
+        "up": int(up) if up.isdigit() and 0 <= int(up) <= 5 else 1,
+        "down": int(down) if down.isdigit() and 0 <= int(down) <= 5 else 1,
+    })
