@@ -22,11 +22,12 @@ class AssetFilter(django_filters.FilterSet):
         method="filter_freshness", choices=[("pass", "Fresh"), ("warn", "Warn"), ("error", "Stale")],
         label="Freshness status",
     )
+    deprecated = django_filters.BooleanFilter(field_name="search_document__deprecated", label="Deprecated")
     include_removed = django_filters.BooleanFilter(method="filter_include_removed", label="Include removed")
 
     class Meta:
         model = Asset
-        fields = ["kind", "project", "database", "schema", "tier", "owner", "tag", "has_pii", "freshness"]
+        fields = ["kind", "project", "database", "schema", "tier", "owner", "tag", "has_pii", "freshness", "deprecated"]
 
     @property
     def qs(self) -> QuerySet[Asset]:

@@ -138,6 +138,18 @@ def search_facets(assets: QuerySet[Asset], *, top: int = 12) -> list[Facet]:
     pii = Column.objects.filter(asset__in=assets.values("pk"), removed_at__isnull=True).exclude(
         dbt_pii="").values("asset").distinct().count()
     facets.append(Facet("has_pii", "PII", [("true", "Has PII columns", pii)] if pii else []))
+    from catalog.models import SearchDocument, SourceFreshnessResult
+
+    latest: dict[int, str] = {}
+    for asset_id, status in SourceFreshnessResult.objects.filter(asset__in=assets.values("pk")).order_by(
+        "asset_id", "-generated_at", "-id"
+    ).values_list("asset_id", "status"):
+        latest.setdefault(asset_id, status)
+    freshness = Counter("error" if status == "runtime error" else status for status in latest.values())
+    labels = {"pass": "Fresh", "warn": "Warn", "error": "Stale"}
+    facets.append(Facet("freshness", "Freshness", [(k, labels.get(k, k), n) for k, n in sorted(freshness.items())]))
+    deprecated = SearchDocument.objects.filter(asset__in=assets.values("pk"), deprecated=True).count()
+    facets.append(Facet("deprecated", "Deprecated", [("true", "Deprecated", deprecated)] if deprecated else []))
     return [f for f in facets if f.values]
 
 

@@ -58,7 +58,7 @@ def asset_graph(asset: Asset, *, direction: str = "both", depth: int = 1, max_no
     depth = max(1, min(MAX_DEPTH, depth))
     distance, edges, truncated = _walk(asset.pk, direction, depth, AssetEdge, "upstream_id", "downstream_id",
                                        max_nodes)
-    from catalog.models import Column, SearchDocument
+    from catalog.models import Column, SearchDocument, SourceFreshnessResult
 
     nodes = Asset.objects.filter(pk__in=distance).select_related("project").only(
         "id", "name", "label", "kind", "dbt_tier", "removed_at", "project__name", "unique_id")
@@ -66,11 +66,15 @@ def asset_graph(asset: Asset, *, direction: str = "both", depth: int = 1, max_no
               .values_list("asset_id", flat=True).distinct())
     deprecated = set(SearchDocument.objects.filter(asset_id__in=distance, deprecated=True)
                      .values_list("asset_id", flat=True))
+    freshness: dict[int, str] = {}
+    for asset_id, status in SourceFreshnessResult.objects.filter(asset_id__in=distance).order_by(
+            "asset_id", "-generated_at", "-id").values_list("asset_id", "status"):
+        freshness.setdefault(asset_id, status)
     return {
         "root": asset.pk,
         "nodes": [{"id": n.pk, "name": n.label or n.name, "kind": n.kind, "unique_id": n.unique_id,
                    "project": n.project.name, "tier": n.dbt_tier, "removed": n.removed_at is not None,
-                   "pii": n.pk in pii, "deprecated": n.pk in deprecated,
+                   "pii": n.pk in pii, "deprecated": n.pk in deprecated, "freshness": freshness.get(n.pk, ""),
                    "distance": distance[n.pk]} for n in nodes],
         "edges": [{"source": u, "target": d} for u, d in sorted(edges)],
         "truncated": truncated,

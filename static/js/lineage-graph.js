@@ -23,6 +23,8 @@
       { selector: "node[tier = 1]", style: { "border-width": 4 } },
       { selector: "node[?pii]", style: { color: "#912018", "font-weight": "bold" } },
       { selector: "node[?removed], node[?deprecated]", style: { "border-style": "dashed", opacity: 0.6 } },
+      { selector: "node[freshness = 'warn']", style: { "background-color": "#fff4d6" } },
+      { selector: "node[freshness = 'error'], node[freshness = 'runtime error']", style: { "background-color": "#fde8e7" } },
       { selector: "node[?root]", style: { "background-color": "#0b5cad", color: "#ffffff" } },
       { selector: "node[kind = 'more']", style: { "background-color": "#ffffff", "border-style": "dotted", color: "#0b5cad" } },
       { selector: "node:selected", style: { "overlay-opacity": 0.15, "overlay-color": "#f0a500" } },
@@ -41,7 +43,7 @@
 
   function nodeData(n) {
     return { id: String(n.id), label: n.name, kind: n.kind, tier: n.tier || 0, pii: !!n.pii, removed: !!n.removed,
-      deprecated: !!n.deprecated, root: String(n.id) === el.dataset.root };
+      deprecated: !!n.deprecated, freshness: n.freshness || "", root: String(n.id) === el.dataset.root };
   }
 
   // Add a graph from the API; neighbours beyond PAGE per node hide behind a "more" node.

@@ -82,3 +82,15 @@ def test_asset_page_and_search_page_query_counts_are_flat(viewer_client, n_colum
         assert viewer_client.get(f"/assets/{asset.pk}/").status_code == 200
     with django_assert_max_num_queries(16):
         assert viewer_client.get("/search/", {"q": "big"}).status_code == 200
+
+
+def test_owners_fragment_prefers_a_persons_choice(viewer_client, reviewer, analyst):
+    from governance.services import asset_owners_set
+
+    ingest_ok(EXAMPLE_TARGET)
+    mrr = Asset.objects.get(name="fct_mrr", kind="model")
+    before = viewer_client.get(f"/governance/assets/{mrr.pk}/owners/").content.decode()
+    assert "alice@saas.example" in before and "technical · dbt" in before
+    asset_owners_set(asset=mrr, users=[analyst], owner_type="business", actor=reviewer)
+    after = viewer_client.get(f"/governance/assets/{mrr.pk}/owners/").content.decode()
+    assert analyst.username in after and "business · person" in after and "alice@" not in after
