@@ -173,7 +173,11 @@ def asset_header(asset: Asset) -> dict:
     ).values_list("test_id", "status"):
         latest_status.setdefault(test_id, status)
     statuses = list(latest_status.values())
+    from catalog.models import SearchDocument
+
     return {
+        "deprecated": SearchDocument.objects.filter(asset=asset, deprecated=True).exists(),
+        "sla": freshness_vs_sla(asset, freshness, last_run),
         "pii_columns": pii_columns,
         "freshness": freshness,
         "last_run": last_run,
@@ -235,3 +239,23 @@ def recent_changes() -> QuerySet:
     from catalog.models import AssetChange
 
     return AssetChange.objects.select_related("asset__project", "ingest_run").order_by("-created_at", "-id")
+
+
+def freshness_vs_sla(asset: Asset, freshness=None, last_run=None) -> dict | None:
+    """How old the asset's data is against its tier's SLA: the source's max_loaded_at, or
+    the model's last successful run. None when there is no tier or no timestamp."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(asset.dbt_tier or 0)
+    if not hours:
+        return None
+    loaded = None
+    if freshness is not None and freshness.max_loaded_at:
+        loaded = freshness.max_loaded_at
+    elif last_run is not None and last_run.status in ("success", "pass") and last_run.completed_at:
+        loaded = last_run.completed_at
+    if loaded is None:
+        return None
+    age_hours = (timezone.now() - loaded).total_seconds() / 3600
+    return {"age_hours": age_hours, "sla_hours": hours, "ok": age_hours <= hours, "at": loaded}

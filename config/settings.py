@@ -218,6 +218,11 @@ LEXICON_META_OWNER_KEYS = env_list("LEXICON_META_OWNER_KEYS", ["owner", "owners"
 LEXICON_META_TIER_KEYS = env_list("LEXICON_META_TIER_KEYS", ["tier"])
 LEXICON_META_PII_KEYS = env_list("LEXICON_META_PII_KEYS", ["contains_pii", "pii", "sensitivity"])
 LEXICON_PII_TAGS = env_list("LEXICON_PII_TAGS", ["pii", "sensitive"])
+# Default freshness SLA per tier, hours, as "1:24,2:72,3:168" (governance policies refine it).
+LEXICON_TIER_FRESHNESS_SLA_HOURS = {
+    int(tier): int(hours)
+    for tier, hours in (item.split(":", 1) for item in env_list("LEXICON_TIER_FRESHNESS_SLA_HOURS", ["1:24", "2:72", "3:168"]))
+}
 
 LOGGING = {
     "version": 1,

@@ -106,3 +106,19 @@ def impact(asset: Asset, *, depth: int = MAX_DEPTH) -> list[dict]:
     graph = asset_graph(asset, direction="down", depth=depth)
     rows = [n for n in graph["nodes"] if n["distance"] > 0]
     return sorted(rows, key=lambda n: (n["distance"], n["kind"], n["name"]))
+
+
+def column_impact(column, *, depth: int = MAX_DEPTH) -> list[dict]:
+    """Every column downstream of a column (through column lineage), with its asset."""
+    graph = column_graph(column, direction="down", depth=depth)
+    ids = {n["asset_id"] for n in graph["nodes"]}
+    assets = {a.pk: a for a in Asset.objects.filter(pk__in=ids).select_related("project")}
+    rows = []
+    for n in graph["nodes"]:
+        if n["distance"] <= 0:
+            continue
+        a = assets[n["asset_id"]]
+        rows.append({"id": a.pk, "name": a.label or a.name, "column": n["column"], "kind": a.kind,
+                     "unique_id": a.unique_id, "project": a.project.name, "tier": a.dbt_tier,
+                     "removed": a.removed_at is not None, "distance": n["distance"]})
+    return sorted(rows, key=lambda r: (r["distance"], r["name"], r["column"]))

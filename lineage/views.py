@@ -9,7 +9,7 @@ from catalog.permissions import can_view_catalog, view_requires
 from config.htmx import render_page
 from lineage.engine import known_dialects
 from lineage.explain import ExplainInputError, explain
-from lineage.selectors import asset_neighbours, impact
+from lineage.selectors import asset_neighbours, column_impact, impact
 
 
 @view_requires(can_view_catalog)
@@ -64,17 +64,27 @@ def asset_impact(request: HttpRequest, pk: int) -> HttpResponse:
     import csv
 
     asset = get_object_or_404(Asset.objects.select_related("project"), pk=pk)
-    rows = impact(asset)
+    column_id = request.GET.get("column", "")
+    column = None
+    if column_id.isdigit():
+        from catalog.models import Column
+
+        column = get_object_or_404(Column, pk=int(column_id), asset=asset)
+        rows = column_impact(column)
+    else:
+        rows = impact(asset)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="impact-{asset.name}.csv"'
         writer = csv.writer(response)
-        writer.writerow(["depth", "kind", "name", "unique_id", "project", "tier", "removed"])
+        writer.writerow(["depth", "kind", "name", "column", "unique_id", "project", "tier", "removed"])
         for row in rows:
-            writer.writerow([row["distance"], row["kind"], row["name"], row["unique_id"], row["project"],
-                             row["tier"] or "", "yes" if row["removed"] else ""])
+            writer.writerow([row["distance"], row["kind"], row["name"], row.get("column", ""), row["unique_id"],
+                             row["project"], row["tier"] or "", "yes" if row["removed"] else ""])
         return response
-    return render(request, "lineage/impact.html", {"asset": asset, "rows": rows})
+    columns = asset.columns.filter(removed_at__isnull=True).order_by("position", "name")
+    return render(request, "lineage/impact.html",
+                  {"asset": asset, "rows": rows, "column": column, "columns": columns})
 
 
 @view_requires(can_view_catalog)

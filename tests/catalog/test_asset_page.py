@@ -94,3 +94,18 @@ def test_owners_fragment_prefers_a_persons_choice(viewer_client, reviewer, analy
     asset_owners_set(asset=mrr, users=[analyst], owner_type="business", actor=reviewer)
     after = viewer_client.get(f"/governance/assets/{mrr.pk}/owners/").content.decode()
     assert analyst.username in after and "business · person" in after and "alice@" not in after
+
+
+def test_freshness_is_judged_against_the_tier_sla(viewer_client, settings):
+    from datetime import timedelta
+
+    from catalog.models import NodeRunResult
+
+    ingest_ok(EXAMPLE_TARGET)
+    mrr = Asset.objects.get(name="fct_mrr", kind="model")  # tier 1: 24 h by default
+    run = NodeRunResult.objects.filter(asset=mrr).latest("generated_at")
+    NodeRunResult.objects.filter(pk=run.pk).update(completed_at=timezone.now() - timedelta(hours=30))
+    assert "stale:" in viewer_client.get(f"/assets/{mrr.pk}/").content.decode()
+    settings.LEXICON_TIER_FRESHNESS_SLA_HOURS = {1: 48}
+    html = viewer_client.get(f"/assets/{mrr.pk}/").content.decode()
+    assert "fresh:" in html and "SLA 48 h" in html

@@ -57,3 +57,14 @@ def test_impact_page_and_csv(viewer_client):
 
 def test_lineage_reads_need_a_role(outsider):
     assert _client(outsider).get("/api/v1/lineage/1/").status_code == 403
+
+
+def test_column_impact_lists_downstream_columns(viewer_client):
+    run = ingest_ok(EXAMPLE_TARGET)
+    column_lineage_build(project=run.project, processes=1)
+    email = Column.objects.get(asset__name="stg_app_users", name_key="email")
+    html = viewer_client.get(f"/lineage/assets/{email.asset_id}/impact/", {"column": email.pk}).content.decode()
+    assert "dim_users" in html and ">email<" in html
+    response = viewer_client.get(f"/lineage/assets/{email.asset_id}/impact/", {"column": email.pk, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert ("dim_users", "email") in {(r["name"], r["column"]) for r in rows}
