@@ -27,7 +27,8 @@ from catalog.models import Asset, Column, SearchDocument
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
 _TRUTHY = {"true", "yes", "1", "certified"}
-FACET_CAP = 10_000  # facet counts are computed over at most this many matches
+FACET_CAP = 1_000  # facet counts are computed over at most this many matches
+TOTAL_CAP = 1_000  # matches are counted up to this many, then shown as "1,000+"
 WORD_SIMILARITY = 0.4  # pg_trgm word_similarity threshold for the typo fallback on names
 
 
@@ -36,7 +37,8 @@ class SearchPage:
     asset_ids: list[int]
     total: int
     corrected: str | None = None  # the query actually run when a spelling fallback kicked in
-    all_ids: list[int] | None = None  # every matching id (capped), for facet counts
+    all_ids: list[int] | None = None  # matching ids (up to FACET_CAP), for facet counts
+    capped: bool = False  # total stopped counting at TOTAL_CAP
 
 
 def tokens(text: str) -> list[str]:
@@ -121,16 +123,26 @@ def _postgres(text: str, candidates: QuerySet[Asset] | None, limit: int, offset:
     if candidates is not None:
         docs = docs.filter(asset__in=candidates.values("pk"))
     matched = docs.filter(RawSQL("vector @@ to_tsquery('simple', %s)", [tsquery], output_field=BooleanField()))
-    total = matched.count()
+    # Counting every match of a broad word ("customer" in half the column names) costs more
+    # than the page itself: count up to TOTAL_CAP and say "1,000+" beyond.
+    total = matched[:TOTAL_CAP + 1].count()
+    relevance_sql, relevance_params = "ts_rank_cd(vector, to_tsquery('simple', %s), 1)", [tsquery]
     if total == 0:
         # Nothing matches as typed: fall back to names that are similar (typos), by trigrams.
         matched = docs.filter(RawSQL("%s <%% lower(name)", [query], output_field=BooleanField()))
-        total = matched.count()
-    ranked = matched.annotate(
-        relevance=RawSQL(
-            "ts_rank_cd(vector, to_tsquery('simple', %s), 1) + 0.5 * word_similarity(%s, lower(name))",
-            [tsquery, query], output_field=FloatField(),
-        ),
+        total = matched[:TOTAL_CAP + 1].count()
+        relevance_sql, relevance_params = "word_similarity(%s, lower(name))", [query]
+        ranked_from = matched
+    else:
+        # Rank only name/label/description matches (weights A and B) when they fill the
+        # page: column-only matches would rank below them anyway, and ranking thousands of
+        # them is what makes broad words slow.
+        primary_query = " & ".join(f"{w}:*AB" for w in words)
+        primary = docs.filter(RawSQL("vector @@ to_tsquery('simple', %s)", [primary_query],
+                                     output_field=BooleanField()))
+        ranked_from = primary if primary[: offset + limit].count() >= offset + limit else matched
+    ranked = ranked_from.annotate(
+        relevance=RawSQL(relevance_sql, relevance_params, output_field=FloatField()),
         exact=Case(When(name__iexact=query, then=Value(0)), default=Value(1), output_field=IntegerField()),
         prefix=Case(When(name__istartswith=query, then=Value(0)), default=Value(1), output_field=IntegerField()),
     ).annotate(bucket=Round(F("relevance") * 10)).order_by(
@@ -139,7 +151,7 @@ def _postgres(text: str, candidates: QuerySet[Asset] | None, limit: int, offset:
     )
     ids = list(ranked.values_list("asset_id", flat=True)[offset:offset + limit])
     all_ids = list(matched.values_list("asset_id", flat=True)[:FACET_CAP])
-    return SearchPage(ids, total, None, all_ids)
+    return SearchPage(ids, total, None, all_ids, capped=total > TOTAL_CAP)
 
 
 _vocabulary_cache: dict[str, object] = {}

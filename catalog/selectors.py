@@ -47,9 +47,10 @@ class SearchResultsPage:
     """A page of ranked search results, shaped like a Django ``Page`` for templates."""
 
     def __init__(self, items: list[Asset], number: int, per_page: int, total: int, corrected: str | None,
-                 all_ids: list[int] | None = None):
+                 all_ids: list[int] | None = None, capped: bool = False):
         self.object_list = items
         self.all_ids = all_ids or []
+        self.capped = capped
         self.number = number
         self.corrected = corrected
         self.paginator = type("P", (), {"count": total, "num_pages": max(1, math.ceil(total / per_page))})()
@@ -85,7 +86,7 @@ def assets_search(query: str, *, page: int = 1, per_page: int = 25,
     result = search_asset_ids(query, candidates, limit=per_page, offset=(page - 1) * per_page)
     by_id = Asset.objects.select_related("project").in_bulk(result.asset_ids)
     items = [by_id[i] for i in result.asset_ids if i in by_id]
-    return SearchResultsPage(items, page, per_page, result.total, result.corrected, result.all_ids)
+    return SearchResultsPage(items, page, per_page, result.total, result.corrected, result.all_ids, result.capped)
 
 
 def ingest_run_progress(run: IngestRun) -> dict:
