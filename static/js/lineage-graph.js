@@ -90,6 +90,7 @@
   function addMore(parent, rest, byId) {
     const id = `more-${parent}-${cy.nodes().length}`;
     hidden.set(id, { rest, byId, parent });
+    el.dataset.lastMore = id;
     cy.add({ group: "nodes", data: { id, label: `+ ${rest.length} more`, kind: "more" } });
     const downstream = rest[0][1].source === parent;
     cy.add({ group: "edges", data: { id: `${id}-e`, source: downstream ? parent : id, target: downstream ? id : parent } });
@@ -103,6 +104,7 @@
     addItems(entry.rest.slice(0, PAGE), entry.byId);
     if (entry.rest.length > PAGE) addMore(entry.parent, entry.rest.slice(PAGE), entry.byId);
     layout();
+    el.dataset.nodes = String(cy.nodes().length);
   }
 
   async function fetchGraph(id, direction, depth) {
