@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
 from catalog.models import Asset
 from lineage.models import AssetEdge
 
@@ -19,6 +23,18 @@ MAX_DEPTH = 5
 MAX_NODES = 2000
 
 
+def _ids_in(queryset, column: str, ids):
+    """``column IN ids`` as one array parameter on PostgreSQL (``= ANY(%s)``): thousands of
+    ids otherwise become thousands of bind parameters, built and split in Python."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        table = queryset.model._meta.db_table
+        # table and column are our own model's names, never user input.
+        condition = RawSQL(f'"{table}"."{column}" = ANY(%s)', [ids], output_field=BooleanField())  # noqa: S611
+        return queryset.filter(condition)
+    return queryset.filter(**{f"{column}__in": ids})
+
+
 def _walk(start: int, direction: str, depth: int, edge_model, up_field: str, down_field: str,
           max_nodes: int) -> tuple[dict[int, int], set[tuple[int, int]], bool]:
     """Breadth-first walk over an edge table, one query per level and direction.
@@ -34,10 +50,8 @@ def _walk(start: int, direction: str, depth: int, edge_model, up_field: str, dow
         for level in range(1, depth + 1):
             if not frontier:
                 break
-            if way == "down":
-                rows = edge_model.objects.filter(**{f"{up_field}__in": frontier}).values_list(up_field, down_field)
-            else:
-                rows = edge_model.objects.filter(**{f"{down_field}__in": frontier}).values_list(up_field, down_field)
+            key = up_field if way == "down" else down_field
+            rows = _ids_in(edge_model.objects.all(), key, frontier).values_list(up_field, down_field)
             next_frontier = set()
             for up, down in rows:
                 edges.add((up, down))
@@ -60,22 +74,22 @@ def asset_graph(asset: Asset, *, direction: str = "both", depth: int = 1, max_no
                                        max_nodes)
     from catalog.models import Column, SearchDocument, SourceFreshnessResult
 
-    nodes = Asset.objects.filter(pk__in=distance).select_related("project").only(
+    nodes = _ids_in(Asset.objects.all(), "id", distance).values_list(
         "id", "name", "label", "kind", "dbt_tier", "removed_at", "project__name", "unique_id")
-    pii = set(Column.objects.filter(asset_id__in=distance, removed_at__isnull=True).exclude(dbt_pii="")
-              .values_list("asset_id", flat=True).distinct())
-    deprecated = set(SearchDocument.objects.filter(asset_id__in=distance, deprecated=True)
+    pii = set(_ids_in(Column.objects.filter(removed_at__isnull=True).exclude(dbt_pii=""), "asset_id", distance)
+              .order_by().values_list("asset_id", flat=True).distinct())
+    deprecated = set(_ids_in(SearchDocument.objects.filter(deprecated=True), "asset_id", distance)
                      .values_list("asset_id", flat=True))
     freshness: dict[int, str] = {}
-    for asset_id, status in SourceFreshnessResult.objects.filter(asset_id__in=distance).order_by(
+    for asset_id, status in _ids_in(SourceFreshnessResult.objects.all(), "asset_id", distance).order_by(
             "asset_id", "-generated_at", "-id").values_list("asset_id", "status"):
         freshness.setdefault(asset_id, status)
     return {
         "root": asset.pk,
-        "nodes": [{"id": n.pk, "name": n.label or n.name, "kind": n.kind, "unique_id": n.unique_id,
-                   "project": n.project.name, "tier": n.dbt_tier, "removed": n.removed_at is not None,
-                   "pii": n.pk in pii, "deprecated": n.pk in deprecated, "freshness": freshness.get(n.pk, ""),
-                   "distance": distance[n.pk]} for n in nodes],
+        "nodes": [{"id": pk, "name": label or name, "kind": kind, "unique_id": unique_id, "project": project,
+                   "tier": tier, "removed": removed_at is not None, "pii": pk in pii, "deprecated": pk in deprecated,
+                   "freshness": freshness.get(pk, ""), "distance": distance[pk]}
+                  for pk, name, label, kind, tier, removed_at, project, unique_id in nodes],
         "edges": [{"source": u, "target": d} for u, d in sorted(edges)],
         "truncated": truncated,
     }

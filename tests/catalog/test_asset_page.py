@@ -80,7 +80,7 @@ def test_asset_page_and_search_page_query_counts_are_flat(viewer_client, n_colum
         assert viewer_client.get(f"/assets/{asset.pk}/", {"tab": "columns"}).status_code == 200
     with django_assert_max_num_queries(12):
         assert viewer_client.get(f"/assets/{asset.pk}/").status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         assert viewer_client.get("/search/", {"q": "big"}).status_code == 200
 
 
