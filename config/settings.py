@@ -219,10 +219,19 @@ LEXICON_META_TIER_KEYS = env_list("LEXICON_META_TIER_KEYS", ["tier"])
 LEXICON_META_PII_KEYS = env_list("LEXICON_META_PII_KEYS", ["contains_pii", "pii", "sensitivity"])
 LEXICON_PII_TAGS = env_list("LEXICON_PII_TAGS", ["pii", "sensitive"])
 # Default freshness SLA per tier, hours, as "1:24,2:72,3:168" (governance policies refine it).
-LEXICON_TIER_FRESHNESS_SLA_HOURS = {
-    int(tier): int(hours)
-    for tier, hours in (item.split(":", 1) for item in env_list("LEXICON_TIER_FRESHNESS_SLA_HOURS", ["1:24", "2:72", "3:168"]))
-}
+def _tier_hours(items: list[str]) -> dict[int, int]:
+    out = {}
+    for item in items:
+        tier, _, hours = item.partition(":")
+        if not (tier.strip().isdigit() and hours.strip().isdigit()):
+            raise ImproperlyConfigured(f"LEXICON_TIER_FRESHNESS_SLA_HOURS: {item!r} is not tier:hours, e.g. 1:24.")
+        out[int(tier)] = int(hours)
+    return out
+
+
+LEXICON_TIER_FRESHNESS_SLA_HOURS = _tier_hours(
+    env_list("LEXICON_TIER_FRESHNESS_SLA_HOURS", ["1:24", "2:72", "3:168"])
+)
 
 LOGGING = {
     "version": 1,

@@ -50,3 +50,9 @@ def test_check_deploy_flags_the_console_email_backend_in_production():
     result = _manage("check", "--deploy", env=env)
     assert result.returncode != 0
     assert "development-only email backend" in result.stdout + result.stderr
+
+
+def test_a_malformed_tier_sla_is_refused_by_name():
+    result = _manage("check", env={**PRODUCTION_ENV, "LEXICON_TIER_FRESHNESS_SLA_HOURS": "1-24"})
+    assert result.returncode != 0
+    assert "LEXICON_TIER_FRESHNESS_SLA_HOURS: '1-24' is not tier:hours" in result.stderr
