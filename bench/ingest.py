@@ -16,53 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+from _common import DEFAULT_ADMIN_URL, child_env, project_python, recreate_database, timed  # noqa: E402
+
 BENCH_DB = "lexicon_bench"
-
-
-def _python() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def _env(db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
-    # Column lineage is timed as its own step (build_column_lineage), not inside the ingest.
-    env.update({"DATABASE_URL": db_url, "DEBUG": "true", "LOG_LEVEL": "WARNING",
-                "LEXICON_COLUMN_LINEAGE_AFTER_INGEST": "false"})
-    return env
-
-
-def recreate_database(admin_url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return admin_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> dict:
-    """Run a child process; wall seconds and its own peak RSS (wait4 rusage)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = proc.stdout.read() if proc.stdout else ""
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed ({proc.returncode}): {shlex.join(cmd)}\n{output}")
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "output": output}
 
 
 def run_duration(output: str) -> float | None:
@@ -105,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"artifacts: {artifacts} ({label})")
     print("  " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(sizes.items())))
 
-    db_url = recreate_database(args.admin_url)
-    env = _env(db_url)
-    py = _python()
+    db_url = recreate_database(args.admin_url, BENCH_DB)
+    env = child_env(db_url)
+    py = project_python()
     timed([py, "manage.py", "migrate", "--noinput", "-v0"], env)
     cmd = [py, "manage.py", "ingest_dbt", str(artifacts), "--project", "bench", "--no-progress"]
     first = timed(cmd, env)

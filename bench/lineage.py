@@ -30,7 +30,6 @@ import random
 import re
 import shlex
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -40,47 +39,16 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+from _common import DEFAULT_ADMIN_URL, child_env, project_python, recreate_database, timed  # noqa: E402
+
 COLUMN_DB = "lexicon_bench_lineage"
 API_DB = "lexicon_bench_lineage_api"
 TARGET_RATIO = 40.0
 TARGET_P95_MS = 100.0
 
 
-# --- helpers (same conventions as bench/ingest.py) ---------------------------------------
-
-def _python() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def _env(db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
-    env.update({"DATABASE_URL": db_url, "DEBUG": "true", "LOG_LEVEL": "WARNING",
-                "LEXICON_COLUMN_LINEAGE_AFTER_INGEST": "false"})
-    return env
-
-
-def recreate_database(admin_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> dict:
-    """Run a child process; wall seconds and its own peak RSS (wait4 rusage)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = proc.stdout.read() if proc.stdout else ""
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed ({proc.returncode}): {shlex.join(cmd)}\n{output}")
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "output": output}
+_python = project_python
+_env = child_env
 
 
 def _pct(values: list[float], q: float) -> float:

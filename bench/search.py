@@ -29,7 +29,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DEFAULT_ADMIN_URL, recreate_database  # noqa: E402
+from _common import project_python as _python  # noqa: E402
+
 BENCH_DB = "lexicon_search_bench"
 SEED = 20261124
 SEARCH_TARGET_MS = 50.0
@@ -109,20 +113,6 @@ NONSENSE = ["zyxwvut", "qwertyuiop", "flibbertigibbet", "xqzj", "plmokn", "vorte
 
 
 # ---------------------------------------------------------------------------- database
-
-
-def recreate_database(admin_url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return admin_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-
-def _python() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
 
 
 def setup_django(db_url: str) -> None:
@@ -381,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="PostgreSQL URL with rights to create the benchmark database")
     args = parser.parse_args(argv)
 
-    setup_django(recreate_database(args.admin_url))
+    setup_django(recreate_database(args.admin_url, BENCH_DB))
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db import reset_queries
