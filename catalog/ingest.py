@@ -69,7 +69,8 @@ EXTRACTION_VERSION = 1
 MISMATCH_SHARE = 0.5  # more unknown ids than this share: the file is from another project
 
 
-def _digest(value: Any) -> str:
+def digest(value: Any) -> str:
+    """A short stable digest of JSON-able data (change detection, not security)."""
     return hashlib.blake2b(msgspec.json.encode(value), digest_size=16).hexdigest()
 
 
@@ -412,10 +413,10 @@ def parse_manifest(artifact: LoadedArtifact, *, skip_assets: dict[str, str] | No
         tests[key] = _unit_test_spec(key, unit, by_name)
 
     for uid, spec in assets.items():
-        spec.manifest_hash = _digest([spec.fields, [c.__dict__ for c in spec.columns]])
+        spec.manifest_hash = digest([spec.fields, [c.__dict__ for c in spec.columns]])
         spec.raw_digest = digests.get(uid, "")
     for uid, test in tests.items():
-        test.fields["content_hash"] = _digest([test.fields, test.attached_unique_id])
+        test.fields["content_hash"] = digest([test.fields, test.attached_unique_id])
         test.fields["raw_digest"] = digests.get(uid, "")
     parsed = ParsedManifest(manifest.metadata, artifact.version, assets, tests, other, warnings)
     parsed.unchanged_tests = unchanged & set(skip_tests or {})
@@ -572,10 +573,10 @@ def _merge_columns(
 def _warehouse_hashes(catalog_entries: dict[str, s.CatalogTable] | None) -> dict[str, str] | None:
     if catalog_entries is None:
         return None
-    return {uid: _digest(msgspec.to_builtins(entry)) for uid, entry in catalog_entries.items()}
+    return {uid: digest(msgspec.to_builtins(entry)) for uid, entry in catalog_entries.items()}
 
 
-NOT_IN_WAREHOUSE = _digest(None)
+NOT_IN_WAREHOUSE = digest(None)
 
 
 def _stored_refs(existing: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -747,6 +748,11 @@ def _write_tests(parsed: ParsedManifest, ids: dict[str, int], outcome: IngestOut
     return dict(DataTest.objects.filter(project=project).values_list("unique_id", "id"))
 
 
+def _stored_ids(model, project: Project, invocation: str) -> set[str]:
+    """unique_ids whose result of this invocation is stored already (re-ingest skips them)."""
+    return set(model.objects.filter(project=project, invocation_id=invocation).values_list("unique_id", flat=True))
+
+
 def _invocation(artifact: LoadedArtifact) -> str:
     # Old artifacts may lack an invocation id; the file digest keeps re-ingest idempotent.
     return artifact.data.metadata.invocation_id or f"sha256:{artifact.sha256[:56]}"
@@ -760,8 +766,7 @@ def _write_run_results(bundle: ArtifactBundle, asset_ids: dict[str, int], test_i
     project, run = outcome.project, outcome.run
     invocation = _invocation(artifact)
     generated = _parse_time(artifact.data.metadata.generated_at)
-    seen = set(NodeRunResult.objects.filter(project=project, invocation_id=invocation).values_list(
-        "unique_id", flat=True))
+    seen = _stored_ids(NodeRunResult, project, invocation)
     rows = []
     for result in artifact.data.results:
         uid = result.unique_id
@@ -795,8 +800,7 @@ def _write_freshness(bundle: ArtifactBundle, asset_ids: dict[str, int], outcome:
     project, run = outcome.project, outcome.run
     invocation = _invocation(artifact)
     generated = _parse_time(artifact.data.metadata.generated_at)
-    seen = set(SourceFreshnessResult.objects.filter(project=project, invocation_id=invocation).values_list(
-        "unique_id", flat=True))
+    seen = _stored_ids(SourceFreshnessResult, project, invocation)
     rows = []
     for result in artifact.data.results:
         uid = result.unique_id

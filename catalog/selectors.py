@@ -39,8 +39,13 @@ def catalog_overview() -> CatalogOverview:
     )
 
 
-def active_assets() -> QuerySet[Asset]:
-    return Asset.objects.filter(removed_at__isnull=True)
+def latest_status_by(results: QuerySet, key: str) -> dict[int, str]:
+    """The status of the newest result per ``key`` (``asset_id``, ``test_id``) among ``results``
+    (run results or freshness results)."""
+    latest: dict[int, str] = {}
+    for value, status in results.order_by(key, "-generated_at", "-id").values_list(key, "status"):
+        latest.setdefault(value, status)
+    return latest
 
 
 class SearchResultsPage:
@@ -141,11 +146,7 @@ def search_facets(assets: QuerySet[Asset], *, top: int = 12) -> list[Facet]:
     facets.append(Facet("has_pii", "PII", [("true", "Has PII columns", pii)] if pii else []))
     from catalog.models import SearchDocument, SourceFreshnessResult
 
-    latest: dict[int, str] = {}
-    for asset_id, status in SourceFreshnessResult.objects.filter(asset__in=assets.values("pk")).order_by(
-        "asset_id", "-generated_at", "-id"
-    ).values_list("asset_id", "status"):
-        latest.setdefault(asset_id, status)
+    latest = latest_status_by(SourceFreshnessResult.objects.filter(asset__in=assets.values("pk")), "asset_id")
     freshness = Counter("error" if status == "runtime error" else status for status in latest.values())
     labels = {"pass": "Fresh", "warn": "Warn", "error": "Stale"}
     facets.append(Facet("freshness", "Freshness", [(k, labels.get(k, k), n) for k, n in sorted(freshness.items())]))
@@ -168,12 +169,7 @@ def asset_header(asset: Asset) -> dict:
     freshness = SourceFreshnessResult.objects.filter(asset=asset).order_by("-generated_at", "-id").first()
     last_run = NodeRunResult.objects.filter(asset=asset).order_by("-generated_at", "-id").first()
     tests = DataTest.objects.filter(asset=asset, removed_at__isnull=True)
-    latest_status: dict[int, str] = {}
-    for test_id, status in NodeRunResult.objects.filter(test__in=tests).order_by(
-        "test_id", "-generated_at", "-id"
-    ).values_list("test_id", "status"):
-        latest_status.setdefault(test_id, status)
-    statuses = list(latest_status.values())
+    statuses = list(latest_status_by(NodeRunResult.objects.filter(test__in=tests), "test_id").values())
     from catalog.models import SearchDocument
 
     return {

@@ -7,7 +7,6 @@ database writes happen here, in this process, in one transaction per build.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -17,10 +16,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.ingest import digest
 from catalog.models import Asset, AssetKind, Column, IngestRun, Project
 from lineage.models import ColumnEdge, EdgeOrigin, ModelParse
 
@@ -57,10 +56,6 @@ class BuildSummary:
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("models", "parsed", "unchanged", "failed", "no_sql", "edges",
                                               "seconds")} | {"failures": self.failures[:200]}
-
-
-def _digest(value: Any) -> str:
-    return hashlib.blake2b(msgspec.json.encode(value), digest_size=16).hexdigest()
 
 
 def _parse(job: ParseJob) -> tuple[int, dict[str, Any]]:
@@ -122,7 +117,7 @@ def column_lineage_build(*, project: Project, run: IngestRun | None = None, proc
                 schema[dep["relation_key"]] = {name: dtype for name, (_id, dtype) in columns.get(dep["id"], {}).items()}
         job = ParseJob(asset["id"], asset["compiled_code"], project.dialect, schema, asset["relation_key"],
                        asset["database"], asset["schema"])
-        input_hash = _digest([job.sql, job.dialect, sorted((k, sorted(v.items())) for k, v in schema.items()),
+        input_hash = digest([job.sql, job.dialect, sorted((k, sorted(v.items())) for k, v in schema.items()),
                               sorted(columns.get(asset["id"], {}))])
         job.input_hash = input_hash
         old = previous.get(asset["id"])

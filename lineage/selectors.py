@@ -73,6 +73,7 @@ def asset_graph(asset: Asset, *, direction: str = "both", depth: int = 1, max_no
     distance, edges, truncated = _walk(asset.pk, direction, depth, AssetEdge, "upstream_id", "downstream_id",
                                        max_nodes)
     from catalog.models import Column, SearchDocument, SourceFreshnessResult
+    from catalog.selectors import latest_status_by
 
     nodes = _ids_in(Asset.objects.all(), "id", distance).values_list(
         "id", "name", "label", "kind", "dbt_tier", "removed_at", "project__name", "unique_id")
@@ -80,10 +81,7 @@ def asset_graph(asset: Asset, *, direction: str = "both", depth: int = 1, max_no
               .order_by().values_list("asset_id", flat=True).distinct())
     deprecated = set(_ids_in(SearchDocument.objects.filter(deprecated=True), "asset_id", distance)
                      .values_list("asset_id", flat=True))
-    freshness: dict[int, str] = {}
-    for asset_id, status in _ids_in(SourceFreshnessResult.objects.all(), "asset_id", distance).order_by(
-            "asset_id", "-generated_at", "-id").values_list("asset_id", "status"):
-        freshness.setdefault(asset_id, status)
+    freshness = latest_status_by(_ids_in(SourceFreshnessResult.objects.all(), "asset_id", distance), "asset_id")
     return {
         "root": asset.pk,
         "nodes": [{"id": pk, "name": label or name, "kind": kind, "unique_id": unique_id, "project": project,

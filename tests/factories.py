@@ -45,3 +45,13 @@ def catalog_dump() -> dict[str, list[dict[str, Any]]]:
                 continue
             dump[model._meta.label] = list(model.objects.order_by("pk").values())
     return dump
+
+
+def token_client(user):
+    """An API client that authenticates with the user's DRF token, as CI pipelines do."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client

@@ -1,25 +1,18 @@
 """GET /api/v1/assets/, /api/v1/assets/{id}/ and /api/v1/search/."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import Asset, Column, Project
 from catalog.search import search_documents_sync
-from tests.factories import EXAMPLE_TARGET, ingest_ok
+from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
 def test_a_viewer_lists_assets_with_the_search_page_filters(viewer):
     ingest_ok(EXAMPLE_TARGET)
-    client = _client(viewer)
+    client = token_client(viewer)
     body = client.get("/api/v1/assets/", {"kind": "model", "tier": "1"}).json()
     names = {r["name"] for r in body["results"]}
     assert {"fct_mrr", "customer_churn"} <= names
@@ -35,7 +28,7 @@ def test_a_viewer_lists_assets_with_the_search_page_filters(viewer):
 def test_detail_has_columns_with_types_and_pii(viewer):
     ingest_ok(EXAMPLE_TARGET)
     users = Asset.objects.get(name="dim_users", kind="model")
-    body = _client(viewer).get(f"/api/v1/assets/{users.pk}/").json()
+    body = token_client(viewer).get(f"/api/v1/assets/{users.pk}/").json()
     email = next(c for c in body["columns"] if c["name"] == "email")
     assert email["dbt_pii"] == "contains_pii=true" and email["data_type"]
     assert body["relation"] == users.display_relation
@@ -43,14 +36,14 @@ def test_detail_has_columns_with_types_and_pii(viewer):
 
 def test_search_api_ranks_and_corrects(viewer):
     ingest_ok(EXAMPLE_TARGET)
-    body = _client(viewer).get("/api/v1/search/", {"q": "churn", "kind": "model"}).json()
+    body = token_client(viewer).get("/api/v1/search/", {"q": "churn", "kind": "model"}).json()
     assert body["results"][0]["name"] == "customer_churn"
     assert all(r["kind"] == "model" for r in body["results"])
 
 
 def test_reads_need_a_role(outsider):
-    assert _client(outsider).get("/api/v1/assets/").status_code == 403
-    assert _client(outsider).get("/api/v1/search/", {"q": "x"}).status_code == 403
+    assert token_client(outsider).get("/api/v1/assets/").status_code == 403
+    assert token_client(outsider).get("/api/v1/search/", {"q": "x"}).status_code == 403
     assert APIClient().get("/api/v1/assets/").status_code in (401, 403)
 
 
@@ -60,7 +53,7 @@ def test_removed_assets_are_hidden_unless_asked_for(viewer):
 
     Asset.objects.create(project=project, unique_id="model.p.gone", kind="model", name="gone",
                          removed_at=timezone.now())
-    client = _client(viewer)
+    client = token_client(viewer)
     assert client.get("/api/v1/assets/").json()["count"] == 0
     assert client.get("/api/v1/assets/", {"include_removed": "true"}).json()["count"] == 1
 
@@ -73,7 +66,7 @@ def test_query_counts_do_not_grow_with_columns_or_rows(viewer, n_columns, django
         Column.objects.bulk_create([Column(asset=asset, name=f"c{j}", name_key=f"c{j}", position=j)
                                     for j in range(n_columns if i == 0 else 3)])
     search_documents_sync(Asset.objects.values_list("pk", flat=True))
-    client = _client(viewer)
+    client = token_client(viewer)
     client.get("/api/v1/assets/")  # warm the token/user lookups
     first = Asset.objects.get(name="m0")
     with django_assert_max_num_queries(6):

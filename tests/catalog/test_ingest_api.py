@@ -2,11 +2,10 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import Asset, IngestRun
-from tests.factories import EXAMPLE_TARGET
+from tests.factories import EXAMPLE_TARGET, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -15,16 +14,10 @@ def _files(*kinds: str) -> dict:
     return {k: SimpleUploadedFile(f"{k}.json", (EXAMPLE_TARGET / f"{k}.json").read_bytes()) for k in kinds}
 
 
-def _token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
 def test_an_admin_token_uploads_artifacts_and_gets_the_run(admin_user, settings, tmp_path,
                                                           django_capture_on_commit_callbacks):
     settings.LEXICON_UPLOAD_DIR = tmp_path
-    client = _token_client(admin_user)
+    client = token_client(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/ingest/dbt/", _files("manifest", "catalog", "run_results", "sources"),
                                format="multipart")
@@ -45,7 +38,7 @@ def test_a_bad_upload_is_a_failed_run_with_the_reason(admin_user, settings, tmp_
                                                        django_capture_on_commit_callbacks):
     settings.LEXICON_UPLOAD_DIR = tmp_path
     broken = SimpleUploadedFile("manifest.json", b'{"metadata": {"dbt_schema_version": "x"}, "nodes": {')
-    client = _token_client(admin_user)
+    client = token_client(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/ingest/dbt/", {"manifest": broken}, format="multipart")
     assert response.status_code == 202
@@ -56,7 +49,7 @@ def test_a_bad_upload_is_a_failed_run_with_the_reason(admin_user, settings, tmp_
 
 
 def test_the_manifest_is_required(admin_user):
-    response = _token_client(admin_user).post("/api/v1/ingest/dbt/", _files("catalog"), format="multipart")
+    response = token_client(admin_user).post("/api/v1/ingest/dbt/", _files("catalog"), format="multipart")
     assert response.status_code == 400
     assert "manifest" in response.json()
 
@@ -64,7 +57,7 @@ def test_the_manifest_is_required(admin_user):
 def test_an_oversized_upload_is_refused_before_it_is_stored(admin_user, settings, tmp_path):
     settings.LEXICON_UPLOAD_DIR = tmp_path
     settings.LEXICON_MAX_ARTIFACT_BYTES = 2048
-    response = _token_client(admin_user).post("/api/v1/ingest/dbt/", _files("manifest"), format="multipart")
+    response = token_client(admin_user).post("/api/v1/ingest/dbt/", _files("manifest"), format="multipart")
     assert response.status_code == 400
     assert "over the limit of 2,048" in response.json()["detail"]
     assert IngestRun.objects.count() == 0
@@ -73,7 +66,7 @@ def test_an_oversized_upload_is_refused_before_it_is_stored(admin_user, settings
 @pytest.mark.parametrize("role", ["viewer", "analyst", "reviewer", "outsider"])
 def test_only_admins_may_ingest(role, request):
     user = request.getfixturevalue(role)
-    response = _token_client(user).post("/api/v1/ingest/dbt/", _files("manifest"), format="multipart")
+    response = token_client(user).post("/api/v1/ingest/dbt/", _files("manifest"), format="multipart")
     assert response.status_code == 403
     assert IngestRun.objects.count() == 0
 
@@ -84,8 +77,8 @@ def test_anonymous_callers_are_refused():
 
 def test_run_status_needs_a_role(outsider, viewer):
     run = IngestRun.objects.create()
-    assert _token_client(outsider).get(f"/api/v1/ingest/runs/{run.pk}/").status_code == 403
-    assert _token_client(viewer).get(f"/api/v1/ingest/runs/{run.pk}/").json()["status"] == "queued"
+    assert token_client(outsider).get(f"/api/v1/ingest/runs/{run.pk}/").status_code == 403
+    assert token_client(viewer).get(f"/api/v1/ingest/runs/{run.pk}/").json()["status"] == "queued"
 
 
 def test_an_admin_uploads_from_the_ingest_runs_page(client, admin_user, settings, tmp_path,
