@@ -1,0 +1,22 @@
+import pytest
+
+from governance.permissions import Decision, actions, allowed, check, rule
+
+
+@pytest.mark.django_db
+def test_refusals_say_why(viewer, reviewer, outsider):
+    assert not allowed(viewer, "column.classify")
+    assert "classifying columns" in check(viewer, "column.classify").reason.lower()
+    assert allowed(reviewer, "column.classify")
+    assert check(outsider, "catalog.view").reason.startswith("Your account has no role")
+
+
+def test_unknown_action_is_an_error_not_a_refusal():
+    with pytest.raises(LookupError):
+        check(object(), "nothing.here")
+
+
+def test_one_rule_per_action():
+    assert "ingest.run" in actions()
+    with pytest.raises(ValueError):
+        rule("ingest.run", "again")(lambda user, obj: Decision(True))
