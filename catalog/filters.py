@@ -56,3 +56,15 @@ class AssetFilter(django_filters.FilterSet):
 
     def filter_include_removed(self, queryset, name, value):
         return queryset
+
+
+def search_scope(filters: AssetFilter) -> tuple[QuerySet[Asset] | None, bool]:
+    """What a search runs over: ``(candidates, include_removed)``.
+
+    Without any filter the search reads its own index only (no join to the assets);
+    with one, the filtered assets are the candidates.
+    """
+    include_removed = bool(filters.form.is_valid() and filters.form.cleaned_data.get("include_removed"))
+    filtered = any(value for key in filters.data if key not in ("q", "page", "include_removed")
+                   for value in filters.data.getlist(key))
+    return (filters.qs if filtered else None), include_removed

@@ -793,10 +793,11 @@ def _write_run_results(bundle: ArtifactBundle, asset_ids: dict[str, int], test_i
     NodeRunResult.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
 
 
-def _write_freshness(bundle: ArtifactBundle, asset_ids: dict[str, int], outcome: IngestOutcome) -> None:
+def _write_freshness(bundle: ArtifactBundle, asset_ids: dict[str, int], outcome: IngestOutcome) -> set[int]:
+    """Store new freshness results; returns the assets that got one (their search facet changes)."""
     artifact = bundle.sources
     if not artifact:
-        return
+        return set()
     project, run = outcome.project, outcome.run
     invocation = _invocation(artifact)
     generated = _parse_time(artifact.data.metadata.generated_at)
@@ -818,6 +819,7 @@ def _write_freshness(bundle: ArtifactBundle, asset_ids: dict[str, int], outcome:
         ))
         outcome.count("freshness", "added")
     SourceFreshnessResult.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    return {row.asset_id for row in rows}
 
 
 def _run_hooks(outcome: IngestOutcome) -> None:
@@ -862,9 +864,9 @@ def dbt_ingest_write(run: IngestRun, bundle: ArtifactBundle, project_name: str |
         test_ids = _write_tests(parsed, asset_ids, outcome, existing_tests)
         progress("writing run results", 80)
         _write_run_results(bundle, asset_ids, test_ids, outcome)
-        _write_freshness(bundle, asset_ids, outcome)
+        refreshed = _write_freshness(bundle, asset_ids, outcome)
         progress("updating search", 88)
-        search_documents_sync(outcome.added_ids | outcome.changed_ids | outcome.removed_ids)
+        search_documents_sync(outcome.added_ids | outcome.changed_ids | outcome.removed_ids | refreshed)
         progress("deriving lineage", 90)
         _run_hooks(outcome)
         IngestRun.objects.filter(pk=run.pk).update(

@@ -317,12 +317,14 @@ class AssetChange(models.Model):
 
 
 class SearchDocument(models.Model):
-    """What search reads for one asset: its text in weighted parts and ranking signals.
+    """What search ranks and counts for one asset: a narrow row of names, signals and facet
+    values. Its long texts live in ``SearchText``.
 
     Kept current by ``catalog.search.search_documents_sync`` (called by ingest and by
-    services that change a ranking signal). The full-text index over it is built by the
-    database itself: a generated ``tsvector`` column with a GIN index on PostgreSQL, an
-    FTS5 table kept by triggers on SQLite (see the migration).
+    services that change a ranking signal). The database builds the full-text side
+    itself (see migrations 0005-0007): on PostgreSQL generated ``tsvector`` columns
+    (``name_vector``, ``primary_vector`` here; ``vector`` on ``SearchText``) with GIN
+    indexes; on SQLite an FTS5 table over ``SearchText`` kept by triggers.
     """
 
     asset = models.OneToOneField(Asset, primary_key=True, on_delete=models.CASCADE, related_name="search_document")
@@ -330,17 +332,49 @@ class SearchDocument(models.Model):
     kind = models.CharField(max_length=30)
     name = models.CharField(max_length=255)
     label = models.CharField(max_length=255, blank=True)
-    description = models.TextField(blank=True)
-    column_text = models.TextField(blank=True, help_text="Column names and descriptions.")
-    tag_text = models.TextField(blank=True, help_text="Tags and meta values.")
+    summary = models.CharField(max_length=300, blank=True, help_text="The start of the description.")
     popularity = models.FloatField(default=0.0)
     tier = models.PositiveSmallIntegerField(null=True, blank=True)
     certified = models.BooleanField(default=False)
     deprecated = models.BooleanField(default=False)
     removed = models.BooleanField(default=False)
+    # Facet values, copied from the asset so that a search counts facets over its own rows.
+    database = models.CharField(max_length=255, blank=True)
+    schema = models.CharField(max_length=255, blank=True)
+    owners = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    has_pii = models.BooleanField(default=False)
+    freshness = models.CharField(max_length=10, blank=True, help_text="Latest source freshness: pass, warn, error.")
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return f"search document of {self.name}"
+
+
+class SearchText(models.Model):
+    """The searchable texts of one asset, apart from ``SearchDocument`` so that ranking
+    reads narrow rows. On SQLite its FTS5 index is kept by triggers: a migration that
+    rebuilds this table must create them again (see 0007)."""
+
+    asset = models.OneToOneField(Asset, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+    label = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    column_text = models.TextField(blank=True, help_text="Column names and descriptions.")
+    tag_text = models.TextField(blank=True, help_text="Tags and meta values.")
+
+    def __str__(self) -> str:
+        return f"search text of {self.name}"
+
+
+class SearchWord(models.Model):
+    """A word of some asset's name, label, columns or tags: the vocabulary that typo
+    correction picks from (trigram index on PostgreSQL, difflib on SQLite). Words are
+    only added; a stale word at worst suggests a query that finds nothing."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word

@@ -1,48 +1,94 @@
 """Search over the catalog: one small interface, a backend per database.
 
-``search_asset_ids(text, candidates)`` returns asset ids in rank order. The PostgreSQL
-backend uses the generated, weighted ``tsvector`` and a trigram index on names; the
-SQLite backend uses FTS5 with BM25 weights and a spelling fallback over name words.
+``search_asset_ids(text, candidates)`` returns a ``SearchPage``: asset ids in rank order,
+the total, and facet counts over the best matches. The PostgreSQL backend matches with
+weighted ``tsvector``s and GIN indexes; the SQLite backend with FTS5. Both rank the same:
 
-Ranking, in order: removed and deprecated items last; an exact name match, then a name
-prefix match; text relevance (coarsely bucketed so that near-equal relevance ties);
-then popularity, tier, certification, name. Popularity therefore never lifts a
-near-match above an exact or prefix name match.
+1. live items, then deprecated ones, then removed ones (each labelled on the page);
+2. within each, items whose name, label or description hold every word before items
+   that match only through column names, descriptions, tags or meta;
+3. an exact name match, then a name prefix match, then more query words in the name;
+4. then popularity, tier, certification, name.
+
+Popularity therefore never lifts a near-match above an exact or prefix name match.
+Counting every match of a broad word ("customer" in half the catalog) would cost more
+than the page itself, so the ranking stops at ``RANK_CAP`` matches (or the end of the
+requested page, if later): the total then reads "1,000+" and the facets count those
+best matches. When nothing matches as typed, each unknown word is corrected to the
+nearest word of the vocabulary (names, labels, column names, tags) and the query runs
+again; ``SearchPage.corrected`` says what ran.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
+import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Round
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
-from catalog.models import Asset, Column, SearchDocument
+from catalog.models import (
+    Asset,
+    Column,
+    SearchDocument,
+    SearchText,
+    SearchWord,
+    SourceFreshnessResult,
+)
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
 _TRUTHY = {"true", "yes", "1", "certified"}
-FACET_CAP = 1_000  # facet counts are computed over at most this many matches
-TOTAL_CAP = 1_000  # matches are counted up to this many, then shown as "1,000+"
-WORD_SIMILARITY = 0.4  # pg_trgm word_similarity threshold for the typo fallback on names
+RANK_CAP = 1_000  # matches ranked (and counted, and faceted) per search, unless a later page is asked for
+SUMMARY_CHARS = 300  # the start of a description that counts as a "primary" field (SearchDocument.summary)
+WORD_SIMILARITY = 0.3  # pg_trgm similarity a correction must reach
+FACET_FIELDS = ("kind", "project_id", "database", "schema", "tier", "owners", "tags", "has_pii", "freshness",
+                "deprecated")
 
 
 @dataclass
 class SearchPage:
     asset_ids: list[int]
     total: int
-    corrected: str | None = None  # the query actually run when a spelling fallback kicked in
-    all_ids: list[int] | None = None  # matching ids (up to FACET_CAP), for facet counts
-    capped: bool = False  # total stopped counting at TOTAL_CAP
+    corrected: str | None = None  # the query actually run when a spelling correction kicked in
+    facets: dict[str, Counter] = field(default_factory=dict)  # facet -> value -> count, over the ranked matches
+    capped: bool = False  # more matches exist than were ranked: the total is a lower bound
 
 
 def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN_RE.findall(text or "")][:12]
+
+
+def _words(text: str) -> set[str]:
+    return {t.lower() for t in _TOKEN_RE.findall(text or "")}
+
+
+def facet_counts(rows: Iterable[Sequence]) -> dict[str, Counter]:
+    """Counts per facet value over rows of ``FACET_FIELDS``."""
+    counts: dict[str, Counter] = {key: Counter() for key in
+                                  ("kind", "project", "schema", "tier", "owner", "tag", "has_pii", "freshness",
+                                   "deprecated")}
+    for kind, project_id, database, schema, tier, owners, tags, has_pii, freshness, deprecated in rows:
+        counts["kind"][kind] += 1
+        counts["project"][project_id] += 1
+        if schema:
+            counts["schema"][(database, schema)] += 1
+        if tier is not None:
+            counts["tier"][tier] += 1
+        if isinstance(owners, str):  # JSON text from a raw cursor
+            owners, tags = json.loads(owners), json.loads(tags)
+        counts["owner"].update(set(owners or []))
+        counts["tag"].update(set(tags or []))
+        if has_pii:
+            counts["has_pii"][True] += 1
+        if freshness:
+            counts["freshness"][freshness] += 1
+        if deprecated:
+            counts["deprecated"][True] += 1
+    return counts
 
 
 # ---------------------------------------------------------------------------- documents
@@ -57,34 +103,60 @@ def _meta_text(meta: dict) -> str:
 
 
 def search_documents_sync(asset_ids: Iterable[int]) -> int:
-    """(Re)build the search documents of these assets from their catalog rows."""
+    """(Re)build the search documents of these assets from their catalog rows, and add
+    their words to the vocabulary."""
+    from catalog.selectors import latest_status_by
+
     ids = list(asset_ids)
     written = 0
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
         columns: dict[int, list[str]] = {}
-        for asset_id, name, description in Column.objects.filter(
+        pii: set[int] = set()
+        vocabulary: set[str] = set()
+        for asset_id, name, description, dbt_pii in Column.objects.filter(
             asset_id__in=chunk, removed_at__isnull=True
-        ).values_list("asset_id", "name", "description").order_by("asset_id", "position"):
+        ).values_list("asset_id", "name", "description", "dbt_pii").order_by("asset_id", "position"):
             columns.setdefault(asset_id, []).append(f"{name} {description}".strip())
-        docs = []
+            vocabulary |= _words(name)
+            if dbt_pii:
+                pii.add(asset_id)
+        freshness = latest_status_by(SourceFreshnessResult.objects.filter(asset_id__in=chunk), "asset_id")
+        docs, texts = [], []
         for asset in Asset.objects.filter(pk__in=chunk).only(
-            "id", "project_id", "kind", "name", "label", "description", "tags", "meta", "dbt_tier", "removed_at"
+            "id", "project_id", "kind", "name", "label", "description", "tags", "meta", "dbt_tier", "dbt_owners",
+            "database", "schema", "removed_at",
         ):
             meta = asset.meta or {}
+            status = freshness.get(asset.pk, "")
             docs.append(SearchDocument(
                 asset_id=asset.pk, project_id=asset.project_id, kind=asset.kind, name=asset.name,
-                label=asset.label, description=asset.description[:20000],
-                column_text=" ".join(columns.get(asset.pk, []))[:50000],
-                tag_text=(" ".join(asset.tags or []) + " " + _meta_text(meta)).strip(),
+                label=asset.label, summary=asset.description[:SUMMARY_CHARS],
                 tier=asset.dbt_tier, certified=str(meta.get("certified", "")).lower() in _TRUTHY,
                 deprecated=bool(meta.get("deprecated")) or str(meta.get("status", "")).lower() == "deprecated",
                 removed=asset.removed_at is not None,
+                database=asset.database or "", schema=asset.schema or "",
+                owners=sorted(set(asset.dbt_owners or [])), tags=sorted(set(asset.tags or [])),
+                has_pii=asset.pk in pii, freshness="error" if status == "runtime error" else status,
             ))
+            texts.append(SearchText(
+                asset_id=asset.pk, name=asset.name, label=asset.label, description=asset.description[:20000],
+                column_text=" ".join(columns.get(asset.pk, []))[:50000],
+                tag_text=(" ".join(asset.tags or []) + " " + _meta_text(meta)).strip(),
+            ))
+            vocabulary |= _words(asset.name) | _words(asset.label) | _words(" ".join(asset.tags or []))
         SearchDocument.objects.bulk_create(
             docs, batch_size=500, update_conflicts=True, unique_fields=["asset"],
-            update_fields=["project", "kind", "name", "label", "description", "column_text", "tag_text", "tier",
-                           "certified", "deprecated", "removed"],
+            update_fields=["project", "kind", "name", "label", "summary", "tier", "certified", "deprecated", "removed",
+                           "database", "schema", "owners", "tags", "has_pii", "freshness"],
+        )
+        SearchText.objects.bulk_create(
+            texts, batch_size=500, update_conflicts=True, unique_fields=["asset"],
+            update_fields=["name", "label", "description", "column_text", "tag_text"],
+        )
+        SearchWord.objects.bulk_create(
+            [SearchWord(word=w) for w in sorted(vocabulary) if 3 <= len(w) <= 64 and not w.isdigit()],
+            batch_size=2000, ignore_conflicts=True,
         )
         written += len(docs)
     return written
@@ -101,117 +173,209 @@ def search_signals_set(asset_id: int, **signals) -> None:
 
 # ---------------------------------------------------------------------------- backends
 
+# The rank of a match is (group, tier, then the static order): group 0 live, 1
+# deprecated, 2 removed; tier 0 exact name, 1 name prefix, 2 every word in the name,
+# 3 every word in name/label/summary, 4 the rest (columns, full description, tags,
+# meta); the static order is popularity, tier, certification, name.
+EXACT, PREFIX, IN_NAME, IN_PRIMARY, ELSEWHERE = range(5)
+_GROUP_SQL = "CASE WHEN d.removed THEN 2 WHEN d.deprecated THEN 1 ELSE 0 END"
+_FACETS_SQL = ", ".join(f"d.{f}" for f in FACET_FIELDS)
+# Matches the index catalog_searchdocument_static (migration 0007): for a broad word the
+# database walks it and stops after a page of matches instead of sorting them all.
+_STATIC_ORDER_SQL = "d.removed, d.deprecated, d.popularity DESC, d.tier ASC NULLS LAST, d.certified DESC, d.name, d.asset_id"
 
-def _rank_key(doc: SearchDocument, relevance: float, text: str) -> tuple:
-    name = doc.name.lower()
-    query = text.strip().lower()
-    return (
-        doc.removed, doc.deprecated, name != query, not name.startswith(query),
-        -round(relevance * 10), -doc.popularity, doc.tier or 9, not doc.certified, name,
-    )
+
+def _static_key(doc: SearchDocument) -> tuple:
+    return _python_static(doc.popularity, doc.tier, doc.certified, doc.name, doc.asset_id)
 
 
-def _postgres(text: str, candidates: QuerySet[Asset] | None, limit: int, offset: int) -> SearchPage:
-    words = tokens(text)
-    if not words:
-        return SearchPage([], 0)
-    tsquery = " & ".join(f"{w}:*" for w in words)
-    query = text.strip().lower()
+def _group(doc: SearchDocument) -> int:
+    return 2 if doc.removed else 1 if doc.deprecated else 0
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+SMALL_TIER = 2_000  # a tier with fewer matches is ranked by sorting them; a larger one by walking the static order
+_STATIC_FIELDS_SQL = "d.popularity, d.tier, d.certified, d.name"
+_TIER_SQL = (f"CASE WHEN lower(d.name) = %s THEN {EXACT} WHEN starts_with(lower(d.name), %s) THEN {PREFIX} "
+             f"WHEN d.name_vector @@ to_tsquery('simple', %s) THEN {IN_NAME} "
+             f"WHEN d.primary_vector @@ to_tsquery('simple', %s) THEN {IN_PRIMARY} ELSE {ELSEWHERE} END")
+
+
+def _python_static(popularity: float, tier: int | None, certified: bool, name: str, asset_id: int) -> tuple:
+    return (-popularity, tier if tier is not None else 10**6, not certified, name, asset_id)
+
+
+def _pg_matches(words: list[str], query: str, scope_sql: str, scope_params: list, cap: int) -> list[tuple]:
+    """Up to ``cap + 1`` matches (storage order) as (asset_id, group, tier, popularity,
+    tier, certified, name, *FACET_FIELDS): all of them for most queries, a sample for a
+    broad word."""
+    tsq = " & ".join(f"{w}:*" for w in words)
+    sql = (f"SELECT d.asset_id, {_GROUP_SQL}, {_TIER_SQL}, {_STATIC_FIELDS_SQL}, {_FACETS_SQL} "  # noqa: S608
+           "FROM catalog_searchtext t JOIN catalog_searchdocument d ON d.asset_id = t.asset_id "
+           f"WHERE t.vector @@ to_tsquery('simple', %s){scope_sql} LIMIT %s")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(WORD_SIMILARITY)])
-    docs = SearchDocument.objects.all()
-    if candidates is not None:
-        docs = docs.filter(asset__in=candidates.values("pk"))
-    matched = docs.filter(RawSQL("vector @@ to_tsquery('simple', %s)", [tsquery], output_field=BooleanField()))
-    # Counting every match of a broad word ("customer" in half the column names) costs more
-    # than the page itself: count up to TOTAL_CAP and say "1,000+" beyond.
-    total = matched[:TOTAL_CAP + 1].count()
-    relevance_sql, relevance_params = "ts_rank_cd(vector, to_tsquery('simple', %s), 1)", [tsquery]
-    if total == 0:
-        # Nothing matches as typed: fall back to names that are similar (typos), by trigrams.
-        matched = docs.filter(RawSQL("%s <%% lower(name)", [query], output_field=BooleanField()))
-        total = matched[:TOTAL_CAP + 1].count()
-        relevance_sql, relevance_params = "word_similarity(%s, lower(name))", [query]
-        ranked_from = matched
-    else:
-        # Rank only name/label/description matches (weights A and B) when they fill the
-        # page: column-only matches would rank below them anyway, and ranking thousands of
-        # them is what makes broad words slow.
-        primary_query = " & ".join(f"{w}:*AB" for w in words)
-        primary = docs.filter(RawSQL("vector @@ to_tsquery('simple', %s)", [primary_query],
-                                     output_field=BooleanField()))
-        ranked_from = primary if primary[: offset + limit].count() >= offset + limit else matched
-    ranked = ranked_from.annotate(
-        # relevance_sql is one of the two literals above; user input only travels as a parameter.
-        relevance=RawSQL(relevance_sql, relevance_params, output_field=FloatField()),  # noqa: S611
-        exact=Case(When(name__iexact=query, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        prefix=Case(When(name__istartswith=query, then=Value(0)), default=Value(1), output_field=IntegerField()),
-    ).annotate(bucket=Round(F("relevance") * 10)).order_by(
-        "removed", "deprecated", "exact", "prefix", F("bucket").desc(), F("popularity").desc(),
-        F("tier").asc(nulls_last=True), F("certified").desc(), "name",
-    )
-    ids = list(ranked.values_list("asset_id", flat=True)[offset:offset + limit])
-    all_ids = list(matched.values_list("asset_id", flat=True)[:FACET_CAP])
-    return SearchPage(ids, total, None, all_ids, capped=total > TOTAL_CAP)
+        cursor.execute(sql, [query, query, tsq, tsq, tsq, *scope_params, cap + 1])
+        return cursor.fetchall()
 
 
-_vocabulary_cache: dict[str, object] = {}
+def _pg_ranked(words: list[str], query: str, scope_sql: str, scope_params: list, want: int) -> list[tuple]:
+    """The best ``want`` matches of a broad search as (asset_id, group, tier), one tier at
+    a time: a small tier is sorted, a large one read in the static order (an index walk
+    that stops after ``want`` rows); stops once enough live matches are in hand."""
+    tsq = " & ".join(f"{w}:*" for w in words)
+    primary = "d.primary_vector @@ to_tsquery('simple', %s)"
+    in_name = "d.name_vector @@ to_tsquery('simple', %s)"
+    elsewhere = ("EXISTS (SELECT 1 FROM catalog_searchtext t WHERE t.asset_id = d.asset_id "  # noqa: S608
+                 "AND t.vector @@ to_tsquery('simple', %s)) AND NOT " + primary)
+    prefix = _like_prefix(query)
+    tiers = [
+        (EXACT, f"lower(d.name) = %s AND {primary}", [query, tsq]),
+        (PREFIX, f"lower(d.name) LIKE %s AND lower(d.name) <> %s AND {primary}", [prefix, query, tsq]),
+        (IN_NAME, f"{in_name} AND NOT lower(d.name) LIKE %s", [tsq, prefix]),
+        (IN_PRIMARY, f"{primary} AND NOT {in_name}", [tsq, tsq]),
+        (ELSEWHERE, elsewhere, [tsq, tsq]),
+    ]
+    static_m = _STATIC_ORDER_SQL.replace("d.", "m.")
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for tier, where, params in tiers:
+            # Every piece is a literal of this module; user input only travels as parameters.
+            cursor.execute(
+                f"WITH m AS MATERIALIZED (SELECT d.asset_id, d.removed, d.deprecated, {_STATIC_FIELDS_SQL} "  # noqa: S608
+                f"FROM catalog_searchdocument d WHERE {where}{scope_sql} LIMIT %s) "
+                f"SELECT m.asset_id, CASE WHEN m.removed THEN 2 WHEN m.deprecated THEN 1 ELSE 0 END, {tier}, "
+                f"(SELECT count(*) FROM m) FROM m ORDER BY {static_m} LIMIT %s",
+                [*params, *scope_params, SMALL_TIER, want],
+            )
+            found = cursor.fetchall()
+            if found and found[0][3] >= SMALL_TIER:  # a large tier: read it in the static order instead
+                cursor.execute(
+                    f"SELECT d.asset_id, {_GROUP_SQL}, {tier} FROM catalog_searchdocument d "  # noqa: S608
+                    f"WHERE {where}{scope_sql} ORDER BY {_STATIC_ORDER_SQL} LIMIT %s",
+                    [*params, *scope_params, want],
+                )
+                found = cursor.fetchall()
+            rows += [r[:3] for r in found]
+            if sum(1 for r in rows if r[1] == 0) >= want:
+                break
+    return rows
+
+
+def _pg_corrections(words: list[str]) -> list[str]:
+    fixed = []
+    with connection.cursor() as cursor:
+        for word in words:
+            cursor.execute("SELECT 1 FROM catalog_searchword WHERE word LIKE %s LIMIT 1", [f"{word}%"])
+            if cursor.fetchone():
+                fixed.append(word)
+                continue
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(WORD_SIMILARITY)])
+            cursor.execute("SELECT word FROM catalog_searchword WHERE word %% %s "
+                           "ORDER BY similarity(word, %s) DESC, word LIMIT 1", [word, word])
+            row = cursor.fetchone()
+            fixed.append(row[0] if row else word)
+    return fixed
+
+
+def _postgres(words: list[str], query: str, scope: tuple[str, list], want: int, cap: int) -> tuple[list, list]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner prices matching a tsvector too low and scans whole tables for broad
+        # words; the GIN and ordered indexes are much faster here (see bench/README.md).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        matches = _pg_matches(words, query, *scope, cap)
+        if len(matches) <= cap:  # every match is in hand: rank them here
+            rows = [(m[0], m[1], m[2], _python_static(*m[3:7], m[0])) for m in matches]
+            rows.sort(key=lambda r: r[1:])
+        else:
+            rows = _pg_ranked(words, query, *scope, want)
+    return rows, [m[7:] for m in matches]
 
 
 def _vocabulary() -> list[str]:
-    """Distinct words of asset names, for spelling suggestions (cached per catalog size)."""
-    size = SearchDocument.objects.count()
-    if _vocabulary_cache.get("size") != size:
-        words: set[str] = set()
-        for name, label in SearchDocument.objects.values_list("name", "label").iterator(chunk_size=5000):
-            words.update(tokens(name.replace("_", " ")))
-            words.update(tokens(label))
-        _vocabulary_cache.update(size=size, words=sorted(w for w in words if len(w) > 2))
-    return _vocabulary_cache["words"]  # type: ignore[return-value]
+    """The vocabulary, for spelling corrections on SQLite (read only when nothing matched)."""
+    return list(SearchWord.objects.order_by("word").values_list("word", flat=True))
 
 
-def _fts_match(words: list[str]) -> str:
-    return " AND ".join(f'"{w}"*' for w in words)
+def _sqlite_corrections(words: list[str]) -> list[str]:
+    vocabulary = _vocabulary()
+    return [w if any(v.startswith(w) for v in vocabulary)
+            else (difflib.get_close_matches(w, vocabulary, n=1, cutoff=0.75) or [w])[0] for w in words]
 
 
-def _sqlite_hits(match: str) -> dict[int, float]:
+def _sqlite(words: list[str], query: str, candidates: QuerySet[Asset] | None, include_removed: bool,
+            cap: int) -> tuple[list, list]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT rowid, bm25(catalog_searchdocument_fts, 10.0, 6.0, 6.0, 3.0, 1.0) "
-            "FROM catalog_searchdocument_fts WHERE catalog_searchdocument_fts MATCH %s LIMIT 5000",
-            [match],
+            "SELECT rowid FROM catalog_searchtext_fts WHERE catalog_searchtext_fts MATCH %s LIMIT 20000",
+            [" AND ".join(f'"{w}"*' for w in words)],
         )
-        # bm25 is negative, more negative is better; flip it into a positive relevance.
-        return {row[0]: -row[1] for row in cursor.fetchall()}
+        hits = [row[0] for row in cursor.fetchall()]
+    docs = SearchDocument.objects.filter(asset_id__in=hits)
+    if candidates is not None:
+        docs = docs.filter(asset__in=candidates.values("pk"))
+    elif not include_removed:
+        docs = docs.filter(removed=False)
+
+    def tier(doc: SearchDocument) -> int:
+        name = doc.name.lower()
+        name_words = _words(doc.name)
+        if name == query:
+            return EXACT
+        if name.startswith(query):
+            return PREFIX
+        if all(any(t.startswith(w) for t in name_words) for w in words):
+            return IN_NAME
+        primary = name_words | _words(doc.label) | _words(doc.summary)
+        return IN_PRIMARY if all(any(t.startswith(w) for t in primary) for w in words) else ELSEWHERE
+
+    ranked = sorted(((_group(d), tier(d), _static_key(d), d) for d in docs.only(
+        "asset_id", "name", "label", "summary", "popularity", "certified", "removed", *FACET_FIELDS)),
+        key=lambda r: r[:3])
+    rows = [(d.asset_id, group, t) for group, t, _key, d in ranked]
+    return rows, [tuple(getattr(d, f) for f in FACET_FIELDS) for *_r, d in ranked[:cap + 1]]
 
 
-def _sqlite(text: str, candidates: QuerySet[Asset] | None, limit: int, offset: int) -> SearchPage:
+def search_asset_ids(text: str, candidates: QuerySet[Asset] | None = None, *, limit: int = 25, offset: int = 0,
+                     include_removed: bool = True) -> SearchPage:
+    """Asset ids matching ``text``, best first, with the total and facet counts.
+
+    ``candidates`` (a filtered ``Asset`` queryset) limits the search; without it every
+    document is a candidate, removed ones only when ``include_removed``.
+    """
     words = tokens(text)
     if not words:
         return SearchPage([], 0)
-    hits = _sqlite_hits(_fts_match(words))
+    query = text.strip().lower()
+    cap = max(RANK_CAP, offset + limit)
+    if connection.vendor == "postgresql":
+        if candidates is not None:
+            sql, params = candidates.order_by().values("pk").query.sql_with_params()
+            scope = (f" AND d.asset_id IN ({sql})", list(params))
+        else:
+            scope = ("" if include_removed else " AND NOT d.removed", [])
+
+        def run(w, q):
+            return _postgres(w, q, scope, offset + limit, cap)
+
+        correct = _pg_corrections
+    else:
+        def run(w, q):
+            return _sqlite(w, q, candidates, include_removed, cap)
+
+        correct = _sqlite_corrections
+    rows, facet_rows = run(words, query)
     corrected = None
-    if not hits:
-        vocabulary = _vocabulary()
-        fixed = [w if any(v.startswith(w) for v in vocabulary)
-                 else (difflib.get_close_matches(w, vocabulary, n=1, cutoff=0.75) or [w])[0] for w in words]
+    if not facet_rows:
+        fixed = correct(words)
         if fixed != words:
             corrected = " ".join(fixed)
-            hits = _sqlite_hits(_fts_match(fixed))
-    if not hits:
-        return SearchPage([], 0, corrected)
-    docs = SearchDocument.objects.filter(asset_id__in=list(hits))
-    if candidates is not None:
-        docs = docs.filter(asset__in=candidates.values("pk"))
-    top = max(hits.values()) or 1.0
-    ordered = sorted(docs, key=lambda d: _rank_key(d, math.sqrt(hits[d.asset_id] / top), corrected or text))
-    return SearchPage([d.asset_id for d in ordered[offset:offset + limit]], len(ordered), corrected,
-                      [d.asset_id for d in ordered[:FACET_CAP]])
-
-
-def search_asset_ids(text: str, candidates: QuerySet[Asset] | None = None, *, limit: int = 25,
-                     offset: int = 0) -> SearchPage:
-    """Asset ids matching ``text`` within ``candidates`` (a filtered queryset), best first."""
-    if connection.vendor == "postgresql":
-        return _postgres(text, candidates, limit, offset)
-    return _sqlite(text, candidates, limit, offset)
+            rows, facet_rows = run(fixed, corrected)
+    capped = len(facet_rows) > cap
+    facet_rows = facet_rows[:cap]
+    rows.sort(key=lambda r: (r[1], r[2]))  # stable: each backend hands each tier in its own order
+    seen: set[int] = set()
+    ids = [r[0] for r in rows if not (r[0] in seen or seen.add(r[0]))]
+    return SearchPage(ids[offset:offset + limit], len(facet_rows), corrected, facet_counts(facet_rows), capped)

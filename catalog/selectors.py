@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
@@ -52,9 +53,9 @@ class SearchResultsPage:
     """A page of ranked search results, shaped like a Django ``Page`` for templates."""
 
     def __init__(self, items: list[Asset], number: int, per_page: int, total: int, corrected: str | None,
-                 all_ids: list[int] | None = None, capped: bool = False):
+                 facet_counts: dict | None = None, capped: bool = False):
         self.object_list = items
-        self.all_ids = all_ids or []
+        self.facet_counts = facet_counts or {}
         self.capped = capped
         self.number = number
         self.corrected = corrected
@@ -82,16 +83,17 @@ class SearchResultsPage:
         return self.number + 1
 
 
-def assets_search(query: str, *, page: int = 1, per_page: int = 25,
-                  candidates: QuerySet[Asset] | None = None) -> SearchResultsPage:
-    """Ranked search over assets (names, descriptions, column names, tags)."""
+def assets_search(query: str, *, page: int = 1, per_page: int = 25, candidates: QuerySet[Asset] | None = None,
+                  include_removed: bool = True) -> SearchResultsPage:
+    """Ranked search over assets (names, descriptions, column names, tags), with facet counts."""
     from catalog.search import search_asset_ids
 
     page = max(1, page)
-    result = search_asset_ids(query, candidates, limit=per_page, offset=(page - 1) * per_page)
+    result = search_asset_ids(query, candidates, limit=per_page, offset=(page - 1) * per_page,
+                              include_removed=include_removed)
     by_id = Asset.objects.select_related("project").in_bulk(result.asset_ids)
     items = [by_id[i] for i in result.asset_ids if i in by_id]
-    return SearchResultsPage(items, page, per_page, result.total, result.corrected, result.all_ids, result.capped)
+    return SearchResultsPage(items, page, per_page, result.total, result.corrected, result.facets, result.capped)
 
 
 def ingest_run_progress(run: IngestRun) -> dict:
@@ -113,45 +115,27 @@ class Facet:
     values: list[tuple[str, str, int]]  # (value, label, count)
 
 
-def search_facets(assets: QuerySet[Asset], *, top: int = 12) -> list[Facet]:
-    """Counts per facet value over ``assets`` (the filtered, matched set)."""
-    from collections import Counter
-
-    from catalog.models import Column, Project
+def search_facets(counts: dict[str, Counter], *, top: int = 12) -> list[Facet]:
+    """Facets with labels, from the counts a search returned (``SearchPage.facets``)."""
+    def most(key: str) -> list[tuple]:
+        return sorted(counts.get(key, {}).items(), key=lambda item: (-item[1], str(item[0])))[:top]
 
     kinds = dict(AssetKind.choices)
-    facets = [
-        Facet("kind", "Kind", [(r["kind"], kinds.get(r["kind"], r["kind"]), r["n"])
-                               for r in assets.values("kind").annotate(n=Count("id")).order_by("-n", "kind")]),
-    ]
-    projects = dict(Project.objects.values_list("id", "name"))
-    facets.append(Facet("project", "Project", [
-        (str(r["project"]), projects.get(r["project"], "?"), r["n"])
-        for r in assets.values("project").annotate(n=Count("id")).order_by("-n")[:top]]))
-    facets.append(Facet("schema", "Schema", [
-        (r["schema"], f"{r['database']}.{r['schema']}" if r["database"] else r["schema"], r["n"])
-        for r in assets.exclude(schema="").values("database", "schema").annotate(n=Count("id")).order_by("-n")[:top]]))
-    facets.append(Facet("tier", "Tier", [
-        (str(r["dbt_tier"]), f"Tier {r['dbt_tier']}", r["n"])
-        for r in assets.exclude(dbt_tier=None).values("dbt_tier").annotate(n=Count("id")).order_by("dbt_tier")]))
-    tags: Counter[str] = Counter()
-    owners: Counter[str] = Counter()
-    for asset_tags, asset_owners in assets.values_list("tags", "dbt_owners")[:20000]:
-        tags.update(set(asset_tags or []))
-        owners.update(set(asset_owners or []))
-    facets.append(Facet("owner", "Owner", [(o, o, n) for o, n in owners.most_common(top)]))
-    facets.append(Facet("tag", "Tag", [(t, t, n) for t, n in tags.most_common(top)]))
-    pii = Column.objects.filter(asset__in=assets.values("pk"), removed_at__isnull=True).exclude(
-        dbt_pii="").values("asset").distinct().count()
-    facets.append(Facet("has_pii", "PII", [("true", "Has PII columns", pii)] if pii else []))
-    from catalog.models import SearchDocument, SourceFreshnessResult
-
-    latest = latest_status_by(SourceFreshnessResult.objects.filter(asset__in=assets.values("pk")), "asset_id")
-    freshness = Counter("error" if status == "runtime error" else status for status in latest.values())
+    projects = dict(Project.objects.filter(pk__in=list(counts.get("project", {}))).values_list("id", "name"))
     labels = {"pass": "Fresh", "warn": "Warn", "error": "Stale"}
-    facets.append(Facet("freshness", "Freshness", [(k, labels.get(k, k), n) for k, n in sorted(freshness.items())]))
-    deprecated = SearchDocument.objects.filter(asset__in=assets.values("pk"), deprecated=True).count()
-    facets.append(Facet("deprecated", "Deprecated", [("true", "Deprecated", deprecated)] if deprecated else []))
+    facets = [
+        Facet("kind", "Kind", [(k, kinds.get(k, k), n) for k, n in most("kind")]),
+        Facet("project", "Project", [(str(p), projects.get(p, "?"), n) for p, n in most("project")]),
+        Facet("schema", "Schema", [(schema, f"{database}.{schema}" if database else schema, n)
+                                   for (database, schema), n in most("schema")]),
+        Facet("tier", "Tier", [(str(t), f"Tier {t}", n) for t, n in sorted(counts.get("tier", {}).items())]),
+        Facet("owner", "Owner", [(o, o, n) for o, n in most("owner")]),
+        Facet("tag", "Tag", [(t, t, n) for t, n in most("tag")]),
+        Facet("has_pii", "PII", [("true", "Has PII columns", n) for _v, n in most("has_pii")]),
+        Facet("freshness", "Freshness", [(k, labels.get(k, k), n)
+                                         for k, n in sorted(counts.get("freshness", {}).items())]),
+        Facet("deprecated", "Deprecated", [("true", "Deprecated", n) for _v, n in most("deprecated")]),
+    ]
     return [f for f in facets if f.values]
 
 

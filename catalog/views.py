@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors
 from catalog.artifacts import ArtifactError
-from catalog.filters import AssetFilter
+from catalog.filters import AssetFilter, search_scope
 from catalog.forms import DbtUploadForm
 from catalog.models import Asset, AssetKind, IngestRun, Project
 from catalog.permissions import can_ingest, can_view_catalog, view_requires
@@ -23,12 +23,14 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     filters = AssetFilter(request.GET, queryset=Asset.objects.all())
     number = request.GET.get("page", "1")
-    page = selectors.assets_search(query, page=int(number) if number.isdigit() else 1, candidates=filters.qs)
-    matched = filters.qs.filter(pk__in=page.all_ids) if query else filters.qs.none()
+    candidates, include_removed = search_scope(filters)
+    page = selectors.assets_search(query, page=int(number) if number.isdigit() else 1, candidates=candidates,
+                                   include_removed=include_removed)
     return render_page(
         request,
         "catalog/search.html",
-        {"query": query, "page": page, "filters": filters, "facets": selectors.search_facets(matched) if query else [],
+        {"query": query, "page": page, "filters": filters,
+         "facets": selectors.search_facets(page.facet_counts) if query else [],
          "active": {k: request.GET.getlist(k) for k in request.GET if k not in ("q", "page")}},
         fragment="catalog/partials/_search_results.html",
     )
@@ -157,5 +159,5 @@ def ingest_upload(request: HttpRequest) -> HttpResponse:
 def search_suggest(request: HttpRequest) -> HttpResponse:
     """Type-ahead for the global search box: the best few matches as listbox options."""
     query = request.GET.get("q", "")[:200]
-    page = selectors.assets_search(query, per_page=8) if query.strip() else None
+    page = selectors.assets_search(query, per_page=8, include_removed=False) if query.strip() else None
     return render_page(request, "catalog/partials/_suggest.html", {"query": query, "page": page})

@@ -19,7 +19,7 @@ from catalog.api.serializers import (
     IngestRunSerializer,
 )
 from catalog.artifacts import ArtifactError
-from catalog.filters import AssetFilter
+from catalog.filters import AssetFilter, search_scope
 from catalog.models import Asset, Column, IngestRun
 from catalog.services import ingest_run_create_from_uploads
 
@@ -87,8 +87,9 @@ class SearchView(APIView):
         number = request.query_params.get("page", "1")
         page_size = PageNumberPagination.page_size or 50
         filters = AssetFilter(request.query_params, queryset=Asset.objects.all())
+        candidates, include_removed = search_scope(filters)
         page = selectors.assets_search(query, page=int(number) if number.isdigit() else 1, per_page=page_size,
-                                       candidates=filters.qs)
+                                       candidates=candidates, include_removed=include_removed)
         return Response({
             "query": query, "corrected": page.corrected, "count": page.paginator.count, "page": page.number,
             "results": AssetListSerializer(page.object_list, many=True, context={"request": request}).data,

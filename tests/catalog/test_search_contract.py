@@ -128,3 +128,58 @@ def test_ingest_keeps_the_index_current(tmp_path):
     del manifest["nodes"][uid]
     ingest_ok(write_json(tmp_path / "manifest.json", manifest))
     assert names("customer_churn")[-1] == "customer_churn"  # removed: still found, ranked last
+
+
+def test_reindex_rebuilds_facets_and_vocabulary(make_asset):
+    from django.core.management import call_command
+
+    from catalog.models import SearchDocument, SearchWord
+
+    asset = make_asset("subscriptions", "Plans", columns=("customer_email",), tags=["finance"])
+    SearchWord.objects.all().delete()
+    SearchDocument.objects.filter(asset=asset).update(tags=[])
+    call_command("search_reindex", stdout=__import__("io").StringIO())
+    assert SearchDocument.objects.get(asset=asset).tags == ["finance"]
+    assert names("subscriptoins") == ["subscriptions"]  # typo corrected from the rebuilt vocabulary
+
+
+def _tiered_catalog(make_asset):
+    """Matches of "order" in every rank tier, live, deprecated and removed."""
+    from django.utils import timezone
+
+    make_asset("order", "Exact name", tags=["finance"], dbt_owners=["ann@example.com"])
+    make_asset("orders_daily", "Prefix of the name", popularity=3)
+    make_asset("fct_order_items", "Word in the name", popularity=9)
+    make_asset("dim_shipments", "Shipments per order", popularity=50)  # word in the description
+    make_asset("dim_payments", "Payments", columns=("order_id",), popularity=80)  # word in a column only
+    make_asset("fct_order_legacy", "Old", popularity=99, meta={"deprecated": True})
+    make_asset("order_archive", "Removed", removed_at=timezone.now())
+    for i in range(6):
+        make_asset(f"stg_order_{i}", "Staging", popularity=i)
+
+
+def test_facets_and_total_count_the_matches(make_asset):
+    _tiered_catalog(make_asset)
+    page = search_asset_ids("order", include_removed=False)
+    assert page.total == 12 and not page.capped
+    assert page.facets["deprecated"][True] == 1 and sum(page.facets["kind"].values()) == 12
+    assert page.facets["owner"] == {"ann@example.com": 1} and page.facets["tag"] == {"finance": 1}
+
+
+def test_a_broad_search_ranks_as_a_narrow_one(make_asset, monkeypatch):
+    """Beyond ``RANK_CAP`` matches the database ranks tier by tier (walking the static
+    order for large tiers): the order must be the one in-memory ranking gives."""
+    import catalog.search as search
+
+    _tiered_catalog(make_asset)
+    expected = names("order", limit=20)
+    assert expected[:5] == ["order", "orders_daily", "fct_order_items", "stg_order_5", "stg_order_4"]
+    assert expected.index("dim_shipments") < expected.index("dim_payments") < expected.index("fct_order_legacy")
+    assert expected[-1] == "order_archive"
+    monkeypatch.setattr(search, "RANK_CAP", 3)
+    monkeypatch.setattr(search, "SMALL_TIER", 2)
+    for offset in (0, 4, 8):
+        page = search_asset_ids("order", limit=4, offset=offset)
+        assert page.capped and page.total == offset + 4  # ranked as far as the page asked
+        by_id = Asset.objects.in_bulk(page.asset_ids)
+        assert [by_id[i].name for i in page.asset_ids] == expected[offset:offset + 4]
