@@ -78,8 +78,9 @@ def facet_counts(rows: Iterable[Sequence]) -> dict[str, Counter]:
             counts["schema"][(database, schema)] += 1
         if tier is not None:
             counts["tier"][tier] += 1
-        if isinstance(owners, str):  # JSON text from a raw cursor
-            owners, tags = json.loads(owners), json.loads(tags)
+        if isinstance(owners, str):  # JSON text from a raw cursor; most lists are empty
+            owners = json.loads(owners) if owners != "[]" else ()
+            tags = json.loads(tags) if tags != "[]" else ()
         counts["owner"].update(set(owners or []))
         counts["tag"].update(set(tags or []))
         if has_pii:
@@ -198,6 +199,7 @@ def _like_prefix(text: str) -> str:
 
 
 SMALL_TIER = 2_000  # a tier with fewer matches is ranked by sorting them; a larger one by walking the static order
+WALK_SAMPLED = 100  # a tier this common among the first RANK_CAP matches is walked without counting it first
 _STATIC_FIELDS_SQL = "d.popularity, d.tier, d.certified, d.name"
 _TIER_SQL = (f"CASE WHEN lower(d.name) = %s THEN {EXACT} WHEN starts_with(lower(d.name), %s) THEN {PREFIX} "
              f"WHEN d.name_vector @@ to_tsquery('simple', %s) THEN {IN_NAME} "
@@ -221,43 +223,66 @@ def _pg_matches(words: list[str], query: str, scope_sql: str, scope_params: list
         return cursor.fetchall()
 
 
-def _pg_ranked(words: list[str], query: str, scope_sql: str, scope_params: list, want: int) -> list[tuple]:
+def _pg_walk(cursor, tier: int, where: str, params: list, want: int) -> list[tuple]:
+    """The first ``want`` rows of a large tier in the static order, read from the index in
+    that order. Only called for a tier known to be large: the planner would not choose
+    this itself, as it badly underestimates multi-word prefix matches, so bitmap scans are
+    off and the condition is wrapped where its estimate cannot reach."""
+    cursor.execute("SET LOCAL enable_bitmapscan = off")
+    cursor.execute(
+        f"SELECT d.asset_id, {_GROUP_SQL}, {tier} FROM catalog_searchdocument d "  # noqa: S608
+        f"WHERE coalesce({where}, false) ORDER BY {_STATIC_ORDER_SQL} LIMIT %s", [*params, want],
+    )
+    found = cursor.fetchall()
+    cursor.execute("SET LOCAL enable_bitmapscan = on")
+    return found
+
+
+def _pg_ranked(words: list[str], query: str, scope_sql: str, scope_params: list, want: int,
+               sampled: Counter) -> list[tuple]:
     """The best ``want`` matches of a broad search as (asset_id, group, tier), one tier at
     a time: a small tier is sorted, a large one read in the static order (an index walk
-    that stops after ``want`` rows); stops once enough live matches are in hand."""
+    that stops after ``want`` rows); stops once enough live matches are in hand.
+
+    ``sampled`` counts the tiers of the first matches: a tier common among them is large
+    and walked at once; a rare one is sorted if it proves small (the planner's estimates
+    for prefix words are too rough to choose for us)."""
     tsq = " & ".join(f"{w}:*" for w in words)
     primary = "d.primary_vector @@ to_tsquery('simple', %s)"
     in_name = "d.name_vector @@ to_tsquery('simple', %s)"
     elsewhere = ("EXISTS (SELECT 1 FROM catalog_searchtext t WHERE t.asset_id = d.asset_id "  # noqa: S608
                  "AND t.vector @@ to_tsquery('simple', %s)) AND NOT " + primary)
+    # Walking, each document's text is looked up by key (a join would read every match).
+    elsewhere_walk = ("(SELECT t.vector FROM catalog_searchtext t WHERE t.asset_id = d.asset_id) "  # noqa: S608
+                      "@@ to_tsquery('simple', %s) AND NOT " + primary)
     prefix = _like_prefix(query)
-    tiers = [
-        (EXACT, f"lower(d.name) = %s AND {primary}", [query, tsq]),
-        (PREFIX, f"lower(d.name) LIKE %s AND lower(d.name) <> %s AND {primary}", [prefix, query, tsq]),
-        (IN_NAME, f"{in_name} AND NOT lower(d.name) LIKE %s", [tsq, prefix]),
-        (IN_PRIMARY, f"{primary} AND NOT {in_name}", [tsq, tsq]),
-        (ELSEWHERE, elsewhere, [tsq, tsq]),
+    tiers = [  # (tier, condition, condition when walking, parameters)
+        (EXACT, f"lower(d.name) = %s AND {primary}", None, [query, tsq]),
+        (PREFIX, f"lower(d.name) LIKE %s AND lower(d.name) <> %s AND {primary}", None, [prefix, query, tsq]),
+        (IN_NAME, f"{in_name} AND NOT lower(d.name) LIKE %s", None, [tsq, prefix]),
+        (IN_PRIMARY, f"{primary} AND NOT {in_name}", None, [tsq, tsq]),
+        (ELSEWHERE, elsewhere, elsewhere_walk, [tsq, tsq]),
     ]
     static_m = _STATIC_ORDER_SQL.replace("d.", "m.")
     rows: list[tuple] = []
     with connection.cursor() as cursor:
-        for tier, where, params in tiers:
-            # Every piece is a literal of this module; user input only travels as parameters.
-            cursor.execute(
-                f"WITH m AS MATERIALIZED (SELECT d.asset_id, d.removed, d.deprecated, {_STATIC_FIELDS_SQL} "  # noqa: S608
-                f"FROM catalog_searchdocument d WHERE {where}{scope_sql} LIMIT %s) "
-                f"SELECT m.asset_id, CASE WHEN m.removed THEN 2 WHEN m.deprecated THEN 1 ELSE 0 END, {tier}, "
-                f"(SELECT count(*) FROM m) FROM m ORDER BY {static_m} LIMIT %s",
-                [*params, *scope_params, SMALL_TIER, want],
-            )
-            found = cursor.fetchall()
-            if found and found[0][3] >= SMALL_TIER:  # a large tier: read it in the static order instead
+        for tier, where, walk_where, params in tiers:
+            walk_where = (walk_where or where) + scope_sql
+            where, params = where + scope_sql, [*params, *scope_params]
+            if sampled[tier] >= WALK_SAMPLED:
+                found = _pg_walk(cursor, tier, walk_where, params, want)
+            else:
+                # Every piece is a literal of this module; user input only travels as parameters.
                 cursor.execute(
-                    f"SELECT d.asset_id, {_GROUP_SQL}, {tier} FROM catalog_searchdocument d "  # noqa: S608
-                    f"WHERE {where}{scope_sql} ORDER BY {_STATIC_ORDER_SQL} LIMIT %s",
-                    [*params, *scope_params, want],
+                    f"WITH m AS MATERIALIZED (SELECT d.asset_id, d.removed, d.deprecated, {_STATIC_FIELDS_SQL} "  # noqa: S608
+                    f"FROM catalog_searchdocument d WHERE {where} LIMIT %s) "
+                    f"SELECT m.asset_id, CASE WHEN m.removed THEN 2 WHEN m.deprecated THEN 1 ELSE 0 END, {tier}, "
+                    f"(SELECT count(*) FROM m) FROM m ORDER BY {static_m} LIMIT %s",
+                    [*params, SMALL_TIER, want],
                 )
                 found = cursor.fetchall()
+                if found and found[0][3] >= SMALL_TIER:  # a large tier after all: walk it
+                    found = _pg_walk(cursor, tier, walk_where, params, want)
             rows += [r[:3] for r in found]
             if sum(1 for r in rows if r[1] == 0) >= want:
                 break
@@ -290,7 +315,7 @@ def _postgres(words: list[str], query: str, scope: tuple[str, list], want: int, 
             rows = [(m[0], m[1], m[2], _python_static(*m[3:7], m[0])) for m in matches]
             rows.sort(key=lambda r: r[1:])
         else:
-            rows = _pg_ranked(words, query, *scope, want)
+            rows = _pg_ranked(words, query, *scope, want, Counter(m[2] for m in matches))
     return rows, [m[7:] for m in matches]
 
 

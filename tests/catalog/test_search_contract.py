@@ -178,8 +178,10 @@ def test_a_broad_search_ranks_as_a_narrow_one(make_asset, monkeypatch):
     assert expected[-1] == "order_archive"
     monkeypatch.setattr(search, "RANK_CAP", 3)
     monkeypatch.setattr(search, "SMALL_TIER", 2)
-    for offset in (0, 4, 8):
-        page = search_asset_ids("order", limit=4, offset=offset)
-        assert page.capped and page.total == offset + 4  # ranked as far as the page asked
-        by_id = Asset.objects.in_bulk(page.asset_ids)
-        assert [by_id[i].name for i in page.asset_ids] == expected[offset:offset + 4]
+    for walk_when_sampled in (10**6, 1):  # tiers counted first, or walked because the sample is full of them
+        monkeypatch.setattr(search, "WALK_SAMPLED", walk_when_sampled)
+        for offset in (0, 4, 8):
+            page = search_asset_ids("order", limit=4, offset=offset)
+            assert page.capped and page.total == offset + 4  # ranked as far as the page asked
+            by_id = Asset.objects.in_bulk(page.asset_ids)
+            assert [by_id[i].name for i in page.asset_ids] == expected[offset:offset + 4]
