@@ -5,11 +5,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from catalog.models import Asset
-from catalog.permissions import ROLE_DESCRIPTIONS, can_view_catalog, view_requires
+from catalog.permissions import ROLE_DESCRIPTIONS
+from governance.permissions import allowed, view_allows
 from governance.selectors import asset_history, effective_owners, effective_tier
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     from catalog.models import Project
@@ -21,7 +22,7 @@ def index(request: HttpRequest) -> HttpResponse:
                                                      "projects": Project.objects.order_by("name")})
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def asset_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The History tab of an asset page: ingest changes and people's edits together."""
@@ -29,7 +30,7 @@ def asset_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "governance/partials/_asset_history.html", {"asset": asset, "entries": asset_history(asset)})
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def asset_owners_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """Effective owners (a person's choice, else dbt's) with their type and origin."""
@@ -55,7 +56,6 @@ from governance import services  # noqa: E402
 from governance.filters import AuditEventFilter  # noqa: E402
 from governance.forms import AssetOwnersForm, AssetTierForm, TeamForm, TierPolicyForm, UserRolesForm  # noqa: E402
 from governance.models import AuditEvent, OwnerType, Team  # noqa: E402
-from governance.permissions import allowed, view_allows  # noqa: E402
 from governance.policies import (  # noqa: E402
     TIERS,
     assets_owned_by,
