@@ -72,6 +72,12 @@ def _owners_context(request: HttpRequest, asset: Asset) -> dict:
             "can_edit_tier": allowed(request.user, "asset.set_tier", asset)}
 
 
+def _header_changed(response: HttpResponse) -> HttpResponse:
+    """Tell the asset page that owners or tier changed, so its policy panel reloads."""
+    response["HX-Trigger"] = "governance-changed"
+    return response
+
+
 @view_allows("asset.set_owners", lambda request, pk: get_object_or_404(Asset, pk=pk))
 @require_http_methods(["GET", "POST"])
 def asset_owners_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -86,7 +92,8 @@ def asset_owners_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.asset_owners_set(asset=asset, users=tuple(form.cleaned_data["users"]),
                                   teams=tuple(form.cleaned_data["teams"]),
                                   owner_type=form.cleaned_data["owner_type"], actor=request.user)
-        return render(request, "governance/partials/_asset_owners.html", _owners_context(request, asset))
+        return _header_changed(render(request, "governance/partials/_asset_owners.html",
+                                      _owners_context(request, asset)))
     return render(request, "governance/partials/_asset_owners_form.html", {"asset": asset, "form": form},
                   status=400 if request.method == "POST" else 200)
 
@@ -100,7 +107,8 @@ def asset_tier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.asset_tier_set(asset=asset, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"],
                                 actor=request.user)
-        return render(request, "governance/partials/_asset_owners.html", _owners_context(request, asset))
+        return _header_changed(render(request, "governance/partials/_asset_owners.html",
+                                      _owners_context(request, asset)))
     return render(request, "governance/partials/_asset_tier_form.html", {"asset": asset, "form": form},
                   status=400 if request.method == "POST" else 200)
 
