@@ -1,7 +1,7 @@
 """Export what people decided here back to dbt: a ``schema.yml``-shaped meta patch.
 
 Only entries where a person decided something are written: owners set in Lexicon, a
-tier set by a reviewer, PII confirmed or rejected by a person. The keys are the first
+tier set by a reviewer, PII confirmed or rejected by a person, a description written here. The keys are the first
 of the configured ``LEXICON_META_*`` keys, so Lexicon reads the patch back as the same
 owners, tier and PII flags (``catalog.meta``). Models, seeds and snapshots carry
 ``config: meta:``; columns carry ``meta:`` (every dbt version accepts it); sources are
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from catalog.models import Asset, AssetKind, Project
-from governance.models import AssetOwner, AssetTier, ColumnClassification, PiiCategory
+from governance.models import AssetDescription, AssetOwner, AssetTier, ColumnClassification, PiiCategory
 
 SECTIONS = {AssetKind.MODEL: "models", AssetKind.SEED: "seeds", AssetKind.SNAPSHOT: "snapshots"}
 
@@ -46,6 +46,7 @@ def project_meta_patch(project: Project) -> dict[str, Any]:
     for asset_id, tier in AssetTier.objects.filter(asset__in=assets).values_list("asset_id", "tier"):
         meta[asset_id][tier_key] = tier
 
+    descriptions = dict(AssetDescription.objects.filter(asset__in=assets).values_list("asset_id", "text"))
     column_meta: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     # A person's decision: their own classification, or a suggestion they confirmed or rejected.
     decisions = (ColumnClassification.objects
@@ -64,11 +65,11 @@ def project_meta_patch(project: Project) -> dict[str, Any]:
             entry["pii_sensitivity"] = decision.sensitivity
         entries[decision.column.name] = entry
 
-    touched = set(meta) | set(column_meta)
+    touched = set(meta) | set(column_meta) | set(descriptions)
     patch: dict[str, Any] = {"version": 2}
     sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for asset in assets.filter(pk__in=touched).order_by("kind", "name", "version"):
-        entry = _entry(asset.name, meta.get(asset.pk), column_meta.get(asset.pk))
+        entry = _entry(asset.name, meta.get(asset.pk), column_meta.get(asset.pk), descriptions.get(asset.pk))
         if asset.kind == AssetKind.SOURCE:
             sources[(asset.details or {}).get("source_name") or "unknown"].append(entry)
         elif asset.kind in SECTIONS:
@@ -91,8 +92,11 @@ def _version(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def _entry(name: str, meta: dict[str, Any] | None, columns: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
+def _entry(name: str, meta: dict[str, Any] | None, columns: dict[str, dict[str, Any]] | None,
+           description: str | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": name}
+    if description:
+        entry["description"] = description
     if meta:
         entry["config"] = {"meta": meta}
     if columns:

@@ -192,3 +192,18 @@ class TierPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Tier {self.tier} policy"
+
+
+class AssetDescription(models.Model):
+    """A description written by a person; shown instead of dbt's, never touched by ingest."""
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="description_decision")
+    text = models.TextField(help_text="Markdown.")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    written_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["asset_id"]
+
+    def __str__(self) -> str:
+        return f"description of {self.asset_id}"

@@ -148,6 +148,11 @@ def _team_manage(user, obj) -> bool:
     return has_role(user, GOVERNANCE_REVIEWER, ADMIN)
 
 
+@rule("asset.describe", "Writing the description of an asset")
+def _asset_describe(user, obj) -> bool:
+    return has_role(user, GOVERNANCE_REVIEWER, ADMIN)
+
+
 @rule("audit.view", "Reading the audit log")
 def _audit_view(user, obj) -> bool:
     return has_role(user, GOVERNANCE_REVIEWER, ADMIN)

@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column, DataTest, NodeRunResult, SourceFreshnessResult
-from governance.models import AssetOwner, AssetTier, ColumnClassification, TierPolicy
+from governance.models import AssetDescription, AssetOwner, AssetTier, ColumnClassification, TierPolicy
 
 TIERS = (1, 2, 3)
 # Kinds that are built or loaded, so tests and freshness apply to them.
@@ -189,6 +189,7 @@ def policy_checks_many(assets: Iterable[Asset]) -> dict[int, list[Check]]:
             "asset_id", "column_name", "test_name"):
         tests[asset_id][column_name.lower()].add((test_name or "").lower())
     owned = set(AssetOwner.objects.filter(asset_id__in=ids).values_list("asset_id", flat=True))
+    described_here = set(AssetDescription.objects.filter(asset_id__in=ids).values_list("asset_id", flat=True))
     loaded = _latest_loaded_at(assets)
     reviewed = pii_reviewed_column_ids([c.pk for cols in columns.values() for c in cols])
     now = timezone.now()
@@ -206,8 +207,9 @@ def policy_checks_many(assets: Iterable[Asset]) -> dict[int, list[Check]]:
             has_owner = asset.pk in owned or bool(asset.dbt_owners)
             checks.append(Check("owner", has_owner, "owned" if has_owner else "no owner in dbt meta or Lexicon"))
         if policy.description_required:
-            ok = bool(asset.description.strip())
-            checks.append(Check("description", ok, "described" if ok else "no description"))
+            ok = bool(asset.description.strip()) or asset.pk in described_here
+            checks.append(Check("description", ok, ("described in Lexicon" if asset.pk in described_here else
+                                                    "described in dbt") if ok else "no description"))
         if policy.column_docs_target_pct and cols:
             documented = sum(1 for c in cols if c.description.strip())
             pct = 100 * documented / len(cols)

@@ -250,3 +250,25 @@ def group_membership_audit(*, sender, instance, action: str, reverse: bool, pk_s
                      before={"groups": sorted(set(after) - set(changes[user.pk])) if verb == "added"
                              else sorted(set(after) | set(changes[user.pk]))},
                      after={"groups": after})
+
+
+@transaction.atomic
+def asset_description_set(*, asset: Asset, text: str, actor):
+    """A person's description of an asset; empty text goes back to dbt's. Audited."""
+    from governance.models import AssetDescription
+
+    text = text.strip()
+    if len(text) > 20000:
+        raise ValueError("text: a description is at most 20,000 characters")
+    existing = AssetDescription.objects.select_for_update().filter(asset=asset).first()
+    before = {"text": existing.text, "origin": "person"} if existing else {"text": asset.description, "origin": "dbt"}
+    if text:
+        decision, _ = AssetDescription.objects.update_or_create(asset=asset,
+                                                                defaults={"text": text, "written_by": actor})
+        after = {"text": text, "origin": "person"}
+    else:
+        AssetDescription.objects.filter(asset=asset).delete()
+        decision, after = None, {"text": asset.description, "origin": "dbt"}
+    if after != before:
+        audit_record(actor=actor, action="asset.description_set", obj=asset, before=before, after=after)
+    return decision

@@ -271,3 +271,39 @@ def dbt_meta_patch(request: HttpRequest, pk: int) -> HttpResponse:
 
     return meta_patch_response(get_object_or_404(Project, pk=pk))
 
+
+
+@view_allows("catalog.view")
+@require_GET
+def asset_description_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The description on the asset's Overview tab: a person's, else dbt's, with its origin."""
+    return _description_panel(request, get_object_or_404(Asset, pk=pk))
+
+
+def _description_panel(request: HttpRequest, asset: Asset) -> HttpResponse:
+    from governance.selectors import effective_description
+
+    return render(request, "governance/partials/_asset_description.html", {
+        "asset": asset, "description": effective_description(asset),
+        "can_edit": allowed(request.user, "asset.describe", asset)})
+
+
+@view_allows("asset.describe", lambda request, pk: get_object_or_404(Asset, pk=pk))
+@require_http_methods(["GET", "POST"])
+def asset_description_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write the description in place; empty goes back to dbt's. Audited."""
+    from governance.selectors import effective_description
+
+    asset = get_object_or_404(Asset, pk=pk)
+    current = effective_description(asset)
+    text = request.POST.get("text", current.text if current.origin == "person" else asset.description)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.asset_description_set(asset=asset, text=text, actor=request.user)
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            return _header_changed(_description_panel(request, asset))
+    return render(request, "governance/partials/_asset_description_form.html",
+                  {"asset": asset, "text": text, "error": error}, status=400 if error else 200)

@@ -10,7 +10,12 @@ from django.urls import reverse
 from catalog.meta import owners_from, pii_from, tier_from
 from catalog.models import Asset, Project
 from governance.models import Team
-from governance.services import asset_owners_set, asset_tier_set, column_classification_decide
+from governance.services import (
+    asset_description_set,
+    asset_owners_set,
+    asset_tier_set,
+    column_classification_decide,
+)
 from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +32,7 @@ def decided(reviewer, analyst):
     app_users = Asset.objects.get(kind="source", name="app_users")
     asset_owners_set(asset=assets["fct_mrr"], users=(analyst,), teams=(team,), owner_type="business", actor=reviewer)
     asset_tier_set(asset=assets["fct_support_tickets"], tier=2, actor=reviewer)
+    asset_description_set(asset=assets["fct_mrr"], text="MRR per account and month.\n\nSee `mrr`.", actor=reviewer)
     asset_tier_set(asset=dim_accounts_v2, tier=3, actor=reviewer)
     dim_users = assets["dim_users"]
     column_classification_decide(column=dim_users.columns.get(name="signup_ip"), category="ip", status="confirmed",
@@ -59,6 +65,8 @@ def test_the_patch_reads_back_as_the_same_owners_tiers_and_pii(client, viewer, d
     assert {(o["name"], o["type"]) for o in mrr_meta["lexicon_owners"]} == {
         (decided["analyst"].email, "business"), ("revenue@saas.example", "business")}
     assert tier_from(mrr_meta, []) is None  # nobody changed fct_mrr's tier here
+    assert models["fct_mrr"]["description"] == "MRR per account and month.\n\nSee `mrr`."
+    assert "description" not in models["fct_support_tickets"]
 
     assert tier_from(models["fct_support_tickets"]["config"]["meta"], []) == 2
     (version,) = models["dim_accounts"]["versions"]
