@@ -18,7 +18,13 @@ from django.conf import settings
 from django.db.models import Q
 
 from catalog.models import Asset, AssetKind, Project
-from governance.models import AssetDescription, AssetOwner, AssetTier, ColumnClassification, PiiCategory
+from governance.models import (
+    AssetDescription,
+    AssetOwner,
+    AssetTier,
+    ColumnClassification,
+    PiiCategory,
+)
 
 SECTIONS = {AssetKind.MODEL: "models", AssetKind.SEED: "seeds", AssetKind.SNAPSHOT: "snapshots"}
 

@@ -26,7 +26,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column, DataTest, NodeRunResult, SourceFreshnessResult
-from governance.models import AssetDescription, AssetOwner, AssetTier, ColumnClassification, TierPolicy
+from governance.models import (
+    AssetDescription,
+    AssetOwner,
+    AssetTier,
+    ColumnClassification,
+    TierPolicy,
+)
 
 TIERS = (1, 2, 3)
 # Kinds that are built or loaded, so tests and freshness apply to them.
