@@ -137,3 +137,17 @@ def test_audit_api_filters_and_paginates(reviewer, admin_user, asset):
 
 def test_the_audit_log_is_not_shown_to_a_viewer(viewer_client):
     assert viewer_client.get(reverse("governance:audit_log")).status_code == 403
+
+
+@pytest.mark.parametrize("n_events", [5, 120])
+def test_audit_page_and_api_query_counts_are_flat(client, reviewer, asset, n_events, django_assert_max_num_queries):
+    AuditEvent.objects.bulk_create([AuditEvent(actor=reviewer, actor_name="grace", action="asset.tier_set",
+                                               object_type="catalog.asset", object_id=str(asset.pk), after={"i": i})
+                                    for i in range(n_events)])
+    client.force_login(reviewer)
+    client.get(reverse("governance:index"))
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("governance:audit_log")).status_code == 200
+    api = token_client(reviewer)
+    with django_assert_max_num_queries(8):
+        assert api.get("/api/v1/audit/").json()["count"] == AuditEvent.objects.count()

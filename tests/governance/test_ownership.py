@@ -107,3 +107,16 @@ def test_teams_page_creates_and_updates_teams_audited(client, reviewer, analyst,
     update = AuditEvent.objects.get(action="team.update")
     assert update.before["members"] == ["andy"] and update.after["members"] == ["vera"]
     assert "Growth" in client.get(reverse("governance:teams")).content.decode()
+
+
+@pytest.mark.parametrize("n_assets", [5, 60])
+def test_my_assets_page_query_count_is_flat(client, reviewer, analyst, n_assets, django_assert_max_num_queries):
+    team = Team.objects.create(name="Ops")
+    team.members.add(analyst)
+    for i in range(n_assets):
+        asset_owners_set(asset=_asset(f"t{i}"), teams=(team,), actor=reviewer)
+    client.force_login(analyst)
+    client.get(reverse("governance:index"))  # session warm-up
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("governance:my_assets"))
+    assert len(response.context["rows"]) == min(n_assets, 50)
