@@ -120,3 +120,8 @@ def test_my_assets_page_query_count_is_flat(client, reviewer, analyst, n_assets,
     with django_assert_max_num_queries(20):
         response = client.get(reverse("governance:my_assets"))
     assert len(response.context["rows"]) == min(n_assets, 50)
+
+
+def test_the_catalogs_my_assets_link_leads_to_the_governance_page(viewer_client):
+    html = viewer_client.get(reverse("catalog:browse")).content.decode()
+    assert f'href="{reverse("governance:my_assets")}"' in html
