@@ -193,12 +193,17 @@ AUDIT_CSV_COLUMNS = ("id", "at", "actor_name", "action", "object_type", "object_
                      "after", "request_id")
 
 
+def _cell(value: str) -> str:
+    """People's text can start like a spreadsheet formula; quote it so it stays text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _audit_rows(queryset) -> Iterator[list]:
     import json
 
     yield list(AUDIT_CSV_COLUMNS)
     for row in queryset.values_list(*AUDIT_CSV_COLUMNS).iterator(chunk_size=2000):
-        values = list(row)
+        values = [_cell(v) if isinstance(v, str) else v for v in row]
         values[1] = values[1].isoformat()
         values[7] = json.dumps(values[7], sort_keys=True) if values[7] is not None else ""
         values[8] = json.dumps(values[8], sort_keys=True) if values[8] is not None else ""

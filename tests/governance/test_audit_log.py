@@ -151,3 +151,12 @@ def test_audit_page_and_api_query_counts_are_flat(client, reviewer, asset, n_eve
     api = token_client(reviewer)
     with django_assert_max_num_queries(8):
         assert api.get("/api/v1/audit/").json()["count"] == AuditEvent.objects.count()
+
+
+def test_csv_export_keeps_formula_like_text_as_text(client, reviewer):
+    project = Project.objects.create(name="=HYPERLINK(\"http://evil\")")
+    audit_record(actor=reviewer, action="project.note", obj=project)
+    client.force_login(reviewer)
+    body = b"".join(client.get(reverse("governance:audit_csv")).streaming_content).decode()
+    (row,) = list(csv.DictReader(io.StringIO(body)))
+    assert row["object_repr"] == "'=HYPERLINK(\"http://evil\")"
