@@ -14,6 +14,7 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(method="filter_action", label="Action (e.g. asset.tier_set or asset.)")
     object_type = django_filters.CharFilter(field_name="object_type", lookup_expr="iexact",
                                             label="Object type (e.g. catalog.asset)")
+    object_id = django_filters.CharFilter(field_name="object_id", label="Object id")
     since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From (date)",
                                       widget=forms.DateInput(attrs={"type": "date"}))
     until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To (date, inclusive)",
@@ -22,7 +23,7 @@ class AuditEventFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["actor", "action", "object_type", "since", "until", "q"]
+        fields = ["actor", "action", "object_type", "object_id", "since", "until", "q"]
 
     def filter_action(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -20,7 +20,7 @@ from governance.api.serializers import (
 from governance.dbt_export import meta_patch_response
 from governance.filters import AuditEventFilter
 from governance.models import AuditEvent
-from governance.policies import TIERS, policy_checks, tier_policy
+from governance.policies import TIERS, policy_checks, tier_policies, tier_policy
 from governance.services import PolicyError, tier_policy_update
 
 
@@ -31,6 +31,16 @@ class AuditEventListView(generics.ListAPIView):
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
     queryset = AuditEvent.objects.order_by("-at", "-id")
+
+
+class TierPolicyListView(APIView):
+    """The three tier policies (stored or default)."""
+
+    permission_classes = [Allows("catalog.view")]
+
+    @extend_schema(responses=TierPolicySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(TierPolicySerializer(list(tier_policies().values()), many=True).data)
 
 
 class TierPolicyView(APIView):

@@ -90,6 +90,7 @@ def test_audit_page_filters_by_actor_action_type_date_and_text(client, reviewer,
     assert shown(action="asset.") == {"asset.tier_set", "asset.owners_set"}
     assert shown(action="asset.tier_set") == {"asset.tier_set"}
     assert shown(object_type="catalog.project") == {"policy.update"}
+    assert shown(object_type="catalog.asset", object_id=str(asset.pk)) == {"asset.tier_set", "asset.owners_set"}
     assert shown(q="board KPI") == {"asset.tier_set"}
     today = timezone.localdate()
     assert len(shown(since=today.isoformat(), until=today.isoformat())) >= 3

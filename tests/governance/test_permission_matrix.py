@@ -139,6 +139,7 @@ ENDPOINTS = [
              api=True),
     Endpoint("api explain", "catalog.view", "post", lambda w: "/api/v1/lineage/explain/",
              lambda w: {"sql": "select a from t"}, api=True),
+    Endpoint("api policies", "catalog.view", "get", lambda w: "/api/v1/governance/policies/", api=True),
     Endpoint("api policy", "catalog.view", "get", lambda w: "/api/v1/governance/policies/1/", api=True),
     Endpoint("api policy checks", "catalog.view", "get",
              lambda w: f"/api/v1/governance/assets/{w.asset.pk}/policy-checks/", api=True),

@@ -217,6 +217,8 @@ def test_policy_api_put_validates_audits_and_get_reads_back(reviewer, viewer):
     assert read["freshness_sla_hours"] is None and read["required_tests"] == ["not_null"]
     assert read["updated_by"] == "grace"
     assert token_client(viewer).get("/api/v1/governance/policies/4/").status_code == 404
+    listed = token_client(viewer).get("/api/v1/governance/policies/").json()
+    assert [(p["tier"], p["stored"]) for p in listed] == [(1, True), (2, False), (3, False)]
 
 
 def test_asset_page_loads_the_policy_panel_with_pass_and_fail_badges(viewer_client):
