@@ -179,7 +179,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render_page(request, "governance/audit_log.html",
-                       {"filters": filters, "page": page, "query": query.urlencode(),
+                       {"filters": filters, "page": page, "filter_query": query.urlencode(),
                         "actions": AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()},
                        fragment="governance/partials/_audit_table.html")
 

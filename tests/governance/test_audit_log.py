@@ -161,3 +161,12 @@ def test_csv_export_keeps_formula_like_text_as_text(client, reviewer):
     body = b"".join(client.get(reverse("governance:audit_csv"), {"action": "project.note"}).streaming_content).decode()
     (row,) = list(csv.DictReader(io.StringIO(body)))
     assert row["object_repr"] == "'=HYPERLINK(\"http://evil\")"
+
+
+def test_audit_page_shows_values_as_json_and_exports_what_is_filtered(client, reviewer, asset):
+    audit_record(actor=reviewer, action="asset.tier_set", obj=asset, before={"tier": None}, after={"tier": 1})
+    client.force_login(reviewer)
+    html = client.get(reverse("governance:audit_log"), {"action": "asset."}).content.decode()
+    assert "{&quot;tier&quot;: null}" in html and "{&quot;tier&quot;: 1}" in html
+    assert f'href="{reverse("governance:audit_csv")}?action=asset."' in html
+    assert 'value=""' in html.split('data-global-search')[0].rsplit("<input", 1)[1]  # the search box stays empty
