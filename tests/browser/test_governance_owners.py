@@ -53,3 +53,37 @@ def test_a_reviewer_gives_an_orphan_model_a_tier_and_an_owner_and_its_policy_che
         actor_name=reviewer.username).values_list("action", flat=True))
     assert all(AuditEvent.objects.filter(action__startswith="asset.").values_list("request_id", flat=True))
     save_screenshot(page, "governance-audit-log")
+
+
+def test_a_reviewer_tightens_the_tier_one_sla_and_the_asset_page_turns_stale(browser_page, reviewer):
+    ingest_ok(EXAMPLE_TARGET)
+    mrr = Asset.objects.get(kind="model", name="fct_mrr")
+    page = browser_page
+    _sign_in(page, reviewer)
+    page.goto(f"/assets/{mrr.pk}/")
+    freshness = page.locator('#asset-policy [data-check="freshness"]')
+    freshness.wait_for()
+    was_fresh = "✓" in freshness.inner_text()
+
+    page.goto("/governance/policies/")
+    page.get_by_role("link", name="Edit").first.click()
+    page.get_by_label("Freshness SLA (max age, hours)").fill("1")
+    page.get_by_role("button", name="Save policy").click()
+    page.wait_for_url("**/governance/policies/")
+    assert "Tier 1 policy saved." in page.content()
+    save_screenshot(page, "governance-tier-policies")
+
+    page.goto(f"/assets/{mrr.pk}/")
+    freshness.wait_for()
+    # The example's last successful run is more than an hour old: stale under a 1 h SLA,
+    # and it was fresh under the default 24 h exactly when it is younger than that.
+    from django.utils import timezone
+
+    from catalog.models import NodeRunResult
+
+    last = NodeRunResult.objects.filter(asset=mrr, status="success").latest("completed_at").completed_at
+    age_hours = (timezone.now() - last).total_seconds() / 3600
+    assert age_hours > 1 and "✗" in freshness.inner_text()
+    assert was_fresh is (age_hours <= 24)
+    page.get_by_text("Details").click()
+    assert "SLA 1 h" in page.locator("#asset-policy").inner_text()
