@@ -174,6 +174,13 @@ def team_save(*, team: Team | None = None, name: str, email: str = "", members=(
     return team
 
 
+# Group changes made elsewhere (Django admin, shell, create_demo_users) are audited by a
+# signal receiver (governance.apps); user_roles_set audits its own change once instead.
+from contextvars import ContextVar  # noqa: E402
+
+_role_signal_muted: ContextVar[bool] = ContextVar("lexicon_role_signal_muted", default=False)
+
+
 def _roles_of(user) -> list[str]:
     from catalog.permissions import ROLES
 
@@ -203,13 +210,6 @@ def user_roles_set(*, user, roles: list[str], actor) -> list[str]:
     if after != before:
         audit_record(actor=actor, action="user.roles_set", obj=user, before={"roles": before}, after={"roles": after})
     return after
-
-
-# Group changes made elsewhere (Django admin, shell, create_demo_users) are audited by a
-# signal receiver (governance.apps); user_roles_set audits its own change once instead.
-from contextvars import ContextVar  # noqa: E402
-
-_role_signal_muted: ContextVar[bool] = ContextVar("lexicon_role_signal_muted", default=False)
 
 
 def group_membership_audit(*, sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:

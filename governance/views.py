@@ -39,6 +39,8 @@ def asset_owners_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---- policies, teams, audit (issue 8a)
+# This section's imports sit here so that a parallel branch appending to this module
+# does not collide with it in the header; hoist them when the branches are merged.
 
 import csv  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
