@@ -260,13 +260,16 @@ def policy_checks(asset: Asset) -> list[Check]:
 
 def assets_owned_by(user) -> Q:
     """A filter on Asset for "my assets": owned by me or by a team I am a member of, as set
-    in Lexicon; when no person set owners, dbt meta naming my email or one of my teams."""
+    in Lexicon; when no person set owners, dbt meta naming my email or one of my teams
+    (by name or email)."""
     from django.db.models import Exists, OuterRef
 
     from governance.models import Team
 
     mine = AssetOwner.objects.filter(Q(user=user) | Q(team__members=user)).values("asset_id")
-    names = ([user.email] if user.email else []) + list(Team.objects.filter(members=user).values_list("name", flat=True))
+    names = [user.email] if user.email else []
+    for team_name, team_email in Team.objects.filter(members=user).values_list("name", "email"):
+        names += [team_name] + ([team_email] if team_email else [])
     from_dbt = Q()
     for name in names:
         from_dbt |= Q(dbt_owners__icontains=f'"{name}"')

@@ -191,13 +191,21 @@ def _roles_of(user) -> list[str]:
 def user_roles_set(*, user, roles: list[str], actor) -> list[str]:
     """Give a user exactly these roles (Django groups), audited as one change."""
     from django.contrib.auth.models import Group
+    from django.db.models import Q
 
-    from catalog.permissions import ROLES
+    from catalog.permissions import ADMIN, ROLES
 
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"roles: unknown role(s) {', '.join(sorted(unknown))}")
     before = _roles_of(user)
+    if ADMIN in before and ADMIN not in roles:
+        from django.contrib.auth import get_user_model
+
+        others = get_user_model().objects.filter(is_active=True).exclude(pk=user.pk).filter(
+            Q(groups__name=ADMIN) | Q(is_superuser=True))
+        if not others.exists():
+            raise ValueError(f"roles: {user.get_username()} is the last admin; make someone else admin first")
     groups = [Group.objects.get_or_create(name=role)[0] for role in roles]
     token = _role_signal_muted.set(True)
     try:

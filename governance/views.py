@@ -259,8 +259,12 @@ def roles(request: HttpRequest) -> HttpResponse:
         user = get_object_or_404(get_user_model(), pk=request.POST.get("user"))
         form = UserRolesForm(request.POST)
         if form.is_valid():
-            services.user_roles_set(user=user, roles=form.cleaned_data["roles"], actor=request.user)
-            messages.success(request, f"Roles of {user.get_username()} saved.")
+            try:
+                services.user_roles_set(user=user, roles=form.cleaned_data["roles"], actor=request.user)
+            except ValueError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"Roles of {user.get_username()} saved.")
             return redirect("governance:roles")
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
     page = Paginator(users, 50).get_page(request.GET.get("page"))

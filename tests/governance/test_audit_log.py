@@ -170,3 +170,11 @@ def test_audit_page_shows_values_as_json_and_exports_what_is_filtered(client, re
     assert "{&quot;tier&quot;: null}" in html and "{&quot;tier&quot;: 1}" in html
     assert f'href="{reverse("governance:audit_csv")}?action=asset."' in html
     assert 'value=""' in html.split('data-global-search')[0].rsplit("<input", 1)[1]  # the search box stays empty
+
+
+def test_the_last_admin_cannot_take_away_their_own_admin_role(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(reverse("governance:roles"), {"user": admin_user.pk, "roles": ["viewer"]}, follow=True)
+    assert "last admin" in response.content.decode()
+    assert list(admin_user.groups.values_list("name", flat=True)) == ["admin"]
+    assert not AuditEvent.objects.filter(action="user.roles_set").exists()

@@ -69,9 +69,10 @@ def test_a_reviewer_sets_the_tier_from_the_header(client, reviewer):
 
 
 def test_my_assets_includes_team_ownership_and_my_dbt_email(client, reviewer, analyst, viewer):
-    team = Team.objects.create(name="Finance Analytics")
+    team = Team.objects.create(name="Finance Analytics", email="finance@x.io")
     team.members.add(analyst)
     via_team = _asset("via_team")
+    team_email_in_dbt = _asset("team_email_in_dbt", dbt_owners=["finance@x.io"])
     direct = _asset("direct")
     from_dbt = _asset("from_dbt", dbt_owners=[analyst.email])
     team_in_dbt = _asset("team_in_dbt", dbt_owners=["Finance Analytics"])
@@ -84,7 +85,7 @@ def test_my_assets_includes_team_ownership_and_my_dbt_email(client, reviewer, an
     client.force_login(analyst)
     response = client.get(reverse("governance:my_assets"))
     names = {asset.name for asset, _checks in response.context["rows"]}
-    assert names == {via_team.name, direct.name, from_dbt.name, team_in_dbt.name}
+    assert names == {via_team.name, direct.name, from_dbt.name, team_in_dbt.name, team_email_in_dbt.name}
     assert "Finance Analytics" in response.content.decode()
     client.force_login(viewer)
     names = {a.name for a, _c in client.get(reverse("governance:my_assets")).context["rows"]}
