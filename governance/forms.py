@@ -42,7 +42,8 @@ class AssetOwnersForm(forms.Form):
 
 
 class AssetTierForm(forms.Form):
-    tier = forms.TypedChoiceField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], coerce=int)
+    tier = forms.TypedChoiceField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3"), (0, "dbt's tier")],
+                                  coerce=int, help_text="dbt's tier: drop the tier set here.")
     reason = forms.CharField(required=False, max_length=500)
 
 

@@ -280,3 +280,15 @@ def asset_description_set(*, asset: Asset, text: str, actor):
     if after != before:
         audit_record(actor=actor, action="asset.description_set", obj=asset, before=before, after=after)
     return decision
+
+
+@transaction.atomic
+def asset_tier_clear(*, asset: Asset, actor) -> None:
+    """Drop a reviewer's tier so dbt's applies again; audited when there was one."""
+    existing = AssetTier.objects.select_for_update().filter(asset=asset).first()
+    if existing is None:
+        return
+    existing.delete()
+    search_signals_set(asset.pk, tier=asset.dbt_tier)
+    audit_record(actor=actor, action="asset.tier_set", obj=asset, before={"tier": existing.tier},
+                 after={"tier": asset.dbt_tier, "origin": "dbt"})

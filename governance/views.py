@@ -107,8 +107,11 @@ def asset_tier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     tier, _origin = effective_tier(asset)
     form = AssetTierForm(request.POST or None, initial={"tier": tier})
     if request.method == "POST" and form.is_valid():
-        services.asset_tier_set(asset=asset, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"],
-                                actor=request.user)
+        if form.cleaned_data["tier"]:
+            services.asset_tier_set(asset=asset, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"],
+                                    actor=request.user)
+        else:
+            services.asset_tier_clear(asset=asset, actor=request.user)
         return _header_changed(render(request, "governance/partials/_asset_owners.html",
                                       _owners_context(request, asset)))
     return render(request, "governance/partials/_asset_tier_form.html", {"asset": asset, "form": form},

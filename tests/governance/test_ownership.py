@@ -126,3 +126,16 @@ def test_my_assets_page_query_count_is_flat(client, reviewer, analyst, n_assets,
 def test_the_catalogs_my_assets_link_leads_to_the_governance_page(viewer_client):
     html = viewer_client.get(reverse("catalog:browse")).content.decode()
     assert f'href="{reverse("governance:my_assets")}"' in html
+
+
+def test_a_reviewer_can_hand_the_tier_back_to_dbt(client, reviewer):
+    from governance.models import AssetTier
+
+    asset = _asset("orders", tier=3)
+    client.force_login(reviewer)
+    client.post(reverse("governance:asset_tier_edit", args=[asset.pk]), {"tier": "1"})
+    response = client.post(reverse("governance:asset_tier_edit", args=[asset.pk]), {"tier": "0"})
+    assert "effective tier 3" in response.content.decode() and "(dbt)" in response.content.decode()
+    assert not AssetTier.objects.exists()
+    last = AuditEvent.objects.filter(action="asset.tier_set").latest("id")
+    assert last.before == {"tier": 1} and last.after == {"tier": 3, "origin": "dbt"}
