@@ -21,7 +21,7 @@ ROLE_DESCRIPTIONS: Final[dict[str, str]] = {
     VIEWER: "Reads the catalog, lineage and metric definitions.",
     ANALYST: "Reads everything; proposes metric changes and comments.",
     METRIC_OWNER: "Reviews and approves changes to the metrics they own.",
-    GOVERNANCE_REVIEWER: "Classifies PII, sets tiers and owners, approves tier-1 metric changes.",
+    GOVERNANCE_REVIEWER: "Classifies PII, sets tiers and owners, approves tier-1 metric changes, manages policies and teams.",
     ADMIN: "Everything, including users and ingest sources.",
 }
 

@@ -228,15 +228,21 @@ def freshness_vs_sla(asset: Asset, freshness=None, last_run=None) -> dict | None
     from django.conf import settings
     from django.utils import timezone
 
-    hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(asset.dbt_tier or 0)
-    if not hours:
-        return None
     loaded = None
     if freshness is not None and freshness.max_loaded_at:
         loaded = freshness.max_loaded_at
     elif last_run is not None and last_run.status in ("success", "pass") and last_run.completed_at:
         loaded = last_run.completed_at
     if loaded is None:
+        return None
+    if settings.LEXICON_TIER_SLA_SOURCE:
+        # A higher app (governance tier policies) answers by dotted path; catalog imports none.
+        from django.utils.module_loading import import_string
+
+        hours = import_string(settings.LEXICON_TIER_SLA_SOURCE)(asset)
+    else:
+        hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(asset.dbt_tier or 0)
+    if not hours:
         return None
     age_hours = (timezone.now() - loaded).total_seconds() / 3600
     return {"age_hours": age_hours, "sla_hours": hours, "ok": age_hours <= hours, "at": loaded}

@@ -95,6 +95,8 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tabs": [(key, label, urls[key]) for key, label in selectors.ASSET_TABS],
         "tab_url_external": urls[tab] if tab not in CATALOG_TABS else "",
         "owners_url": reverse("governance:asset_owners", args=[asset.pk]),
+        "policy_url": reverse("governance:asset_policy_panel", args=[asset.pk]),
+        "description_url": reverse("governance:asset_description", args=[asset.pk]),
     }
     if tab == "columns":
         context["columns"] = selectors.asset_columns(asset, context["column_filter"])

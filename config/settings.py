@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # request.id from X-Request-ID or a new uuid; audit rows record it.
+    "governance.middleware.RequestIdMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -232,6 +234,9 @@ def _tier_hours(items: list[str]) -> dict[int, int]:
 LEXICON_TIER_FRESHNESS_SLA_HOURS = _tier_hours(
     env_list("LEXICON_TIER_FRESHNESS_SLA_HOURS", ["1:24", "2:72", "3:168"])
 )
+# Function (asset) -> SLA hours or None that catalog pages ask; governance's tier policies
+# (which default to LEXICON_TIER_FRESHNESS_SLA_HOURS). Empty: the setting above only.
+LEXICON_TIER_SLA_SOURCE = env_str("LEXICON_TIER_SLA_SOURCE", "governance.policies.freshness_sla_hours")
 
 LOGGING = {
     "version": 1,

@@ -156,3 +156,54 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+# ---- policies, teams, audit (issue 8a)
+
+
+class TierPolicy(models.Model):
+    """What a tier promises, editable by governance reviewers; one row per tier.
+
+    A tier without a row uses ``governance.policies.default_policy`` (the freshness SLA
+    from ``LEXICON_TIER_FRESHNESS_SLA_HOURS``), so the checks work before anyone edits.
+    """
+
+    tier = models.PositiveSmallIntegerField(unique=True, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
+    freshness_sla_hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Max age of the data in hours; empty: no freshness promise.")
+    required_tests = models.JSONField(
+        default=list, blank=True, help_text='dbt tests required on the primary key, e.g. ["unique", "not_null"].')
+    description_required = models.BooleanField(default=False)
+    column_docs_target_pct = models.PositiveSmallIntegerField(
+        default=0, help_text="Share of columns that must have a description (0 to 100).")
+    owner_required = models.BooleanField(default=False)
+    pii_review_required = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tier"]
+        verbose_name_plural = "tier policies"
+        constraints = [
+            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="tier_policy_1_to_3"),
+            models.CheckConstraint(condition=Q(column_docs_target_pct__lte=100), name="tier_policy_pct_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tier {self.tier} policy"
+
+
+class AssetDescription(models.Model):
+    """A description written by a person; shown instead of dbt's, never touched by ingest."""
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="description_decision")
+    text = models.TextField(help_text="Markdown.")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    written_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["asset_id"]
+
+    def __str__(self) -> str:
+        return f"description of {self.asset_id}"

@@ -133,3 +133,89 @@ def _column_classify(user, obj) -> bool:
 @rule("users.manage", "Managing users and roles")
 def _users_manage(user, obj) -> bool:
     return has_role(user, ADMIN)
+
+
+# ---- policies, teams, audit (issue 8a)
+
+
+@rule("policy.edit", "Editing tier policies")
+def _policy_edit(user, obj) -> bool:
+    return has_role(user, GOVERNANCE_REVIEWER, ADMIN)
+
+
+@rule("team.manage", "Creating teams and changing their members")
+def _team_manage(user, obj) -> bool:
+    return has_role(user, GOVERNANCE_REVIEWER, ADMIN)
+
+
+@rule("asset.describe", "Writing the description of an asset")
+def _asset_describe(user, obj) -> bool:
+    return has_role(user, GOVERNANCE_REVIEWER, ADMIN)
+
+
+@rule("audit.view", "Reading the audit log")
+def _audit_view(user, obj) -> bool:
+    return has_role(user, GOVERNANCE_REVIEWER, ADMIN)
+
+
+
+class _RoleHolder:
+    """A stand-in user holding exactly one role, to tabulate role-level rules."""
+
+    is_authenticated = True
+    is_superuser = False
+    is_active = True
+    pk = id = None
+    email = username = ""
+
+    def __init__(self, role: str):
+        self._lexicon_roles = {role}
+        self.username = f"<{role}>"
+
+    def get_username(self) -> str:
+        return self.username
+
+
+def role_matrix() -> list[tuple[str, str, dict[str, bool]]]:
+    """(action, description, {role: allowed}) for every registered action, without an object.
+
+    Object-level rules (a metric owner approving *their* metric) answer here for "no
+    object"; their own tests cover the object cases.
+    """
+    from catalog.permissions import ROLES
+
+    holders = {role: _RoleHolder(role) for role in ROLES}
+    out = []
+    for action, description in actions().items():
+        out.append((action, description, {role: check(holder, action).allowed for role, holder in holders.items()}))
+    return out
+
+
+def role_matrix_markdown() -> str:
+    """The documented matrix (docs/permissions.md), generated from the registry."""
+    from catalog.permissions import ROLE_DESCRIPTIONS, ROLES
+
+    lines = [
+        "# Permissions: role × action",
+        "",
+        "Generated from the rules in `governance/permissions.py` by",
+        "`python manage.py permissions_matrix --write docs/permissions.md`; a test fails when",
+        "this file and the rules disagree. Pages and the API ask the same rules",
+        "(`check(user, action, obj)`, `view_allows`, `governance.api.permissions.Allows`);",
+        "catalog and lineage pages use the same role predicates from `catalog/permissions.py`",
+        "that the `catalog.view` and `ingest.run` rules wrap. A signed-in user without a role",
+        "may do nothing; an anonymous visitor is sent to sign in (pages) or gets 403",
+        "\"Authentication credentials were not provided\" (API).",
+        "",
+        "## Roles",
+        "",
+    ]
+    lines += [f"- **{role}**: {text}" for role, text in ROLE_DESCRIPTIONS.items()]
+    lines += ["", "## Matrix", "", "| action | what | " + " | ".join(ROLES) + " |",
+              "|---|---|" + "---|" * len(ROLES)]
+    for action, description, cells in role_matrix():
+        lines.append(f"| `{action}` | {description} | " + " | ".join("yes" if cells[r] else "—" for r in ROLES)
+                     + " |")
+    lines += ["", "Object-level rules (e.g. a metric owner reviewing their own metrics) are shown for",
+              "\"no particular object\"; the rule's tests cover the per-object answers.", ""]
+    return "\n".join(lines)

@@ -83,3 +83,24 @@ def asset_history(asset: Asset, limit: int = 100) -> list[dict]:
         entries.append({"at": e.at, "who": e.actor_name or "unknown", "run_id": None, "what": e.action,
                         "detail": f"{e.object_repr}: {e.before} → {e.after}", "origin": "person"})
     return sorted(entries, key=lambda row: row["at"], reverse=True)[:limit]
+
+
+# ---- policies, teams, audit (issue 8a)
+
+
+@dataclass(frozen=True)
+class EffectiveDescription:
+    text: str
+    origin: str  # "person", "dbt" or "" when there is none
+    written_by: str = ""
+    written_at: object = None
+
+
+def effective_description(asset: Asset) -> EffectiveDescription:
+    from governance.models import AssetDescription
+
+    person = AssetDescription.objects.select_related("written_by").filter(asset=asset).first()
+    if person:
+        return EffectiveDescription(person.text, "person",
+                                    person.written_by.get_username() if person.written_by else "", person.written_at)
+    return EffectiveDescription(asset.description, "dbt" if asset.description.strip() else "")

@@ -22,6 +22,10 @@ from governance.models import (
 
 def audit_record(*, actor, action: str, obj: Any, before: Any = None, after: Any = None,
                  request_id: str = "") -> AuditEvent:
+    """Append one audit row; the request id defaults to the current request's (middleware)."""
+    from governance.middleware import current_request_id
+
+    request_id = request_id or current_request_id()
     return AuditEvent.objects.create(
         actor=actor, actor_name=getattr(actor, "username", "") or "", action=action,
         object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=str(obj)[:300],
@@ -87,3 +91,204 @@ def column_classification_decide(*, column: Column, category: str, status: str, 
     audit_record(actor=actor, action="column.classification_decide", obj=column, before=before,
                  after={"category": category, "status": status, "sensitivity": sensitivity})
     return decision
+
+
+# ---- policies, teams, audit (issue 8a)
+
+POLICY_FIELDS = ("freshness_sla_hours", "required_tests", "description_required", "column_docs_target_pct",
+                 "owner_required", "pii_review_required")
+
+
+class PolicyError(ValueError):
+    """A tier policy change that cannot be stored; the message names the field."""
+
+
+def _policy_snapshot(policy) -> dict[str, Any]:
+    return {name: getattr(policy, name) for name in POLICY_FIELDS}
+
+
+@transaction.atomic
+def tier_policy_update(*, tier: int, actor, **changes: Any):
+    """Change a tier's policy (creating its row from the defaults on first edit), audited."""
+    from governance.models import TierPolicy
+    from governance.policies import default_policy
+
+    if tier not in (1, 2, 3):
+        raise PolicyError(f"tier: {tier!r} is not 1, 2 or 3")
+    unknown = set(changes) - set(POLICY_FIELDS)
+    if unknown:
+        raise PolicyError(f"unknown policy field(s): {', '.join(sorted(unknown))}")
+    hours = changes.get("freshness_sla_hours")
+    if hours is not None and (not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 366):
+        raise PolicyError("freshness_sla_hours: a whole number of hours from 1 to 8784, or empty for no SLA")
+    pct = changes.get("column_docs_target_pct")
+    if pct is not None and (not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100):
+        raise PolicyError("column_docs_target_pct: a whole number from 0 to 100")
+    if "required_tests" in changes:
+        tests = changes["required_tests"]
+        if not isinstance(tests, list | tuple) or not all(isinstance(t, str) and t.strip() for t in tests):
+            raise PolicyError("required_tests: a list of dbt test names, e.g. [\"unique\", \"not_null\"]")
+        changes["required_tests"] = list(dict.fromkeys(t.strip() for t in tests))
+    policy = TierPolicy.objects.select_for_update().filter(tier=tier).first() or default_policy(tier)
+    before = _policy_snapshot(policy)
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    policy.updated_by = actor
+    policy.save()
+    after = _policy_snapshot(policy)
+    if after != before:
+        audit_record(actor=actor, action="policy.update", obj=policy,
+                     before={k: v for k, v in before.items() if before[k] != after[k]},
+                     after={k: v for k, v in after.items() if before[k] != after[k]})
+    return policy
+
+
+def _team_snapshot(team: Team) -> dict[str, Any]:
+    return {"name": team.name, "email": team.email,
+            "members": sorted(team.members.values_list("username", flat=True))}
+
+
+@transaction.atomic
+def team_save(*, team: Team | None = None, name: str, email: str = "", members=(), actor) -> Team:
+    """Create a team or change its name, email and members, audited."""
+    name = name.strip()
+    if not name:
+        raise ValueError("name: a team needs a name")
+    clash = Team.objects.filter(name__iexact=name)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        raise ValueError(f"name: a team called {name!r} exists already")
+    before = _team_snapshot(team) if team is not None else None
+    if team is None:
+        team = Team.objects.create(name=name, email=email)
+    else:
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        team.name, team.email = name, email
+        team.save(update_fields=["name", "email"])
+    team.members.set(members)
+    after = _team_snapshot(team)
+    if after != before:
+        audit_record(actor=actor, action="team.create" if before is None else "team.update", obj=team,
+                     before=before, after=after)
+    return team
+
+
+# Group changes made elsewhere (Django admin, shell, create_demo_users) are audited by a
+# signal receiver (governance.apps); user_roles_set audits its own change once instead.
+from contextvars import ContextVar  # noqa: E402
+
+_role_signal_muted: ContextVar[bool] = ContextVar("lexicon_role_signal_muted", default=False)
+
+
+def _roles_of(user) -> list[str]:
+    from catalog.permissions import ROLES
+
+    return sorted(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+
+
+@transaction.atomic
+def user_roles_set(*, user, roles: list[str], actor) -> list[str]:
+    """Give a user exactly these roles (Django groups), audited as one change."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Q
+
+    from catalog.permissions import ADMIN, ROLES
+
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"roles: unknown role(s) {', '.join(sorted(unknown))}")
+    before = _roles_of(user)
+    if ADMIN in before and ADMIN not in roles:
+        from django.contrib.auth import get_user_model
+
+        others = get_user_model().objects.filter(is_active=True).exclude(pk=user.pk).filter(
+            Q(groups__name=ADMIN) | Q(is_superuser=True))
+        if not others.exists():
+            raise ValueError(f"roles: {user.get_username()} is the last admin; make someone else admin first")
+    groups = [Group.objects.get_or_create(name=role)[0] for role in roles]
+    token = _role_signal_muted.set(True)
+    try:
+        user.groups.remove(*user.groups.filter(name__in=ROLES).exclude(name__in=roles))
+        user.groups.add(*groups)
+    finally:
+        _role_signal_muted.reset(token)
+    user.__dict__.pop("_lexicon_roles", None)
+    after = _roles_of(user)
+    if after != before:
+        audit_record(actor=actor, action="user.roles_set", obj=user, before={"roles": before}, after={"roles": after})
+    return after
+
+
+def group_membership_audit(*, sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """``m2m_changed`` receiver for ``User.groups``: one audit row per user whose groups changed."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from governance.middleware import current_request
+
+    if _role_signal_muted.get() or action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
+        return
+    if action == "pre_clear":
+        # The cleared names are gone by post_clear; keep them on the instance until then.
+        instance._lexicon_cleared = (
+            list(instance.groups.values_list("name", flat=True)) if not reverse
+            else list(instance.user_set.values_list("pk", flat=True)))
+        return
+    request = current_request()
+    actor = getattr(request, "user", None) if request is not None else None
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    User = get_user_model()
+    if not reverse:
+        users = [instance]
+        names = (sorted(Group.objects.filter(pk__in=pk_set or ()).values_list("name", flat=True))
+                 if action != "post_clear" else sorted(getattr(instance, "_lexicon_cleared", [])))
+        changes = {instance.pk: names}
+    else:
+        user_ids = pk_set if action != "post_clear" else getattr(instance, "_lexicon_cleared", [])
+        users = list(User.objects.filter(pk__in=user_ids or ()))
+        changes = {u.pk: [instance.name] for u in users}
+    verb = "added" if action == "post_add" else "removed"
+    for user in users:
+        if not changes.get(user.pk):
+            continue
+        user.__dict__.pop("_lexicon_roles", None)
+        after = sorted(user.groups.values_list("name", flat=True))
+        audit_record(actor=actor, action="user.groups_changed", obj=user,
+                     before={"groups": sorted(set(after) - set(changes[user.pk])) if verb == "added"
+                             else sorted(set(after) | set(changes[user.pk]))},
+                     after={"groups": after})
+
+
+@transaction.atomic
+def asset_description_set(*, asset: Asset, text: str, actor):
+    """A person's description of an asset; empty text goes back to dbt's. Audited."""
+    from governance.models import AssetDescription
+
+    text = text.strip()
+    if len(text) > 20000:
+        raise ValueError("text: a description is at most 20,000 characters")
+    existing = AssetDescription.objects.select_for_update().filter(asset=asset).first()
+    before = {"text": existing.text, "origin": "person"} if existing else {"text": asset.description, "origin": "dbt"}
+    if text:
+        decision, _ = AssetDescription.objects.update_or_create(asset=asset,
+                                                                defaults={"text": text, "written_by": actor})
+        after = {"text": text, "origin": "person"}
+    else:
+        AssetDescription.objects.filter(asset=asset).delete()
+        decision, after = None, {"text": asset.description, "origin": "dbt"}
+    if after != before:
+        audit_record(actor=actor, action="asset.description_set", obj=asset, before=before, after=after)
+    return decision
+
+
+@transaction.atomic
+def asset_tier_clear(*, asset: Asset, actor) -> None:
+    """Drop a reviewer's tier so dbt's applies again; audited when there was one."""
+    existing = AssetTier.objects.select_for_update().filter(asset=asset).first()
+    if existing is None:
+        return
+    existing.delete()
+    search_signals_set(asset.pk, tier=asset.dbt_tier)
+    audit_record(actor=actor, action="asset.tier_set", obj=asset, before={"tier": existing.tier},
+                 after={"tier": asset.dbt_tier, "origin": "dbt"})
