@@ -133,3 +133,12 @@ def _column_classify(user, obj) -> bool:
 @rule("users.manage", "Managing users and roles")
 def _users_manage(user, obj) -> bool:
     return has_role(user, ADMIN)
+
+
+# ---- PII classification and scorecard (issue 8b)
+
+
+@rule("scorecard.view", "Reading the governance scorecard")
+def _scorecard_view(user, obj) -> bool:
+    return True  # every role may see how governed the catalog is; ``check`` refused users without one
+
