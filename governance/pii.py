@@ -13,7 +13,8 @@ Only people decide: a suggestion becomes ``confirmed`` or ``rejected`` when a re
 says so. The effective classification of a column is decided once, in
 ``effective_classification``:
 
-1. a confirmed PII category (any origin) wins; the most sensitive, then the newest;
+1. a confirmed PII category (any origin) wins; the most sensitive, then the newest, then
+   by origin (person, dbt, lineage, heuristic);
 2. else a person's "not PII" (a person row rejected, or confirmed as ``none``) makes the
    column *clean*;
 3. else open suggestions (a category a person rejected on the column is hidden);
@@ -210,7 +211,7 @@ def effective_classification(rows: Iterable[ColumnClassification], dbt_pii: str 
     confirmed = [r for r in rows if r.status == Status.CONFIRMED and r.category != PiiCategory.NONE]
     if confirmed:
         best = max(confirmed, key=lambda r: (_SENSITIVITY_RANK.get(r.sensitivity, 0), r.decided_at or r.created_at
-                                             or timezone.now(), r.pk or 0))
+                                             or timezone.now(), -_ORIGIN_RANK.get(r.origin, 9), r.pk or 0))
         return make(best, True)
     person_clean = [r for r in rows if r.origin == Origin.PERSON
                     and (r.status == Status.REJECTED or (r.status == Status.CONFIRMED and r.category == "none"))]
@@ -407,7 +408,12 @@ def _snapshot(row: ColumnClassification) -> dict[str, Any]:
 @transaction.atomic
 def column_classifications_review(*, classification_ids: Iterable[int], decision: str, actor,
                                   request_id: str = "") -> list[ColumnClassification]:
-    """Confirm or reject suggestions (one or many), each decision audited; then propagate."""
+    """Confirm or reject suggestions (one or many); then propagate.
+
+    A decision is about a column and a category, so open suggestions of the same category
+    on the same column from other origins (dbt meta and a heuristic often agree) are
+    decided with it. One audit event per column and category.
+    """
     from governance.services import audit_record
 
     status = {"confirm": Status.CONFIRMED, "reject": Status.REJECTED}.get(decision)
@@ -416,24 +422,35 @@ def column_classifications_review(*, classification_ids: Iterable[int], decision
     ids = sorted({int(i) for i in classification_ids})
     if not ids:
         raise ReviewError("Select at least one classification.")
-    rows = list(ColumnClassification.objects.select_for_update().filter(pk__in=ids).select_related("column__asset"))
-    missing = set(ids) - {r.pk for r in rows}
+    chosen = list(ColumnClassification.objects.filter(pk__in=ids).values_list("pk", "column_id", "category"))
+    missing = set(ids) - {pk for pk, _c, _k in chosen}
     if missing:
         raise ReviewError(f"No classification with id {', '.join(map(str, sorted(missing)))}.")
+    pairs = Q()
+    for _pk, column_id, category in chosen:
+        pairs |= Q(column_id=column_id, category=category)
+    rows = list(ColumnClassification.objects.select_for_update().filter(
+        Q(pk__in=ids) | (pairs & Q(status=Status.SUGGESTED) & ~Q(origin=Origin.PERSON))
+    ).select_related("column__asset").order_by("column_id", "category", "pk"))
     now = timezone.now()
-    changed = []
+    groups: dict[tuple[int, str], list[ColumnClassification]] = defaultdict(list)
     for row in rows:
         if row.status == status and row.decided_by_id is not None:
             continue
-        before = _snapshot(row)
-        row.status, row.decided_by, row.decided_at = status, actor, now
-        row.save(update_fields=["status", "decided_by", "decided_at"])
-        audit_record(actor=actor, action=f"column.classification_{decision}", obj=row.column, before=before,
-                     after=_snapshot(row), request_id=request_id)
-        changed.append(row)
-    if changed:
-        pii_propagation_sync(project_ids=_project_ids_of(r.column_id for r in changed))
-    return rows
+        groups[(row.column_id, row.category)].append(row)
+    for group in groups.values():
+        before = [_snapshot(r) for r in group]
+        for row in group:
+            row.status, row.decided_by, row.decided_at = status, actor, now
+        ColumnClassification.objects.filter(pk__in=[r.pk for r in group]).update(
+            status=status, decided_by=actor, decided_at=now)
+        audit_record(actor=actor, action=f"column.classification_{decision}", obj=group[0].column,
+                     before={"category": group[0].category, "classifications": before},
+                     after={"category": group[0].category, "status": status,
+                            "origins": [r.origin for r in group]}, request_id=request_id)
+    if groups:
+        pii_propagation_sync(project_ids=_project_ids_of(column_id for column_id, _c in groups))
+    return [r for group in groups.values() for r in group]
 
 
 def column_mark_clean(*, column: Column, actor, note: str = "", request_id: str = ""):

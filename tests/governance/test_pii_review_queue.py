@@ -52,28 +52,50 @@ def test_each_filter_narrows_the_queue_to_matching_rows(example, reviewer, clien
     assert _ids_on_page(html) == expected
 
 
+def _same_fact(rows) -> list[ColumnClassification]:
+    """Open suggestions about the same column and category as ``rows`` (decided together)."""
+    pairs = {(r.column_id, r.category) for r in rows}
+    return [r for r in ColumnClassification.objects.filter(status="suggested").order_by("pk")
+            if (r.column_id, r.category) in pairs]
+
+
 def test_a_reviewer_confirms_many_at_once_and_rejects_one_each_audited(example, reviewer, client):
     client.force_login(reviewer)
     open_rows = list(ColumnClassification.objects.filter(status="suggested").order_by("pk"))
-    chosen, rejected = open_rows[:3], open_rows[3]
+    chosen = open_rows[:3]
+    confirmed = _same_fact(chosen)
+    rejected = next(r for r in open_rows if (r.column_id, r.category) not in {(c.column_id, c.category)
+                                                                               for c in confirmed})
+    rejected_too = _same_fact([rejected])
     response = client.post(DECIDE, {"ids": [r.pk for r in chosen], "decision": "confirm"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Confirmed 3 classifications." in html
-    assert not _ids_on_page(html) & {r.pk for r in chosen}  # they left the list of open suggestions
+    assert f"Confirmed {len(confirmed)} classifications." in html
+    assert not _ids_on_page(html) & {r.pk for r in confirmed}  # they left the list of open suggestions
     response = client.post(DECIDE, {"ids": [rejected.pk], "decision": "reject"}, HTTP_HX_REQUEST="true")
-    assert "Rejected 1 classification." in response.content.decode()
+    assert f"Rejected {len(rejected_too)} classification" in response.content.decode()
 
-    for row in chosen:
+    for row in confirmed:
         row.refresh_from_db()
         assert (row.status, row.decided_by) == ("confirmed", reviewer)
-    rejected.refresh_from_db()
-    assert rejected.status == "rejected"
+    for row in rejected_too:
+        row.refresh_from_db()
+        assert row.status == "rejected"
     events = AuditEvent.objects.filter(actor=reviewer, action__startswith="column.classification_")
-    assert sorted((e.action, e.object_id) for e in events) == sorted(
-        [("column.classification_confirm", str(r.column_id)) for r in chosen]
-        + [("column.classification_reject", str(rejected.column_id))])
-    assert all(e.before["status"] == "suggested" for e in events)
+    assert sorted((e.action, e.object_id, e.after["category"]) for e in events) == sorted(
+        {("column.classification_confirm", str(r.column_id), r.category) for r in confirmed}
+        | {("column.classification_reject", str(rejected.column_id), rejected.category)})
+    assert all(c["status"] == "suggested" for e in events for c in e.before["classifications"])
+
+
+def test_dbt_and_a_heuristic_agreeing_on_a_column_are_decided_together(example, reviewer, client):
+    client.force_login(reviewer)
+    email = Column.objects.get(asset__name="dim_users", name_key="email")
+    heuristic = ColumnClassification.objects.get(column=email, origin="heuristic")
+    client.post(DECIDE, {"ids": [heuristic.pk], "decision": "confirm"}, HTTP_HX_REQUEST="true")
+    assert set(ColumnClassification.objects.filter(column=email).values_list("origin", "status")) == {
+        ("heuristic", "confirmed"), ("dbt", "confirmed")}
+    assert AuditEvent.objects.filter(object_id=str(email.pk)).count() == 1
 
 
 def test_bulk_actions_need_a_csrf_token(example, reviewer):
@@ -130,8 +152,8 @@ def test_the_columns_tab_and_the_column_page_show_the_effective_classification_a
         example, reviewer, viewer, client):
     from governance.pii import column_classifications_review
 
-    email = Column.objects.get(asset__name="stg_app_users", asset__kind="model", name_key="email")
-    heuristic = ColumnClassification.objects.get(column=email, origin="heuristic")
+    email = Column.objects.get(asset__name="fct_support_tickets", name_key="requester_email")
+    heuristic = ColumnClassification.objects.get(column=email, origin="heuristic")  # no dbt flag on this one
     column_classifications_review(classification_ids=[heuristic.pk], decision="confirm", actor=reviewer)
     client.force_login(viewer)
     tab = client.get(f"/assets/{email.asset_id}/?tab=columns", HTTP_HX_REQUEST="true").content.decode()
