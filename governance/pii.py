@@ -232,11 +232,14 @@ def effective_classification(rows: Iterable[ColumnClassification], dbt_pii: str 
     return UNKNOWN
 
 
-def effective_many(columns: Iterable[Column]) -> dict[int, Effective]:
-    """The effective classification of each column, in one query."""
+def effective_many(columns: Iterable[Column], classifications=None) -> dict[int, Effective]:
+    """The effective classification of each column, in one query (``classifications``: a
+    queryset covering the columns, when an id list would be too long)."""
     columns = list(columns)
     rows: dict[int, list[ColumnClassification]] = defaultdict(list)
-    for row in ColumnClassification.objects.filter(column__in=[c.pk for c in columns]):
+    if classifications is None:
+        classifications = ColumnClassification.objects.filter(column__in=[c.pk for c in columns])
+    for row in classifications:
         rows[row.column_id].append(row)
     return {c.pk: effective_classification(rows.get(c.pk, ()), c.dbt_pii) for c in columns}
 
@@ -247,13 +250,27 @@ def effective_for(column: Column) -> Effective:
 
 # ---------------------------------------------------------------------------- suggestions from ingest
 
+# Id lists go to the database in slices: PostgreSQL takes at most 65,535 parameters a query.
+CHUNK = 2000
 
-def _decided_categories(column_ids: Iterable[int]) -> tuple[dict[int, set[str]], set[int]]:
-    """Categories a person decided per column, and the columns a person classified directly."""
+
+def chunked(ids: Iterable[int], size: int = CHUNK) -> Iterable[list[int]]:
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _delete(ids: list[int]) -> int:
+    return sum(ColumnClassification.objects.filter(pk__in=chunk).delete()[0] for chunk in chunked(ids))
+
+
+def _decided_categories(asset_ids: list[int]) -> tuple[dict[int, set[str]], set[int]]:
+    """Categories a person decided per column of these assets, and the columns a person
+    classified directly."""
     decided: dict[int, set[str]] = defaultdict(set)
     person: set[int] = set()
     for column_id, category, origin in ColumnClassification.objects.filter(
-        column__in=list(column_ids)
+        column__asset__in=asset_ids
     ).exclude(status=Status.SUGGESTED, decided_by__isnull=True).values_list("column_id", "category", "origin"):
         decided[column_id].add(category)
         if origin == Origin.PERSON:
@@ -275,7 +292,16 @@ def pii_suggestions_sync(*, asset_ids: Iterable[int]) -> SyncResult:
     """Make the dbt-meta and heuristic suggestions of these assets' columns match what dbt
     and the rules say now. Decided rows are never touched; running it twice changes nothing."""
     result = SyncResult()
-    columns = list(Column.objects.filter(asset__in=list(asset_ids), removed_at__isnull=True)
+    for chunk in chunked(asset_ids, 500):
+        part = _suggestions_sync_chunk(chunk)
+        result.created += part.created
+        result.withdrawn += part.withdrawn
+    return result
+
+
+def _suggestions_sync_chunk(asset_ids: list[int]) -> SyncResult:
+    result = SyncResult()
+    columns = list(Column.objects.filter(asset__in=asset_ids, removed_at__isnull=True)
                    .only("id", "name", "data_type", "dbt_pii"))
     if not columns:
         return result
@@ -288,15 +314,15 @@ def pii_suggestions_sync(*, asset_ids: Iterable[int]) -> SyncResult:
             category = match.category if match else PiiCategory.OTHER
             sensitivity = match.sensitivity if match else Sensitivity.HIGH
             wanted[(column.pk, Origin.DBT, category)] = sensitivity
-    decided, person = _decided_categories(c.pk for c in columns)
+    decided, person = _decided_categories(asset_ids)
     existing = {
         (r.column_id, r.origin, r.category): r
-        for r in ColumnClassification.objects.filter(column__in=[c.pk for c in columns],
+        for r in ColumnClassification.objects.filter(column__asset__in=asset_ids,
                                                      origin__in=[Origin.HEURISTIC, Origin.DBT])
     }
     stale = [r.pk for key, r in existing.items() if key not in wanted and r.status == Status.SUGGESTED]
     if stale:
-        result.withdrawn = ColumnClassification.objects.filter(pk__in=stale).delete()[0]
+        result.withdrawn = _delete(stale)
     new = [
         ColumnClassification(column_id=col, origin=origin, category=category, sensitivity=sensitivity)
         for (col, origin, category), sensitivity in wanted.items()
@@ -352,7 +378,9 @@ def pii_propagation_sync(*, project_ids: Iterable[int]) -> SyncResult:
                                               downstream__removed_at__isnull=True).values_list(
             "upstream_id", "downstream_id"):
         edges[up].append(down)
-    in_projects = Q(column__asset__project__in=project_ids) | Q(column__in=list(edges))
+    # Columns of these projects, and upstream columns of their edges in other projects.
+    in_projects = Q(column__asset__project__in=project_ids) | Q(column__in=ColumnEdge.objects.filter(
+        project__in=project_ids).values("upstream_id"))
     rows = list(ColumnClassification.objects.filter(in_projects).filter(
         column__removed_at__isnull=True).exclude(status=Status.SUGGESTED).values_list(
         "column_id", "category", "origin", "status", "sensitivity"))
@@ -375,7 +403,7 @@ def pii_propagation_sync(*, project_ids: Iterable[int]) -> SyncResult:
         origin=Origin.LINEAGE)}
     stale = [r.pk for key, r in existing.items() if r.status == Status.SUGGESTED and key not in wanted]
     if stale:
-        result.withdrawn = ColumnClassification.objects.filter(pk__in=stale).delete()[0]
+        result.withdrawn = _delete(stale)
     for key, row in existing.items():
         if key in wanted and row.status == Status.SUGGESTED and row.source_column_id != wanted[key][0]:
             ColumnClassification.objects.filter(pk=row.pk).update(source_column_id=wanted[key][0],

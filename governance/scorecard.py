@@ -22,6 +22,7 @@ from django.utils import timezone
 from catalog.models import Asset, AssetKind, Column, DataTest, NodeRunResult, SourceFreshnessResult
 from catalog.selectors import freshness_vs_sla, latest_status_by
 from governance.models import AssetOwner, AssetTier, ScorecardSnapshot
+from governance.pii import chunked
 
 # Assets that hold data: what owners, documentation, freshness and PII review are about.
 DATA_KINDS = (AssetKind.MODEL, AssetKind.SOURCE, AssetKind.SEED, AssetKind.SNAPSHOT)
@@ -122,10 +123,10 @@ def assets_with_required_tests(assets: list[Asset]) -> set[int]:
     ask them instead.
     """
     tests: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for asset_id, column, name in DataTest.objects.filter(
-        asset__in=[a.pk for a in assets], removed_at__isnull=True
-    ).exclude(column_name="").values_list("asset_id", "column_name", "test_name"):
-        tests[(asset_id, column.lower())].add(name)
+    for chunk in chunked(a.pk for a in assets):
+        for asset_id, column, name in DataTest.objects.filter(asset__in=chunk, removed_at__isnull=True).exclude(
+                column_name="").values_list("asset_id", "column_name", "test_name"):
+            tests[(asset_id, column.lower())].add(name)
     return {asset_id for (asset_id, _c), names in tests.items() if {"unique", "not_null"} <= names}
 
 
@@ -143,11 +144,11 @@ def tier1_test_coverage(data: ScorecardData) -> Kpi:
 def documentation_completeness(assets: list[Asset]) -> dict[int, float]:
     """Per asset, the percentage of {the asset, each active column} that has a description."""
     described: dict[int, list[int]] = {a.pk: [1 if a.description.strip() else 0, 1] for a in assets}
-    for asset_id, description in Column.objects.filter(
-        asset__in=list(described), removed_at__isnull=True
-    ).values_list("asset_id", "description"):
-        described[asset_id][0] += 1 if description.strip() else 0
-        described[asset_id][1] += 1
+    for chunk in chunked(described):
+        for asset_id, description in Column.objects.filter(asset__in=chunk, removed_at__isnull=True).values_list(
+                "asset_id", "description"):
+            described[asset_id][0] += 1 if description.strip() else 0
+            described[asset_id][1] += 1
     return {pk: 100.0 * done / total for pk, (done, total) in described.items()}
 
 
@@ -167,7 +168,8 @@ def documentation(data: ScorecardData) -> Kpi:
 @register_kpi("ownership")
 def ownership(data: ScorecardData) -> Kpi:
     assets = list(data.assets.values())
-    owned = set(AssetOwner.objects.filter(asset__in=list(data.assets)).values_list("asset_id", flat=True))
+    owned = set(AssetOwner.objects.filter(asset__kind__in=DATA_KINDS, asset__removed_at__isnull=True).values_list(
+        "asset_id", flat=True))
     failing = [a.pk for a in assets if a.pk not in owned and not a.dbt_owners]
     return Kpi("ownership", "Ownership coverage",
                "Share of models, sources, seeds and snapshots with an owner (set here or in dbt meta).",
@@ -201,8 +203,9 @@ def freshness(data: ScorecardData) -> Kpi:
 def _newest(model, ids: list[int]) -> dict:
     """The newest result row per asset (freshness results or run results)."""
     out = {}
-    for row in model.objects.filter(asset__in=ids).order_by("asset_id", "-generated_at", "-id"):
-        out.setdefault(row.asset_id, row)
+    for chunk in chunked(ids):
+        for row in model.objects.filter(asset__in=chunk).order_by("asset_id", "-generated_at", "-id"):
+            out.setdefault(row.asset_id, row)
     return out
 
 
@@ -211,13 +214,15 @@ QUALITY_STATUSES = ("pass", "fail", "error", "warn")
 
 @register_kpi("data_quality")
 def data_quality(data: ScorecardData) -> Kpi:
-    tests = dict(DataTest.objects.filter(removed_at__isnull=True, asset__removed_at__isnull=True).values_list(
-        "pk", "asset_id"))
-    latest = latest_status_by(NodeRunResult.objects.filter(test__in=list(tests)), "test_id")
+    # Tests attached to an active asset (a failing test must point at an asset to drill down to).
+    in_scope = {"removed_at__isnull": True, "asset__isnull": False, "asset__removed_at__isnull": True}
+    tests = dict(DataTest.objects.filter(**in_scope).values_list("pk", "asset_id"))
+    latest = latest_status_by(NodeRunResult.objects.filter(**{f"test__{k}": v for k, v in in_scope.items()}),
+                              "test_id")
     counted = {t: s for t, s in latest.items() if s in QUALITY_STATUSES}
     bad: dict[int, int] = defaultdict(int)
     for test_id, status in counted.items():
-        if status != "pass" and tests[test_id] is not None:
+        if status != "pass":
             bad[tests[test_id]] += 1
     passed = sum(1 for s in counted.values() if s == "pass")
     return Kpi("data_quality", "Data-quality pass rate",
@@ -226,13 +231,15 @@ def data_quality(data: ScorecardData) -> Kpi:
                details={pk: f"{n} test{'s' if n != 1 else ''} not passing" for pk, n in bad.items()})
 
 
-def column_review_states(asset_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per asset, (reviewed columns, active columns)."""
+def column_review_states() -> dict[int, tuple[int, int]]:
+    """Per asset in scope, (reviewed columns, active columns)."""
+    from governance.models import ColumnClassification
     from governance.pii import effective_many
 
-    columns = list(Column.objects.filter(asset__in=asset_ids, removed_at__isnull=True).only("id", "asset_id",
-                                                                                           "dbt_pii"))
-    effective = effective_many(columns)
+    in_scope = {"asset__kind__in": DATA_KINDS, "asset__removed_at__isnull": True, "removed_at__isnull": True}
+    columns = list(Column.objects.filter(**in_scope).only("id", "asset_id", "dbt_pii"))
+    rows = ColumnClassification.objects.filter(**{f"column__{k}": v for k, v in in_scope.items()})
+    effective = effective_many(columns, rows)
     out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for column in columns:
         out[column.asset_id][1] += 1
@@ -242,7 +249,7 @@ def column_review_states(asset_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 @register_kpi("pii_review")
 def pii_review(data: ScorecardData) -> Kpi:
-    states = column_review_states(list(data.assets))
+    states = column_review_states()
     reviewed = sum(done for done, _t in states.values())
     total = sum(t for _d, t in states.values())
     failing = sorted(pk for pk, (done, t) in states.items() if done < t)
@@ -287,12 +294,13 @@ def scorecard_trends(days: int = 90) -> dict:
 
 
 def failing_assets(kpi: Kpi) -> list[Asset]:
-    assets = Asset.objects.filter(pk__in=kpi.failing).select_related("project").order_by("project__name", "kind",
-                                                                                          "name")
-    tiers = dict(AssetTier.objects.filter(asset__in=kpi.failing).values_list("asset_id", "tier"))
+    """The failing assets of a KPI, by project, kind and name, with their tier and the reason."""
     out = []
-    for asset in assets:
-        asset.effective_tier = tiers.get(asset.pk, asset.dbt_tier)
-        asset.failing_detail = kpi.details.get(asset.pk, "")
-        out.append(asset)
-    return out
+    for chunk in chunked(kpi.failing):
+        tiers = dict(AssetTier.objects.filter(asset__in=chunk).values_list("asset_id", "tier"))
+        for asset in Asset.objects.filter(pk__in=chunk).select_related("project").only(
+                "id", "name", "kind", "dbt_tier", "project__name"):
+            asset.effective_tier = tiers.get(asset.pk, asset.dbt_tier)
+            asset.failing_detail = kpi.details.get(asset.pk, "")
+            out.append(asset)
+    return sorted(out, key=lambda a: (a.project.name, a.kind, a.name, a.pk))

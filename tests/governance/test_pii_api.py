@@ -68,3 +68,26 @@ def test_the_openapi_schema_builds_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_the_apis_keep_a_fixed_number_of_queries(example, reviewer, django_assert_max_num_queries):
+    api = token_client(reviewer)
+    with django_assert_max_num_queries(12):
+        assert api.get("/api/v1/governance/review-queue/").status_code == 200
+    with django_assert_max_num_queries(20):
+        assert api.get("/api/v1/governance/scorecard/").status_code == 200
+
+
+def test_the_commands_suggest_and_snapshot(example, capsys):
+    from django.core.management import call_command
+
+    from governance.models import ScorecardSnapshot
+
+    ColumnClassification.objects.all().delete()
+    call_command("pii_suggest", "--project", example.project.name)
+    assert "created" in capsys.readouterr().out
+    assert ColumnClassification.objects.filter(origin="heuristic").exists()
+    call_command("scorecard_snapshot")
+    out = capsys.readouterr().out
+    assert "pii_review:" in out and "executive_metrics_approved: not available" in out
+    assert ScorecardSnapshot.objects.count() == 1
