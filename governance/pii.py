@@ -418,7 +418,10 @@ def pii_propagation_sync(*, project_ids: Iterable[int]) -> SyncResult:
 
 
 def _project_ids_of(column_ids: Iterable[int]) -> list[int]:
-    return sorted(set(Column.objects.filter(pk__in=list(column_ids)).values_list("asset__project_id", flat=True)))
+    projects: set[int] = set()
+    for chunk in chunked(column_ids):
+        projects |= set(Column.objects.filter(pk__in=chunk).values_list("asset__project_id", flat=True))
+    return sorted(projects)
 
 
 # ---------------------------------------------------------------------------- reviewers' decisions
@@ -450,35 +453,41 @@ def column_classifications_review(*, classification_ids: Iterable[int], decision
     ids = sorted({int(i) for i in classification_ids})
     if not ids:
         raise ReviewError("Select at least one classification.")
-    chosen = list(ColumnClassification.objects.filter(pk__in=ids).values_list("pk", "column_id", "category"))
-    missing = set(ids) - {pk for pk, _c, _k in chosen}
+    chosen: dict[int, tuple[int, str]] = {}
+    for chunk in chunked(ids):
+        chosen.update((pk, (col, cat)) for pk, col, cat in ColumnClassification.objects.filter(
+            pk__in=chunk).values_list("pk", "column_id", "category"))
+    missing = set(ids) - set(chosen)
     if missing:
-        raise ReviewError(f"No classification with id {', '.join(map(str, sorted(missing)))}.")
-    pairs = Q()
-    for _pk, column_id, category in chosen:
-        pairs |= Q(column_id=column_id, category=category)
-    rows = list(ColumnClassification.objects.select_for_update().filter(
-        Q(pk__in=ids) | (pairs & Q(status=Status.SUGGESTED) & ~Q(origin=Origin.PERSON))
-    ).select_related("column__asset").order_by("column_id", "category", "pk"))
+        raise ReviewError(f"No classification with id {', '.join(map(str, sorted(missing)[:20]))}"
+                          f"{' …' if len(missing) > 20 else ''}.")
+    pairs = set(chosen.values())
+    rows: list[ColumnClassification] = []
+    for chunk in chunked({col for col, _cat in pairs}):
+        rows += [r for r in ColumnClassification.objects.select_for_update().filter(column__in=chunk)
+                 .select_related("column__asset").order_by("column_id", "category", "pk")
+                 if r.pk in chosen or ((r.column_id, r.category) in pairs and r.status == Status.SUGGESTED
+                                       and r.origin != Origin.PERSON)]
     now = timezone.now()
     groups: dict[tuple[int, str], list[ColumnClassification]] = defaultdict(list)
     for row in rows:
         if row.status == status and row.decided_by_id is not None:
             continue
         groups[(row.column_id, row.category)].append(row)
+    changed = [r for group in groups.values() for r in group]
+    for chunk in chunked(r.pk for r in changed):
+        ColumnClassification.objects.filter(pk__in=chunk).update(status=status, decided_by=actor, decided_at=now)
     for group in groups.values():
         before = [_snapshot(r) for r in group]
         for row in group:
             row.status, row.decided_by, row.decided_at = status, actor, now
-        ColumnClassification.objects.filter(pk__in=[r.pk for r in group]).update(
-            status=status, decided_by=actor, decided_at=now)
         audit_record(actor=actor, action=f"column.classification_{decision}", obj=group[0].column,
                      before={"category": group[0].category, "classifications": before},
                      after={"category": group[0].category, "status": status,
                             "origins": [r.origin for r in group]}, request_id=request_id)
     if groups:
         pii_propagation_sync(project_ids=_project_ids_of(column_id for column_id, _c in groups))
-    return [r for group in groups.values() for r in group]
+    return changed
 
 
 def column_mark_clean(*, column: Column, actor, note: str = "", request_id: str = ""):

@@ -17,6 +17,7 @@ from datetime import date
 from functools import cached_property
 
 from django.db import transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column, DataTest, NodeRunResult, SourceFreshnessResult
@@ -232,19 +233,27 @@ def data_quality(data: ScorecardData) -> Kpi:
 
 
 def column_review_states() -> dict[int, tuple[int, int]]:
-    """Per asset in scope, (reviewed columns, active columns)."""
+    """Per asset in scope, (reviewed columns, active columns).
+
+    Only a column with at least one decided classification can be reviewed, so only those
+    columns' classifications are read (the rule itself is ``effective_classification``).
+    """
     from governance.models import ColumnClassification
-    from governance.pii import effective_many
+    from governance.pii import effective_classification
 
     in_scope = {"asset__kind__in": DATA_KINDS, "asset__removed_at__isnull": True, "removed_at__isnull": True}
-    columns = list(Column.objects.filter(**in_scope).only("id", "asset_id", "dbt_pii"))
-    rows = ColumnClassification.objects.filter(**{f"column__{k}": v for k, v in in_scope.items()})
-    effective = effective_many(columns, rows)
-    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for column in columns:
-        out[column.asset_id][1] += 1
-        out[column.asset_id][0] += 1 if effective[column.pk].reviewed else 0
-    return {pk: (done, total) for pk, (done, total) in out.items()}
+    totals = dict(Column.objects.filter(**in_scope).values("asset_id").annotate(n=Count("id")).values_list(
+        "asset_id", "n"))
+    decided = ColumnClassification.objects.filter(**{f"column__{k}": v for k, v in in_scope.items()}).exclude(
+        status=ColumnClassification.Status.SUGGESTED).values("column_id")
+    rows: dict[tuple[int, int], list[ColumnClassification]] = defaultdict(list)
+    for row in ColumnClassification.objects.filter(column__in=decided).annotate(asset_id=F("column__asset_id")):
+        rows[(row.asset_id, row.column_id)].append(row)
+    reviewed: dict[int, int] = defaultdict(int)
+    for (asset_id, _column_id), column_rows in rows.items():
+        if effective_classification(column_rows).reviewed:
+            reviewed[asset_id] += 1
+    return {pk: (reviewed.get(pk, 0), total) for pk, total in totals.items()}
 
 
 @register_kpi("pii_review")
