@@ -1,9 +1,13 @@
 """A governance reviewer works through the PII review queue and sees the scorecard's PII
 review coverage rise."""
 
-import pytest
+from datetime import timedelta
 
-from governance.models import AuditEvent, ColumnClassification
+import pytest
+from django.utils import timezone
+
+from governance.models import AuditEvent, ColumnClassification, ScorecardSnapshot
+from governance.scorecard import scorecard_kpi, scorecard_snapshot_take
 from tests.browser.conftest import save_screenshot
 from tests.browser.test_login_and_search import _sign_in
 from tests.factories import EXAMPLE_TARGET, ingest_ok
@@ -64,7 +68,25 @@ def test_a_reviewer_bulk_confirms_rejects_one_and_coverage_rises(browser_page, r
     assert decisions.filter(action="column.classification_confirm").count() == email_columns
     assert decisions.filter(action="column.classification_reject").count() == 1
 
+    # Yesterday's snapshot (taken before the review) and today's give a trend.
+    scorecard_snapshot_take(day=timezone.localdate() - timedelta(days=1))
+    ScorecardSnapshot.objects.filter(day=timezone.localdate() - timedelta(days=1)).update(
+        values={"pii_review": {"value": before, "numerator": 0, "denominator": 0, "failing": 0, "available": True}})
+    scorecard_snapshot_take()
     after = _pii_coverage(page)
     assert after > before
+    page.wait_for_function("typeof Chart !== 'undefined' && Chart.getChart('scorecard-chart') !== undefined")
+    points = page.evaluate("Chart.getChart('scorecard-chart').data.datasets.find("
+                           "d => d.label === 'PII review coverage').data")
+    assert points == [before, after]
+    page.locator("#kpi-pii_review").scroll_into_view_if_needed()
     save_screenshot(page, "scorecard-after-review")
-    page.get_by_role("link", name="failing assets").filter(has_text="failing").last.wait_for()
+    page.locator("#scorecard-chart").scroll_into_view_if_needed()
+    save_screenshot(page, "scorecard-trend")
+
+    page.locator("#kpi-pii_review a").click()
+    page.get_by_role("heading", name="PII review coverage: failing assets").wait_for()
+    listed = {int(x) for x in page.locator("#failing-assets tr[data-asset-id]").evaluate_all(
+        "rows => rows.map(r => r.dataset.assetId)")}
+    assert listed == set(scorecard_kpi("pii_review").failing)
+    save_screenshot(page, "scorecard-drilldown")

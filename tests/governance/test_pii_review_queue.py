@@ -165,3 +165,33 @@ def test_the_columns_tab_and_the_column_page_show_the_effective_classification_a
     assert "confirmed · heuristic" in page and "Name/type heuristic" in page
     assert "Mark as not PII" not in page  # a viewer cannot classify
 
+
+
+def test_a_reviewer_classifies_a_column_or_marks_it_clean_on_its_page(example, reviewer, client):
+    from governance.pii import effective_for
+
+    client.force_login(reviewer)
+    column = Column.objects.get(asset__name="fct_mrr", name_key="mrr_amount")
+    page = client.get(f"/governance/columns/{column.pk}/").content.decode()
+    assert "unreviewed" in page and "Mark as not PII" in page
+    response = client.post(f"/governance/columns/{column.pk}/classify/",
+                           {"category": "payment", "sensitivity": "restricted", "status": "confirmed"})
+    assert response.status_code == 302
+    effective = effective_for(column)
+    assert (effective.category, effective.origin, effective.status, effective.sensitivity) == (
+        "payment", "person", "confirmed", "restricted")
+    client.post(f"/governance/columns/{column.pk}/classify/", {"category": "none", "status": "confirmed"})
+    assert effective_for(column).clean and effective_for(column).reviewed
+    assert AuditEvent.objects.filter(object_id=str(column.pk), action="column.classification_decide").count() == 2
+    response = client.post(f"/governance/columns/{column.pk}/classify/", {"category": "shoe_size"}, follow=True)
+    assert "Not saved: unknown PII category" in response.content.decode()
+    assert AuditEvent.objects.filter(object_id=str(column.pk)).count() == 2
+
+
+def test_without_javascript_a_decision_redirects_back_to_the_filtered_queue(example, reviewer, client):
+    client.force_login(reviewer)
+    row = ColumnClassification.objects.filter(status="suggested", category="email").first()
+    response = client.post(f"{DECIDE}?category=email", {"ids": [row.pk], "decision": "confirm"})
+    assert response.status_code == 302 and response.url.endswith("/governance/pii/?category=email")
+    row.refresh_from_db()
+    assert row.status == "confirmed"
