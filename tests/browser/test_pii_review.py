@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from catalog.models import Asset
 from governance.models import AuditEvent, ColumnClassification, ScorecardSnapshot
 from governance.scorecard import scorecard_kpi, scorecard_snapshot_take
 from tests.browser.conftest import save_screenshot
@@ -63,6 +64,15 @@ def test_a_reviewer_bulk_confirms_rejects_one_and_coverage_rises(browser_page, r
     rejected.refresh_from_db()
     assert rejected.status == "rejected"
     save_screenshot(page, "pii-review-queue-after")
+
+    # The asset's Columns tab shows the effective classification with its origin.
+    dim_users = Asset.objects.get(name="dim_users", kind="model")
+    page.goto(f"/assets/{dim_users.pk}/?tab=columns")
+    email_cell = page.locator("#tab-panel tr", has_text="email_domain").locator("xpath=preceding-sibling::tr[1]")
+    email_cell.get_by_text("confirmed · dbt").wait_for()
+    assert email_cell.locator(".badge-pii").first.inner_text() == "PII"  # the dbt flag beside the name
+    page.locator("#tab-panel tr", has_text="signup_ip").get_by_text("suggested · heuristic").wait_for()
+    save_screenshot(page, "asset-columns-effective-pii")
 
     decisions = AuditEvent.objects.filter(actor=reviewer, action__startswith="column.classification_")
     assert decisions.filter(action="column.classification_confirm").count() == email_columns
