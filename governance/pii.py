@@ -341,6 +341,16 @@ def pii_after_ingest(outcome) -> None:
         pii_suggestions_sync(asset_ids=changed)
     if changed or outcome.removed_ids:
         pii_propagation_sync(project_ids=[outcome.project.pk])
+        # Column lineage is rebuilt after the commit (a task queued by an earlier hook); run
+        # propagation again then, so new edges carry confirmed PII. Where tasks run in-process
+        # this follows the lineage build; with workers it may race it, and the daily
+        # scorecard task (or the next decision) catches up.
+        from django.db import transaction as tx
+
+        from governance.tasks import pii_propagation_refresh
+
+        project_id = outcome.project.pk
+        tx.on_commit(lambda: pii_propagation_refresh.delay(project_id))
 
 
 # ---------------------------------------------------------------------------- propagation

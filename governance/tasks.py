@@ -28,3 +28,22 @@ def scorecard_snapshot() -> dict:
         pii_propagation_sync(project_ids=project_ids)
     snapshot = scorecard_snapshot_take()
     return {"day": snapshot.day.isoformat(), "values": snapshot.values}
+
+
+@shared_task(
+    name="governance.tasks.pii_propagation_refresh",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def pii_propagation_refresh(project_id: int) -> dict:
+    """Lineage suggestions of one project recomputed from its confirmed PII columns; safe to run twice."""
+    from django.db import transaction
+
+    from governance.pii import pii_propagation_sync
+
+    with transaction.atomic():
+        return pii_propagation_sync(project_ids=[project_id]).as_dict()

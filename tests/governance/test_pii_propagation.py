@@ -97,3 +97,23 @@ def test_a_column_a_person_marked_not_pii_stops_propagation(example, reviewer):
     everything = _downstream_by_walking_edges(source.pk, ("copy", "transform"))
     assert expected < everything  # dim_users.email and what only it feeds are left out
     assert set(_lineage_rows().values_list("column_id", flat=True)) == expected
+
+
+def test_after_an_ingest_commits_propagation_follows_the_new_column_lineage(
+        reviewer, tmp_path, django_capture_on_commit_callbacks):
+    from tests.factories import example_json, write_json
+
+    ingest_ok(EXAMPLE_TARGET)  # its after-commit work (column lineage) never runs here
+    assert not ColumnEdge.objects.exists()
+    email = Column.objects.get(asset__name="stg_app_users", asset__kind="model", name_key="email")
+    column_classification_decide(column=email, category="email", status="confirmed", actor=reviewer)
+    assert not _lineage_rows().exists()  # no column lineage yet: nothing to follow
+
+    manifest = example_json()
+    uid = email.asset.unique_id
+    manifest["nodes"][uid]["compiled_code"] = manifest["nodes"][uid]["compiled_code"].replace("select", "select ", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_ok(write_json(tmp_path / "manifest.json", manifest), EXAMPLE_TARGET / "catalog.json")
+    expected = _downstream_by_walking_edges(email.pk, ("copy", "transform"))
+    assert expected
+    assert set(_lineage_rows().values_list("column_id", flat=True)) == expected
