@@ -15,4 +15,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # The governance scorecard's daily numbers (trends); idempotent per day, so a retry or a
+    # second beat on the same day only replaces that day's row.
+    "governance-scorecard-snapshot": {
+        "task": "governance.tasks.scorecard_snapshot",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 20 * 3600},
+    },
 }

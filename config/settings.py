@@ -208,6 +208,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {"ClassificationStatusEnum": "governance.models.ColumnClassification.Status"},
 }
 
 # --- Lexicon --------------------------------------------------------------------------
@@ -246,8 +248,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 # Post-ingest hooks of higher apps, called inside the ingest transaction with the outcome.
-LEXICON_INGEST_HOOKS = ["lineage.hooks.dbt_table_edges_sync", "lineage.hooks.column_lineage_enqueue"]
+LEXICON_INGEST_HOOKS = ["lineage.hooks.dbt_table_edges_sync", "lineage.hooks.column_lineage_enqueue",
+                        "governance.pii.pii_after_ingest"]
 # Parse changed models' SQL for column lineage after every dbt ingest (a Celery task).
 LEXICON_COLUMN_LINEAGE_AFTER_INGEST = env_bool("LEXICON_COLUMN_LINEAGE_AFTER_INGEST", True)
 # Where uploaded artifacts wait for a worker (workers must see the same directory).
 LEXICON_UPLOAD_DIR = Path(env_str("LEXICON_UPLOAD_DIR", str(MEDIA_ROOT / "ingest")))
+# PII heuristics: a JSON file replacing governance.pii.DEFAULT_PII_RULES (same shape); empty: the defaults.
+LEXICON_PII_RULES_FILE = env_str("LEXICON_PII_RULES_FILE", "")
+# Column-lineage edge kinds along which a confirmed PII classification is suggested downstream
+# (copy, transform, aggregate); aggregates are left out by default (a count of emails is not PII).
+LEXICON_PII_PROPAGATE_KINDS = env_list("LEXICON_PII_PROPAGATE_KINDS", ["copy", "transform"])
+if unknown_kinds := set(LEXICON_PII_PROPAGATE_KINDS) - {"copy", "transform", "aggregate"}:
+    raise ImproperlyConfigured(f"LEXICON_PII_PROPAGATE_KINDS: {', '.join(sorted(unknown_kinds))} is not copy, "
+                               "transform or aggregate.")

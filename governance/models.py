@@ -94,7 +94,14 @@ class PiiCategory(models.TextChoices):
 
 
 class ColumnClassification(models.Model):
-    """A PII classification of a column, with its origin and review status."""
+    """A PII classification of a column, with its origin and review status.
+
+    Several may exist per column, one per (origin, category): what dbt meta says, what a
+    name/type heuristic suggests, what lineage propagated from a confirmed upstream column
+    (``source_column``) and what a person decided. A reviewer confirms or rejects a
+    suggestion in place (``decided_by`` set). Which one counts is decided once, in
+    ``governance.pii.effective_classification``.
+    """
 
     class Origin(models.TextChoices):
         DBT = "dbt", "dbt meta"
@@ -111,6 +118,7 @@ class ColumnClassification(models.Model):
         LOW = "low"
         MEDIUM = "medium"
         HIGH = "high"
+        RESTRICTED = "restricted"
 
     column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="classifications")
     category = models.CharField(max_length=30, choices=PiiCategory.choices)
@@ -129,6 +137,7 @@ class ColumnClassification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["column", "origin", "category"], name="classification_unique"),
         ]
+        indexes = [models.Index(fields=["status", "origin"]), models.Index(fields=["source_column", "category"])]
 
     def __str__(self) -> str:
         return f"{self.column_id}: {self.category} ({self.origin}, {self.status})"
@@ -207,3 +216,19 @@ class AssetDescription(models.Model):
 
     def __str__(self) -> str:
         return f"description of {self.asset_id}"
+
+# ---- PII classification and scorecard (issue 8b)
+
+
+class ScorecardSnapshot(models.Model):
+    """The scorecard's numbers on one day (one row per day; the beat task overwrites it)."""
+
+    day = models.DateField(unique=True)
+    values = models.JSONField(default=dict, help_text="{kpi key: {value, numerator, denominator, failing}}")
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"scorecard of {self.day:%Y-%m-%d}"

@@ -219,3 +219,11 @@ def role_matrix_markdown() -> str:
     lines += ["", "Object-level rules (e.g. a metric owner reviewing their own metrics) are shown for",
               "\"no particular object\"; the rule's tests cover the per-object answers.", ""]
     return "\n".join(lines)
+
+# ---- PII classification and scorecard (issue 8b)
+
+
+@rule("scorecard.view", "Reading the governance scorecard")
+def _scorecard_view(user, obj) -> bool:
+    return True  # every role may see how governed the catalog is; ``check`` refused users without one
+

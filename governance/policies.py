@@ -30,7 +30,6 @@ from governance.models import (
     AssetDescription,
     AssetOwner,
     AssetTier,
-    ColumnClassification,
     TierPolicy,
 )
 
@@ -170,14 +169,15 @@ def _latest_loaded_at(assets: list[Asset]) -> dict[int, object]:
 
 
 def pii_reviewed_column_ids(column_ids: Iterable[int]) -> set[int]:
-    """Columns whose PII status is decided: a confirmed or rejected classification, or a
-    flag in dbt meta (a decision made in the dbt repository)."""
-    ids = list(column_ids)
-    decided = set(ColumnClassification.objects.filter(
-        column_id__in=ids, status__in=(ColumnClassification.Status.CONFIRMED, ColumnClassification.Status.REJECTED),
-    ).values_list("column_id", flat=True))
-    decided |= set(Column.objects.filter(pk__in=ids).exclude(dbt_pii="").values_list("pk", flat=True))
-    return decided
+    """Columns whose PII status a person has decided (the effective classification is
+    confirmed or rejected, ``governance.pii``); a dbt flag alone is a suggestion."""
+    from governance.pii import chunked, effective_many
+
+    reviewed: set[int] = set()
+    for chunk in chunked(column_ids):
+        effective = effective_many(Column.objects.filter(pk__in=chunk).only("id", "dbt_pii"))
+        reviewed |= {pk for pk, e in effective.items() if e.reviewed}
+    return reviewed
 
 
 def policy_checks_many(assets: Iterable[Asset]) -> dict[int, list[Check]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from catalog.models import Asset, Column
-from governance.models import AssetTier, ColumnClassification
+from governance.models import AssetTier
 
 
 @dataclass(frozen=True)
@@ -54,16 +54,16 @@ class EffectivePii:
     category: str
     origin: str
     status: str
+    sensitivity: str = ""
+    source_column_id: int | None = None
 
 
 def effective_pii(column: Column) -> EffectivePii:
-    person = ColumnClassification.objects.filter(column=column, origin=ColumnClassification.Origin.PERSON).first()
-    if person:
-        rejected = person.status == ColumnClassification.Status.REJECTED or person.category == "none"
-        return EffectivePii(not rejected, person.category, "person", person.status)
-    if column.dbt_pii:
-        return EffectivePii(True, "", "dbt", "suggested")
-    return EffectivePii(None, "", "", "")
+    """The column's effective PII classification; the rule is ``governance.pii.effective_classification``."""
+    from governance.pii import effective_for
+
+    e = effective_for(column)
+    return EffectivePii(e.is_pii, e.category, e.origin, e.status, e.sensitivity, e.source_column_id)
 
 
 def asset_history(asset: Asset, limit: int = 100) -> list[dict]:

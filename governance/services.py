@@ -71,12 +71,17 @@ def asset_tier_set(*, asset: Asset, tier: int, reason: str = "", actor) -> Asset
 @transaction.atomic
 def column_classification_decide(*, column: Column, category: str, status: str, actor,
                                  sensitivity: str = ColumnClassification.Sensitivity.MEDIUM,
-                                 note: str = "") -> ColumnClassification:
-    """A person's PII decision on a column (confirm a category, or reject PII)."""
+                                 note: str = "", request_id: str = "") -> ColumnClassification:
+    """A person's PII classification of a column (confirm a category, reject PII, or
+    suggest one for another reviewer); lineage suggestions follow (``governance.pii``)."""
+    from governance.pii import pii_propagation_sync
+
     if category not in PiiCategory.values:
         raise ValueError(f"unknown PII category {category!r}")
-    if status not in (ColumnClassification.Status.CONFIRMED, ColumnClassification.Status.REJECTED):
-        raise ValueError("a person's decision is confirmed or rejected")
+    if sensitivity not in ColumnClassification.Sensitivity.values:
+        raise ValueError(f"unknown sensitivity {sensitivity!r}")
+    if status not in ColumnClassification.Status.values:
+        raise ValueError("a person's classification is suggested, confirmed or rejected")
     previous = (
         ColumnClassification.objects.select_for_update()
         .filter(column=column, origin=ColumnClassification.Origin.PERSON)
@@ -89,7 +94,8 @@ def column_classification_decide(*, column: Column, category: str, status: str, 
         status=status, note=note, decided_by=actor, decided_at=timezone.now(),
     )
     audit_record(actor=actor, action="column.classification_decide", obj=column, before=before,
-                 after={"category": category, "status": status, "sensitivity": sensitivity})
+                 after={"category": category, "status": status, "sensitivity": sensitivity}, request_id=request_id)
+    pii_propagation_sync(project_ids=[column.asset.project_id])
     return decision
 
 

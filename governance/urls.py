@@ -24,3 +24,16 @@ urlpatterns = [
     path("roles/", views.roles, name="roles"),
     path("projects/<int:pk>/dbt-meta-patch.yml", views.dbt_meta_patch, name="dbt_meta_patch"),
 ]
+
+# ---- PII classification and scorecard (issue 8b)
+from governance import pii_views  # noqa: E402
+
+urlpatterns += [
+    path("pii/", pii_views.review_queue_page, name="review_queue"),
+    path("pii/decide/", pii_views.review_queue_decide, name="review_queue_decide"),
+    path("columns/<int:pk>/", pii_views.column_detail, name="column"),
+    path("columns/<int:pk>/classify/", pii_views.column_classify, name="column_classify"),
+    path("assets/<int:pk>/columns-pii/", pii_views.asset_columns_pii, name="asset_columns_pii"),
+    path("scorecard/", pii_views.scorecard_page, name="scorecard"),
+    path("scorecard/<slug:key>/", pii_views.scorecard_drilldown, name="scorecard_drilldown"),
+]

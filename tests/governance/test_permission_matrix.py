@@ -39,6 +39,7 @@ EXPECTED: dict[str, set[str]] = {
     "team.manage": REVIEWERS,
     "audit.view": REVIEWERS,
     "users.manage": {ADMIN},
+    "scorecard.view": EVERY_ROLE,
 }
 
 # fixture name → role (the outsider is signed in but holds no role)
@@ -103,7 +104,19 @@ ENDPOINTS = [
     Endpoint("page teams", "catalog.view", "get", lambda w: reverse("governance:teams")),
     Endpoint("page dbt meta patch", "catalog.view", "get",
              lambda w: reverse("governance:dbt_meta_patch", args=[w.project.pk])),
+    Endpoint("page column", "catalog.view", "get", lambda w: reverse("governance:column", args=[w.column.pk])),
+    Endpoint("page columns pii fragment", "catalog.view", "get",
+             lambda w: reverse("governance:asset_columns_pii", args=[w.asset.pk])),
+    Endpoint("page scorecard", "scorecard.view", "get", lambda w: reverse("governance:scorecard")),
+    Endpoint("page scorecard drill-down", "scorecard.view", "get",
+             lambda w: reverse("governance:scorecard_drilldown", args=["ownership"])),
     # pages that change things
+    Endpoint("page pii review queue", "column.classify", "get", lambda w: reverse("governance:review_queue")),
+    Endpoint("page pii decide", "column.classify", "post", lambda w: reverse("governance:review_queue_decide"),
+             lambda w: {"ids": [], "decision": "confirm"}, ok=(302, 400)),
+    Endpoint("page column classify", "column.classify", "post",
+             lambda w: reverse("governance:column_classify", args=[w.column.pk]),
+             lambda w: {"category": "email", "sensitivity": "high", "status": "confirmed"}, ok=(200, 302)),
     Endpoint("page ingest upload", "ingest.run", "post", lambda w: reverse("catalog:ingest_upload"), ok=(400,)),
     Endpoint("page owners form", "asset.set_owners", "get",
              lambda w: reverse("governance:asset_owners_edit", args=[w.asset.pk])),
@@ -150,10 +163,16 @@ ENDPOINTS = [
     Endpoint("api policy put", "policy.edit", "put", lambda w: "/api/v1/governance/policies/2/", _policy_body,
              api=True),
     Endpoint("api audit", "audit.view", "get", lambda w: "/api/v1/audit/", api=True),
+    Endpoint("api scorecard", "scorecard.view", "get", lambda w: "/api/v1/governance/scorecard/", api=True),
+    Endpoint("api column classifications", "catalog.view", "get",
+             lambda w: f"/api/v1/columns/{w.column.pk}/classifications/", api=True),
+    Endpoint("api classify", "column.classify", "post", lambda w: f"/api/v1/columns/{w.column.pk}/classifications/",
+             lambda w: {"category": "email", "sensitivity": "high", "status": "confirmed"}, ok=(201,), api=True),
+    Endpoint("api review queue", "column.classify", "get", lambda w: "/api/v1/governance/review-queue/", api=True),
 ]
 
-# Actions whose endpoints live on another branch until merge (PII classification: issue 8b).
-NO_ENDPOINT_HERE = {"column.classify"}
+# Actions without an endpoint of their own (none today).
+NO_ENDPOINT_HERE: set[str] = set()
 
 
 @pytest.fixture

@@ -1,0 +1,65 @@
+"""Serializers of the PII and scorecard API (issue 8b)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from governance.models import ColumnClassification, PiiCategory
+
+
+class ClassificationSerializer(serializers.ModelSerializer):
+    column = serializers.IntegerField(source="column_id", read_only=True)
+    column_name = serializers.CharField(source="column.name", read_only=True)
+    asset = serializers.IntegerField(source="column.asset_id", read_only=True)
+    asset_name = serializers.CharField(source="column.asset.name", read_only=True)
+    source_column = serializers.IntegerField(source="source_column_id", read_only=True, allow_null=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = ColumnClassification
+        fields = ["id", "column", "column_name", "asset", "asset_name", "category", "sensitivity", "origin",
+                  "status", "source_column", "note", "decided_by", "decided_at", "created_at"]
+
+
+class EffectiveSerializer(serializers.Serializer):
+    is_pii = serializers.BooleanField(allow_null=True, help_text="null: nobody knows yet")
+    category = serializers.CharField()
+    origin = serializers.CharField()
+    status = serializers.CharField()
+    sensitivity = serializers.CharField()
+    source_column = serializers.IntegerField(source="source_column_id", allow_null=True)
+    reviewed = serializers.BooleanField()
+
+
+class ColumnClassificationsSerializer(serializers.Serializer):
+    column = serializers.IntegerField()
+    effective = EffectiveSerializer()
+    classifications = ClassificationSerializer(many=True)
+
+
+class ClassifyInputSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=PiiCategory.choices, help_text='"none": the column holds no PII')
+    sensitivity = serializers.ChoiceField(choices=ColumnClassification.Sensitivity.choices,
+                                          default=ColumnClassification.Sensitivity.MEDIUM)
+    status = serializers.ChoiceField(choices=ColumnClassification.Status.choices,
+                                     default=ColumnClassification.Status.CONFIRMED)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class KpiSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    available = serializers.BooleanField()
+    value = serializers.FloatField(allow_null=True, help_text="percent, null when nothing is measured")
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    target = serializers.FloatField(allow_null=True)
+    meets_target = serializers.BooleanField(allow_null=True)
+    unit = serializers.CharField()
+    failing_asset_ids = serializers.ListField(child=serializers.IntegerField())
+    unavailable_reason = serializers.CharField()
+
+
+class ScorecardSerializer(serializers.Serializer):
+    kpis = KpiSerializer(many=True)

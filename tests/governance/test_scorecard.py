@@ -1,0 +1,184 @@
+"""The scorecard on the example project equals counts made here, independently, and each
+drill-down lists exactly the failing assets."""
+
+import re
+from collections import defaultdict
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from catalog.models import Asset, Column, DataTest, NodeRunResult, SourceFreshnessResult
+from governance.models import ColumnClassification, ScorecardSnapshot
+from governance.pii import column_classifications_review, column_mark_clean
+from governance.scorecard import register_kpi, scorecard_compute, scorecard_snapshot_take
+from governance.services import asset_owners_set, asset_tier_set
+from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
+
+pytestmark = pytest.mark.django_db
+DATA_KINDS = ("model", "source", "seed", "snapshot")
+
+
+def _tiers() -> dict[int, int | None]:
+    out = {}
+    for asset in Asset.objects.filter(kind__in=DATA_KINDS, removed_at__isnull=True).select_related("tier_decision"):
+        decision = getattr(asset, "tier_decision", None)
+        out[asset.pk] = decision.tier if decision else asset.dbt_tier
+    return out
+
+
+def _expected(reviewed_columns: set[int]) -> dict[str, tuple[int, int, set[int]]]:
+    """(numerator, denominator, failing asset ids) per KPI, from the catalog rows."""
+    tiers = _tiers()
+    assets = {a.pk: a for a in Asset.objects.filter(pk__in=tiers)}
+    out = {}
+
+    tier1_models = [pk for pk, t in tiers.items() if t == 1 and assets[pk].kind == "model"]
+    tested = set()
+    for pk in tier1_models:
+        by_column = defaultdict(set)
+        for test in DataTest.objects.filter(asset_id=pk, removed_at__isnull=True):
+            by_column[test.column_name.lower()].add(test.test_name)
+        if any({"unique", "not_null"} <= names for col, names in by_column.items() if col):
+            tested.add(pk)
+    out["tier1_test_coverage"] = (len(tested), len(tier1_models), set(tier1_models) - tested)
+
+    doc_scope = [pk for pk, t in tiers.items() if t in (1, 2)]
+    failing_docs = set()
+    for pk in doc_scope:
+        columns = list(Column.objects.filter(asset_id=pk, removed_at__isnull=True))
+        described = (1 if assets[pk].description.strip() else 0) + sum(1 for c in columns if c.description.strip())
+        share = 100.0 * described / (1 + len(columns))
+        if share < {1: 95, 2: 80}[tiers[pk]]:
+            failing_docs.add(pk)
+    out["documentation"] = (len(doc_scope) - len(failing_docs), len(doc_scope), failing_docs)
+
+    unowned = {pk for pk, a in assets.items() if not a.dbt_owners and not a.owner_assignments.exists()}
+    out["ownership"] = (len(assets) - len(unowned), len(assets), unowned)
+
+    now, measured, stale = timezone.now(), 0, set()
+    for pk, tier in tiers.items():
+        hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(tier or 0)
+        if not hours:
+            continue
+        fresh = SourceFreshnessResult.objects.filter(asset_id=pk).order_by("-generated_at", "-id").first()
+        run = NodeRunResult.objects.filter(asset_id=pk).order_by("-generated_at", "-id").first()
+        if fresh and fresh.max_loaded_at:
+            loaded = fresh.max_loaded_at
+        elif run and run.status in ("success", "pass") and run.completed_at:
+            loaded = run.completed_at
+        else:
+            continue
+        measured += 1
+        if (now - loaded).total_seconds() / 3600 > hours:
+            stale.add(pk)
+    out["freshness"] = (measured - len(stale), measured, stale)
+
+    latest = {}
+    for result in NodeRunResult.objects.filter(test__removed_at__isnull=True, test__isnull=False).order_by(
+            "-generated_at", "-id"):
+        latest.setdefault(result.test_id, result)
+    counted = [r for r in latest.values() if r.status in ("pass", "fail", "error", "warn")
+               and r.test.asset_id is not None and r.test.asset.removed_at is None]
+    bad_assets = {r.test.asset_id for r in counted if r.status != "pass"}
+    out["data_quality"] = (sum(r.status == "pass" for r in counted), len(counted), bad_assets)
+
+    columns = Column.objects.filter(asset_id__in=list(assets), removed_at__isnull=True)
+    unreviewed_assets = {c.asset_id for c in columns if c.pk not in reviewed_columns}
+    out["pii_review"] = (len(reviewed_columns), columns.count(), unreviewed_assets)
+    return out
+
+
+@pytest.fixture
+def governed_example(reviewer, analyst):
+    """The example project after a few decisions: a tier change, an owner, PII reviews."""
+    ingest_ok(EXAMPLE_TARGET)
+    usage = Asset.objects.get(name="fct_product_usage", kind="model")
+    asset_tier_set(asset=usage, tier=1, reason="exec dashboard", actor=reviewer)
+    unowned = Asset.objects.filter(kind="model", dbt_owners=[]).order_by("name").first()
+    asset_owners_set(asset=unowned, users=[analyst], actor=reviewer)
+    reviewed = set()
+    suggestions = list(ColumnClassification.objects.filter(origin="heuristic").order_by("pk")[:4])
+    column_classifications_review(classification_ids=[s.pk for s in suggestions[:3]], decision="confirm",
+                                  actor=reviewer)
+    reviewed |= {s.column_id for s in suggestions[:3]}
+    lonely = next(c for c in ColumnClassification.objects.filter(origin="heuristic", status="suggested")
+                  if c.column.classifications.count() == 1)
+    column_classifications_review(classification_ids=[lonely.pk], decision="reject", actor=reviewer)
+    reviewed.add(lonely.column_id)
+    for column in Column.objects.filter(asset__name="fct_mrr", removed_at__isnull=True)[:3]:
+        column_mark_clean(column=column, actor=reviewer)
+        reviewed.add(column.pk)
+    return reviewed
+
+
+def test_the_numbers_equal_independent_counts_and_each_drilldown_lists_the_failing_assets(
+        governed_example, reviewer, client):
+    expected = _expected(governed_example)
+    kpis = {k.key: k for k in scorecard_compute()}
+    client.force_login(reviewer)
+    for key, (numerator, denominator, failing) in expected.items():
+        kpi = kpis[key]
+        assert (kpi.numerator, kpi.denominator) == (numerator, denominator), key
+        assert set(kpi.failing) == failing, key
+        assert denominator > 0, f"{key} measures nothing on the example project"
+        html = client.get(f"/governance/scorecard/{key}/").content.decode()
+        listed = {int(pk) for pk in re.findall(r'data-asset-id="(\d+)"', html)}
+        assert listed == failing, key
+    # the numbers are not trivially all-pass or all-fail
+    assert 0 < kpis["pii_review"].numerator < kpis["pii_review"].denominator
+    assert kpis["executive_metrics_approved"].available is False
+
+
+def test_the_page_and_api_show_the_numbers_and_metrics_say_not_available(governed_example, viewer, client):
+    kpis = {k.key: k for k in scorecard_compute()}
+    client.force_login(viewer)
+    html = client.get("/governance/scorecard/").content.decode()
+    assert f"{kpis['pii_review'].value} %" in html and "not available" in html
+    body = token_client(viewer).get("/api/v1/governance/scorecard/").json()
+    by_key = {k["key"]: k for k in body["kpis"]}
+    assert by_key["pii_review"]["value"] == kpis["pii_review"].value
+    assert by_key["ownership"]["failing_asset_ids"] == sorted(kpis["ownership"].failing)
+    assert by_key["executive_metrics_approved"]["available"] is False
+
+
+def test_an_app_above_can_plug_in_the_executive_metrics_number(db):
+    from governance import scorecard
+
+    original = scorecard._PROVIDERS["executive_metrics_approved"]
+    try:
+        @register_kpi("executive_metrics_approved", replace=True)
+        def _approved(data):
+            return scorecard.Kpi("executive_metrics_approved", "Executive metrics approved", "", numerator=3,
+                                 denominator=4, unit="metrics")
+
+        assert {k.key: k.value for k in scorecard_compute()}["executive_metrics_approved"] == 75.0
+        with pytest.raises(ValueError):
+            register_kpi("executive_metrics_approved")(lambda data: None)
+    finally:
+        scorecard._PROVIDERS["executive_metrics_approved"] = original
+
+
+def test_the_daily_snapshot_is_one_row_per_day_and_gives_the_trend(governed_example, reviewer, client):
+    from config.schedules import BEAT_SCHEDULE
+    from governance.tasks import scorecard_snapshot
+
+    assert BEAT_SCHEDULE["governance-scorecard-snapshot"]["task"] == scorecard_snapshot.name
+    scorecard_snapshot_take(day=date(2026, 1, 1))
+    scorecard_snapshot()
+    first = ScorecardSnapshot.objects.get(day=timezone.localdate()).values["pii_review"]["value"]
+    column = Column.objects.filter(removed_at__isnull=True).exclude(classifications__isnull=False).first()
+    column_mark_clean(column=column, actor=reviewer)
+    scorecard_snapshot()  # again the same day: replaces that day's numbers
+    assert ScorecardSnapshot.objects.count() == 2
+    assert ScorecardSnapshot.objects.get(day=timezone.localdate()).values["pii_review"]["value"] > first
+    client.force_login(reviewer)
+    html = client.get("/governance/scorecard/").content.decode()
+    assert 'id="scorecard-trend"' in html and "2026-01-01" in html and "chart.umd.min.js" in html
+
+
+def test_an_outsider_may_not_read_the_scorecard(outsider, client):
+    client.force_login(outsider)
+    assert client.get("/governance/scorecard/").status_code == 403
+    assert token_client(outsider).get("/api/v1/governance/scorecard/").status_code == 403
