@@ -33,6 +33,8 @@ class LogRecord:
     accessed: tuple[str, ...] = ()  # objects the warehouse says were read, "db.schema.table"
     written: tuple[str, ...] = ()  # objects written (destination table), "db.schema.table"
     line: int = 0  # line (or row) number in the source file, for messages
+    # columns the warehouse says were read, "db.schema.table.column" (Snowflake ACCESS_HISTORY)
+    accessed_columns: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
