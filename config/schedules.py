@@ -15,4 +15,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # Live query-log sources (pg_stat_statements): usage deltas every 15 minutes.
+    "querylog-pull-live": {
+        "task": "lineage.tasks.ingest_querylog_pull_live",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
 }
