@@ -12,14 +12,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from . import _common
-from .base import Detection, LogRecord, ReadSummary, Reader, RowError, WrongFormat
+from .base import Detection, LogRecord, Reader, ReadSummary, RowError, WrongFormat
 from .bigquery import READER as _BIGQUERY
 from .pg_stat_statements import READER as _PG_STAT_STATEMENTS
 from .postgres_csvlog import READER as _POSTGRES_CSVLOG
+from .redshift import QUERY_TEXT as _REDSHIFT_QUERY_TEXT
 from .redshift import READER as _REDSHIFT
 from .snowflake import ACCESS_HISTORY as _ACCESS_HISTORY
 from .snowflake import READER as _SNOWFLAKE
-from .redshift import QUERY_TEXT as _REDSHIFT_QUERY_TEXT
 
 __all__ = [
     "FORMATS",
@@ -47,8 +47,14 @@ THRESHOLD = 0.5  # below this a sniff is a guess, not a match
 
 # Companion exports people may upload by mistake as the main file: recognised only to say so.
 _COMPANIONS = (
-    (_ACCESS_HISTORY, "give it as the access_history companion of a Snowflake QUERY_HISTORY export"),
-    (_REDSHIFT_QUERY_TEXT, "give it as the query_text companion of a Redshift SYS_QUERY_HISTORY export"),
+    (
+        _ACCESS_HISTORY,
+        "give it as the access_history companion of a Snowflake QUERY_HISTORY export",
+    ),
+    (
+        _REDSHIFT_QUERY_TEXT,
+        "give it as the query_text companion of a Redshift SYS_QUERY_HISTORY export",
+    ),
 )
 
 
@@ -56,7 +62,9 @@ def get_reader(name: str) -> Reader:
     try:
         return FORMATS[name]
     except KeyError:
-        raise ValueError(f"unknown query-log format {name!r}; known formats: {', '.join(FORMATS)}") from None
+        raise ValueError(
+            f"unknown query-log format {name!r}; known formats: {', '.join(FORMATS)}"
+        ) from None
 
 
 def _looks_like(reader: Reader) -> str:
@@ -76,7 +84,9 @@ def detect_format(path: Path | str) -> Detection:
             best = Detection(reader.name, det.confidence, det.reason)
     if best.format is not None and best.confidence >= THRESHOLD:
         reader = FORMATS[best.format]
-        return Detection(best.format, best.confidence, f"looks like a {_looks_like(reader)} ({best.reason})")
+        return Detection(
+            best.format, best.confidence, f"looks like a {_looks_like(reader)} ({best.reason})"
+        )
     return Detection(None, best.confidence, _describe_unknown(head))
 
 
@@ -117,9 +127,7 @@ def _describe_unknown(head: str) -> str:
     for signature, hint in _COMPANIONS:
         if signature.score(columns) >= THRESHOLD:
             where = "first line" if kind == "jsonl" else "header"
-            return (
-                f"its {where} looks like a {signature.label} ({_common.describe_columns(kind, columns)}); {hint}"
-            )
+            return f"its {where} looks like a {signature.label} ({_common.describe_columns(kind, columns)}); {hint}"
     known = "; ".join(_looks_like(r) for r in FORMATS.values())
     if kind == "jsonl":
         shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
@@ -142,18 +150,27 @@ def read_file(
     if fmt is None:
         det = detect_format(path)
         if det.format is None:
-            raise WrongFormat(f"{path.name} is not a query-log export Lexicon can read: {det.reason}")
+            raise WrongFormat(
+                f"{path.name} is not a query-log export Lexicon can read: {det.reason}"
+            )
         reader = FORMATS[det.format]
     else:
         reader = get_reader(fmt)
         head = _common.read_head(path)
-        if _common.head_kind(head) != "empty" and reader.sniff(head, path.name).confidence < THRESHOLD:
-            raise WrongFormat(f"{path.name} does not look like a {_looks_like(reader)}: {describe_file(path)}")
+        if (
+            _common.head_kind(head) != "empty"
+            and reader.sniff(head, path.name).confidence < THRESHOLD
+        ):
+            raise WrongFormat(
+                f"{path.name} does not look like a {_looks_like(reader)}: {describe_file(path)}"
+            )
     roles = getattr(reader, "extras_roles", {})
     unknown = sorted(set(extras_paths) - set(roles))
     if unknown:
         allowed = ", ".join(roles) or "none"
-        raise ValueError(f"the {reader.name} format takes no {', '.join(unknown)} file (companion files: {allowed})")
+        raise ValueError(
+            f"the {reader.name} format takes no {', '.join(unknown)} file (companion files: {allowed})"
+        )
     return reader.read(path, extras=extras_paths or None)
 
 

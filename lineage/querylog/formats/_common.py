@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import operator
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -50,53 +51,24 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-class LineSource:
-    """The file's text lines (newlines kept), counting them and remembering which were not
-    valid UTF-8 — so a reader can report the row instead of stopping the whole file."""
-
-    def __init__(self, fh: IO[bytes]):
-        self._text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
-        self.bad_lines: set[int] = set()
-        self.count = 0
-
-    def __iter__(self) -> Iterator[str]:
-        bad = self.bad_lines
-        n = self.count
-        first = True
-        for line in self._text:
-            n += 1
-            self.count = n
-            if first:
-                first = False
-                line = line.lstrip("\ufeff")
-            # isascii() is a C-speed fast path; only non-ASCII lines are checked for the lone
-            # surrogates that stand for undecodable bytes.
-            if not line.isascii():
-                try:
-                    line.encode("utf-8")
-                except UnicodeEncodeError:
-                    bad.add(n)
-            yield line
-
-    def close(self) -> None:
-        self._text.close()
-
-
-def invalid_utf8_message(first: int, last: int, bad: set[int]) -> str | None:
-    for n in range(first, last + 1):
-        if n in bad:
-            return f"not valid UTF-8 (line {n})" if first != last else "not valid UTF-8"
-    return None
-
-
-def clean_text(value: str) -> str:
-    """Drop the surrogate escapes of undecodable bytes (only used after reporting them)."""
-    return value.encode("utf-8", errors="replace").decode("utf-8")
-
-
-# --- tabular rows (CSV with a header, or JSON lines) ------------------------------------------
-
 Row = dict[str, Any]
+
+
+def open_text(fh: IO[bytes]) -> io.TextIOWrapper:
+    """Text over the bytes, keeping undecodable bytes as lone surrogates so the one row
+    holding them can be reported (``row_is_valid_utf8``) instead of failing the file."""
+    return io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def row_is_valid_utf8(values: list[str]) -> bool:
+    joined = "".join(values)
+    if joined.isascii():  # C-speed fast path for the usual row
+        return True
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def head_kind(head: str) -> str:
@@ -145,51 +117,50 @@ def iter_rows(path: Path, *, what: str) -> Iterator[tuple[int, Row | None, str |
     header is line 1 in a CSV). Exactly one of ``row`` / ``error`` is set. ``what`` names the
     file in messages."""
     with open_binary(path) as fh:
-        head = fh.peek(4096) if hasattr(fh, "peek") else b""  # type: ignore[attr-defined]
-        kind = head_kind(head.decode("utf-8", errors="replace"))
+        kind = _peek_kind(fh)
         if kind == "jsonl":
             yield from _iter_jsonl(fh)
         elif kind == "json_array":
-            raise WrongFormat(f"{what} is one JSON array; export it as newline-delimited JSON (one object per line)")
+            raise WrongFormat(
+                f"{what} is one JSON array; export it as newline-delimited JSON (one object per line)"
+            )
         elif kind == "csv":
             yield from _iter_csv(fh)
 
 
+def _peek_kind(fh: IO[bytes]) -> str:
+    head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""  # type: ignore[attr-defined]
+    return head_kind(head.decode("utf-8", errors="replace").lstrip("\ufeff"))
+
+
 def iter_csv_lists(fh: IO[bytes]) -> Iterator[tuple[int, list[str] | None, str | None]]:
-    """(start line, values, error) for every CSV record, header included. A record whose
-    lines are not valid UTF-8, or that the csv module cannot read, is an error; blank
-    lines are skipped."""
-    lines = LineSource(fh)
-    reader = csv.reader(lines)
-    bad = lines.bad_lines
+    """(start line, values, error) for every CSV record, header included. A record that is
+    not valid UTF-8, or that the csv module cannot read, is an error; blank lines are
+    skipped. Multi-line records report the line they start on."""
+    reader = csv.reader(open_text(fh))
     prev = 0
     while True:
         try:
-            values = next(reader)
-        except StopIteration:
+            for values in reader:
+                start = prev + 1
+                prev = reader.line_num
+                if not values or (len(values) == 1 and not values[0].strip()):
+                    continue
+                if not row_is_valid_utf8(values):
+                    yield start, None, "not valid UTF-8"
+                    continue
+                yield start, values, None
             return
         except csv.Error as exc:
             start = prev + 1
             prev = reader.line_num
             yield start, None, f"unreadable CSV: {exc}"
-            continue
-        start = prev + 1
-        prev = reader.line_num
-        if not values or (len(values) == 1 and not values[0].strip()):
-            continue
-        if bad:
-            msg = invalid_utf8_message(start, prev, bad)
-            if msg:
-                yield start, None, msg
-                continue
-        yield start, values, None
 
 
 def _iter_csv(fh: IO[bytes]) -> Iterator[tuple[int, Row | None, str | None]]:
-    records = iter_csv_lists(fh)
     keys: list[str] | None = None
     width = 0
-    for start, values, error in records:
+    for start, values, error in iter_csv_lists(fh):
         if keys is None:
             if values is None:
                 return  # no readable header: require_columns has already said so
@@ -201,7 +172,7 @@ def _iter_csv(fh: IO[bytes]) -> Iterator[tuple[int, Row | None, str | None]]:
         elif len(values) != width:  # type: ignore[arg-type]
             yield start, None, f"expected {width} columns, found {len(values)}"  # type: ignore[arg-type]
         else:
-            yield start, dict(zip(keys, values)), None  # type: ignore[arg-type]
+            yield start, dict(zip(keys, values, strict=True)), None  # type: ignore[arg-type]
 
 
 def _iter_jsonl(fh: IO[bytes]) -> Iterator[tuple[int, Row | None, str | None]]:
@@ -233,20 +204,75 @@ def _iter_jsonl(fh: IO[bytes]) -> Iterator[tuple[int, Row | None, str | None]]:
 
 
 def iter_records(
-    path: Path, convert: Callable[[Row, int], LogRecord | RowError | None], *, what: str
+    path: Path,
+    columns: tuple[str, ...],
+    convert: Callable[[tuple[Any, ...], int], LogRecord | RowError | None],
+    *,
+    what: str,
 ) -> Iterator[LogRecord | RowError]:
-    """Rows of a tabular export turned into records by ``convert`` (which returns None for
-    rows to skip silently)."""
-    for line, row, error in iter_rows(path, what=what):
-        if error is not None:
-            yield RowError(line, error)
-            continue
-        try:
-            out = convert(row, line)  # type: ignore[arg-type]
-        except (ValueError, TypeError, KeyError) as exc:
-            out = RowError(line, str(exc))
-        if out is not None:
-            yield out
+    """Rows of a tabular export turned into records by ``convert``, which gets the values
+    of ``columns`` (lower-case names; None / "" when the file lacks one) as a tuple, and
+    returns None for rows to skip silently or raises ValueError for a bad value. CSV takes
+    a flat path with C-level column picking: this loop is the hot one for million-row files."""
+    if len(columns) < 2:
+        raise ValueError("iter_records needs at least two columns")
+    with open_binary(path) as fh:
+        kind = _peek_kind(fh)
+        if kind == "json_array":
+            raise WrongFormat(
+                f"{what} is one JSON array; export it as newline-delimited JSON (one object per line)"
+            )
+        if kind == "jsonl":
+            for line, row, error in _iter_jsonl(fh):
+                if error is not None:
+                    yield RowError(line, error)
+                    continue
+                try:
+                    out = convert(tuple(map(row.get, columns)), line)  # type: ignore[union-attr]
+                except (ValueError, TypeError, KeyError) as exc:
+                    out = RowError(line, str(exc))
+                if out is not None:
+                    yield out
+            return
+        if kind != "csv":
+            return
+        reader = csv.reader(open_text(fh))
+        pick: Callable[[list[str]], tuple[Any, ...]] | None = None
+        width = 0
+        prev = 0
+        while True:
+            try:
+                for values in reader:
+                    start = prev + 1
+                    prev = reader.line_num
+                    if pick is None:
+                        keys = [h.strip().lower() for h in values]
+                        width = len(keys)
+                        # A column the file lacks reads the "" appended to every row.
+                        pick = operator.itemgetter(
+                            *(keys.index(col) if col in keys else width for col in columns)
+                        )
+                        continue
+                    if len(values) != width:
+                        if not values or (len(values) == 1 and not values[0].strip()):
+                            continue  # blank line
+                        yield RowError(start, f"expected {width} columns, found {len(values)}")
+                        continue
+                    if not row_is_valid_utf8(values):
+                        yield RowError(start, "not valid UTF-8")
+                        continue
+                    values.append("")
+                    try:
+                        out = convert(pick(values), start)
+                    except (ValueError, TypeError, KeyError) as exc:
+                        out = RowError(start, str(exc))
+                    if out is not None:
+                        yield out
+                return
+            except csv.Error as exc:
+                start = prev + 1
+                prev = reader.line_num
+                yield RowError(start, f"unreadable CSV: {exc}")
 
 
 # --- header sniffing -------------------------------------------------------------------------
@@ -256,7 +282,9 @@ class Signature:
     """A tabular format recognised by its column names (case-insensitive). ``required`` are
     alternatives: each entry is a set of which at least one name must be present."""
 
-    def __init__(self, label: str, required: Iterable[str | tuple[str, ...]], typical: Iterable[str]):
+    def __init__(
+        self, label: str, required: Iterable[str | tuple[str, ...]], typical: Iterable[str]
+    ):
         self.label = label
         self.required = [(r,) if isinstance(r, str) else tuple(r) for r in required]
         self.typical = frozenset(typical)
@@ -272,7 +300,9 @@ class Signature:
 
     def missing(self, columns: Iterable[str]) -> list[str]:
         cols = {c.strip().lower() for c in columns}
-        return [" or ".join(alts) for alts in self.required if not any(name in cols for name in alts)]
+        return [
+            " or ".join(alts) for alts in self.required if not any(name in cols for name in alts)
+        ]
 
     def sniff(self, head: str) -> Detection:
         kind, columns = head_columns(head)
@@ -295,7 +325,9 @@ def require_columns(path: Path, signature: Signature, *, what: str) -> None:
     if kind == "empty":
         return  # an empty export has no rows; nothing to reject
     if kind == "json_array":
-        raise WrongFormat(f"{what} is one JSON array; export it as newline-delimited JSON (one object per line)")
+        raise WrongFormat(
+            f"{what} is one JSON array; export it as newline-delimited JSON (one object per line)"
+        )
     missing = signature.missing(columns)
     if missing:
         raise WrongFormat(
@@ -316,6 +348,15 @@ def parse_timestamp(value: Any, *, column: str) -> datetime:
     ``2026-11-20 08:15:02.123 -0800``, ISO 8601 with ``Z`` or an offset, BigQuery's
     ``... UTC``, PostgreSQL's ``... UTC`` / ``... +01``, naive (taken as UTC), or epoch
     seconds / milliseconds / microseconds. Raises ValueError naming the column."""
+    if value.__class__ is str and len(value) > 20 and value[-6] == " " and value[-5] in "+-":
+        # Fast path for Snowflake's "2026-11-20 08:15:02.123 -0800" (fromisoformat takes
+        # the offset without the space, and returns the UTC singleton for +0000).
+        try:
+            dt = datetime.fromisoformat(value[:-6] + value[-5:])
+        except ValueError:
+            pass
+        else:
+            return dt if dt.tzinfo is UTC else dt.astimezone(UTC)
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -323,17 +364,21 @@ def parse_timestamp(value: Any, *, column: str) -> datetime:
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         try:
-            if _NUMERIC.match(text):
+            if text[0] in "-0123456789" and _NUMERIC.match(text) and "-" not in text[1:]:
                 dt = _from_epoch(float(text))
             else:
                 dt = _from_text(text)
         except (ValueError, OverflowError, OSError):
             raise ValueError(f"{column} {_quote(value)} is not a timestamp") from None
     else:
-        raise ValueError(f"{column} is empty" if value in (None, "") else f"{column} {_quote(value)} is not a timestamp")
+        raise ValueError(
+            f"{column} is empty"
+            if value in (None, "")
+            else f"{column} {_quote(value)} is not a timestamp"
+        )
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    return dt if dt.tzinfo is UTC else dt.astimezone(UTC)
 
 
 def _from_epoch(seconds: float) -> datetime:

@@ -42,53 +42,56 @@ class BigQueryReader:
         det = JOBS.sniff(head)
         return Detection(self.name if det.confidence >= 0.5 else None, det.confidence, det.reason)
 
-    def read(self, path: Path, *, extras: Mapping[str, Path] | None = None) -> Iterator[LogRecord | RowError]:
+    def read(
+        self, path: Path, *, extras: Mapping[str, Path] | None = None
+    ) -> Iterator[LogRecord | RowError]:
         path = Path(path)
         c.require_columns(path, JOBS, what=path.name)
-        return c.iter_records(path, _convert, what=path.name)
+        return c.iter_records(path, COLUMNS, _convert, what=path.name)
 
 
-def _convert(row: dict[str, Any], line: int) -> LogRecord | RowError | None:
-    job_type = c.text_value(row.get("job_type")).upper()
-    if job_type and job_type != "QUERY":
+COLUMNS = (
+    "job_type", "job_id", "query", "start_time", "creation_time", "end_time", "error_result",
+    "state", "default_dataset", "project_id", "referenced_tables", "destination_table",
+    "user_email", "statement_type",
+)  # fmt: skip
+
+
+def _convert(values: tuple[Any, ...], line: int) -> LogRecord | RowError | None:
+    (job_type, job_id, text, start_raw, created_raw, end_raw, error_raw, state, default_raw,
+     project, referenced, destination, user, statement_type) = values  # fmt: skip
+    if job_type and c.text_value(job_type).upper() != "QUERY":
         return None
-    job_id = c.text_value(row.get("job_id")).strip()
+    job_id = c.text_value(job_id).strip()
     if not job_id:
         return RowError(line, "job_id is missing")
-    text = row.get("query")
     if not text or not isinstance(text, str) or not text.strip():
         return RowError(line, f"query is missing (job {job_id})")
-    start_raw = row.get("start_time")
-    created_raw = row.get("creation_time")
     if start_raw not in (None, ""):
         started = c.parse_timestamp(start_raw, column="start_time")
     else:
         started = c.parse_timestamp(created_raw, column="creation_time")
-    end_raw = row.get("end_time")
     duration = None
     if end_raw not in (None, "") and start_raw not in (None, ""):
         duration = (c.parse_timestamp(end_raw, column="end_time") - started).total_seconds() * 1000
-    error = c.json_value(row.get("error_result"), column="error_result")
-    state = c.text_value(row.get("state")).upper()
-    default = c.json_value(row.get("default_dataset"), column="default_dataset")
-    project = c.text_value(row.get("project_id"))
+    error = c.json_value(error_raw, column="error_result")
+    default = c.json_value(default_raw, column="default_dataset")
+    project = c.text_value(project)
     schema = ""
     if isinstance(default, dict):
         schema = c.text_value(default.get("dataset_id"))
         project = project or c.text_value(default.get("project_id"))
-    accessed = tuple(dict.fromkeys(_tables(row.get("referenced_tables"), "referenced_tables")))
-    written = tuple(
-        t for t in _tables(row.get("destination_table"), "destination_table") if not _anonymous(t)
-    )
+    accessed = tuple(dict.fromkeys(_tables(referenced, "referenced_tables")))
+    written = tuple(t for t in _tables(destination, "destination_table") if not _anonymous(t))
     return LogRecord(
         query_id=job_id,
         text=text,
         started_at=started,
-        user=c.text_value(row.get("user_email")),
+        user=c.text_value(user),
         database=project,
         schema=schema,
-        statement_type=c.text_value(row.get("statement_type")).upper(),
-        succeeded=not error and state in ("", "DONE"),
+        statement_type=c.text_value(statement_type).upper(),
+        succeeded=not error and c.text_value(state).upper() in ("", "DONE"),
         duration_ms=duration,
         rows=None,
         accessed=accessed,
@@ -105,7 +108,9 @@ def _tables(value: Any, column: str) -> list[str]:
     out = []
     for item in items:
         if not isinstance(item, dict):
-            raise ValueError(f"{column} holds {type(item).__name__}, expected {{project_id, dataset_id, table_id}}")
+            raise ValueError(
+                f"{column} holds {type(item).__name__}, expected {{project_id, dataset_id, table_id}}"
+            )
         table = c.text_value(item.get("table_id"))
         if not table:
             continue

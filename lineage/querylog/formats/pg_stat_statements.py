@@ -30,6 +30,10 @@ VIEW = c.Signature(
 )  # fmt: skip
 
 CAPTURE_COLUMNS = ("captured_at", "snapshot_time", "collected_at", "pulled_at")
+COLUMNS = (
+    "userid", "usename", "dbid", "datname", "queryid", "query", "calls", "total_exec_time",
+    "total_time", "rows", *CAPTURE_COLUMNS,
+)  # fmt: skip
 
 
 class PgStatStatementsReader:
@@ -43,14 +47,17 @@ class PgStatStatementsReader:
         det = VIEW.sniff(head)
         return Detection(self.name if det.confidence >= 0.5 else None, det.confidence, det.reason)
 
-    def read(self, path: Path, *, extras: Mapping[str, Path] | None = None) -> Iterator[LogRecord | RowError]:
+    def read(
+        self, path: Path, *, extras: Mapping[str, Path] | None = None
+    ) -> Iterator[LogRecord | RowError]:
         path = Path(path)
         c.require_columns(path, VIEW, what=path.name)
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         return self._read(path, mtime)
 
     def _read(self, path: Path, mtime: datetime) -> Iterator[LogRecord | RowError]:
-        def convert(row: dict[str, Any], line: int) -> LogRecord | RowError:
+        def convert(values: tuple[Any, ...], line: int) -> LogRecord | RowError:
+            row = dict(zip(COLUMNS, values, strict=True))
             stamp = next((row[k] for k in CAPTURE_COLUMNS if row.get(k) not in (None, "")), None)
             if stamp is not None:
                 captured = c.parse_timestamp(stamp, column="captured_at")
@@ -59,7 +66,7 @@ class PgStatStatementsReader:
             # same snapshot uploaded twice would count twice.
             return record_from_row(row, captured_at=mtime, line=line, stamp_id=False)
 
-        return c.iter_records(path, convert, what=path.name)
+        return c.iter_records(path, COLUMNS, convert, what=path.name)
 
 
 def record_from_row(
@@ -82,8 +89,12 @@ def record_from_row(
     text = row.get("query")
     if not text or not isinstance(text, str) or not text.strip():
         return RowError(line, f"query is missing (queryid {queryid})")
-    db = c.text_value(row.get("dbid") if row.get("dbid") not in (None, "") else row.get("datname")).strip()
-    user_key = c.text_value(row.get("userid") if row.get("userid") not in (None, "") else row.get("usename")).strip()
+    db = c.text_value(
+        row.get("dbid") if row.get("dbid") not in (None, "") else row.get("datname")
+    ).strip()
+    user_key = c.text_value(
+        row.get("userid") if row.get("userid") not in (None, "") else row.get("usename")
+    ).strip()
     query_id = f"{db}:{user_key}:{queryid}"
     if stamp_id:
         query_id += "@" + captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

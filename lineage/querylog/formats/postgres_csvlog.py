@@ -7,14 +7,16 @@ quoted fields. Statements come from ``log_statement = 'all'`` (``statement: ...`
 ...``). The query id is ``session_id:session_line_num``, unique per server log.
 
 A statement's outcome and duration are logged on the session's next line (an ERROR, or
-``duration: 1.2 ms`` alone when both settings are on), so each session's last statement is
-held until its next line arrives: records come out in file order per session.
+``duration: 1.2 ms`` alone when both settings are on), so a statement is held until that
+line arrives (at most 10,000 lines); records still come out in file order.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,8 +30,18 @@ COLUMNS = (
     "internal_query", "internal_query_pos", "context", "query", "query_pos", "location",
     "application_name", "backend_type", "leader_pid", "query_id",
 )  # fmt: skip
-LOG_TIME, USER, DATABASE, SESSION, LINE_NUM, COMMAND_TAG, SEVERITY, MESSAGE = 0, 1, 2, 5, 6, 7, 11, 13
+LOG_TIME, USER, DATABASE, SESSION, LINE_NUM, COMMAND_TAG, SEVERITY, MESSAGE = (
+    0,
+    1,
+    2,
+    5,
+    6,
+    7,
+    11,
+    13,
+)
 MIN_COLUMNS, MAX_COLUMNS = 23, 26
+WINDOW = 10_000  # lines a statement waits for its session's next line (outcome, duration)
 
 SEVERITIES = frozenset(
     {"DEBUG", "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4", "DEBUG5", "INFO", "NOTICE", "WARNING",
@@ -38,7 +50,9 @@ SEVERITIES = frozenset(
 FAILURES = frozenset({"ERROR", "FATAL", "PANIC"})
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
 
-_DURATION_STATEMENT = re.compile(r"duration: ([0-9.]+) ms {1,2}(statement|execute [^:]*|parse [^:]*|bind [^:]*): ", re.S)
+_DURATION_STATEMENT = re.compile(
+    r"duration: ([0-9.]+) ms {1,2}(statement|execute [^:]*|parse [^:]*|bind [^:]*): ", re.S
+)
 _DURATION_ONLY = re.compile(r"duration: ([0-9.]+) ms\s*$")
 _STATEMENT = re.compile(r"(statement|execute [^:]*): ", re.S)
 
@@ -53,9 +67,13 @@ class PostgresCsvlogReader:
     def sniff(self, head: str, filename: str) -> Detection:
         record = c.first_csv_record(head)
         if record and record[0].strip().lower() == "log_time":  # exported with a header row
-            matched = sum(1 for a, b in zip(record, COLUMNS, strict=False) if a.strip().lower() == b)
+            matched = sum(
+                1 for a, b in zip(record, COLUMNS, strict=False) if a.strip().lower() == b
+            )
             conf = 0.6 + 0.4 * matched / len(COLUMNS) if matched >= 14 else 0.0
-            return Detection(self.name if conf >= 0.5 else None, conf, f"header {', '.join(record[:6])}, ...")
+            return Detection(
+                self.name if conf >= 0.5 else None, conf, f"header {', '.join(record[:6])}, ..."
+            )
         if not record or not MIN_COLUMNS - 1 <= len(record) <= MAX_COLUMNS:
             return Detection(None, 0.0, "")
         score = 0.3
@@ -73,7 +91,9 @@ class PostgresCsvlogReader:
             f"{len(record)} columns, no header, starting {record[LOG_TIME]!r}",
         )
 
-    def read(self, path: Path, *, extras: Mapping[str, Path] | None = None) -> Iterator[LogRecord | RowError]:
+    def read(
+        self, path: Path, *, extras: Mapping[str, Path] | None = None
+    ) -> Iterator[LogRecord | RowError]:
         path = Path(path)
         head = c.read_head(path)
         if c.head_kind(head) != "empty" and self.sniff(head, path.name).confidence < 0.5:
@@ -87,13 +107,21 @@ class PostgresCsvlogReader:
         return self._read(path)
 
     def _read(self, path: Path) -> Iterator[LogRecord | RowError]:
-        pending: dict[str, LogRecord] = {}  # session -> its last statement, not yet yielded
-        pending_line_num: dict[str, int] = {}
+        # Items wait in file order until their outcome is known (the session's next line
+        # arrived) or they are WINDOW lines old; so output stays in file order and memory
+        # stays bounded however long a session idles.
+        queue: deque[_Held] = deque()
+        waiting: dict[str, _Held] = {}  # session -> its last statement, outcome unknown
         with c.open_binary(path) as fh:
             first = True
             for line, values, error in c.iter_csv_lists(fh):
+                while queue and (queue[0].done or queue[0].line + WINDOW < line):
+                    held = queue.popleft()
+                    if not held.done and waiting.get(held.session) is held:
+                        del waiting[held.session]
+                    yield held.item
                 if error is not None:
-                    yield RowError(line, error)
+                    queue.append(_Held(RowError(line, error), line))
                     continue
                 assert values is not None
                 if first:
@@ -101,33 +129,53 @@ class PostgresCsvlogReader:
                     if values[0].strip().lower() == "log_time":
                         continue  # a header row from COPY ... CSV HEADER
                 if not MIN_COLUMNS - 1 <= len(values) <= MAX_COLUMNS:
-                    yield RowError(line, f"expected {MIN_COLUMNS} to {MAX_COLUMNS} columns, found {len(values)}")
+                    queue.append(
+                        _Held(
+                            RowError(
+                                line,
+                                f"expected {MIN_COLUMNS} to {MAX_COLUMNS} columns, found {len(values)}",
+                            ),
+                            line,
+                        )
+                    )
                     continue
                 session = values[SESSION]
-                message = values[MESSAGE]
                 line_num = values[LINE_NUM]
-                held = pending.pop(session, None)
+                held = waiting.pop(session, None)
                 if held is not None:
-                    follows = line_num.isdigit() and int(line_num) == pending_line_num.pop(session) + 1
-                    if follows and values[SEVERITY] in FAILURES:
-                        held.succeeded = False
-                    elif follows and held.duration_ms is None:
-                        m = _DURATION_ONLY.match(message)
-                        if m:
-                            held.duration_ms = float(m.group(1))
-                    yield held
+                    held.done = True
+                    if line_num.isdigit() and int(line_num) == held.line_num + 1:
+                        record = held.item
+                        assert isinstance(record, LogRecord)
+                        if values[SEVERITY] in FAILURES:
+                            record.succeeded = False
+                        elif record.duration_ms is None:
+                            m = _DURATION_ONLY.match(values[MESSAGE])
+                            if m:
+                                record.duration_ms = float(m.group(1))
                 try:
                     record = _statement(values, line)
                 except ValueError as exc:
-                    yield RowError(line, str(exc))
+                    queue.append(_Held(RowError(line, str(exc)), line))
                     continue
                 if record is not None:
                     if line_num.isdigit():
-                        pending[session] = record
-                        pending_line_num[session] = int(line_num)
+                        entry = _Held(record, line, session, int(line_num), done=False)
+                        waiting[session] = entry
                     else:
-                        yield record
-            yield from pending.values()
+                        entry = _Held(record, line)
+                    queue.append(entry)
+            for held in queue:
+                yield held.item
+
+
+@dataclass(slots=True)
+class _Held:
+    item: LogRecord | RowError
+    line: int
+    session: str = ""
+    line_num: int = 0
+    done: bool = True
 
 
 def _statement(values: list[str], line: int) -> LogRecord | None:
@@ -158,7 +206,11 @@ def _statement(values: list[str], line: int) -> LogRecord | None:
     # A duration line is written when the statement ends.
     started = logged - timedelta(milliseconds=duration) if duration is not None else logged
     tag = values[COMMAND_TAG].strip().upper()
-    if not tag or tag in ("IDLE", "IDLE IN TRANSACTION", "BIND", "PARSE", "EXECUTE") or not tag.replace(" ", "").isalpha():
+    if (
+        not tag
+        or tag in ("IDLE", "IDLE IN TRANSACTION", "BIND", "PARSE", "EXECUTE")
+        or not tag.replace(" ", "").isalpha()
+    ):
         tag = c.first_keyword(text)
     return LogRecord(
         query_id=f"{session}:{line_num}",

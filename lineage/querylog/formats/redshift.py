@@ -36,7 +36,15 @@ QUERY_HISTORY = c.Signature(
 QUERY_TEXT = c.Signature(
     "Redshift SYS_QUERY_TEXT export",
     required=["query_id", "sequence", "text"],
-    typical=["user_id", "query_id", "transaction_id", "session_id", "start_time", "sequence", "text"],
+    typical=[
+        "user_id",
+        "query_id",
+        "transaction_id",
+        "session_id",
+        "start_time",
+        "sequence",
+        "text",
+    ],
 )
 
 # status: planning, queued, running, returning, failed, canceled, success
@@ -48,13 +56,17 @@ class RedshiftReader:
     label = "Redshift SYS_QUERY_HISTORY (CSV or JSONL)"
     looks_like = "Redshift SYS_QUERY_HISTORY export"
     dialect = "redshift"
-    extras_roles = {"query_text": "Redshift SYS_QUERY_TEXT export, to rebuild statements longer than 4,000 characters"}
+    extras_roles = {
+        "query_text": "Redshift SYS_QUERY_TEXT export, to rebuild statements longer than 4,000 characters"
+    }
 
     def sniff(self, head: str, filename: str) -> Detection:
         det = QUERY_HISTORY.sniff(head)
         return Detection(self.name if det.confidence >= 0.5 else None, det.confidence, det.reason)
 
-    def read(self, path: Path, *, extras: Mapping[str, Path] | None = None) -> Iterator[LogRecord | RowError]:
+    def read(
+        self, path: Path, *, extras: Mapping[str, Path] | None = None
+    ) -> Iterator[LogRecord | RowError]:
         path = Path(path)
         c.require_columns(path, QUERY_HISTORY, what=path.name)
         text_path = c.mapping_or_empty(extras).get("query_text")
@@ -70,35 +82,43 @@ class RedshiftReader:
                     yield item
                 else:
                     long_texts[item[0]] = item[1]
-        yield from c.iter_records(path, _converter(long_texts), what=path.name)
+        yield from c.iter_records(path, COLUMNS, _converter(long_texts), what=path.name)
+
+
+COLUMNS = (
+    "query_id", "query_text", "start_time", "usename", "user_id", "elapsed_time", "status",
+    "database_name", "query_type", "returned_rows",
+)  # fmt: skip
 
 
 def _converter(long_texts: dict[str, str]):
-    def convert(row: dict[str, Any], line: int) -> LogRecord | RowError:
-        query_id = c.text_value(row.get("query_id")).strip()
+    as_text = c.text_value
+
+    def convert(values: tuple[Any, ...], line: int) -> LogRecord | RowError:
+        query_id, text, start, usename, user_id, elapsed, status, database, qtype, rows = values
+        query_id = as_text(query_id).strip()
         if not query_id:
             return RowError(line, "query_id is missing")
-        text = long_texts.get(query_id) or row.get("query_text")
-        if not text or not isinstance(text, str) or not text.strip():
+        text = long_texts.get(query_id, text) if long_texts else text
+        if not text or text.__class__ is not str or text.isspace():
             return RowError(line, f"query_text is missing (query {query_id})")
-        started = c.parse_timestamp(row.get("start_time"), column="start_time")
-        user = c.text_value(row.get("usename")).strip()
+        started = c.parse_timestamp(start, column="start_time")
+        user = as_text(usename).strip()
         if not user:
-            user_id = c.text_value(row.get("user_id")).strip()
+            user_id = as_text(user_id).strip()
             user = f"user_id:{user_id}" if user_id else ""
-        elapsed = c.float_value(row.get("elapsed_time"), column="elapsed_time")
-        status = c.text_value(row.get("status")).strip().lower()
+        elapsed = c.float_value(elapsed, column="elapsed_time")
         return LogRecord(
             query_id=query_id,
             text=_unescape(text.rstrip()),
             started_at=started,
             user=user,
-            database=c.text_value(row.get("database_name")).strip(),
+            database=as_text(database).strip(),
             schema="",
-            statement_type=c.text_value(row.get("query_type")).strip().upper(),
-            succeeded=status not in FAILED,
+            statement_type=as_text(qtype).strip().upper(),
+            succeeded=as_text(status).strip().lower() not in FAILED,
             duration_ms=elapsed / 1000 if elapsed is not None else None,
-            rows=c.int_value(row.get("returned_rows"), column="returned_rows"),
+            rows=c.int_value(rows, column="returned_rows"),
             line=line,
         )
 
@@ -110,7 +130,7 @@ def _load_long_texts(path: Path) -> Iterator[tuple[str, str] | RowError]:
     order. Two streaming passes, so only the long statements are ever held in memory."""
     name = path.name
     multi: set[str] = set()
-    for _line, row, error in c.iter_rows(path, what=name):
+    for _line, row, _error in c.iter_rows(path, what=name):
         if row is not None and c.text_value(row.get("sequence")).strip() not in ("", "0"):
             multi.add(c.text_value(row.get("query_id")).strip())
     chunks: dict[str, list[tuple[int, str]]] = defaultdict(list)

@@ -55,13 +55,17 @@ class SnowflakeReader:
     label = "Snowflake QUERY_HISTORY (CSV or JSONL)"
     dialect = "snowflake"
     looks_like = "Snowflake QUERY_HISTORY export"
-    extras_roles = {"access_history": "Snowflake ACCESS_HISTORY export (CSV or JSONL), joined by QUERY_ID"}
+    extras_roles = {
+        "access_history": "Snowflake ACCESS_HISTORY export (CSV or JSONL), joined by QUERY_ID"
+    }
 
     def sniff(self, head: str, filename: str) -> Detection:
         det = QUERY_HISTORY.sniff(head)
         return Detection(self.name if det.confidence >= 0.5 else None, det.confidence, det.reason)
 
-    def read(self, path: Path, *, extras: Mapping[str, Path] | None = None) -> Iterator[LogRecord | RowError]:
+    def read(
+        self, path: Path, *, extras: Mapping[str, Path] | None = None
+    ) -> Iterator[LogRecord | RowError]:
         what = Path(path).name
         c.require_columns(path, QUERY_HISTORY, what=what)
         access_path = c.mapping_or_empty(extras).get("access_history")
@@ -78,40 +82,64 @@ class SnowflakeReader:
                 else:
                     access[item[0]] = item[1]
         convert = _converter(access)
-        yield from c.iter_records(path, convert, what=path.name)
+        yield from c.iter_records(path, COLUMNS, convert, what=path.name)
+
+
+COLUMNS = (
+    "query_id", "query_text", "start_time", "user_name", "database_name", "schema_name",
+    "query_type", "execution_status", "total_elapsed_time", "rows_produced",
+)  # fmt: skip
 
 
 def _converter(access: dict[str, Access]):
     parse_ts = c.parse_timestamp
-    text_value = c.text_value
+    as_text = c.text_value
 
-    def convert(row: dict[str, Any], line: int) -> LogRecord | RowError:
-        query_id = text_value(row.get("query_id")).strip()
-        if not query_id:
+    def convert(values: tuple[Any, ...], line: int) -> LogRecord | RowError:
+        query_id, text, start, user, database, schema, qtype, status, elapsed, rows = values
+        if query_id.__class__ is not str:
+            query_id = as_text(query_id)
+        if not query_id or query_id.isspace():
             return RowError(line, "QUERY_ID is missing")
-        text = row.get("query_text")
-        if not text or not isinstance(text, str) or not text.strip():
+        if not text or text.__class__ is not str or text.isspace():
             return RowError(line, f"QUERY_TEXT is missing (query {query_id})")
-        started = parse_ts(row.get("start_time"), column="START_TIME")
-        status = text_value(row.get("execution_status")).upper()
-        elapsed = row.get("total_elapsed_time")
-        rows = row.get("rows_produced")
-        seen = access.get(query_id)
+        started = parse_ts(start, column="START_TIME")
+        if not (
+            user.__class__
+            is database.__class__
+            is schema.__class__
+            is qtype.__class__
+            is status.__class__
+            is str
+        ):
+            user, database, schema, qtype, status = map(
+                as_text, (user, database, schema, qtype, status)
+            )
+        try:
+            duration = float(elapsed) if elapsed not in (None, "") else None
+        except (TypeError, ValueError):
+            raise ValueError(f"TOTAL_ELAPSED_TIME {elapsed!r} is not a number") from None
+        try:
+            produced = int(rows) if rows not in (None, "") else None
+        except (TypeError, ValueError):
+            produced = c.int_value(rows, column="ROWS_PRODUCED")  # "12.0" still reads
+        seen = access.get(query_id) if access else None
         return LogRecord(
-            query_id=query_id,
-            text=text,
-            started_at=started,
-            user=text_value(row.get("user_name")),
-            database=text_value(row.get("database_name")),
-            schema=text_value(row.get("schema_name")),
-            statement_type=text_value(row.get("query_type")).upper(),
-            succeeded=status not in FAILED,
-            duration_ms=c.float_value(elapsed, column="TOTAL_ELAPSED_TIME") if elapsed not in (None, "") else None,
-            rows=c.int_value(rows, column="ROWS_PRODUCED") if rows not in (None, "") else None,
-            accessed=seen[0] if seen else (),
-            written=seen[1] if seen else (),
-            accessed_columns=seen[2] if seen else (),
-            line=line,
+            query_id,
+            text,
+            started,
+            user,
+            database,
+            schema,
+            qtype.upper(),
+            status.upper() not in FAILED,
+            duration,
+            produced,
+            1,
+            seen[0] if seen else (),
+            seen[1] if seen else (),
+            line,
+            seen[2] if seen else (),
         )
 
     return convert
@@ -159,7 +187,11 @@ def _objects(value: Any, column: str) -> list[tuple[str, list[str]]]:
         domain = str(item.get("objectDomain") or "table").lower()
         if not name or domain not in RELATION_DOMAINS:
             continue
-        cols = [str(col.get("columnName")) for col in item.get("columns") or () if isinstance(col, dict) and col.get("columnName")]
+        cols = [
+            str(col.get("columnName"))
+            for col in item.get("columns") or ()
+            if isinstance(col, dict) and col.get("columnName")
+        ]
         out.append((str(name), cols))
     return out
 
