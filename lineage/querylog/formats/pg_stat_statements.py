@@ -2,7 +2,7 @@
 one normalisation the live puller reuses (``record_from_row``).
 
 Columns as the view names them: userid, dbid, queryid, query, calls, total_exec_time (ms;
-``total_time`` before PostgreSQL 13), rows, ... plus ``usename`` / ``datname`` when the
+``total_time`` before PostgreSQL 13), rows, ... plus ``usename`` (or ``rolname``) / ``datname`` when the
 export joined pg_roles / pg_database. The view has no time of execution: a
 ``captured_at`` (or ``snapshot_time``) column says when the snapshot was taken; without it
 the file's modification time stands in. A record stands for ``calls`` executions.
@@ -22,7 +22,7 @@ VIEW = c.Signature(
     "PostgreSQL pg_stat_statements export",
     required=["queryid", "query", "calls"],
     typical=[
-        "userid", "usename", "dbid", "datname", "toplevel", "queryid", "query", "plans",
+        "userid", "usename", "rolname", "dbid", "datname", "toplevel", "queryid", "query", "plans",
         "total_plan_time", "calls", "total_exec_time", "total_time", "min_exec_time",
         "max_exec_time", "mean_exec_time", "stddev_exec_time", "rows", "shared_blks_hit",
         "shared_blks_read", "temp_blks_written", "wal_records", "stats_since",
@@ -31,7 +31,7 @@ VIEW = c.Signature(
 
 CAPTURE_COLUMNS = ("captured_at", "snapshot_time", "collected_at", "pulled_at")
 COLUMNS = (
-    "userid", "usename", "dbid", "datname", "queryid", "query", "calls", "total_exec_time",
+    "userid", "usename", "rolname", "dbid", "datname", "queryid", "query", "calls", "total_exec_time",
     "total_time", "rows", *CAPTURE_COLUMNS,
 )  # fmt: skip
 
@@ -56,7 +56,7 @@ class PgStatStatementsReader:
         return self._read(path, mtime)
 
     def _read(self, path: Path, mtime: datetime) -> Iterator[LogRecord | RowError]:
-        def convert(values: tuple[Any, ...], line: int) -> LogRecord | RowError:
+        def convert(values: tuple[Any, ...], line: int) -> LogRecord | RowError | None:
             row = dict(zip(COLUMNS, values, strict=True))
             stamp = next((row[k] for k in CAPTURE_COLUMNS if row.get(k) not in (None, "")), None)
             if stamp is not None:
@@ -76,13 +76,15 @@ def record_from_row(
     line: int = 0,
     calls: int | None = None,
     stamp_id: bool = True,
-) -> LogRecord | RowError:
+) -> LogRecord | RowError | None:
     """One pg_stat_statements row (keys as the view names them) as a record.
 
     ``calls`` overrides the row's cumulative ``calls`` (the live puller passes the delta
-    since its last pull). The query id is ``dbid:userid:queryid`` — the view's own key —
-    followed by ``@`` and the capture time when ``stamp_id``, so each pull's delta is a
-    distinct record while re-reading the same snapshot is not."""
+    since its last pull). The query id is ``userid:dbid:queryid`` — the view's own key —
+    followed by ``@`` and the capture time (``20261120T120000.000000``) when ``stamp_id``,
+    so each pull's delta is a distinct record while re-reading the same snapshot is not;
+    ``lineage.querylog.live`` builds its ids the same way. ``duration_ms`` is the mean per
+    call."""
     queryid = c.text_value(row.get("queryid")).strip()
     if not queryid:
         return RowError(line, "queryid is missing")
@@ -95,16 +97,22 @@ def record_from_row(
     user_key = c.text_value(
         row.get("userid") if row.get("userid") not in (None, "") else row.get("usename")
     ).strip()
-    query_id = f"{db}:{user_key}:{queryid}"
+    query_id = f"{user_key}:{db}:{queryid}"
     if stamp_id:
-        query_id += "@" + captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    user = c.text_value(row.get("usename")).strip() or (f"userid:{user_key}" if user_key else "")
+        query_id += "@" + captured_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
+    user = c.text_value(row.get("usename") or row.get("rolname")).strip() or (
+        f"userid:{user_key}" if user_key else ""
+    )
     database = c.text_value(row.get("datname")).strip() or (f"dbid:{db}" if db else "")
+    row_calls = c.int_value(row.get("calls"), column="calls") or 0
     if calls is None:
-        calls = c.int_value(row.get("calls"), column="calls") or 0
+        calls = row_calls
+    if calls <= 0:
+        return None  # nothing ran (a reset counter, or no calls since the last pull)
     total = row.get("total_exec_time")
     if total in (None, ""):
         total = row.get("total_time")
+    total_ms = c.float_value(total, column="total_exec_time")
     if captured_at.tzinfo is None:
         captured_at = captured_at.replace(tzinfo=UTC)
     return LogRecord(
@@ -116,7 +124,7 @@ def record_from_row(
         schema="",
         statement_type=c.first_keyword(text),
         succeeded=True,
-        duration_ms=c.float_value(total, column="total_exec_time"),
+        duration_ms=total_ms / row_calls if total_ms is not None and row_calls else None,
         rows=c.int_value(row.get("rows"), column="rows"),
         calls=calls,
         line=line,

@@ -285,12 +285,12 @@ class TestPgStatStatements(FormatContract):
     dialect = "postgres"
     sample = "pg_stat_statements.csv"
     expected_ids = [
-        "16390:16384:-4217839562349213111@2026-11-20T12:00:00.000000Z",
-        "16390:16385:8830215547761127590@2026-11-20T12:00:00.000000Z",
-        "16390:16386:1200334455667788990@2026-11-20T12:00:00.000000Z",
+        "16384:16390:-4217839562349213111@20261120T120000.000000",
+        "16385:16390:8830215547761127590@20261120T120000.000000",
+        "16386:16390:1200334455667788990@20261120T120000.000000",
     ]
     first = (
-        "16390:16384:-4217839562349213111@2026-11-20T12:00:00.000000Z",
+        "16384:16390:-4217839562349213111@20261120T120000.000000",
         "metabase",
         utc(2026, 11, 20, 12, 0, 0),
         "SELECT industry, COUNT(*) FROM marts.dim_accounts",
@@ -299,8 +299,8 @@ class TestPgStatStatements(FormatContract):
     bad_sample = "pg_stat_statements_bad.csv"
     bad_errors = [(3, "queryid is missing"), (4, "calls 'many' is not a number")]
     bad_ids = [
-        "16390:16384:111@2026-11-20T12:00:00.000000Z",
-        "16390:16384:444@2026-11-20T12:00:00.000000Z",
+        "16384:16390:111@20261120T120000.000000",
+        "16384:16390:444@20261120T120000.000000",
     ]
     lookalike = "postgresql-2026-11-20_090000.csv"
     lookalike_says = "its first row looks like a PostgreSQL csvlog file (26 columns, no header"
