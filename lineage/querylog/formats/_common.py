@@ -348,15 +348,30 @@ def parse_timestamp(value: Any, *, column: str) -> datetime:
     ``2026-11-20 08:15:02.123 -0800``, ISO 8601 with ``Z`` or an offset, BigQuery's
     ``... UTC``, PostgreSQL's ``... UTC`` / ``... +01``, naive (taken as UTC), or epoch
     seconds / milliseconds / microseconds. Raises ValueError naming the column."""
-    if value.__class__ is str and len(value) > 20 and value[-6] == " " and value[-5] in "+-":
-        # Fast path for Snowflake's "2026-11-20 08:15:02.123 -0800" (fromisoformat takes
-        # the offset without the space, and returns the UTC singleton for +0000).
-        try:
-            dt = datetime.fromisoformat(value[:-6] + value[-5:])
-        except ValueError:
-            pass
+    global _LAST
+    if value.__class__ is str and len(value) > 18 and value[4] == "-":
+        # Fast paths, tried without building exceptions for the usual shapes.
+        if value[-6] == " " and value[-5] in "+-":
+            # Snowflake's "2026-11-20 08:15:02.123 -0800": fromisoformat takes the offset
+            # without the space, and returns the UTC singleton for +0000.
+            text = value[:-6] + value[-5:]
+        elif value[-4:] == " UTC":  # BigQuery, PostgreSQL
+            text = value[:-4]
         else:
-            return dt if dt.tzinfo is UTC else dt.astimezone(UTC)
+            text = value
+        if text[-1] == "Z" or not text[-1].isalpha():
+            last = _LAST  # one tuple read: safe if threads share the module
+            if value == last[0]:
+                return last[1]
+            try:
+                dt = datetime.fromisoformat(text)
+            except ValueError:
+                pass
+            else:
+                dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+                dt = dt if dt.tzinfo is UTC else dt.astimezone(UTC)
+                _LAST = (value, dt)
+                return dt
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -391,6 +406,8 @@ def _from_epoch(seconds: float) -> datetime:
 
 
 _ZONE_CACHE: dict[str, Any] = {}
+# The last string parsed: snapshot exports repeat one capture time on every row.
+_LAST: tuple[str, Any] = ("", None)
 
 
 def _from_text(text: str) -> datetime:

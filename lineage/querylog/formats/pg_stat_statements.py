@@ -10,6 +10,7 @@ the file's modification time stands in. A record stands for ``calls`` executions
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,7 +100,7 @@ def record_from_row(
     ).strip()
     query_id = f"{user_key}:{db}:{queryid}"
     if stamp_id:
-        query_id += "@" + captured_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
+        query_id += "@" + _stamp(captured_at)
     user = c.text_value(row.get("usename") or row.get("rolname")).strip() or (
         f"userid:{user_key}" if user_key else ""
     )
@@ -129,6 +130,12 @@ def record_from_row(
         calls=calls,
         line=line,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _stamp(captured_at: datetime) -> str:
+    # One capture time for every row of a snapshot: format it once.
+    return captured_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
 READER = PgStatStatementsReader()
