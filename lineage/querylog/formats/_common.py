@@ -164,9 +164,12 @@ def _iter_csv(fh: IO[bytes]) -> Iterator[tuple[int, Row | None, str | None]]:
         if keys is None:
             if values is None:
                 return  # no readable header: require_columns has already said so
+            header = values
             keys = [h.strip().lower() for h in values]
             width = len(keys)
             continue
+        if values == header:
+            continue  # exports concatenated with `cat` repeat the header
         if error is not None:
             yield start, None, error
         elif len(values) != width:  # type: ignore[arg-type]
@@ -246,6 +249,7 @@ def iter_records(
                     start = prev + 1
                     prev = reader.line_num
                     if pick is None:
+                        header = values
                         keys = [h.strip().lower() for h in values]
                         width = len(keys)
                         # A column the file lacks reads the "" appended to every row.
@@ -253,6 +257,8 @@ def iter_records(
                             *(keys.index(col) if col in keys else width for col in columns)
                         )
                         continue
+                    if values == header:
+                        continue  # exports concatenated with `cat` repeat the header
                     if len(values) != width:
                         if not values or (len(values) == 1 and not values[0].strip()):
                             continue  # blank line

@@ -5,7 +5,8 @@ Column names are Snowflake's own (any case): QUERY_ID, QUERY_TEXT, DATABASE_NAME
 SCHEMA_NAME, QUERY_TYPE, USER_NAME, EXECUTION_STATUS, START_TIME, TOTAL_ELAPSED_TIME (ms),
 ROWS_PRODUCED, ... ACCESS_HISTORY gives what the query really read
 (BASE_OBJECTS_ACCESSED, else DIRECT_OBJECTS_ACCESSED) and wrote (OBJECTS_MODIFIED), each a
-JSON array of ``{objectName, objectDomain, columns: [{columnName}]}``.
+JSON array of ``{objectName, objectDomain, columns: [{columnName}]}``. An export that joined
+the two views in one query (those three columns inline) is read the same way.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class SnowflakeReader:
 COLUMNS = (
     "query_id", "query_text", "start_time", "user_name", "database_name", "schema_name",
     "query_type", "execution_status", "total_elapsed_time", "rows_produced",
+    # an export that joined ACCESS_HISTORY in the same query carries its columns inline
+    "base_objects_accessed", "direct_objects_accessed", "objects_modified",
 )  # fmt: skip
 
 
@@ -96,7 +99,8 @@ def _converter(access: dict[str, Access]):
     as_text = c.text_value
 
     def convert(values: tuple[Any, ...], line: int) -> LogRecord | RowError:
-        query_id, text, start, user, database, schema, qtype, status, elapsed, rows = values
+        (query_id, text, start, user, database, schema, qtype, status, elapsed, rows,
+         base, direct, modified) = values  # fmt: skip
         if query_id.__class__ is not str:
             query_id = as_text(query_id)
         if not query_id or query_id.isspace():
@@ -124,6 +128,8 @@ def _converter(access: dict[str, Access]):
         except (TypeError, ValueError):
             produced = c.int_value(rows, column="ROWS_PRODUCED")  # "12.0" still reads
         seen = access.get(query_id) if access else None
+        if seen is None and (base or direct or modified):
+            seen = _access_of(base, direct, modified)
         return LogRecord(
             query_id,
             text,
@@ -159,18 +165,27 @@ def _load_access(path: Path) -> Iterator[tuple[str, Access] | RowError]:
             yield RowError(line, f"{name} line {line}: QUERY_ID is missing")
             continue
         try:
-            base = _objects(row.get("base_objects_accessed"), "BASE_OBJECTS_ACCESSED")
-            direct = _objects(row.get("direct_objects_accessed"), "DIRECT_OBJECTS_ACCESSED")
-            modified = _objects(row.get("objects_modified"), "OBJECTS_MODIFIED")
+            access = _access_of(
+                row.get("base_objects_accessed"),
+                row.get("direct_objects_accessed"),
+                row.get("objects_modified"),
+            )
         except ValueError as exc:
             yield RowError(line, f"{name} line {line}: {exc}")
             continue
-        # Base objects are what the query really read through views; fall back to direct.
-        read = base or direct
-        accessed = tuple(dict.fromkeys(obj for obj, _ in read))
-        columns = tuple(dict.fromkeys(f"{obj}.{col}" for obj, cols in read for col in cols))
-        written = tuple(dict.fromkeys(obj for obj, _ in modified))
-        yield query_id, (accessed, written, columns)
+        yield query_id, access
+
+
+def _access_of(base_raw: Any, direct_raw: Any, modified_raw: Any) -> Access:
+    base = _objects(base_raw, "BASE_OBJECTS_ACCESSED")
+    direct = _objects(direct_raw, "DIRECT_OBJECTS_ACCESSED")
+    modified = _objects(modified_raw, "OBJECTS_MODIFIED")
+    # Base objects are what the query really read through views; fall back to direct.
+    read = base or direct
+    accessed = tuple(dict.fromkeys(obj for obj, _ in read))
+    columns = tuple(dict.fromkeys(f"{obj}.{col}" for obj, cols in read for col in cols))
+    written = tuple(dict.fromkeys(obj for obj, _ in modified))
+    return accessed, written, columns
 
 
 def _objects(value: Any, column: str) -> list[tuple[str, list[str]]]:

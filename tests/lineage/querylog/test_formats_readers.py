@@ -374,3 +374,67 @@ def test_record_from_row_is_the_normalisation_a_live_pull_reuses():
     assert record.duration_ms == pytest.approx(2.5)
     assert record_from_row(row, captured_at=pulled, calls=0) is None  # nothing ran since last pull
     assert isinstance(record_from_row({**row, "query": ""}, captured_at=pulled), RowError)
+
+
+def test_snowflake_export_joined_with_access_history_in_one_query_reads_it_inline(tmp_path):
+    history = list(csv.reader(io.StringIO((SAMPLES / "snowflake_query_history.csv").read_text())))
+    access = {
+        row[0]: row
+        for row in csv.reader(io.StringIO((SAMPLES / "snowflake_access_history.csv").read_text()))
+    }
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*history[0], "BASE_OBJECTS_ACCESSED", "OBJECTS_MODIFIED"])
+    for row in history[1:]:
+        joined = access.get(row[0])
+        writer.writerow([*row, joined[4] if joined else "", joined[5] if joined else ""])
+    path = tmp_path / "history_with_access.csv"
+    path.write_text(out.getvalue())
+    inline = by_id(records_of(path))
+    companion = by_id(
+        records_of(
+            SAMPLES / "snowflake_query_history.csv",
+            "snowflake",
+            {"access_history": SAMPLES / "snowflake_access_history.csv"},
+        )
+    )
+    assert {k: (r.accessed, r.written) for k, r in inline.items()} == {
+        k: (r.accessed, r.written) for k, r in companion.items()
+    }
+    assert inline[SF + "2"].written == ("ANALYTICS.REPORTING.WEEKLY_MRR",)
+
+
+# --- CSV as people's tools write it -----------------------------------------------------------
+
+
+def test_a_windows_export_with_bom_and_crlf_reads_with_the_right_lines(tmp_path):
+    text = (SAMPLES / "snowflake_query_history.csv").read_text()
+    path = tmp_path / "history.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    plain = records_of(SAMPLES / "snowflake_query_history.csv")
+    windows = records_of(path)
+    assert [(r.query_id, r.line) for r in windows] == [(r.query_id, r.line) for r in plain]
+    # quoted newlines inside statements are data: they keep whatever the export wrote
+    assert windows[0].text.replace("\r\n", "\n") == plain[0].text
+
+
+def test_a_multi_line_row_with_a_missing_column_is_reported_on_its_first_line(tmp_path):
+    lines = (SAMPLES / "snowflake_query_history.csv").read_text().splitlines(keepends=True)
+    # rows 2-6 are the first (five-line) statement; drop its last column
+    lines[5] = lines[5].rsplit(",", 1)[0] + "\n"
+    path = tmp_path / "history.csv"
+    path.write_text("".join(lines))
+    items = list(read_file(path))
+    assert [(i.line, i.message) for i in items if isinstance(i, RowError)] == [
+        (2, "expected 19 columns, found 18")
+    ]
+    assert [i.line for i in items if isinstance(i, LogRecord)] == [7, 9, 11, 13, 14]
+
+
+def test_exports_concatenated_with_their_headers_read_as_one(tmp_path):
+    text = (SAMPLES / "snowflake_query_history.csv").read_text()
+    path = tmp_path / "two_days.csv"
+    path.write_text(text + text)
+    items = list(read_file(path))
+    assert [i for i in items if isinstance(i, RowError)] == []
+    assert len(items) == 12

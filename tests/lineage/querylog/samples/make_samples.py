@@ -335,6 +335,11 @@ def redshift() -> None:
          "main", 0, 0, 0],
     ]  # fmt: skip
     write_csv("redshift_sys_query_history.csv", RS_COLUMNS, rows)
+    # UNLOAD ... FORMAT JSON writes one object per line, numbers as numbers.
+    write_jsonl(
+        "redshift_sys_query_history.jsonl",
+        [dict(zip(RS_COLUMNS, row, strict=True)) for row in rows],
+    )
     text_rows = []
     for qid, start, text in [(2811401, rows[0][9], rows[0][17]), (2811402, rows[1][9], LONG),
                              (2811403, rows[2][9], rows[2][17]), (2811404, rows[3][9], rows[3][17])]:  # fmt: skip
@@ -455,6 +460,13 @@ def pg_stat_statements() -> None:
          "marts.fct_mrr GROUP BY 1", 7, 910.0, 130.0, 364, 2200, 900, "2026-11-20 12:00:00+00"],
     ]  # fmt: skip
     write_csv("pg_stat_statements.csv", header, rows)
+    # SELECT row_to_json(s) ... : numbers as numbers, the capture time in ISO form.
+    json_rows = []
+    for row in rows:
+        obj = dict(zip(header, row, strict=True))
+        obj["captured_at"] = "2026-11-20T12:00:00+00:00"
+        json_rows.append(obj)
+    write_jsonl("pg_stat_statements.jsonl", json_rows)
     bad = [
         ",".join(header),
         "16384,metabase,16390,analytics,t,111,SELECT 1 FROM marts.fct_mrr,10,5.0,0.5,10,1,0,2026-11-20 12:00:00+00",
