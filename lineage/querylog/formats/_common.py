@@ -13,6 +13,7 @@ import io
 import operator
 import re
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -56,19 +57,29 @@ Row = dict[str, Any]
 
 def open_text(fh: IO[bytes]) -> io.TextIOWrapper:
     """Text over the bytes, keeping undecodable bytes as lone surrogates so the one row
-    holding them can be reported (``row_is_valid_utf8``) instead of failing the file."""
+    holding them can be reported (``row_problem``) instead of failing the file."""
     return io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
-def row_is_valid_utf8(values: list[str]) -> bool:
+def row_problem(values: list[str]) -> str | None:
+    """Why a row's text cannot be stored as it is: undecodable bytes, or a NUL character
+    (PostgreSQL text cannot hold one). None for the usual row."""
     joined = "".join(values)
     if joined.isascii():  # C-speed fast path for the usual row
-        return True
+        return "contains a NUL character" if "\x00" in joined else None
     try:
         joined.encode("utf-8")
     except UnicodeEncodeError:
-        return False
-    return True
+        return "not valid UTF-8"
+    return "contains a NUL character" if "\x00" in joined else None
+
+
+# A gzip that ends early or is corrupt fails mid-read: reported as the last row error.
+DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def damaged_message(after_line: int, exc: BaseException) -> str:
+    return f"the file is damaged or cut short after line {after_line}: {exc or type(exc).__name__}"
 
 
 def head_kind(head: str) -> str:
@@ -146,8 +157,9 @@ def iter_csv_lists(fh: IO[bytes]) -> Iterator[tuple[int, list[str] | None, str |
                 prev = reader.line_num
                 if not values or (len(values) == 1 and not values[0].strip()):
                     continue
-                if not row_is_valid_utf8(values):
-                    yield start, None, "not valid UTF-8"
+                problem = row_problem(values)
+                if problem:
+                    yield start, None, problem
                     continue
                 yield start, values, None
             return
@@ -155,6 +167,9 @@ def iter_csv_lists(fh: IO[bytes]) -> Iterator[tuple[int, list[str] | None, str |
             start = prev + 1
             prev = reader.line_num
             yield start, None, f"unreadable CSV: {exc}"
+        except DAMAGED as exc:
+            yield prev + 1, None, damaged_message(prev, exc)
+            return
 
 
 def _iter_csv(fh: IO[bytes]) -> Iterator[tuple[int, Row | None, str | None]]:
@@ -178,32 +193,43 @@ def _iter_csv(fh: IO[bytes]) -> Iterator[tuple[int, Row | None, str | None]]:
             yield start, dict(zip(keys, values, strict=True)), None  # type: ignore[arg-type]
 
 
-def _iter_jsonl(fh: IO[bytes]) -> Iterator[tuple[int, Row | None, str | None]]:
+def _iter_jsonl(
+    fh: IO[bytes], *, lower: bool = True
+) -> Iterator[tuple[int, Row | None, str | None]]:
+    """(line, object, error) per JSON line; keys lower-cased unless ``lower`` is False."""
     decode = msgspec.json.Decoder().decode
     key_cache: dict[str, str] = {}
-    for n, raw in enumerate(fh, start=1):
-        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.strip():
-            continue
-        try:
-            obj = decode(raw)
-        except UnicodeDecodeError:
-            yield n, None, "not valid UTF-8"
-            continue
-        except msgspec.DecodeError as exc:
-            yield n, None, f"not valid JSON: {exc}"
-            continue
-        if not isinstance(obj, dict):
-            yield n, None, f"expected a JSON object, found {type(obj).__name__}"
-            continue
-        row = {}
-        for k, v in obj.items():
-            lk = key_cache.get(k)
-            if lk is None:
-                lk = key_cache[k] = k.lower()
-            row[lk] = v
-        yield n, row, None
+    n = 0
+    try:
+        for raw in fh:
+            n += 1
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                obj = decode(raw)
+            except UnicodeDecodeError:
+                yield n, None, "not valid UTF-8"
+                continue
+            except msgspec.DecodeError as exc:
+                yield n, None, f"not valid JSON: {exc}"
+                continue
+            if not isinstance(obj, dict):
+                yield n, None, f"expected a JSON object, found {type(obj).__name__}"
+                continue
+            if not lower:
+                yield n, obj, None
+                continue
+            row = {}
+            for k, v in obj.items():
+                lk = key_cache.get(k)
+                if lk is None:
+                    lk = key_cache[k] = k.lower()
+                row[lk] = v
+            yield n, row, None
+    except DAMAGED as exc:
+        yield n + 1, None, damaged_message(n, exc)
 
 
 def iter_records(
@@ -226,15 +252,27 @@ def iter_records(
                 f"{what} is one JSON array; export it as newline-delimited JSON (one object per line)"
             )
         if kind == "jsonl":
-            for line, row, error in _iter_jsonl(fh):
+            # Keys are matched to ``columns`` case-insensitively once per distinct key
+            # layout (usually one per file), then picked with C-level map/get.
+            layouts: dict[tuple[str, ...], tuple[str, ...]] = {}
+            for line, obj, error in _iter_jsonl(fh, lower=False):
                 if error is not None:
                     yield RowError(line, error)
                     continue
+                layout = tuple(obj)  # type: ignore[arg-type]
+                keys = layouts.get(layout)
+                if keys is None:
+                    if len(layouts) > 1000:
+                        layouts.clear()
+                    actual = {k.lower(): k for k in layout}
+                    keys = layouts[layout] = tuple(actual.get(col, "\x00") for col in columns)
                 try:
-                    out = convert(tuple(map(row.get, columns)), line)  # type: ignore[union-attr]
+                    out = convert(tuple(map(obj.get, keys)), line)  # type: ignore[union-attr]
                 except (ValueError, TypeError, KeyError) as exc:
                     out = RowError(line, str(exc))
                 if out is not None:
+                    if out.__class__ is LogRecord and "\x00" in out.text:  # type: ignore[union-attr]
+                        out = RowError(line, "contains a NUL character")
                     yield out
             return
         if kind != "csv":
@@ -264,8 +302,9 @@ def iter_records(
                             continue  # blank line
                         yield RowError(start, f"expected {width} columns, found {len(values)}")
                         continue
-                    if not row_is_valid_utf8(values):
-                        yield RowError(start, "not valid UTF-8")
+                    problem = row_problem(values)
+                    if problem:
+                        yield RowError(start, problem)
                         continue
                     values.append("")
                     try:
@@ -279,6 +318,9 @@ def iter_records(
                 start = prev + 1
                 prev = reader.line_num
                 yield RowError(start, f"unreadable CSV: {exc}")
+            except DAMAGED as exc:
+                yield RowError(prev + 1, damaged_message(prev, exc))
+                return
 
 
 # --- header sniffing -------------------------------------------------------------------------

@@ -438,3 +438,34 @@ def test_exports_concatenated_with_their_headers_read_as_one(tmp_path):
     items = list(read_file(path))
     assert [i for i in items if isinstance(i, RowError)] == []
     assert len(items) == 12
+
+
+@pytest.mark.parametrize("name", ["snowflake_query_history.csv", "snowflake_query_history.jsonl"])
+def test_a_statement_holding_a_nul_character_is_a_row_error(tmp_path, name):
+    # PostgreSQL text cannot store NUL: the row is reported, not stored half-way.
+    raw = (SAMPLES / name).read_bytes()
+    nul = b"\\u0000" if name.endswith(".jsonl") else b"\x00"
+    path = tmp_path / name
+    path.write_bytes(
+        raw.replace(b"SELECT * FROM ANALYTICS.MARTS.FCT_CHURN", b"SELECT * FROM " + nul + b"X", 1)
+    )
+    items = list(read_file(path))
+    errors = [(i.line, i.message) for i in items if isinstance(i, RowError)]
+    assert errors == [(9 if name.endswith(".csv") else 3, "contains a NUL character")]
+    assert len([i for i in items if isinstance(i, LogRecord)]) == 5
+
+
+@pytest.mark.parametrize("name", ["snowflake_query_history.csv", "snowflake_query_history.jsonl"])
+def test_a_gzip_cut_short_reports_where_it_ends_after_reading_what_it_holds(tmp_path, name):
+    import gzip as gz
+
+    data = gz.compress((DEMO / name).read_bytes())
+    path = tmp_path / (name + ".gz")
+    path.write_bytes(data[: len(data) // 2])
+    items = list(read_file(path))
+    records = [i for i in items if isinstance(i, LogRecord)]
+    errors = [i for i in items if isinstance(i, RowError)]
+    assert 100 < len(records) < 2000
+    assert len(errors) == 1 and items[-1] is errors[0]
+    assert errors[0].message.startswith("the file is damaged or cut short after line ")
+    assert errors[0].line > records[-1].line
