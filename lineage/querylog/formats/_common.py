@@ -15,7 +15,7 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -548,13 +548,6 @@ def json_value(value: Any, *, column: str) -> Any:
     return value
 
 
-def require(value: Any, *, column: str) -> str:
-    text = text_value(value).strip() if not isinstance(value, str) else value
-    if not text or not text.strip():
-        raise ValueError(f"{column} is missing")
-    return text
-
-
 _LEADING = re.compile(r"^(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*", re.S)
 
 
@@ -563,10 +556,6 @@ def first_keyword(sql: str) -> str:
     rest = sql[_LEADING.match(sql).end() :]  # type: ignore[union-attr]
     word = re.match(r"[A-Za-z]+", rest)
     return word.group(0).upper() if word else ""
-
-
-def utc_from_offset(minutes: int) -> timezone:
-    return timezone(timedelta(minutes=minutes))
 
 
 def mapping_or_empty(extras: Mapping[str, Path] | None) -> Mapping[str, Path]:
