@@ -164,16 +164,21 @@ class SeenQuery(models.Model):
 
     Ids older than the source's watermark minus ``LEXICON_QUERYLOG_DEDUP_DAYS`` are pruned;
     statements that old are skipped instead, so the table stays about one window long.
+
+    Volume tables (this one and the usage aggregates) have a composite primary key and no
+    database-level foreign key: a million rows per run would otherwise pay for a surrogate
+    key index and a deferred foreign-key check per row at commit. Only the pipeline writes
+    them, with ids it has just read in the same transaction; Django's on_delete still
+    cascades deletions.
     """
 
-    source = models.ForeignKey(QueryLogSource, on_delete=models.CASCADE, related_name="+")
+    pk = models.CompositePrimaryKey("source", "key")
+    source = models.ForeignKey(QueryLogSource, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     key = models.BigIntegerField()
     started_at = models.DateTimeField()
 
     class Meta:
         ordering = ["source_id", "key"]
-        constraints = [models.UniqueConstraint(fields=["source", "key"], name="seen_query_unique")]
-        indexes = [models.Index(fields=["source", "started_at"])]
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.key}"
@@ -229,15 +234,14 @@ class FingerprintAsset(models.Model):
 class FingerprintDay(models.Model):
     """Executions of one fingerprint on one day (UTC): the base of top queries per asset."""
 
-    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="+")
+    pk = models.CompositePrimaryKey("fingerprint", "day")
+    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     day = models.DateField()
     query_count = models.PositiveBigIntegerField(default=0)
     last_run_at = models.DateTimeField()
 
     class Meta:
         ordering = ["fingerprint_id", "day"]
-        constraints = [models.UniqueConstraint(fields=["fingerprint", "day"], name="fingerprint_day_unique")]
-        indexes = [models.Index(fields=["day"])]
 
     def __str__(self) -> str:
         return f"{self.fingerprint_id} {self.day}: {self.query_count}"
@@ -246,14 +250,14 @@ class FingerprintDay(models.Model):
 class FingerprintUser(models.Model):
     """Executions of one fingerprint by one user (all time)."""
 
-    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="+")
+    pk = models.CompositePrimaryKey("fingerprint", "user")
+    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     user = models.CharField(max_length=255)
     query_count = models.PositiveBigIntegerField(default=0)
     last_run_at = models.DateTimeField()
 
     class Meta:
         ordering = ["fingerprint_id", "user"]
-        constraints = [models.UniqueConstraint(fields=["fingerprint", "user"], name="fingerprint_user_unique")]
 
     def __str__(self) -> str:
         return f"{self.fingerprint_id} by {self.user}: {self.query_count}"
@@ -262,7 +266,8 @@ class FingerprintUser(models.Model):
 class AssetUserDay(models.Model):
     """Queries of one user touching one asset on one day; asset-day figures are derived from it."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    pk = models.CompositePrimaryKey("asset", "day", "user")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     user = models.CharField(max_length=255)
     day = models.DateField()
     query_count = models.PositiveBigIntegerField(default=0)
@@ -270,8 +275,6 @@ class AssetUserDay(models.Model):
 
     class Meta:
         ordering = ["asset_id", "day", "user"]
-        constraints = [models.UniqueConstraint(fields=["asset", "day", "user"], name="asset_user_day_unique")]
-        indexes = [models.Index(fields=["day"])]
 
     def __str__(self) -> str:
         return f"{self.asset_id} {self.day} {self.user}: {self.query_count}"
@@ -280,7 +283,8 @@ class AssetUserDay(models.Model):
 class AssetUsageDay(models.Model):
     """Per asset per day: queries touching it, queries reading it, distinct users."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    pk = models.CompositePrimaryKey("asset", "day")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     day = models.DateField()
     query_count = models.PositiveBigIntegerField(default=0)
     read_count = models.PositiveBigIntegerField(default=0)
@@ -288,8 +292,6 @@ class AssetUsageDay(models.Model):
 
     class Meta:
         ordering = ["asset_id", "day"]
-        constraints = [models.UniqueConstraint(fields=["asset", "day"], name="asset_usage_day_unique")]
-        indexes = [models.Index(fields=["day", "asset"])]
 
     def __str__(self) -> str:
         return f"{self.asset_id} {self.day}: {self.query_count}"
@@ -298,15 +300,13 @@ class AssetUsageDay(models.Model):
 class ColumnUsageDay(models.Model):
     """Queries referencing one column on one day."""
 
-    column = models.ForeignKey("catalog.Column", on_delete=models.CASCADE, related_name="+")
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    pk = models.CompositePrimaryKey("column", "day")
+    column = models.ForeignKey("catalog.Column", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     day = models.DateField()
     query_count = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["column_id", "day"]
-        constraints = [models.UniqueConstraint(fields=["column", "day"], name="column_usage_day_unique")]
-        indexes = [models.Index(fields=["asset", "day"])]
 
     def __str__(self) -> str:
         return f"{self.column_id} {self.day}: {self.query_count}"

@@ -196,7 +196,7 @@ def asset_usage(asset: Asset, *, days: int = USAGE_DAYS, top: int = 10) -> dict:
                 "writes": r["fingerprint_id"] in writes, "queries": r["queries"], "last_run": r["last_run"],
                 "users": query_users.get(r["fingerprint_id"], [])[:5],
                 "user_count": len(query_users.get(r["fingerprint_id"], []))} for r in top_rows]
-    column_rows = list(ColumnUsageDay.objects.filter(asset=asset, day__gte=since).values("column_id")
+    column_rows = list(ColumnUsageDay.objects.filter(column__asset=asset, day__gte=since).values("column_id")
                        .annotate(queries=Sum("query_count")).order_by("-queries", "column_id")[:top])
     names = dict(Column.objects.filter(pk__in=[r["column_id"] for r in column_rows]).values_list("id", "name"))
     columns = [{"column_id": r["column_id"], "name": names.get(r["column_id"], "?"), "queries": r["queries"]}

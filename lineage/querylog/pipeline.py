@@ -11,6 +11,7 @@ re-ingesting a file, or an overlapping window, change nothing.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -23,7 +24,6 @@ from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column, Project, SearchDocument
 from catalog.relations import relation_key
-from lineage.engine import analyze
 from lineage.models import (
     AssetEdge,
     AssetUsage,
@@ -42,6 +42,7 @@ from lineage.models import (
 )
 from lineage.querylog.fingerprint import fingerprint_key, normalise, query_id_key, redact
 from lineage.querylog.formats.base import LogRecord, RowError
+from lineage.querylog.parsing import ShapeParser
 
 CHUNK = 50_000
 MAX_ERRORS_LISTED = 50
@@ -98,16 +99,22 @@ class _Run:
         self.shape_index: dict[tuple[str, str, str], int] = {}
         self.text_cache: dict[tuple[str, str, str], int] = {}
         self.users: dict[str, int] = {}
-        self.buffer: list[tuple[int, datetime, int, int, int]] = []
-        # Aggregates of new statements, by local shape index.
-        self.shape_day: dict[tuple[int, int], list] = {}  # (shape, day ordinal) -> [count, last]
-        self.shape_user: dict[tuple[int, int], list] = {}  # (shape, user) -> [count, last]
-        self.shape_day_user: Counter[tuple[int, int, int]] = Counter()
+        self.buffer: list[tuple[int, datetime, LogRecord]] = []
+        # Statements never counted before, added up by (local shape, day ordinal, user):
+        # [executions, last run]. Per shape-day and per shape-user figures derive from it.
+        self.shape_day_user: dict[tuple[int, int, int], list] = {}
         dedup_days = settings.LEXICON_QUERYLOG_DEDUP_DAYS
         self.cutoff = source.watermark - timedelta(days=dedup_days) if source.watermark else None
         self.newest: datetime | None = source.watermark
         self.resolver: _Resolver | None = None
         self.ingest_run_id: int | None = None
+        self.shape_day: dict[tuple[int, int], list] = {}
+        self.shape_user: dict[tuple[int, int], list] = {}
+        # New shapes are looked up among stored fingerprints in batches while the log is
+        # read, and the unknown ones parsed (in worker processes for big runs) meanwhile.
+        self.parser = ShapeParser(settings.LEXICON_QUERYLOG_PARSE_WORKERS)
+        self.unchecked: list[int] = []
+        self.stored: dict[int, Fingerprint] = {}
 
     # ------------------------------------------------------------------ reading
 
@@ -126,17 +133,32 @@ class _Run:
             self.shapes.append(_Shape(fingerprint_key(text, self.dialect, database, schema), text, record.text,
                                       database, schema))
             self.shape_index[key] = index
+            self.unchecked.append(index)
+            if len(self.unchecked) >= 500:
+                self.check_shapes()
         if len(self.text_cache) >= _TEXT_CACHE_LIMIT:
             self.text_cache.clear()
         self.text_cache[cache_key] = index
         return index
 
+    def check_shapes(self) -> None:
+        """Stored fingerprints of the new shapes seen so far; the others go to the parser."""
+        shapes = [self.shapes[i] for i in self.unchecked]
+        self.unchecked = []
+        if not shapes:
+            return
+        self.stored.update({f.key: f for f in Fingerprint.objects.filter(key__in=[s.key for s in shapes])})
+        self.parser.submit([(s.key, s.raw, self.dialect, s.database, s.schema) for s in shapes
+                            if s.key not in self.stored])
+
     def take(self, items: Iterable[LogRecord | RowError]) -> None:
         stats = self.stats
         step = max(10_000, (self.total_lines or 0) // 50)
         next_report = step
+        cutoff = self.cutoff
+        buffer = self.buffer
         for item in items:
-            if isinstance(item, RowError):
+            if type(item) is RowError:
                 stats.malformed += 1
                 if len(stats.malformed_rows) < MAX_ERRORS_LISTED:
                     stats.malformed_rows.append({"line": item.line, "message": item.message})
@@ -145,65 +167,87 @@ class _Run:
             started = item.started_at
             if started.tzinfo is None:
                 started = started.replace(tzinfo=UTC)
-            if stats.window_start is None or started < stats.window_start:
-                stats.window_start = started
-            if stats.window_end is None or started > stats.window_end:
-                stats.window_end = started
-            if self.cutoff is not None and started < self.cutoff:
+            if cutoff is not None and started < cutoff:
                 stats.too_old += 1
+                self._widen(started, started)
                 continue
-            shape = self.shape_of(item)
-            if item.accessed or item.written:
-                self.shapes[shape].accessed.update(item.accessed)
-                self.shapes[shape].written.update(item.written)
-            user = self.users.setdefault(item.user or "", len(self.users))
-            self.buffer.append((query_id_key(item.query_id), started, shape, user, max(1, item.calls or 1)))
-            if len(self.buffer) >= CHUNK:
+            # Deduplicate first: a statement counted before is not even fingerprinted.
+            buffer.append((query_id_key(item.query_id), started, item))
+            if len(buffer) >= CHUNK:
                 self.flush()
+                buffer = self.buffer
             if stats.rows >= next_report:
                 next_report += step
                 if self.progress and self.total_lines:
-                    self.progress(f"reading ({stats.rows:,} statements)", 5 + int(60 * min(1, stats.rows / self.total_lines)))
+                    self.progress(f"reading ({stats.rows:,} statements)",
+                                  5 + int(60 * min(1, stats.rows / self.total_lines)))
         self.flush()
+        self.check_shapes()
+
+    def _widen(self, first: datetime, last: datetime) -> None:
+        stats = self.stats
+        if stats.window_start is None or first < stats.window_start:
+            stats.window_start = first
+        if stats.window_end is None or last > stats.window_end:
+            stats.window_end = last
 
     def flush(self) -> None:
         """Keep the statements whose query id this source has not counted yet, and add them up."""
         if not self.buffer:
             return
-        unique: dict[int, tuple] = {}
-        for row in self.buffer:
-            if row[0] in unique:
-                self.stats.duplicates += 1
-            else:
-                unique[row[0]] = row
+        self._widen(min(row[1] for row in self.buffer), max(row[1] for row in self.buffer))
+        unique = {row[0]: row for row in self.buffer}
+        self.stats.duplicates += len(self.buffer) - len(unique)
         self.buffer = []
         known = _seen_keys(self.source.pk, list(unique))
-        new_rows = [row for key, row in unique.items() if key not in known]
+        new_rows = [row for key, row in unique.items() if key not in known] if known else list(unique.values())
         self.stats.duplicates += len(unique) - len(new_rows)
-        _seen_insert(self.source.pk, [(key, started) for key, started, *_ in new_rows])
-        shape_day, shape_user, shape_day_user = self.shape_day, self.shape_user, self.shape_day_user
-        for _key, started, shape, user, calls in new_rows:
-            self.stats.records += 1
-            self.stats.executions += calls
-            self.shapes[shape].statements += 1
-            day = started.astimezone(UTC).toordinal() if started.utcoffset() else started.toordinal()
-            entry = shape_day.get((shape, day))
+        if not new_rows:
+            return
+        _seen_insert(self.source.pk, [(key, started) for key, started, _item in new_rows])
+        self.stats.records += len(new_rows)
+        newest = max(row[1] for row in new_rows)
+        if self.newest is None or newest > self.newest:
+            self.newest = newest
+        shape_day_user = self.shape_day_user
+        users = self.users
+        shape_of = self.shape_of
+        executions = 0
+        for _key, started, item in new_rows:
+            shape = shape_of(item)
+            if item.accessed or item.written:
+                self.shapes[shape].accessed.update(item.accessed)
+                self.shapes[shape].written.update(item.written)
+            user = users.get(item.user)
+            if user is None:
+                user = users[item.user] = len(users)
+            calls = item.calls if item.calls > 1 else 1
+            executions += calls
+            day = (started.astimezone(UTC) if started.utcoffset() else started).toordinal()
+            entry = shape_day_user.get((shape, day, user))
             if entry is None:
-                shape_day[(shape, day)] = [calls, started]
+                shape_day_user[(shape, day, user)] = [calls, started]
             else:
                 entry[0] += calls
                 if started > entry[1]:
                     entry[1] = started
-            entry = shape_user.get((shape, user))
-            if entry is None:
-                shape_user[(shape, user)] = [calls, started]
-            else:
-                entry[0] += calls
-                if started > entry[1]:
-                    entry[1] = started
-            shape_day_user[(shape, day, user)] += calls
-            if self.newest is None or started > self.newest:
-                self.newest = started
+        self.stats.executions += executions
+
+    def rollups(self) -> tuple[dict[tuple[int, int], list], dict[tuple[int, int], list]]:
+        """Per (shape, day) and per (shape, user): [executions, last run]."""
+        shape_day: dict[tuple[int, int], list] = {}
+        shape_user: dict[tuple[int, int], list] = {}
+        for (shape, day, user), (calls, last) in self.shape_day_user.items():
+            self.shapes[shape].statements += calls
+            for table, key in ((shape_day, (shape, day)), (shape_user, (shape, user))):
+                entry = table.get(key)
+                if entry is None:
+                    table[key] = [calls, last]
+                else:
+                    entry[0] += calls
+                    if last > entry[1]:
+                        entry[1] = last
+        return shape_day, shape_user
 
 
 # ----------------------------------------------------------------------- seen ids
@@ -276,7 +320,9 @@ def _upsert(model, keys: list[str], adds: list[str], maxes: list[str], rows: lis
             with cursor.cursor.copy(f"COPY {temp} ({column_list}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {temp} {conflict}")  # noqa: S608
+            # Key order: the index is filled in order, and no row is claimed twice by ON CONFLICT.
+            cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {temp} "  # noqa: S608
+                           f"ORDER BY {', '.join(keys)} {conflict}")
             cursor.execute(f"DROP TABLE {temp}")
         else:
             ops = connection.ops
@@ -291,46 +337,28 @@ def _upsert(model, keys: list[str], adds: list[str], maxes: list[str], rows: lis
 # ----------------------------------------------------------------------- parsing
 
 
-def _parse(shape: _Shape, dialect: str) -> Fingerprint:
-    result = analyze(shape.raw, dialect=dialect or None, default_db=shape.database or None,
-                     default_schema=shape.schema or None)
-    columns: set[tuple[str, str]] = set()
-    lineage: list = []
-    for col in result.columns:
-        for src in col.sources:
-            if src.table and src.column and src.column != "*":
-                columns.add((src.table, src.column))
-        if col.target.table and col.target.column != "*":
-            lineage.append([col.target.table, col.target.column, col.kind,
-                            sorted({(s.table, s.column) for s in col.sources if s.table and s.column != "*"})])
-    return Fingerprint(
-        key=shape.key, dialect=dialect, default_database=shape.database, default_schema=shape.schema,
-        text=shape.text, example=redact(shape.raw)[:20000],
-        raw_example=shape.raw[:20000] if settings.LEXICON_STORE_RAW_QUERY_TEXT else "",
-        statement_type=(result.statement_type or "")[:30], reads=sorted(set(result.reads)),
-        writes=sorted(set(result.writes)), columns=sorted(columns), lineage=lineage,
-        error=(result.error or "")[:1000],
-    )
-
-
 def _fingerprints(run: _Run) -> dict[int, Fingerprint]:
-    """Stored fingerprints for this run's shapes; new ones are parsed once and stored."""
-    keys = [s.key for s in run.shapes]
-    stored: dict[int, Fingerprint] = {}
-    for start in range(0, len(keys), 5000):
-        stored.update({f.key: f for f in Fingerprint.objects.filter(key__in=keys[start:start + 5000])})
-    new = [s for s in run.shapes if s.key not in stored]
+    """Fingerprints of this run's shapes: the stored ones, and the new ones parsed (once,
+    while the log was being read) and stored now."""
+    run.check_shapes()
+    results = run.parser.finish()
+    by_key = {s.key: s for s in run.shapes}
     parsed = []
-    for n, shape in enumerate(new, 1):
-        parsed.append(_parse(shape, run.dialect))
-        if run.progress and n % 500 == 0:
-            run.progress(f"parsing new statement shapes ({n:,} of {len(new):,})", 65 + int(15 * n / len(new)))
+    for result in results:
+        shape = by_key[result["key"]]
+        parsed.append(Fingerprint(
+            dialect=run.dialect, default_database=shape.database, default_schema=shape.schema, text=shape.text,
+            example=redact(shape.raw)[:20000],
+            raw_example=shape.raw[:20000] if settings.LEXICON_STORE_RAW_QUERY_TEXT else "",
+            **result,
+        ))
     Fingerprint.objects.bulk_create(parsed, batch_size=1000)
     if parsed and parsed[0].pk is None:  # a database that cannot return ids from bulk inserts
         parsed = list(Fingerprint.objects.filter(key__in=[f.key for f in parsed]))
+    stored = run.stored
     stored.update({f.key: f for f in parsed})
     run.stats.fingerprints = len(run.shapes)
-    run.stats.fingerprints_new = len(new)
+    run.stats.fingerprints_new = len(parsed)
     return stored
 
 
@@ -457,6 +485,14 @@ def _resolve_shapes(run: _Run, stored: dict[int, Fingerprint]) -> tuple[dict[int
     return reads_by_shape, writes_by_shape
 
 
+_POSITION = re.compile(r"\s*\(?\bLine \d+, Col: \d+\)?\.?")
+
+
+def _reason(error: str) -> str:
+    """A parse error without its position, so that one cause is counted once."""
+    return _POSITION.sub("", error).strip().rstrip(".")[:200] or "cannot analyse SQL"
+
+
 def _count_unparsable(run: _Run, stored: dict[int, Fingerprint]) -> None:
     reasons: dict[str, dict] = {}
     total = 0
@@ -464,7 +500,7 @@ def _count_unparsable(run: _Run, stored: dict[int, Fingerprint]) -> None:
         fp = stored[shape.key]
         if fp.error and shape.statements:
             total += shape.statements
-            entry = reasons.setdefault(fp.error[:200], {"count": 0, "sample": fp.example[:500]})
+            entry = reasons.setdefault(_reason(fp.error), {"count": 0, "sample": fp.example[:500]})
             entry["count"] += shape.statements
     run.stats.unparsable = total
     run.stats.unparsable_reasons = dict(sorted(reasons.items(), key=lambda kv: -kv[1]["count"])[:50])
@@ -495,13 +531,13 @@ def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[in
     fp_id = [stored[s.key].pk for s in shapes]
     _upsert(FingerprintDay, ["fingerprint_id", "day"], ["query_count"], ["last_run_at"],
             [(fp_id[s], date.fromordinal(d), c, last) for (s, d), (c, last) in run.shape_day.items()])
-    user_names = {i: name for name, i in run.users.items()}
+    user_names = {i: (name or "") for name, i in run.users.items()}
     _upsert(FingerprintUser, ["fingerprint_id", '"user"'], ["query_count"], ["last_run_at"],
             [(fp_id[s], user_names[u][:255], c, last) for (s, u), (c, last) in run.shape_user.items()])
 
     # Per asset, per user, per day.
     asset_user_day: dict[tuple[int, int, int], list[int]] = {}
-    for (s, d, u), calls in run.shape_day_user.items():
+    for (s, d, u), (calls, _last) in run.shape_day_user.items():
         reads = reads_by[s]
         for asset_id in reads | writes_by[s]:
             entry = asset_user_day.setdefault((asset_id, u, d), [0, 0])
@@ -541,14 +577,12 @@ def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[in
                 asset_id = _asset_of(run, table, shape)
                 if asset_id is not None and (asset_id, column.lower()) in column_ids:
                     shape_columns[i].add(column_ids[(asset_id, column.lower())])
-    asset_of_column = {cid: a for (a, _n), cid in column_ids.items()}
     column_day: Counter[tuple[int, int]] = Counter()
     for (s, d), (calls, _last) in run.shape_day.items():
         for column_id in shape_columns.get(s, ()):
             column_day[(column_id, d)] += calls
     _upsert(ColumnUsageDay, ["column_id", "day"], ["query_count"], [],
-            [(c, date.fromordinal(d), n, asset_of_column[c]) for (c, d), n in column_day.items()],
-            replace=["asset_id"])
+            [(c, date.fromordinal(d), n) for (c, d), n in column_day.items()])
 
     # Last read / last write, popularity.
     last_read: dict[int, datetime] = {}
@@ -562,8 +596,7 @@ def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[in
                 last_write[asset_id] = last
     if touched:
         usage_refresh(touched, last_read=last_read, last_write=last_write)
-    run.stats.edges_added = _dml_edges(run, stored, reads_by, writes_by, asset_of_column)
-    del asset_of_column
+    run.stats.edges_added = _dml_edges(run, stored, reads_by, writes_by)
 
 
 def _asset_of(run: _Run, table: str, shape: _Shape) -> int | None:
@@ -586,8 +619,8 @@ def _asset_days_recompute(asset_ids: set[int], first: date, last: date) -> None:
             else:
                 where, params = f"asset_id IN ({', '.join(['%s'] * len(part))})", list(part)
             ops = connection.ops
-            cursor.execute(  # noqa: S608
-                f"INSERT INTO {table} (asset_id, day, query_count, read_count, distinct_users) "
+            cursor.execute(
+                f"INSERT INTO {table} (asset_id, day, query_count, read_count, distinct_users) "  # noqa: S608
                 f"SELECT asset_id, day, SUM(query_count), SUM(read_count), COUNT(*) FROM {source} "
                 f"WHERE day >= %s AND day <= %s AND {where} GROUP BY asset_id, day "
                 f"ON CONFLICT (asset_id, day) DO UPDATE SET query_count = EXCLUDED.query_count, "
@@ -635,7 +668,7 @@ def usage_refresh(asset_ids: set[int], *, last_read: dict[int, datetime] | None 
     SearchDocument.objects.bulk_update(changed, ["popularity"], batch_size=2000)
 
 
-def _dml_edges(run: _Run, stored, reads_by, writes_by, asset_of_column: dict[int, int]) -> int:
+def _dml_edges(run: _Run, stored, reads_by, writes_by) -> int:
     """INSERT ... SELECT, CREATE TABLE AS, MERGE and UPDATE ... FROM: table edges from every
     table read to every table written, and column edges from the parsed column lineage."""
     pairs: set[tuple[int, int]] = set()
@@ -700,6 +733,7 @@ def querylog_aggregate(*, source: QueryLogSource, items: Iterable[LogRecord | Ro
     timings = run.stats.timings
     clock = time.perf_counter()
     run.take(items)
+    run.shape_day, run.shape_user = run.rollups()
     timings["read_fingerprint_dedup"] = round(time.perf_counter() - clock, 2)
     clock = time.perf_counter()
     if progress:

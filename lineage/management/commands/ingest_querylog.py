@@ -46,6 +46,9 @@ class Command(BaseCommand):
         if run.status != IngestRun.Status.SUCCEEDED:
             raise CommandError(f"Query-log run #{run.pk} failed: {run.error}")
         write_summary(self, run)
+        if options.get("verbosity", 1) >= 2:
+            timings = (run.followups or {}).get("timings", {})
+            self.stdout.write("  seconds: " + ", ".join(f"{k} {v}" for k, v in timings.items()))
 
 
 def write_summary(command: BaseCommand, run: IngestRun) -> None:

@@ -37,3 +37,15 @@ def test_keys_are_signed_64_bit_and_depend_on_the_parse_context():
     assert -(2**63) <= key < 2**63
     assert key != fingerprint_key("select ? from t", "snowflake", "db", "other")
     assert query_id_key("01a-1") != query_id_key("01a-2")
+
+
+def test_worker_processes_parse_shapes_as_the_main_process_would():
+    from lineage.querylog.parsing import ShapeParser, parse_many
+
+    items = [(n, f"insert into r.s.t{n} select a, b from x.y.src where c = {n}", "snowflake", "x", "y")
+             for n in range(12)]
+    items.append((99, "select ((( from", "snowflake", "", ""))
+    parser = ShapeParser(2, threshold=0)
+    parser.submit(items)
+    assert parser.pool is not None  # really in worker processes
+    assert sorted(parser.finish(), key=lambda r: r["key"]) == sorted(parse_many(items), key=lambda r: r["key"])

@@ -104,11 +104,11 @@ def test_unknown_tables_become_warehouse_only_assets(catalog, tmp_path):
 
 
 def test_each_shape_is_parsed_once_and_the_parse_is_reused_by_later_runs(catalog, tmp_path, monkeypatch):
-    import lineage.querylog.pipeline as pipeline
+    import lineage.querylog.parsing as parsing
 
     calls = []
-    real = pipeline.analyze
-    monkeypatch.setattr(pipeline, "analyze", lambda sql, **kw: calls.append(sql) or real(sql, **kw))
+    real = parsing.analyze
+    monkeypatch.setattr(parsing, "analyze", lambda sql, **kw: calls.append(sql) or real(sql, **kw))
     ingest_log_ok(write_log(tmp_path / "a.csv", [row(f"q{n}", REVENUE.format(n=n)) for n in range(50)]))
     assert len(calls) == 1
     ingest_log_ok(write_log(tmp_path / "b.csv", [row(f"r{n}", REVENUE.format(n=n)) for n in range(50)]))
