@@ -77,11 +77,15 @@ class SnowflakeReader:
     def _read(self, path: Path, access_path: Path | None) -> Iterator[LogRecord | RowError]:
         access: dict[str, Access] = {}
         if access_path is not None:
+            # The companion is held in memory by QUERY_ID; most queries touch the same few
+            # object sets, so equal tuples are stored once.
+            shared: dict[Access, Access] = {}
             for item in _load_access(Path(access_path)):
                 if isinstance(item, RowError):
                     yield item
                 else:
-                    access[item[0]] = item[1]
+                    access[item[0]] = shared.setdefault(item[1], item[1])
+            shared.clear()
         convert = _converter(access)
         yield from c.iter_records(path, COLUMNS, convert, what=path.name)
 
@@ -155,6 +159,8 @@ def _load_access(path: Path) -> Iterator[tuple[str, Access] | RowError]:
     """(QUERY_ID, (accessed, written, columns)) per ACCESS_HISTORY row; row errors name the
     companion file so they are not mistaken for QUERY_HISTORY lines."""
     name = path.name
+    # Repeated query shapes repeat the same JSON text: decode each distinct text once.
+    decoded: dict[tuple[Any, Any, Any], Access] = {}
     for line, row, error in c.iter_rows(path, what=name):
         if error is not None:
             yield RowError(line, f"{name} line {line}: {error}")
@@ -164,15 +170,23 @@ def _load_access(path: Path) -> Iterator[tuple[str, Access] | RowError]:
         if not query_id:
             yield RowError(line, f"{name} line {line}: QUERY_ID is missing")
             continue
-        try:
-            access = _access_of(
-                row.get("base_objects_accessed"),
-                row.get("direct_objects_accessed"),
-                row.get("objects_modified"),
-            )
-        except ValueError as exc:
-            yield RowError(line, f"{name} line {line}: {exc}")
-            continue
+        raw = (
+            row.get("base_objects_accessed"),
+            row.get("direct_objects_accessed"),
+            row.get("objects_modified"),
+        )
+        cacheable = all(v is None or isinstance(v, str) for v in raw)
+        access = decoded.get(raw) if cacheable else None  # type: ignore[arg-type]
+        if access is None:
+            try:
+                access = _access_of(*raw)
+            except ValueError as exc:
+                yield RowError(line, f"{name} line {line}: {exc}")
+                continue
+            if cacheable:
+                if len(decoded) >= 20_000:
+                    decoded.clear()
+                decoded[raw] = access
         yield query_id, access
 
 
