@@ -45,9 +45,16 @@ def asset_usage_panel(request: HttpRequest, pk: int) -> HttpResponse:
     usage = asset_usage(asset, days=days)
     chart = {"labels": [p["day"].isoformat() for p in usage["series"]],
              "queries": [p["queries"] for p in usage["series"]], "users": [p["users"] for p in usage["series"]]}
+    # The last write seen in a query log is a freshness signal for tables dbt does not run.
     sla_hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(asset.dbt_tier or 0)
+    write_fresh = None
+    if sla_hours and usage["last_write_at"]:
+        from django.utils import timezone
+
+        write_fresh = (timezone.now() - usage["last_write_at"]).total_seconds() <= sla_hours * 3600
     return render(request, "lineage/partials/_usage_panel.html",
-                  {"asset": asset, "usage": usage, "chart": chart, "days": days, "sla_hours": sla_hours})
+                  {"asset": asset, "usage": usage, "chart": chart, "days": days, "sla_hours": sla_hours,
+                   "write_fresh": write_fresh})
 
 
 @view_requires(can_view_catalog)

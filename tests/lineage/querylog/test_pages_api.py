@@ -147,3 +147,13 @@ def test_a_bad_upload_form_is_shown_again_with_the_reason(client, admin_user, us
     response = client.post("/lineage/querylog/upload/", {"source": "snow"})
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
+
+
+def test_a_recent_write_in_the_log_shows_the_table_fresh_against_its_tier_sla(client, viewer, used, tmp_path):
+    churn = Asset.objects.get(name="customer_churn")  # tier 1: 24 h
+    ingest_log_ok(write_log(tmp_path / "w.csv", [row(
+        "w1", "insert into saas.marts.customer_churn (churn_id) select account_id from saas.marts.fct_revenue",
+        when=timezone.now() - timezone.timedelta(hours=2), query_type="INSERT")]))
+    client.force_login(viewer)
+    html = client.get(f"/lineage/assets/{churn.pk}/usage/").content.decode()
+    assert "fresh (SLA 24 h)" in html
