@@ -469,3 +469,20 @@ def test_a_gzip_cut_short_reports_where_it_ends_after_reading_what_it_holds(tmp_
     assert len(errors) == 1 and items[-1] is errors[0]
     assert errors[0].message.startswith("the file is damaged or cut short after line ")
     assert errors[0].line > records[-1].line
+
+
+def test_redshift_bad_sys_query_text_rows_name_the_companion_and_the_rest_still_joins(tmp_path):
+    lines = (SAMPLES / "redshift_sys_query_text.csv").read_text().splitlines(keepends=True)
+    companion = tmp_path / "query_text.csv"
+    companion.write_text(
+        "".join(lines) + "100,2811402,90002,1073815602,2026-11-20 08:05:00,x,tail\n"
+    )
+    items = list(
+        read_file(SAMPLES / "redshift_sys_query_history.csv", "redshift", {"query_text": companion})
+    )
+    errors = [i for i in items if isinstance(i, RowError)]
+    assert [e.message for e in errors] == [
+        f"query_text.csv line {len(lines) + 1}: sequence 'x' is not a number"
+    ]
+    long = by_id([i for i in items if isinstance(i, LogRecord)])["2811402"]
+    assert len(long.text) > 8000 and not long.text.endswith("tail")

@@ -138,6 +138,7 @@ def test_detection_reads_only_the_head_of_a_large_gzip(tmp_path):
         ("2026-11-20 08:15:02.123456", datetime(2026, 11, 20, 8, 15, 2, 123456, tzinfo=UTC)),
         ("1795194310", datetime(2026, 11, 20, 17, 5, 10, tzinfo=UTC)),
         ("1795194310000", datetime(2026, 11, 20, 17, 5, 10, tzinfo=UTC)),
+        ("1.79519431E9", datetime(2026, 11, 20, 17, 5, 10, tzinfo=UTC)),  # bq --format=json
         (1795194310500000, datetime(2026, 11, 20, 17, 5, 10, 500000, tzinfo=UTC)),
         (1795194310.25, datetime(2026, 11, 20, 17, 5, 10, 250000, tzinfo=UTC)),
         (
