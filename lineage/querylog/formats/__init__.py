@@ -133,6 +133,12 @@ def _describe_unknown(head: str) -> str:
         shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
         return f"it matches no known query-log format ({known}); its first object has keys: {shown or 'none'}"
     first = head.split("\n", 1)[0].strip()
+    for sep, sep_name in (("\t", "tab"), (";", "semicolon"), ("|", "pipe")):
+        if "," not in first and first.count(sep) >= 2:
+            return (
+                f"its columns are {sep_name}-separated; export it as comma-separated CSV "
+                "(or JSON lines) with the warehouse's column names"
+            )
     if len(first) > 200:
         first = first[:200] + "..."
     return f"it matches no known query-log format ({known}); its header is: {first}"

@@ -167,3 +167,13 @@ def test_timestamps_become_aware_utc(value, expected):
 def test_unparsable_timestamps_say_which_column_and_value(value, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         parse_timestamp(value, column="START_TIME")
+
+
+def test_a_tab_separated_export_is_told_to_use_commas(tmp_path):
+    text = (SAMPLES / "pg_stat_statements.csv").read_text().splitlines()[0].replace(",", "\t")
+    path = tmp_path / "pgss.tsv"
+    path.write_text(text + "\n")
+    with pytest.raises(
+        WrongFormat, match="its columns are tab-separated; export it as comma-separated CSV"
+    ):
+        read_file(path)
