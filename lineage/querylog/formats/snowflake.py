@@ -12,6 +12,7 @@ the two views in one query (those three columns inline) is read the same way.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,16 @@ COLUMNS = (
     # an export that joined ACCESS_HISTORY in the same query carries its columns inline
     "base_objects_accessed", "direct_objects_accessed", "objects_modified",
 )  # fmt: skip
+
+
+# The hot loop builds LogRecords positionally (measurably faster than keywords): fail at
+# import, not silently, if base.LogRecord's field order ever changes.
+_POSITIONAL = (
+    "query_id", "text", "started_at", "user", "database", "schema", "statement_type",
+    "succeeded", "duration_ms", "rows", "calls", "accessed", "written", "line", "accessed_columns",
+)  # fmt: skip
+if tuple(f.name for f in fields(LogRecord))[: len(_POSITIONAL)] != _POSITIONAL:
+    raise ImportError("lineage.querylog.formats.snowflake: LogRecord's field order changed")
 
 
 def _converter(access: dict[str, Access]):
