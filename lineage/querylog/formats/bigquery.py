@@ -100,7 +100,26 @@ def _convert(values: tuple[Any, ...], line: int) -> LogRecord | RowError | None:
     )
 
 
+# CSV cells repeat the same JSON text for every run of a query shape: decode it once.
+_TABLES_SEEN: dict[tuple[str, str], list[str]] = {}
+
+
 def _tables(value: Any, column: str) -> list[str]:
+    """ "project.dataset.table" names from a table RECORD or an array of them. The list
+    returned may be shared: callers must not change it."""
+    if value.__class__ is not str:
+        return _decode_tables(value, column)
+    key = (value, column)
+    hit = _TABLES_SEEN.get(key)
+    if hit is None:
+        hit = _decode_tables(value, column)
+        if len(_TABLES_SEEN) >= 20_000:
+            _TABLES_SEEN.clear()
+        _TABLES_SEEN[key] = hit
+    return hit
+
+
+def _decode_tables(value: Any, column: str) -> list[str]:
     data = c.json_value(value, column=column)
     if data is None:
         return []
