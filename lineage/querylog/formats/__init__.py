@@ -4,6 +4,12 @@
 not) and picks the reader that is surest; ``read_file`` detects or checks the format and
 streams ``LogRecord``s and ``RowError``s. A file in the wrong format is rejected with a
 ``WrongFormat`` that says what it looks like instead.
+
+Besides ``base.Reader``'s attributes, each reader here declares ``looks_like`` (how messages
+name its files: "Snowflake QUERY_HISTORY export") and ``extras_roles`` (the companion files
+it takes, by role, with a description for forms and ``--help``). A new format is one module
+with a ``READER``, one entry in ``FORMATS``, samples under
+``tests/lineage/querylog/samples/`` and one ``FormatContract`` subclass.
 """
 
 from __future__ import annotations

@@ -486,3 +486,15 @@ def test_redshift_bad_sys_query_text_rows_name_the_companion_and_the_rest_still_
     ]
     long = by_id([i for i in items if isinstance(i, LogRecord)])["2811402"]
     assert len(long.text) > 8000 and not long.text.endswith("tail")
+
+
+def test_a_csv_cut_short_inside_a_quoted_statement_reports_that_row(tmp_path):
+    text = (SAMPLES / "snowflake_query_history.csv").read_text()
+    cut = text.index("MERGE INTO ANALYTICS.REPORTING.CRM_SYNC") + 30  # inside the last row's text
+    path = tmp_path / "history.csv"
+    path.write_text(text[:cut])
+    items = list(read_file(path))
+    assert [(i.line, i.message) for i in items if isinstance(i, RowError)] == [
+        (14, "expected 19 columns, found 2")
+    ]
+    assert [i.line for i in items if isinstance(i, LogRecord)] == [2, 7, 9, 11, 13]
