@@ -21,4 +21,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    # Popularity is reads over the last 30 days: recompute it daily so that it decays.
+    "usage-popularity-refresh": {
+        "task": "lineage.tasks.usage_popularity_refresh",
+        "schedule": crontab(minute=17, hour=3),
+        "options": {"expires": 6 * 3600},
+    },
 }
