@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -170,22 +171,32 @@ def querylog_run_create_from_upload(*, upload: UploadedFile, source_name: str, f
                                 "(LEXICON_MAX_ARTIFACT_BYTES).")
     if fmt:
         _get_reader(fmt)
-    with transaction.atomic():
-        source = QueryLogSource.objects.filter(name=source_name).first()
-        placeholder = _source_for_file(source_name, fmt) if source is None else source
-        run = _create_run(source=placeholder, fmt=fmt or placeholder.format, files=[], actor=actor, trigger=trigger)
-        folder = _upload_dir(run)
-        folder.mkdir(parents=True, exist_ok=True)
+    # Stage the files first: the format of a log for a new source is detected from the
+    # file itself, and it sets the new source's dialect.
+    staging = Path(settings.LEXICON_UPLOAD_DIR) / f"incoming-{uuid.uuid4().hex}"
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
         files = []
         for role, item in [("query_log", upload), *extras.items()]:
-            target = folder / f"{role}-{Path(item.name or role).name}"
+            target = staging / f"{role}-{Path(item.name or role).name}"
             with target.open("wb") as out:
                 for chunk in item.chunks():
                     out.write(chunk)
             files.append({"kind": role, "name": item.name or role, "path": str(target), "size": target.stat().st_size})
-        run.files = files
-        run.save(update_fields=["files"])
-        querylog_run_enqueue(run)
+        with transaction.atomic():
+            source = QueryLogSource.objects.filter(name=source_name).first()
+            fmt = fmt or (source.format if source else "") or _detect(Path(files[0]["path"]))
+            source = source or _source_for_file(source_name, fmt)
+            run = _create_run(source=source, fmt=fmt, files=[], actor=actor, trigger=trigger)
+            folder = _upload_dir(run)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            staging.rename(folder)
+            run.files = [{**f, "path": str(folder / Path(f["path"]).name)} for f in files]
+            run.save(update_fields=["files"])
+            querylog_run_enqueue(run)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return run
 
 

@@ -157,3 +157,25 @@ def test_a_recent_write_in_the_log_shows_the_table_fresh_against_its_tier_sla(cl
     client.force_login(viewer)
     html = client.get(f"/lineage/assets/{churn.pk}/usage/").content.decode()
     assert "fresh (SLA 24 h)" in html
+
+
+def test_an_upload_for_a_new_source_takes_the_dialect_of_the_detected_format(admin_user, settings, tmp_path,
+                                                                             django_capture_on_commit_callbacks):
+    from lineage.models import QueryLogSource
+
+    settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(admin_user).post("/api/v1/ingest/querylog/", {
+            "file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "new-snow"}, format="multipart")
+    assert response.status_code == 202
+    assert QueryLogSource.objects.get(name="new-snow").dialect == "snowflake"
+    assert response.json()["query_log"]["format"] == "snowflake"
+
+
+def test_an_upload_nobody_can_read_is_refused_at_once_with_the_reason(admin_user, settings, tmp_path):
+    settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
+    response = token_client(admin_user).post("/api/v1/ingest/querylog/", {
+        "file": SimpleUploadedFile("notes.csv", b"a,b,c\n1,2,3\n"), "source": "x"}, format="multipart")
+    assert response.status_code == 400 and "notes.csv" in response.json()["detail"]
+    assert not IngestRun.objects.exists()
+    assert not any((tmp_path / "uploads").iterdir())
