@@ -374,6 +374,7 @@ class _Resolver:
         self.full: dict[str, int] = {}
         self.partial: dict[str, int | None] = {}  # schema.table and table → id, None if ambiguous
         self.created: list[int] = []
+        self.databases: set[str] = set()
         rows = (Asset.objects.exclude(relation_key="").filter(kind__in=_RELATION_KINDS)
                 .values_list("relation_key", "id", "removed_at").order_by("id"))
         for key, asset_id, removed_at in rows:
@@ -382,6 +383,8 @@ class _Resolver:
             else:
                 self.full.setdefault(key, asset_id)
             parts = key.split(".")
+            if len(parts) == 3:
+                self.databases.add(parts[0])
             for n in (2, 1):
                 if len(parts) > n:
                     short = ".".join(parts[-n:])
@@ -408,11 +411,15 @@ class _Resolver:
         for candidate in (lowered, key):
             if candidate in self.full:
                 return self.full[candidate]
-        short = ".".join(lowered.split(".")[-2:])
-        for candidate in (short, lowered.split(".")[-1]) if "." in lowered else (lowered,):
-            hit = self.partial.get(candidate)
-            if hit:
-                return hit
+        # A shorter match only when the database is not one the catalog knows: the same
+        # warehouse seen under another name (a dev copy, a PostgreSQL database name that dbt
+        # does not use). A known database with an unknown table is a different table.
+        named = lowered.split(".")
+        if not (len(named) >= 3 and named[-3] in self.databases):
+            for candidate in (".".join(named[-2:]), named[-1]) if len(named) > 1 else (lowered,):
+                hit = self.partial.get(candidate)
+                if hit:
+                    return hit
         if not key:
             return None
         parts = key.split(".")

@@ -180,3 +180,15 @@ def test_dml_adds_query_log_lineage_between_tables_and_columns(catalog, tmp_path
     from lineage.selectors import impact
 
     assert "revenue_snapshot" in {r["name"] for r in impact(catalog["fct_revenue"])}
+
+
+def test_names_resolve_by_relation_key_and_by_schema_and_table_from_another_database(catalog, tmp_path):
+    rows = [row("a", "select plan_name from marts.fct_revenue", database="SAAS"),
+            row("b", "select plan_name from fct_revenue", database="SAAS", schema="MARTS"),
+            row("c", "select plan_name from dev_copy.marts.fct_revenue"),  # unknown database: same table
+            row("d", "select plan_name from saas.other.fct_revenue")]  # known database, other schema: not it
+    ingest_log_ok(write_log(tmp_path / "qh.csv", rows))
+    revenue = catalog["fct_revenue"]
+    assert sum(AssetUsageDay.objects.filter(asset=revenue).values_list("query_count", flat=True)) == 3
+    other = Asset.objects.get(kind=AssetKind.WAREHOUSE_RELATION)
+    assert other.relation_key == "saas.other.fct_revenue"
