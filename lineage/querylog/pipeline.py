@@ -98,7 +98,8 @@ class _Run:
         self.shapes: list[_Shape] = []
         self.shape_index: dict[tuple[str, str, str], int] = {}
         self.text_cache: dict[tuple[str, str, str], int] = {}
-        self.users: dict[str, int] = {}
+        self.users: dict[str | None, int] = {}  # as the log spells them -> id
+        self.user_names: dict[str, int] = {}  # as stored -> id
         self.buffer: list[tuple[int, datetime, LogRecord]] = []
         # Statements never counted before, added up by (local shape, day ordinal, user):
         # [executions, last run]. Per shape-day and per shape-user figures derive from it.
@@ -219,8 +220,9 @@ class _Run:
                 self.shapes[shape].accessed.update(item.accessed)
                 self.shapes[shape].written.update(item.written)
             user = users.get(item.user)
-            if user is None:
-                user = users[item.user] = len(users)
+            if user is None:  # one id per stored name: None and "" are one user, as are long names alike to 255
+                name = (item.user or "")[:255]
+                user = users[item.user] = self.user_names.setdefault(name, len(self.user_names))
             calls = item.calls if item.calls > 1 else 1
             executions += calls
             day = (started.astimezone(UTC) if started.utcoffset() else started).toordinal()
@@ -538,9 +540,9 @@ def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[in
     fp_id = [stored[s.key].pk for s in shapes]
     _upsert(FingerprintDay, ["fingerprint_id", "day"], ["query_count"], ["last_run_at"],
             [(fp_id[s], date.fromordinal(d), c, last) for (s, d), (c, last) in run.shape_day.items()])
-    user_names = {i: (name or "") for name, i in run.users.items()}
+    user_names = {i: name for name, i in run.user_names.items()}
     _upsert(FingerprintUser, ["fingerprint_id", '"user"'], ["query_count"], ["last_run_at"],
-            [(fp_id[s], user_names[u][:255], c, last) for (s, u), (c, last) in run.shape_user.items()])
+            [(fp_id[s], user_names[u], c, last) for (s, u), (c, last) in run.shape_user.items()])
 
     # Per asset, per user, per day.
     asset_user_day: dict[tuple[int, int, int], list[int]] = {}
@@ -552,7 +554,7 @@ def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[in
             if asset_id in reads:
                 entry[1] += calls
     _upsert(AssetUserDay, ["asset_id", "day", '"user"'], ["query_count", "read_count"], [],
-            [(a, date.fromordinal(d), user_names[u][:255], q, r) for (a, u, d), (q, r) in asset_user_day.items()])
+            [(a, date.fromordinal(d), user_names[u], q, r) for (a, u, d), (q, r) in asset_user_day.items()])
     touched = {a for a, _u, _d in asset_user_day}
     run.stats.assets_touched = len(touched)
     days = {d for _a, _u, d in asset_user_day}
