@@ -201,7 +201,11 @@ class Fingerprint(models.Model):
     statement_type = models.CharField(max_length=30, blank=True)
     reads = models.JSONField(default=list, blank=True)
     writes = models.JSONField(default=list, blank=True)
-    columns = models.JSONField(default=list, blank=True, help_text="[[table, column], ...] referenced.")
+    columns = models.JSONField(default=list, blank=True, help_text="[[table, column], ...] in the select list.")
+    filters = models.JSONField(
+        default=list, blank=True,
+        help_text="[[table, column], ...] named elsewhere (WHERE, JOIN, GROUP BY); counted when cataloged.",
+    )
     lineage = models.JSONField(default=list, blank=True, help_text="Column lineage of DML: [[target, [sources]]].")
     error = models.TextField(blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)

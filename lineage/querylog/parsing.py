@@ -10,6 +10,9 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 
+import sqlglot
+from sqlglot import exp
+
 from lineage.engine import analyze
 
 ShapeInput = tuple[int, str, str, str, str]  # key, raw SQL, dialect, default database, default schema
@@ -26,9 +29,44 @@ def parse_one(key: int, raw: str, dialect: str, database: str, schema: str) -> d
         if col.target.table and col.target.column != "*":
             lineage.append([col.target.table, col.target.column, col.kind,
                             sorted({(s.table, s.column) for s in col.sources if s.table and s.column != "*"})])
+    filters = _referenced_columns(raw, dialect) - columns if not result.error else set()
     return {"key": key, "statement_type": (result.statement_type or "")[:30], "reads": sorted(set(result.reads)),
-            "writes": sorted(set(result.writes)), "columns": sorted(columns), "lineage": lineage,
-            "error": (result.error or "")[:1000]}
+            "writes": sorted(set(result.writes)), "columns": sorted(columns), "filters": sorted(filters),
+            "lineage": lineage, "error": (result.error or "")[:1000]}
+
+
+def _referenced_columns(raw: str, dialect: str) -> set[tuple[str, str]]:
+    """Columns named anywhere in the statement (WHERE, JOIN, GROUP BY, ...), with the table
+    they belong to as written: through its alias, or the only table when unqualified. The
+    lineage engine reports the select list; this adds the columns people filter and join on.
+    Names that are not real columns (select-list aliases) are dropped later, when they do
+    not match a cataloged column."""
+    try:
+        tree = sqlglot.parse_one(raw, read=dialect or None)
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
+        return set()
+    if tree is None:
+        return set()
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    tables: dict[str, str] = {}
+    names: set[str] = set()
+    for table in tree.find_all(exp.Table):
+        if not table.name or table.name.lower() in ctes:
+            continue
+        full = ".".join(part for part in (table.catalog, table.db, table.name) if part).lower()
+        names.add(full)
+        tables[table.alias_or_name.lower()] = full
+        tables.setdefault(table.name.lower(), full)
+    only = next(iter(names)) if len(names) == 1 else None
+    out: set[tuple[str, str]] = set()
+    for column in tree.find_all(exp.Column):
+        if isinstance(column.this, exp.Star) or not column.name:
+            continue
+        qualifier = column.table.lower()
+        full = tables.get(qualifier) if qualifier else only
+        if full:
+            out.add((full, column.name.lower()))
+    return out
 
 
 def parse_many(items: list[ShapeInput]) -> list[dict]:

@@ -577,6 +577,11 @@ def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[in
                 columns_by_asset.setdefault(asset_id, set()).add(column.lower())
             else:
                 found.add(column_id)
+        for table, column in fp.filters:  # only columns the catalog knows: aliases are not columns
+            asset_id = _asset_of(run, table, shape)
+            column_id = column_ids.get((asset_id, column.lower())) if asset_id is not None else None
+            if column_id is not None:
+                found.add(column_id)
         shape_columns[i] = found
     if columns_by_asset:
         _ensure_warehouse_columns(run, stored, columns_by_asset)

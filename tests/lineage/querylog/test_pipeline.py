@@ -192,3 +192,13 @@ def test_names_resolve_by_relation_key_and_by_schema_and_table_from_another_data
     assert sum(AssetUsageDay.objects.filter(asset=revenue).values_list("query_count", flat=True)) == 3
     other = Asset.objects.get(kind=AssetKind.WAREHOUSE_RELATION)
     assert other.relation_key == "saas.other.fct_revenue"
+
+
+def test_columns_in_where_join_and_group_by_count_as_used(catalog, tmp_path):
+    rows = [row("f1", "select r.plan_name, count(*) as n from fct_revenue r join dim_accounts a "
+                      "on r.account_id = a.account_id where a.industry = 'saas' group by r.plan_name order by n")]
+    ingest_log_ok(write_log(tmp_path / "qh.csv", rows))
+    used = set(ColumnUsageDay.objects.values_list("column__asset__name", "column__name"))
+    assert {("fct_revenue", "plan_name"), ("fct_revenue", "account_id"), ("dim_accounts", "account_id"),
+            ("dim_accounts", "industry")} <= used
+    assert not any(name == "n" for _asset, name in used)  # a select-list alias is not a column
