@@ -202,3 +202,42 @@ def test_columns_in_where_join_and_group_by_count_as_used(catalog, tmp_path):
     assert {("fct_revenue", "plan_name"), ("fct_revenue", "account_id"), ("dim_accounts", "account_id"),
             ("dim_accounts", "industry")} <= used
     assert not any(name == "n" for _asset, name in used)  # a select-list alias is not a column
+
+
+def test_worker_processes_count_a_big_log_exactly_as_in_process(catalog, tmp_path, monkeypatch, settings):
+    """Big logs are fingerprinted and parsed by worker processes; the numbers must not change."""
+    import lineage.querylog.pipeline as pipeline
+
+    rows = [row(f"q{n}", (REVENUE if n % 3 else JOIN).format(n=n, m=n + 1), user=f"U{n % 4}", when=at(1 + n % 9))
+            for n in range(120)]
+    path = write_log(tmp_path / "qh.csv", rows)
+    settings.LEXICON_QUERYLOG_PARSE_WORKERS = 1
+    ingest_log_ok(path, source="inline")
+    inline = usage_numbers()
+    from lineage.models import (
+        AssetUsage,
+        AssetUsageDay,
+        AssetUserDay,
+        ColumnUsageDay,
+        FingerprintDay,
+        FingerprintUser,
+    )
+
+    for model in (AssetUsageDay, AssetUserDay, ColumnUsageDay, FingerprintDay, FingerprintUser, AssetUsage):
+        model.objects.all().delete()
+    Fingerprint.objects.all().delete()
+    settings.LEXICON_QUERYLOG_PARSE_WORKERS = 2
+    monkeypatch.setattr(pipeline, "CHUNK", 25)
+    started = []
+    real_start = pipeline.ShapeParser.start_pool
+
+    def start_pool(self):
+        started.append(real_start(self))
+        return started[-1]
+
+    monkeypatch.setattr(pipeline.ShapeParser, "start_pool", start_pool)
+    ingest_log_ok(path, source="workers")
+    assert any(started)  # the workers really ran
+    assert usage_numbers()["asset_day"] == inline["asset_day"]
+    assert usage_numbers()["column_day"] == inline["column_day"]
+    assert usage_numbers()["asset_user_day"] == inline["asset_user_day"]
