@@ -14,7 +14,6 @@ import sqlglot
 from sqlglot import exp
 
 from lineage.engine import analyze
-from lineage.querylog.fingerprint import normalise
 
 ShapeInput = tuple[int, str, str, str, str]  # key, raw SQL, dialect, default database, default schema
 
@@ -74,10 +73,6 @@ def parse_many(items: list[ShapeInput]) -> list[dict]:
     return [parse_one(*item) for item in items]
 
 
-def normalise_many(texts: list[str]) -> list[str]:
-    return [normalise(text) for text in texts]
-
-
 class ShapeParser:
     """Parses batches of shapes: in this process for small runs, in ``workers`` spawned
     processes once a run has more than ``threshold`` new shapes (not inside a daemonic
@@ -93,18 +88,6 @@ class ShapeParser:
 
     def _can_fork(self) -> bool:
         return self.workers > 1 and not multiprocessing.current_process().daemon
-
-    def start_pool(self) -> bool:
-        """Start the worker processes now (a big log is coming); False when not possible."""
-        if self.pool is None and self._can_fork():
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return self.pool is not None
-
-    def normalise(self, texts: list[str]) -> list[Future]:
-        """Fingerprint texts in the workers, in as many parts as there are workers."""
-        assert self.pool is not None
-        size = max(1, -(-len(texts) // self.workers))
-        return [self.pool.submit(normalise_many, texts[start:start + size]) for start in range(0, len(texts), size)]
 
     def submit(self, items: list[ShapeInput]) -> None:
         if not items:

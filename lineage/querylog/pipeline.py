@@ -116,24 +116,17 @@ class _Run:
         self.parser = ShapeParser(settings.LEXICON_QUERYLOG_PARSE_WORKERS)
         self.unchecked: list[int] = []
         self.stored: dict[int, Fingerprint] = {}
-        self.pending: list[tuple[list, list[int], list]] = []  # chunks being fingerprinted by workers
 
     # ------------------------------------------------------------------ reading
 
-    def _context(self, record: LogRecord) -> tuple[str, str, str]:
-        return (record.text, (record.database or self.source.default_database).lower(),
-                (record.schema or self.source.default_schema).lower())
-
-    def shape_of(self, record: LogRecord, text: str | None = None) -> int:
-        """The local shape index of a record; ``text`` is its fingerprint text when a
-        worker already computed it."""
-        cache_key = self._context(record)
+    def shape_of(self, record: LogRecord) -> int:
+        database = (record.database or self.source.default_database).lower()
+        schema = (record.schema or self.source.default_schema).lower()
+        cache_key = (record.text, database, schema)
         index = self.text_cache.get(cache_key)
         if index is not None:
             return index
-        _raw, database, schema = cache_key
-        if text is None:
-            text = normalise(record.text)
+        text = normalise(record.text)
         key = (text, database, schema)
         index = self.shape_index.get(key)
         if index is None:
@@ -189,7 +182,7 @@ class _Run:
                 if self.progress and self.total_lines:
                     self.progress(f"reading ({stats.rows:,} statements)",
                                   5 + int(60 * min(1, stats.rows / self.total_lines)))
-        self.flush(final=True)
+        self.flush()
         self.check_shapes()
 
     def _widen(self, first: datetime, last: datetime) -> None:
@@ -199,16 +192,10 @@ class _Run:
         if stats.window_end is None or last > stats.window_end:
             stats.window_end = last
 
-    def flush(self, final: bool = False) -> None:
+    def flush(self) -> None:
         """Keep the statements whose query id this source has not counted yet, and add them up."""
-        if final:
-            self.flush()
-            while self.pending:
-                self._count_pending()
-            return
         if not self.buffer:
             return
-        big = len(self.buffer) >= CHUNK
         self._widen(min(row[1] for row in self.buffer), max(row[1] for row in self.buffer))
         unique = {row[0]: row for row in self.buffer}
         self.stats.duplicates += len(self.buffer) - len(unique)
@@ -223,30 +210,12 @@ class _Run:
         newest = max(row[1] for row in new_rows)
         if self.newest is None or newest > self.newest:
             self.newest = newest
-        if big and self.parser.start_pool():
-            # A big log: the workers fingerprint this chunk while this process counts the
-            # previous one.
-            todo = [i for i, (_k, _s, item) in enumerate(new_rows) if self._context(item) not in self.text_cache]
-            futures = self.parser.normalise([new_rows[i][2].text for i in todo])
-            self.pending.append((new_rows, todo, futures))
-            if len(self.pending) > 1:
-                self._count_pending()
-        else:
-            self._count(new_rows, {})
-
-    def _count_pending(self) -> None:
-        new_rows, todo, futures = self.pending.pop(0)
-        texts = [text for future in futures for text in future.result()]
-        self._count(new_rows, dict(zip(todo, texts, strict=True)))
-
-    def _count(self, new_rows: list[tuple[int, datetime, LogRecord]], texts: dict[int, str]) -> None:
-        """Add new statements to the run's aggregates (``texts``: fingerprint texts by row)."""
         shape_day_user = self.shape_day_user
         users = self.users
         shape_of = self.shape_of
         executions = 0
-        for n, (_key, started, item) in enumerate(new_rows):
-            shape = shape_of(item, texts.get(n)) if texts else shape_of(item)
+        for _key, started, item in new_rows:
+            shape = shape_of(item)
             if item.accessed or item.written:
                 self.shapes[shape].accessed.update(item.accessed)
                 self.shapes[shape].written.update(item.written)
