@@ -22,4 +22,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 20 * 3600},
     },
+    # Live query-log sources (pg_stat_statements): usage deltas every 15 minutes.
+    "querylog-pull-live": {
+        "task": "lineage.tasks.ingest_querylog_pull_live",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    # Popularity is reads over the last 30 days: recompute it daily so that it decays.
+    "usage-popularity-refresh": {
+        "task": "lineage.tasks.usage_popularity_refresh",
+        "schedule": crontab(minute=17, hour=3),
+        "options": {"expires": 6 * 3600},
+    },
 }

@@ -217,6 +217,11 @@ SPECTACULAR_SETTINGS = {
 LEXICON_MAX_ARTIFACT_BYTES = env_int("LEXICON_MAX_ARTIFACT_BYTES", 512 * 1024 * 1024, minimum=1024)
 # Raw statement text can carry PII in its literals; keep it only when asked to.
 LEXICON_STORE_RAW_QUERY_TEXT = env_bool("LEXICON_STORE_RAW_QUERY_TEXT", False)
+# Query-log ids are remembered this many days before a source's watermark (dedup of
+# overlapping windows); statements older than that are skipped as already covered.
+LEXICON_QUERYLOG_DEDUP_DAYS = env_int("LEXICON_QUERYLOG_DEDUP_DAYS", 35, minimum=1)
+# Processes that parse new statement shapes of a big query log while it is being read (1 = in-process).
+LEXICON_QUERYLOG_PARSE_WORKERS = env_int("LEXICON_QUERYLOG_PARSE_WORKERS", 2, minimum=1)
 # dbt meta keys read for owners, tier and PII (first match wins), comma-separated.
 LEXICON_META_OWNER_KEYS = env_list("LEXICON_META_OWNER_KEYS", ["owner", "owners"])
 LEXICON_META_TIER_KEYS = env_list("LEXICON_META_TIER_KEYS", ["tier"])

@@ -5,11 +5,18 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog.models import Asset
-from catalog.permissions import can_view_catalog, view_requires
+from catalog.permissions import can_ingest, can_view_catalog, view_requires
 from config.htmx import render_page
 from lineage.engine import known_dialects
 from lineage.explain import ExplainInputError, explain
-from lineage.selectors import asset_neighbours, column_impact, impact
+from lineage.selectors import (
+    asset_neighbours,
+    asset_usage,
+    column_impact,
+    consumers,
+    impact,
+    unused_assets,
+)
 
 
 @view_requires(can_view_catalog)
@@ -29,9 +36,25 @@ def asset_panel(request: HttpRequest, pk: int) -> HttpResponse:
 @view_requires(can_view_catalog)
 @require_GET
 def asset_usage_panel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The Usage tab: query-log usage of the asset."""
+    """The Usage tab: queries per day, top users, top queries and most used columns."""
+    from django.conf import settings
+
     asset = get_object_or_404(Asset, pk=pk)
-    return render(request, "lineage/partials/_usage_panel.html", {"asset": asset})
+    days = request.GET.get("days", "30")
+    days = int(days) if days in ("7", "30", "90") else 30
+    usage = asset_usage(asset, days=days)
+    chart = {"labels": [p["day"].isoformat() for p in usage["series"]],
+             "queries": [p["queries"] for p in usage["series"]], "users": [p["users"] for p in usage["series"]]}
+    # The last write seen in a query log is a freshness signal for tables dbt does not run.
+    sla_hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(asset.dbt_tier or 0)
+    write_fresh = None
+    if sla_hours and usage["last_write_at"]:
+        from django.utils import timezone
+
+        write_fresh = (timezone.now() - usage["last_write_at"]).total_seconds() <= sla_hours * 3600
+    return render(request, "lineage/partials/_usage_panel.html",
+                  {"asset": asset, "usage": usage, "chart": chart, "days": days, "sla_hours": sla_hours,
+                   "write_fresh": write_fresh})
 
 
 @view_requires(can_view_catalog)
@@ -73,6 +96,8 @@ def asset_impact(request: HttpRequest, pk: int) -> HttpResponse:
         rows = column_impact(column)
     else:
         rows = impact(asset)
+    # Who queried the asset or anything downstream of it in the last 30 days (query logs).
+    people = consumers({asset.pk, *(r["id"] for r in rows)})
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="impact-{asset.name}.csv"'
@@ -81,10 +106,13 @@ def asset_impact(request: HttpRequest, pk: int) -> HttpResponse:
         for row in rows:
             writer.writerow([row["distance"], row["kind"], row["name"], row.get("column", ""), row["unique_id"],
                              row["project"], row["tier"] or "", "yes" if row["removed"] else ""])
+        for person in people:
+            writer.writerow(["", "consumer", person["user"], "", f"{person['queries']} queries on "
+                             f"{person['assets']} assets, last {person['last_day']:%Y-%m-%d}", "", "", ""])
         return response
     columns = asset.columns.filter(removed_at__isnull=True).order_by("position", "name")
     return render(request, "lineage/impact.html",
-                  {"asset": asset, "rows": rows, "column": column, "columns": columns})
+                  {"asset": asset, "rows": rows, "column": column, "columns": columns, "consumers": people})
 
 
 @view_requires(can_view_catalog)
@@ -105,3 +133,65 @@ def asset_graph_page(request: HttpRequest, pk: int) -> HttpResponse:
         "up": int(up) if up.isdigit() and 0 <= int(up) <= 5 else 1,
         "down": int(down) if down.isdigit() and 0 <= int(down) <= 5 else 1,
     })
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def unused_assets_page(request: HttpRequest) -> HttpResponse:
+    """Tables and models nobody read in N days (query logs), by tier and owner: candidates
+    for deprecation."""
+    from django.core.paginator import Paginator
+
+    from catalog.models import IngestRun
+
+    days_text = request.GET.get("days", "90")
+    days = int(days_text) if days_text.isdigit() and 1 <= int(days_text) <= 3650 else 90
+    tier_text = request.GET.get("tier", "")
+    tier = int(tier_text) if tier_text in ("1", "2", "3") else None
+    owner = request.GET.get("owner", "").strip()[:200]
+    assets = unused_assets(days=days, tier=tier, owner=owner)
+    page = Paginator(assets, 50).get_page(request.GET.get("page"))
+    has_logs = IngestRun.objects.filter(kind=IngestRun.Kind.QUERY_LOG, status=IngestRun.Status.SUCCEEDED).exists()
+    return render_page(request, "lineage/unused.html",
+                       {"page": page, "days": days, "tier": tier_text, "owner": owner, "has_logs": has_logs},
+                       fragment="lineage/partials/_unused_table.html")
+
+
+@view_requires(can_ingest)
+@require_http_methods(["GET", "POST"])
+def querylog_upload(request: HttpRequest) -> HttpResponse:
+    """Admins upload a warehouse query log; the run page shows its progress. GET is the form
+    fragment that the Ingest runs page loads."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from catalog.models import IngestRun
+    from lineage.forms import QueryLogUploadForm
+    from lineage.querylog.formats.base import WrongFormat
+    from lineage.services import QueryLogError, querylog_run_create_from_upload
+
+    form = QueryLogUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        extras = {k: data[k] for k in ("access_history", "query_text") if data.get(k)}
+        try:
+            run = querylog_run_create_from_upload(upload=data["log"], source_name=data["source"], fmt=data["format"],
+                                                  extras=extras, actor=request.user, trigger=IngestRun.Trigger.UI)
+        except (QueryLogError, WrongFormat) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Query-log run #{run.pk} queued.")
+            return redirect("catalog:ingest_run", pk=run.pk)
+    status = 400 if request.method == "POST" else 200
+    return render_page(request, "lineage/querylog_upload.html", {"form": form}, status=status,
+                       fragment="lineage/partials/_querylog_upload_form.html")
+
+
+@view_requires(can_view_catalog)
+@require_GET
+def querylog_run_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """What a query-log run read, skipped and could not parse (shown on the ingest run page)."""
+    from lineage.models import QueryLogRun
+
+    qrun = get_object_or_404(QueryLogRun.objects.select_related("source", "run"), run_id=pk)
+    return render(request, "lineage/partials/_querylog_run.html", {"q": qrun})
