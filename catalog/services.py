@@ -24,10 +24,6 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int], None]
 
 
-def _upload_dir(run: IngestRun) -> Path:
-    return Path(settings.LEXICON_UPLOAD_DIR) / str(run.pk)
-
-
 def ingest_run_create_from_paths(*, paths: list[Path], project_name: str = "", actor=None,
                                  trigger: str = IngestRun.Trigger.CLI) -> IngestRun:
     """A queued dbt ingest of files already on this machine (the CLI)."""
@@ -65,7 +61,7 @@ def ingest_run_create_from_uploads(*, uploads: dict[str, UploadedFile], project_
     with transaction.atomic():
         run = IngestRun.objects.create(kind=IngestRun.Kind.DBT, trigger=trigger, project_name=project_name,
                                        created_by=actor)
-        folder = _upload_dir(run)
+        folder = ingest_run_upload_dir(run)
         folder.mkdir(parents=True, exist_ok=True)
         files = []
         for kind, upload in uploads.items():
@@ -86,63 +82,77 @@ def ingest_run_enqueue(run: IngestRun) -> None:
     transaction.on_commit(lambda: ingest_dbt_run.delay(run.pk))
 
 
-def _claim(run_id: int) -> bool:
+def ingest_run_claim(run_id: int, *, phase: str, kind: str | None = None) -> bool:
     """Compare-and-swap queued → running; a run stuck in running past the task time
     limit (its worker died) may be claimed again."""
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    runs = IngestRun.objects.filter(pk=run_id)
+    if kind:
+        runs = runs.filter(kind=kind)
     return bool(
-        IngestRun.objects.filter(pk=run_id)
-        .filter(Q(status=IngestRun.Status.QUEUED) | Q(status=IngestRun.Status.RUNNING, started_at__lt=stale_before))
-        .update(status=IngestRun.Status.RUNNING, started_at=now, phase="reading files", progress=0)
+        runs.filter(Q(status=IngestRun.Status.QUEUED) | Q(status=IngestRun.Status.RUNNING, started_at__lt=stale_before))
+        .update(status=IngestRun.Status.RUNNING, started_at=now, phase=phase, progress=0)
     )
 
 
-def _fail(run_id: int, message: str) -> None:
+def ingest_run_fail(run_id: int, message: str) -> None:
     IngestRun.objects.filter(pk=run_id).update(
         status=IngestRun.Status.FAILED, error=message, finished_at=timezone.now(), phase="failed"
     )
 
 
-def _cleanup_uploads(run: IngestRun) -> None:
-    if run.trigger in (IngestRun.Trigger.API, IngestRun.Trigger.UI):
-        shutil.rmtree(_upload_dir(run), ignore_errors=True)
+def ingest_run_upload_dir(run: IngestRun) -> Path:
+    """Where the uploads of an API or page run wait for a worker (removed when it finishes)."""
+    return Path(settings.LEXICON_UPLOAD_DIR) / str(run.pk)
+
+
+def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun], None], expected: tuple[type[Exception], ...],
+                       phase: str, kind: str | None = None) -> IngestRun:
+    """Claim a queued run and do ``work`` on it; safe to call twice (one caller claims it).
+
+    ``expected`` errors (bad input) fail the run with their message, which names the file
+    and place; database connection errors put the run back in the queue and propagate, so
+    the Celery task retries; anything else fails the run as an internal error and
+    propagates. ``work`` writes in one transaction, so a failed run changed nothing.
+    Uploads are removed once the run is finished.
+    """
+    if not ingest_run_claim(run_id, phase=phase, kind=kind):
+        return IngestRun.objects.get(pk=run_id)
+    run = IngestRun.objects.get(pk=run_id)
+    try:
+        work(run)
+    except expected as exc:
+        logger.info("%s run %s failed: %s", run.kind, run_id, exc)
+        ingest_run_fail(run_id, str(exc))
+    except (OperationalError, InterfaceError):
+        IngestRun.objects.filter(pk=run_id).update(status=IngestRun.Status.QUEUED, phase="waiting to retry")
+        raise
+    except Exception as exc:
+        logger.exception("%s run %s crashed", run.kind, run_id)
+        ingest_run_fail(run_id, f"Internal error while ingesting ({type(exc).__name__}: {exc}). Nothing was changed.")
+        raise
+    finally:
+        run.refresh_from_db()
+        if run.is_finished and run.trigger in (IngestRun.Trigger.API, IngestRun.Trigger.UI):
+            shutil.rmtree(ingest_run_upload_dir(run), ignore_errors=True)
+    return run
 
 
 def ingest_run_execute(*, run_id: int, progress: ProgressCallback | None = None) -> IngestRun:
-    """Run a queued dbt ingest. Safe to call twice: only one caller claims the run.
-
-    Bad artifacts fail the run with a message naming the file and place, and the
-    catalog is left exactly as it was. Database connection errors put the run back in
-    the queue and propagate, so the Celery task can retry it.
-    """
+    """Run a queued dbt ingest. Bad artifacts fail the run with a message naming the file
+    and place, and the catalog is left exactly as it was (``ingest_run_guarded``)."""
 
     def report(phase: str, percent: int) -> None:
         progress_set(run_id, phase, percent)
         if progress:
             progress(phase, percent)
 
-    if not _claim(run_id):
-        return IngestRun.objects.get(pk=run_id)
-    run = IngestRun.objects.get(pk=run_id)
-    try:
+    def work(run: IngestRun) -> None:
         report("reading files", 2)
         files = [ArtifactFile(name=f["name"], path=Path(f["path"]), declared_kind=f.get("kind") or None)
                  for f in run.files]
         bundle = load_bundle(files, settings.LEXICON_MAX_ARTIFACT_BYTES)
         dbt_ingest_write(run, bundle, run.project_name or None, report)
-    except ArtifactError as exc:
-        logger.info("ingest run %s failed: %s", run_id, exc)
-        _fail(run_id, str(exc))
-    except (OperationalError, InterfaceError):
-        IngestRun.objects.filter(pk=run_id).update(status=IngestRun.Status.QUEUED, phase="waiting to retry")
-        raise
-    except Exception as exc:
-        logger.exception("ingest run %s crashed", run_id)
-        _fail(run_id, f"Internal error while ingesting ({type(exc).__name__}: {exc}). Nothing was changed.")
-        raise
-    finally:
-        run.refresh_from_db()
-        if run.is_finished:
-            _cleanup_uploads(run)
-    return run
+
+    return ingest_run_guarded(run_id=run_id, work=work, expected=(ArtifactError,), phase="reading files")

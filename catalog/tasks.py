@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from catalog import services
+from config.celery import idempotent_task_options
 
 
-@shared_task(
-    name="catalog.tasks.ingest_dbt_run",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=5,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+@shared_task(name="catalog.tasks.ingest_dbt_run", **idempotent_task_options())
 def ingest_dbt_run(run_id: int) -> str:
     """Execute one queued dbt ingest run; a second delivery finds it claimed and returns."""
     return services.ingest_run_execute(run_id=run_id).status

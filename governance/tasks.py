@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
+
+from config.celery import idempotent_task_options
 
 
-@shared_task(
-    name="governance.tasks.scorecard_snapshot",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=30,
-    max_retries=3,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+@shared_task(name="governance.tasks.scorecard_snapshot", **idempotent_task_options(retries=3, backoff=30))
 def scorecard_snapshot() -> dict:
     """Refresh PII propagation (column lineage may have changed since), then store today's
     scorecard; running it again the same day replaces that day's numbers."""
@@ -30,15 +22,7 @@ def scorecard_snapshot() -> dict:
     return {"day": snapshot.day.isoformat(), "values": snapshot.values}
 
 
-@shared_task(
-    name="governance.tasks.pii_propagation_refresh",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=5,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+@shared_task(name="governance.tasks.pii_propagation_refresh", **idempotent_task_options())
 def pii_propagation_refresh(project_id: int) -> dict:
     """Lineage suggestions of one project recomputed from its confirmed PII columns; safe to run twice."""
     from django.db import transaction

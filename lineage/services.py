@@ -7,17 +7,16 @@ import logging
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import IngestRun
 from catalog.progress import progress_set
+from catalog.services import ingest_run_guarded, ingest_run_upload_dir
 from lineage.engine import known_dialects
 from lineage.models import QueryLogRun, QueryLogSource
 
@@ -127,10 +126,6 @@ def _count_lines(path: Path) -> int | None:
 # ------------------------------------------------------------------------- runs
 
 
-def _upload_dir(run: IngestRun) -> Path:
-    return Path(settings.LEXICON_UPLOAD_DIR) / str(run.pk)
-
-
 def _create_run(*, source: QueryLogSource, fmt: str, files: list[dict], actor, trigger: str) -> IngestRun:
     run = IngestRun.objects.create(kind=IngestRun.Kind.QUERY_LOG, trigger=trigger, project=source.project,
                                    project_name=source.name, created_by=actor, files=files)
@@ -188,7 +183,7 @@ def querylog_run_create_from_upload(*, upload: UploadedFile, source_name: str, f
             fmt = fmt or (source.format if source else "") or _detect(Path(files[0]["path"]))
             source = source or _source_for_file(source_name, fmt)
             run = _create_run(source=source, fmt=fmt, files=[], actor=actor, trigger=trigger)
-            folder = _upload_dir(run)
+            folder = ingest_run_upload_dir(run)
             folder.parent.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(folder, ignore_errors=True)
             staging.rename(folder)
@@ -206,22 +201,6 @@ def querylog_run_enqueue(run: IngestRun) -> None:
     transaction.on_commit(lambda: ingest_querylog_run.delay(run.pk))
 
 
-def _claim(run_id: int) -> bool:
-    now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return bool(
-        IngestRun.objects.filter(pk=run_id, kind=IngestRun.Kind.QUERY_LOG)
-        .filter(Q(status=IngestRun.Status.QUEUED) | Q(status=IngestRun.Status.RUNNING, started_at__lt=stale_before))
-        .update(status=IngestRun.Status.RUNNING, started_at=now, phase="reading the log", progress=0)
-    )
-
-
-def _fail(run_id: int, message: str) -> None:
-    IngestRun.objects.filter(pk=run_id).update(
-        status=IngestRun.Status.FAILED, error=message, finished_at=timezone.now(), phase="failed"
-    )
-
-
 def querylog_run_execute(*, run_id: int, progress: ProgressCallback | None = None,
                          live_items: Callable[[QueryLogSource], tuple[Iterator, dict]] | None = None) -> IngestRun:
     """Run a queued query-log ingest. Safe to call twice: only one caller claims the run.
@@ -237,11 +216,8 @@ def querylog_run_execute(*, run_id: int, progress: ProgressCallback | None = Non
         if progress:
             progress(phase, percent)
 
-    if not _claim(run_id):
-        return IngestRun.objects.get(pk=run_id)
-    run = IngestRun.objects.select_related("query_log__source").get(pk=run_id)
-    qrun = run.query_log
-    try:
+    def work(run: IngestRun) -> None:
+        qrun = QueryLogRun.objects.get(run=run)
         report("reading the log", 2)
         with transaction.atomic():
             source = QueryLogSource.objects.select_for_update().get(pk=qrun.source_id)
@@ -288,21 +264,9 @@ def querylog_run_execute(*, run_id: int, progress: ProgressCallback | None = Non
                         "lineage edges": {"added": stats.edges_added}},
             )
         report("done", 100)
-    except (WrongFormat, QueryLogError, UnicodeDecodeError, OSError) as exc:
-        logger.info("query-log run %s failed: %s", run_id, exc)
-        _fail(run_id, str(exc))
-    except (OperationalError, InterfaceError):
-        IngestRun.objects.filter(pk=run_id).update(status=IngestRun.Status.QUEUED, phase="waiting to retry")
-        raise
-    except Exception as exc:
-        logger.exception("query-log run %s crashed", run_id)
-        _fail(run_id, f"Internal error while ingesting ({type(exc).__name__}: {exc}). Nothing was changed.")
-        raise
-    finally:
-        run.refresh_from_db()
-        if run.is_finished and run.trigger in (IngestRun.Trigger.API, IngestRun.Trigger.UI):
-            shutil.rmtree(_upload_dir(run), ignore_errors=True)
-    return run
+
+    return ingest_run_guarded(run_id=run_id, work=work, kind=IngestRun.Kind.QUERY_LOG, phase="reading the log",
+                              expected=(WrongFormat, QueryLogError, UnicodeDecodeError, OSError))
 
 
 def querylog_pull(*, source_id: int, actor=None, trigger: str = IngestRun.Trigger.SCHEDULE,

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
+
+from config.celery import idempotent_task_options
 
 
-@shared_task(
-    name="lineage.tasks.ingest_column_lineage",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=5,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+@shared_task(name="lineage.tasks.ingest_column_lineage", **idempotent_task_options())
 def ingest_column_lineage(run_id: int) -> dict:
     """Column lineage for the models an ingest run changed; safe to run twice (unchanged
     models are skipped by their input digest)."""
@@ -28,16 +20,7 @@ def ingest_column_lineage(run_id: int) -> dict:
     return column_lineage_build(project=run.project, run=run).as_dict()
 
 
-@shared_task(
-    name="lineage.tasks.ingest_querylog_run",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=5,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+@shared_task(name="lineage.tasks.ingest_querylog_run", **idempotent_task_options())
 def ingest_querylog_run(run_id: int) -> str:
     """Execute one queued query-log run; a second delivery finds it claimed and returns."""
     from lineage.services import querylog_run_execute
@@ -45,15 +28,7 @@ def ingest_querylog_run(run_id: int) -> str:
     return querylog_run_execute(run_id=run_id).status
 
 
-@shared_task(
-    name="lineage.tasks.ingest_querylog_pull",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=3,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-)
+@shared_task(name="lineage.tasks.ingest_querylog_pull", **idempotent_task_options(retries=3))
 def ingest_querylog_pull(source_id: int) -> str:
     """Pull one live source (pg_stat_statements); the deltas and the counters commit together."""
     from lineage.services import querylog_pull
