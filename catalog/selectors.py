@@ -113,6 +113,22 @@ class Facet:
     key: str
     label: str
     values: list[tuple[str, str, int]]  # (value, label, count)
+    links: list[tuple[str, int, str, bool]] = field(default_factory=list)  # (label, count, query string, active)
+
+
+def facet_links(facets: list[Facet], params) -> list[Facet]:
+    """Give each facet value the query string that toggles it (page reset) and whether it
+    is on, computed once here rather than twice per value in the template."""
+    base = params.copy()
+    base.pop("page", None)
+    for facet in facets:
+        chosen = base.getlist(facet.key)
+        for value, label, count in facet.values:
+            value = str(value)
+            toggled = base.copy()
+            toggled.setlist(facet.key, [v for v in chosen if v != value] if value in chosen else [*chosen, value])
+            facet.links.append((label, count, "?" + toggled.urlencode(), value in chosen))
+    return facets
 
 
 def search_facets(counts: dict[str, Counter], *, top: int = 12) -> list[Facet]:

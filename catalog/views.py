@@ -30,7 +30,8 @@ def search(request: HttpRequest) -> HttpResponse:
         request,
         "catalog/search.html",
         {"query": query, "page": page, "filters": filters,
-         "facets": selectors.search_facets(page.facet_counts) if query else [],
+         "facets": selectors.facet_links(selectors.search_facets(page.facet_counts), request.GET) if query else [],
+         "search_url": reverse("catalog:search"),
          "active": {k: request.GET.getlist(k) for k in request.GET if k not in ("q", "page")}},
         fragment="catalog/partials/_search_results.html",
     )

@@ -9,25 +9,6 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def query_toggle(context, key: str, value: str) -> str:
-    """The current query string with ``key=value`` added, or removed if present; page reset."""
-    params = context["request"].GET.copy()
-    params.pop("page", None)
-    values = params.getlist(key)
-    if str(value) in values:
-        values.remove(str(value))
-    else:
-        values.append(str(value))
-    params.setlist(key, values)
-    return "?" + params.urlencode()
-
-
-@register.simple_tag(takes_context=True)
-def is_active(context, key: str, value: str) -> bool:
-    return str(value) in context["request"].GET.getlist(key)
-
-
 @register.filter
 def highlight(text: str, query: str) -> SafeString:
     """Escape ``text`` and wrap the words of ``query`` in <mark>."""
