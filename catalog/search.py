@@ -213,14 +213,26 @@ def _python_static(popularity: float, tier: int | None, certified: bool, name: s
 def _pg_matches(words: list[str], query: str, scope_sql: str, scope_params: list, cap: int) -> list[tuple]:
     """Up to ``cap + 1`` matches (storage order) as (asset_id, group, tier, popularity,
     tier, certified, name, *FACET_FIELDS): all of them for most queries, a sample for a
-    broad word."""
+    broad word, taken from the narrow rows when their name, label or summary suffice (a
+    single word only: several words rarely fill it, and then it would be asked twice)."""
     tsq = " & ".join(f"{w}:*" for w in words)
-    sql = (f"SELECT d.asset_id, {_GROUP_SQL}, {_TIER_SQL}, {_STATIC_FIELDS_SQL}, {_FACETS_SQL} "  # noqa: S608
-           "FROM catalog_searchtext t JOIN catalog_searchdocument d ON d.asset_id = t.asset_id "
-           f"WHERE t.vector @@ to_tsquery('simple', %s){scope_sql} LIMIT %s")
+    head = f"SELECT d.asset_id, {_GROUP_SQL}, {_TIER_SQL}, {_STATIC_FIELDS_SQL}, {_FACETS_SQL} "
+    sources = [
+        ("FROM catalog_searchdocument d WHERE d.primary_vector", len(words) == 1),
+        ("FROM catalog_searchtext t JOIN catalog_searchdocument d ON d.asset_id = t.asset_id WHERE t.vector", True),
+    ]
+    rows: list[tuple] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, query, tsq, tsq, tsq, *scope_params, cap + 1])
-        return cursor.fetchall()
+        for source, wanted in sources:
+            if not wanted:
+                continue
+            # Every piece is a literal of this module; user input only travels as parameters.
+            cursor.execute(f"{head}{source} @@ to_tsquery('simple', %s){scope_sql} LIMIT %s",  # noqa: S608
+                           [query, query, tsq, tsq, tsq, *scope_params, cap + 1])
+            rows = cursor.fetchall()
+            if len(rows) > cap:
+                break
+    return rows
 
 
 def _pg_walk(cursor, tier: int, where: str, params: list, want: int) -> list[tuple]:

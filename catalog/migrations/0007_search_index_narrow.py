@@ -6,7 +6,9 @@ generated on ``catalog_searchtext`` with its own. A btree in the static rank ord
 (popularity, tier, certification, name) lets a broad word's best matches be read in
 order and the scan stop after a page; a prefix index on lower(name) finds exact and
 prefix name matches. Ranking reads narrow document rows; the wide texts are only matched
-through their index. Typo
+through their index. The GIN indexes are written through (``fastupdate = off``): a
+catalog is read far more than written, and a pending list scanned on every search until
+the next vacuum costs more than it saves an ingest. Typo
 correction reads the vocabulary through a trigram index; "is this word known" through a
 prefix index.
 SQLite: an FTS5 table over ``catalog_searchtext`` kept by triggers, as 0005 did over the
@@ -24,8 +26,9 @@ PG_FORWARD = [
             to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(label, '') || ' ' || coalesce(summary, ''))
         ) STORED
     """,
-    "CREATE INDEX catalog_searchdocument_primary_gin ON catalog_searchdocument USING gin (primary_vector)",
-    "CREATE INDEX catalog_searchdocument_name_gin ON catalog_searchdocument USING gin (name_vector)",
+    "CREATE INDEX catalog_searchdocument_primary_gin ON catalog_searchdocument USING gin (primary_vector) "
+    "WITH (fastupdate = off)",
+    "CREATE INDEX catalog_searchdocument_name_gin ON catalog_searchdocument USING gin (name_vector) WITH (fastupdate = off)",
     # The static rank order (catalog.search._STATIC_ORDER_SQL), and names by prefix.
     "CREATE INDEX catalog_searchdocument_static ON catalog_searchdocument "
     "(removed, deprecated, popularity DESC, tier ASC NULLS LAST, certified DESC, name, asset_id)",
@@ -36,8 +39,8 @@ PG_FORWARD = [
                     || ' ' || coalesce(column_text, '') || ' ' || coalesce(tag_text, ''))
     ) STORED
     """,
-    "CREATE INDEX catalog_searchtext_vector_gin ON catalog_searchtext USING gin (vector)",
-    "CREATE INDEX catalog_searchword_trgm ON catalog_searchword USING gin (word gin_trgm_ops)",
+    "CREATE INDEX catalog_searchtext_vector_gin ON catalog_searchtext USING gin (vector) WITH (fastupdate = off)",
+    "CREATE INDEX catalog_searchword_trgm ON catalog_searchword USING gin (word gin_trgm_ops) WITH (fastupdate = off)",
     "CREATE INDEX catalog_searchword_prefix ON catalog_searchword (word varchar_pattern_ops)",
 ]
 PG_BACKWARD = [
