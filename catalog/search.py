@@ -22,7 +22,6 @@ again; ``SearchPage.corrected`` says what ran.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -78,11 +77,13 @@ def facet_counts(rows: Iterable[Sequence]) -> dict[str, Counter]:
             counts["schema"][(database, schema)] += 1
         if tier is not None:
             counts["tier"][tier] += 1
-        if isinstance(owners, str):  # JSON text from a raw cursor; most lists are empty
-            owners = json.loads(owners) if owners != "[]" else ()
-            tags = json.loads(tags) if tags != "[]" else ()
-        counts["owner"].update(set(owners or []))
-        counts["tag"].update(set(tags or []))
+        if isinstance(owners, str):  # unit-separated text from PostgreSQL (_FACETS_SQL)
+            owners = owners.split("\x1f") if owners else ()
+            tags = tags.split("\x1f") if tags else ()
+        if owners:
+            counts["owner"].update(set(owners))
+        if tags:
+            counts["tag"].update(set(tags))
         if has_pii:
             counts["has_pii"][True] += 1
         if freshness:
@@ -180,7 +181,10 @@ def search_signals_set(asset_id: int, **signals) -> None:
 # meta); the static order is popularity, tier, certification, name.
 EXACT, PREFIX, IN_NAME, IN_PRIMARY, ELSEWHERE = range(5)
 _GROUP_SQL = "CASE WHEN d.removed THEN 2 WHEN d.deprecated THEN 1 ELSE 0 END"
-_FACETS_SQL = ", ".join(f"d.{f}" for f in FACET_FIELDS)
+# owners and tags come as text joined by a unit separator: PostgreSQL unpacks the JSON
+# faster than Python decodes a thousand small documents.
+_LIST_SQL = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(d.{0})), E'\\x1f')"
+_FACETS_SQL = ", ".join(_LIST_SQL.format(f) if f in ("owners", "tags") else f"d.{f}" for f in FACET_FIELDS)
 # Matches the index catalog_searchdocument_static (migration 0007): for a broad word the
 # database walks it and stops after a page of matches instead of sorting them all.
 _STATIC_ORDER_SQL = "d.removed, d.deprecated, d.popularity DESC, d.tier ASC NULLS LAST, d.certified DESC, d.name, d.asset_id"
