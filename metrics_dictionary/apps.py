@@ -6,3 +6,7 @@ class MetricsDictionaryConfig(AppConfig):
 
     name = "metrics_dictionary"
     verbose_name = "Metrics dictionary"
+
+    def ready(self) -> None:
+        # Register this app's permission rules and the immutability guard of versions.
+        from metrics_dictionary import permissions, signals  # noqa: F401
