@@ -67,7 +67,7 @@ def metric_drift_check(metric: Metric, *, notify: bool = True) -> list[dict[str,
     set of problems changed and ``notify`` is on. Returns the current reasons."""
     from metrics_dictionary.services import _metric_payload, _notify, _webhook_emit
 
-    metric = Metric.objects.select_for_update().select_related("current_version").get(pk=metric.pk)
+    metric = Metric.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=metric.pk)
     reasons = drift_reasons(metric)
     before = metric.attention_reasons or []
     key = sorted((r["kind"], r["asset"], r["column"]) for r in reasons)

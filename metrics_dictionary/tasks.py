@@ -10,7 +10,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, time_limit=120, autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True,
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100, autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True,
              max_retries=5)
 def send_notification(kind: str, object_id: int, extra: dict | None = None) -> int:
     """Email the people concerned by one event (see ``notifications``)."""
@@ -19,7 +19,7 @@ def send_notification(kind: str, object_id: int, extra: dict | None = None) -> i
     return notify(kind, object_id, extra or {})
 
 
-@shared_task(bind=True, acks_late=True, time_limit=120)
+@shared_task(bind=True, acks_late=True, time_limit=120, soft_time_limit=100)
 def deliver_webhook(self, delivery_id: int) -> str:
     """Deliver one webhook; transient failures retry with exponential backoff
     (30 s, 60 s, 120 s ... at most an hour), up to LEXICON_WEBHOOK_MAX_ATTEMPTS attempts."""
@@ -35,7 +35,7 @@ def deliver_webhook(self, delivery_id: int) -> str:
         raise self.retry(exc=exc, countdown=countdown, max_retries=settings.LEXICON_WEBHOOK_MAX_ATTEMPTS) from exc
 
 
-@shared_task(acks_late=True, time_limit=600)
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
 def retire_sunset_metrics() -> list[int]:
     """Daily: retire deprecated metrics whose sunset date has passed."""
     from metrics_dictionary.services import metrics_retire_due
