@@ -93,6 +93,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tabs": [(key, label, urls[key]) for key, label in selectors.ASSET_TABS],
         "tab_url_external": urls[tab] if tab not in CATALOG_TABS else "",
         "owners_url": reverse("governance:asset_owners", args=[asset.pk]),
+        "deprecation_banner_url": reverse("metrics_dictionary:asset_deprecation_banner", args=[asset.pk]),
     }
     if tab == "columns":
         context["columns"] = selectors.asset_columns(asset, context["column_filter"])

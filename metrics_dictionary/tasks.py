@@ -20,19 +20,25 @@ def send_notification(kind: str, object_id: int, extra: dict | None = None) -> i
 
 
 @shared_task(bind=True, acks_late=True, time_limit=120, soft_time_limit=100)
-def deliver_webhook(self, delivery_id: int) -> str:
+def deliver_webhook(self, delivery_id: int, max_attempts: int | None = None) -> str:
     """Deliver one webhook; transient failures retry with exponential backoff
-    (30 s, 60 s, 120 s ... at most an hour), up to LEXICON_WEBHOOK_MAX_ATTEMPTS attempts."""
-    from metrics_dictionary.webhooks import TransientDeliveryError, delivery_attempt, delivery_give_up
+    (``webhooks.backoff_seconds``), up to LEXICON_WEBHOOK_MAX_ATTEMPTS attempts, then the
+    delivery is marked failed. Permanent failures (4xx) are not retried."""
+    from metrics_dictionary.webhooks import (
+        TransientDeliveryError,
+        backoff_seconds,
+        delivery_attempt,
+        delivery_give_up,
+    )
 
+    limit = max_attempts or settings.LEXICON_WEBHOOK_MAX_ATTEMPTS
     try:
         return delivery_attempt(delivery_id).status
     except TransientDeliveryError as exc:
-        if self.request.retries + 1 >= settings.LEXICON_WEBHOOK_MAX_ATTEMPTS:
+        if self.request.retries + 1 >= limit:
             delivery_give_up(delivery_id, str(exc))
             return "failed"
-        countdown = min(3600, 30 * 2 ** self.request.retries)
-        raise self.retry(exc=exc, countdown=countdown, max_retries=settings.LEXICON_WEBHOOK_MAX_ATTEMPTS) from exc
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries), max_retries=limit) from exc
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)

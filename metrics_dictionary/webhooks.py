@@ -59,15 +59,31 @@ def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) ->
 
 def deliveries_create(*, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """One delivery per active webhook subscribed to ``event``, sent after commit."""
-    from metrics_dictionary.tasks import deliver_webhook
-
     body = {"event": event, "id": str(uuid.uuid4()), "sent_at": timezone.now().isoformat(), **payload}
     rows = [WebhookDelivery(webhook=h, event=event, payload=body) for h in Webhook.objects.filter(active=True)
             if h.wants(event)]
     WebhookDelivery.objects.bulk_create(rows)
     for row in rows:
-        transaction.on_commit(lambda pk=row.pk: deliver_webhook.delay(pk))
+        transaction.on_commit(lambda pk=row.pk: delivery_dispatch(pk))
     return rows
+
+
+def delivery_dispatch(delivery_id: int) -> None:
+    """Queue a delivery. Without a broker (embedded mode, eager tasks) there is no worker
+    to wait for a retry: make one attempt in-process and never raise into the request."""
+    from celery import current_app
+
+    from metrics_dictionary.tasks import deliver_webhook
+
+    if current_app.conf.task_always_eager:
+        deliver_webhook.apply(args=[delivery_id], kwargs={"max_attempts": 1}, throw=False)
+    else:
+        deliver_webhook.delay(delivery_id)
+
+
+def backoff_seconds(retries: int) -> int:
+    """Wait before retry number ``retries + 1``: 30 s, 60 s, 120 s ... at most an hour."""
+    return min(3600, 30 * 2 ** retries)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: int) -> int:
