@@ -206,6 +206,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Named so that several "status" choice sets do not collide in the schema.
+    "ENUM_NAME_OVERRIDES": {"MetricStatusEnum": "metrics_dictionary.models.MetricStatus"},
 }
 
 # --- Lexicon --------------------------------------------------------------------------

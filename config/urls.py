@@ -17,6 +17,7 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("api/v1/", include("catalog.api.urls")),
     path("api/v1/", include("lineage.api.urls")),
+    path("api/v1/", include("metrics_dictionary.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

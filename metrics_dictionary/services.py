@@ -80,6 +80,13 @@ def version_snapshot(version: MetricVersion) -> dict[str, Any]:
     return data
 
 
+def _recompute_columns(definition: dict[str, Any]) -> dict[str, Any]:
+    """A new formula or new related models without explicit columns: derive the columns again."""
+    if ("formula" in definition or "related_asset_ids" in definition) and "related_column_ids" not in definition:
+        return {**definition, "related_column_ids": []}
+    return definition
+
+
 def _definition_of(version: MetricVersion) -> dict[str, Any]:
     data = {f: getattr(version, f) for f in CONTENT_FIELDS}
     data["related_asset_ids"] = list(version.related_assets.values_list("pk", flat=True))
@@ -191,7 +198,7 @@ def metric_version_propose(*, metric: Metric, definition: dict[str, Any], actor,
     if metric.status == MetricStatus.RETIRED:
         raise Conflict(f"“{metric.name}” is retired; it no longer takes changes.")
     base = metric.current_version or metric.versions.order_by("-number").first()
-    clean = definition_clean(definition, base=_definition_of(base) if base else None)
+    clean = definition_clean(_recompute_columns(definition), base=_definition_of(base) if base else None)
     number = (metric.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = MetricVersion(metric=metric, number=number, proposed_by=actor, source=source,
                             dbt_digest=dbt_digest, label=clean["label"])
@@ -209,7 +216,7 @@ def metric_version_update(*, version: MetricVersion, definition: dict[str, Any],
         raise Conflict(f"{version} is {version.get_state_display().lower()}; only drafts and versions with "
                        "changes requested can be edited. Propose a new version instead.")
     before = version_snapshot(version)
-    clean = definition_clean(definition, base=_definition_of(version))
+    clean = definition_clean(_recompute_columns(definition), base=_definition_of(version))
     _write_definition(version, clean)
     audit_record(actor=actor, action="metric_version.update", obj=version, before=before,
                  after=version_snapshot(version))
