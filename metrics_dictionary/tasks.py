@@ -50,3 +50,14 @@ def retire_sunset_metrics() -> list[int]:
     if retired:
         logger.info("retired metrics %s", retired)
     return retired
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
+def sweep_webhook_deliveries() -> int:
+    """Every 10 minutes: queue again pending deliveries nobody attempted for 15 minutes."""
+    from metrics_dictionary.webhooks import deliveries_stuck
+
+    ids = deliveries_stuck()
+    for delivery_id in ids:
+        deliver_webhook.delay(delivery_id)
+    return len(ids)

@@ -141,3 +141,15 @@ def delivery_attempt(delivery_id: int) -> WebhookDelivery:
 def delivery_give_up(delivery_id: int, error: str) -> None:
     WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
         status=WebhookDelivery.Status.FAILED, last_error=f"gave up: {error}"[:2000])
+
+
+def deliveries_stuck(*, minutes: int = 15) -> list[int]:
+    """Pending deliveries never attempted for ``minutes`` (their dispatch was lost).
+
+    Deliveries waiting for a retry have attempts > 0 and a Celery retry scheduled; they
+    are left alone so a delivery is not sent twice in parallel."""
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    return list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, attempts=0,
+                                               created_at__lt=cutoff).values_list("pk", flat=True)[:500])
