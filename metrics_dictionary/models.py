@@ -219,14 +219,6 @@ class MetricVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.metric.slug} v{self.number}" if self.metric_id else f"v{self.number}"
 
-    @property
-    def is_frozen(self) -> bool:
-        return self.state in FROZEN_STATES
-
-    @property
-    def is_editable(self) -> bool:
-        return self.state in EDITABLE_STATES
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The one invariant enforced here rather than in services: nothing, not even a
         # service with a bug, may rewrite the content of a published definition.
@@ -239,6 +231,14 @@ class MetricVersion(models.Model):
                         f"{self} is {stored['state']} and immutable; cannot change {', '.join(changed)}"
                     )
         super().save(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.state in FROZEN_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
 
 
 class Review(models.Model):

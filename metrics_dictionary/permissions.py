@@ -48,9 +48,9 @@ def _metric_submit(user, obj) -> Decision:
 
     if not has_role(user, *CONTRIBUTOR_ROLES):
         return Decision(False, "Submitting metric changes needs the analyst role or above.")
-    if isinstance(obj, MetricVersion) and obj.proposed_by_id not in (None, user.pk):
-        if not (has_role(user, ADMIN) or is_metric_owner(user, obj.metric)):
-            return Decision(False, "Only the proposer, the metric's owners or an admin can submit this version.")
+    if isinstance(obj, MetricVersion) and obj.proposed_by_id not in (None, user.pk) \
+            and not (has_role(user, ADMIN) or is_metric_owner(user, obj.metric)):
+        return Decision(False, "Only the proposer, the metric's owners or an admin can submit this version.")
     return ALLOW
 
 

@@ -385,10 +385,7 @@ def changelog(*, domain: str = "", owner: str = "", tier: int | str | None = Non
     """Release notes, newest first: approvals, deprecations, retirements (and drift flags
     when ``kind`` asks for them). ``owner`` is a username or a team name."""
     qs = ChangeLogEntry.objects.select_related("metric", "version", "asset", "actor", "deprecation__replacement")
-    if kind:
-        qs = qs.filter(kind=kind)
-    else:
-        qs = qs.exclude(kind=ChangeLogEntry.Kind.NEEDS_ATTENTION)
+    qs = qs.filter(kind=kind) if kind else qs.exclude(kind=ChangeLogEntry.Kind.NEEDS_ATTENTION)
     if domain:
         qs = qs.filter(domain__iexact=domain)
     if tier not in (None, "") and str(tier).isdigit():

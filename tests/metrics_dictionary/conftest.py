@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import _make_user
 from catalog.permissions import GOVERNANCE_REVIEWER, METRIC_OWNER
+from tests.conftest import _make_user
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from catalog.models import Asset
-from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState
 from metrics_dictionary.definitions import _name_of
+from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState
 from tests.corpus import CORPUS_ROOT, require_corpus
 from tests.factories import EXAMPLE_MANIFEST, example_json, ingest_ok, write_json
 

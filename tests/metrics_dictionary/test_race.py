@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from catalog.permissions import GOVERNANCE_REVIEWER
 from governance.models import AuditEvent
 from metrics_dictionary.errors import Conflict
 from metrics_dictionary.models import MetricVersion, Review, VersionState
@@ -18,7 +19,6 @@ from metrics_dictionary.services import (
 )
 from tests.conftest import _make_user
 from tests.services import require_postgres
-from catalog.permissions import GOVERNANCE_REVIEWER
 
 
 @pytest.mark.postgres
