@@ -255,3 +255,27 @@ def test_metric_facts_change_is_for_owners_and_governance(proposed, analyst, met
     with pytest.raises(Forbidden):
         metric_update(metric=proposed.metric, tier=1, actor=analyst)
     assert metric_update(metric=proposed.metric, tier=1, actor=reviewer).tier == 1
+
+
+def test_discussion_comments_need_analyst_or_above(proposed, analyst, viewer):
+    from metrics_dictionary.services import metric_comment_add
+
+    comment = metric_comment_add(metric=proposed.metric, body="Should refunds count?", actor=analyst)
+    assert list(proposed.metric.comments.values_list("body", flat=True)) == ["Should refunds count?"]
+    assert comment.author == analyst
+    with pytest.raises(Forbidden):
+        metric_comment_add(metric=proposed.metric, body="hi", actor=viewer)
+    with pytest.raises(DefinitionInvalid):
+        metric_comment_add(metric=proposed.metric, body="  ", actor=analyst)
+
+
+def test_owners_are_replaced_per_type_and_audited(proposed, metric_owner, second_owner, reviewer):
+    from metrics_dictionary.services import metric_owners_set
+
+    team = Team.objects.create(name="Data platform")
+    metric_owners_set(metric=proposed.metric, users=[second_owner], teams=[team], owner_type="technical",
+                      actor=reviewer)
+    owners = {(o.user.username if o.user else o.team.name, o.owner_type) for o in proposed.metric.owners.all()}
+    assert owners == {("olivia", "business"), ("oscar", "technical"), ("Data platform", "technical")}
+    event = AuditEvent.objects.get(action="metric.owners_set")
+    assert event.actor == reviewer and len(event.after) == 3 and len(event.before) == 1
