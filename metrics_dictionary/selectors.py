@@ -394,3 +394,46 @@ def changelog(*, domain: str = "", owner: str = "", tier: int | str | None = Non
         qs = qs.filter(Q(metric__owners__user__username=owner) | Q(metric__owners__team__name=owner)).distinct()
     qs = qs.order_by("-at", "-id")
     return qs[:limit] if limit else qs
+
+
+# ---------------------------------------------------------------------------- pages
+# Reads added for the metric pages (directory owner filter, discussion, history, lineage tab).
+
+
+def metric_owner_names() -> list[str]:
+    """Usernames and team names that own at least one metric (the directory's owner filter)."""
+    rows = MetricOwner.objects.order_by().values_list("user__username", "team__name").distinct()
+    return sorted({user or team for user, team in rows if user or team}, key=str.lower)
+
+
+def metric_comments(metric: Metric):
+    return metric.comments.select_related("author", "version").order_by("created_at", "id")
+
+
+def metric_history(metric: Metric, limit: int = 200) -> list[Any]:
+    """Audit events of the metric and of its versions (every transition), newest first."""
+    from governance.models import AuditEvent
+
+    version_ids = [str(pk) for pk in metric.versions.values_list("pk", flat=True)]
+    events = (AuditEvent.objects.filter(object_type="metrics_dictionary.metric", object_id=str(metric.pk))
+              | AuditEvent.objects.filter(object_type="metrics_dictionary.metricversion", object_id__in=version_ids))
+    return list(events.order_by("-at", "-id")[:limit])
+
+
+def metric_lineage(metric: Metric) -> dict[str, Any]:
+    """The models the metric's definition is computed from (its approved version, else the
+    newest), each with direct upstream and downstream assets, and the exposures below them."""
+    from lineage.selectors import asset_neighbours
+    from lineage.selectors import impact as lineage_impact
+
+    version = metric.current_version or metric.versions.order_by("-number").first()
+    if version is None:
+        return {"version": None, "models": [], "exposures": []}
+    models, exposures, seen = [], [], set()
+    for asset in version.related_assets.select_related("project").order_by("name"):
+        models.append({"asset": asset, **asset_neighbours(asset)})
+        for node in lineage_impact(asset, depth=3):
+            if node["kind"] == AssetKind.EXPOSURE and node["id"] not in seen:
+                seen.add(node["id"])
+                exposures.append({**node, "via": asset.name})
+    return {"version": version, "models": models, "exposures": exposures}
