@@ -15,12 +15,12 @@ from metrics_dictionary.models import Metric
 @view_requires(can_view_catalog)
 @require_GET
 def asset_deprecation_banner(request: HttpRequest, pk: int) -> HttpResponse:
-    """The deprecation notice of a catalog asset (empty when it has none), and the
-    metrics computed from it that need attention."""
+    """The deprecation notice of a catalog asset (empty when it has none); on a metric
+    asset, a link to its governed definition in the dictionary."""
     asset = get_object_or_404(Asset, pk=pk)
     notice = selectors.asset_deprecation(asset)
     return render(request, "metrics_dictionary/partials/_asset_deprecation_banner.html",
-                  {"asset": asset, "notice": notice})
+                  {"asset": asset, "notice": notice, "metrics": list(asset.dictionary_metrics.order_by("name"))})
 
 
 @view_requires(can_view_catalog)

@@ -131,3 +131,15 @@ def test_changelog_filters_and_atom_feed(analyst, metric_owner, second_owner, cl
     assert link.endswith(reverse("metrics_dictionary:version", args=[finance.slug, 1]))
     client.logout()
     assert client.get(reverse("metrics_dictionary:changelog_feed")).status_code == 302
+
+
+def test_search_results_flag_deprecated_items_and_metric_assets_link_to_the_dictionary(
+        analyst, metric_owner, client, viewer):
+    old = published("Revenue gross", analyst, metric_owner)
+    metric_deprecate(metric=old, reason="Gross hides refunds.", actor=metric_owner)
+    client.force_login(viewer)
+    results = client.get(reverse("catalog:search"), {"q": "revenue gross"}).text
+    assert reverse("catalog:asset", args=[old.asset_id]) in results and ">deprecated</span>" in results
+    banner = client.get(reverse("metrics_dictionary:asset_deprecation_banner", args=[old.asset_id])).text
+    assert "Deprecated metric." in banner
+    assert f'href="{reverse("metrics_dictionary:metric", args=[old.slug])}"' in banner

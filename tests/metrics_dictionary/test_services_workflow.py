@@ -279,3 +279,14 @@ def test_owners_are_replaced_per_type_and_audited(proposed, metric_owner, second
     assert owners == {("olivia", "business"), ("oscar", "technical"), ("Data platform", "technical")}
     event = AuditEvent.objects.get(action="metric.owners_set")
     assert event.actor == reviewer and len(event.after) == 3 and len(event.before) == 1
+
+
+def test_decisions_email_the_proposer_with_the_comment(proposed, analyst, metric_owner,
+                                                       django_capture_on_commit_callbacks):
+    metric_version_submit(version=proposed, actor=analyst)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        metric_version_request_changes(version=proposed, actor=metric_owner, comment="Name the currency")
+    message = next(m for m in mail.outbox if "andy@example.com" in m.to)
+    assert message.subject == "[Lexicon] olivia requested changes to Net revenue v1"
+    assert "Comment: Name the currency" in message.body and "/metrics/m/net-revenue/v/1/" in message.body
