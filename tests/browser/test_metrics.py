@@ -112,3 +112,25 @@ def test_the_propose_form_validates_the_formula_as_the_analyst_types(browser_pag
     assert not page.locator('fieldset[data-type="simple"]').is_visible()
     page.locator("#err-type_params .error", has_text="needs a numerator").wait_for()
     save_screenshot(page, "metrics-propose-live-validation")
+
+
+def test_a_decision_someone_else_made_first_is_explained_not_lost(browser_page, proposed_change, metric_owner,
+                                                                  reviewer, analyst):
+    page = browser_page
+    _sign_in(page, metric_owner)
+    page.goto(f"/metrics/m/{proposed_change.metric.slug}/v/2/")
+    page.get_by_label("Comment").fill("Looks right.")
+    # Meanwhile a governance reviewer rejects it.
+    from metrics_dictionary.services import metric_version_reject
+
+    metric_version_reject(version=proposed_change, actor=reviewer, comment="Paid is not final.")
+    page.get_by_role("button", name="Approve").click()
+    refusal = page.locator('#decision-result [data-refusal="409"]')
+    refusal.wait_for()
+    assert "not in review; someone may have decided it already" in refusal.inner_text()
+    assert page.get_by_label("Comment").input_value() == "Looks right."  # what the owner typed is still there
+    save_screenshot(page, "metrics-review-conflict")
+
+    _sign_in(page, analyst)
+    page.goto(f"/metrics/m/{proposed_change.metric.slug}/v/2/")
+    assert page.get_by_role("button", name="Approve").count() == 0
