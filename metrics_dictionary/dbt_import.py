@@ -86,6 +86,8 @@ class _Resolver:
         self.model_by_name = {a.name: a.pk for a in assets if a.kind == AssetKind.MODEL}
         self.metrics = {a.name: a for a in assets if a.kind == AssetKind.METRIC}
         self.measures: dict[str, Measure] = {}
+        # semantic model name -> (model ids, primary entity, dimension names)
+        self.semantic: dict[str, tuple[list[int], str, list[str]]] = {}
         for sm in (a for a in assets if a.kind == AssetKind.SEMANTIC_MODEL):
             details = sm.details or {}
             models = [self.model_ids[u] for u in sm.depends_on or [] if u in self.model_ids]
@@ -94,6 +96,7 @@ class _Resolver:
             entity = details.get("primary_entity") or next(
                 (e.get("name") for e in details.get("entities") or [] if e.get("type") == "primary"), "") or ""
             dimensions = [d.get("name") for d in details.get("dimensions") or [] if d.get("name")]
+            self.semantic[sm.name] = (models, entity, dimensions)
             for m in details.get("measures") or []:
                 if m.get("name"):
                     self.measures[m["name"]] = Measure(m["name"], (m.get("agg") or "sum").lower(),
@@ -103,6 +106,15 @@ class _Resolver:
     def measure(self, ref: Any) -> Measure | None:
         name = ref.get("name") if isinstance(ref, dict) else ref
         return self.measures.get(name) if isinstance(name, str) else None
+
+    def inline_measure(self, metric: Asset, params: dict[str, Any]) -> Measure | None:
+        """dbt 1.12+ simple metrics without a measure: ``expr`` + ``metric_aggregation_params``."""
+        agg = params.get("metric_aggregation_params")
+        if not isinstance(agg, dict) or not agg.get("agg"):
+            return None
+        models, entity, dimensions = self.semantic.get(agg.get("semantic_model") or "", ([], "", []))
+        return Measure(metric.name, str(agg["agg"]).lower(), params.get("expr") or "", models, entity, dimensions,
+                       agg.get("agg_params"))
 
     def formula(self, metric: Asset, depth: int = 0) -> tuple[str, list[Measure]]:
         """SQL of a metric over model columns, and the measures it uses."""
@@ -118,7 +130,11 @@ class _Resolver:
             return d.get("expression") or "", []
         if kind in ("simple", "cumulative"):
             measure = self.measure(params.get("measure")) or self.measure(
-                (params.get("input_measures") or [None])[0])
+                (params.get("input_measures") or [None])[0]) or self.inline_measure(metric, params)
+            if measure is None and kind == "cumulative":
+                inner = (params.get("cumulative_type_params") or {}).get("metric")
+                if inner:
+                    return self._input(inner, depth)
             return (measure.sql(), [measure]) if measure else (metric.name, [])
         if kind == "ratio":
             num, num_measures = self._input(params.get("numerator"), depth)
@@ -191,6 +207,11 @@ def _type_params(kind: str, params: dict[str, Any], resolver: _Resolver) -> dict
     if kind == MetricType.SIMPLE:
         measure = params.get("measure") or {}
         out = {"measure": _name(measure)} if measure else {}
+        agg = params.get("metric_aggregation_params") or {}
+        if not measure and agg.get("agg"):
+            out = {"agg": agg["agg"], "semantic_model": agg.get("semantic_model") or ""}
+            if params.get("expr"):
+                out["expr"] = params["expr"]
         if isinstance(measure, dict):
             if measure.get("fill_nulls_with") is not None:
                 out["fill_nulls_with"] = measure["fill_nulls_with"]
@@ -201,7 +222,12 @@ def _type_params(kind: str, params: dict[str, Any], resolver: _Resolver) -> dict
         return {"numerator": _name(params.get("numerator")), "denominator": _name(params.get("denominator"))}
     if kind == MetricType.CUMULATIVE:
         cumulative = params.get("cumulative_type_params") or {}
-        out = {"measure": _name(params.get("measure") or {})}
+        if params.get("measure"):
+            out = {"measure": _name(params["measure"])}
+        elif cumulative.get("metric"):
+            out = {"metric": _name(cumulative["metric"])}  # dbt 1.12+: cumulative over a metric
+        else:
+            out = {}
         window = cumulative.get("window") or params.get("window")
         grain = cumulative.get("grain_to_date") or params.get("grain_to_date")
         if window:

@@ -21,9 +21,10 @@ _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # Keys each MetricFlow type accepts in ``type_params`` (anything else is refused by name).
 TYPE_PARAM_KEYS: dict[str, set[str]] = {
-    MetricType.SIMPLE: {"measure", "fill_nulls_with", "join_to_timespine"},
+    # dbt 1.12+ also defines simple metrics without a measure: agg + expr on a semantic model.
+    MetricType.SIMPLE: {"measure", "fill_nulls_with", "join_to_timespine", "agg", "expr", "semantic_model"},
     MetricType.RATIO: {"numerator", "denominator"},
-    MetricType.CUMULATIVE: {"measure", "window", "grain_to_date", "period_agg"},
+    MetricType.CUMULATIVE: {"measure", "metric", "window", "grain_to_date", "period_agg"},
     MetricType.DERIVED: {"expr", "metrics"},
     MetricType.CONVERSION: {"conversion_type_params"},
 }
@@ -58,15 +59,17 @@ def type_params_errors(metric_type: str, params: Any, *, formula: str = "") -> l
     if metric_type == MetricType.SIMPLE:
         if "measure" in params and _name_of(params["measure"]) is None:
             errors.append("measure must be a measure name")
-        if not params.get("measure") and not formula.strip():
+        if not params.get("measure") and not params.get("agg") and not formula.strip():
             errors.append("a simple metric needs a measure or a formula")
     elif metric_type == MetricType.RATIO:
         for key in ("numerator", "denominator"):
             if _name_of(params.get(key)) is None:
                 errors.append(f"a ratio metric needs a {key} (a metric name)")
     elif metric_type == MetricType.CUMULATIVE:
-        if not params.get("measure") and not formula.strip():
-            errors.append("a cumulative metric needs a measure or a formula")
+        if not params.get("measure") and not params.get("metric") and not formula.strip():
+            errors.append("a cumulative metric needs a measure, an input metric or a formula")
+        if params.get("metric") and _name_of(params["metric"]) is None:
+            errors.append("metric must be a metric name")
         if params.get("measure") and _name_of(params["measure"]) is None:
             errors.append("measure must be a measure name")
         window, grain = params.get("window"), params.get("grain_to_date")

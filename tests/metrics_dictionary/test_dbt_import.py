@@ -73,14 +73,22 @@ def test_a_dbt_change_creates_a_version_in_review_and_keeps_the_approved_one(tmp
     assert proposal.base_version == approved
 
 
-CORPUS_WITH_METRICS = [
-    "dbt-core/manifest-v4/manifest.json",
-    "dbt-core/manifest-v6/manifest.json",
-    "dbt-core/manifest-v9/manifest.json",
-    "dbt-core/manifest-v10/manifest.json",
-    "dbt-core/manifest-v12/manifest.json",
-    "dbt-artifacts-parser/manifest-v12/manifest_1.12.json",
-]
+def _corpus_manifests_with_metrics() -> list[str]:
+    """Every corpus manifest whose provenance counts metrics (read from provenance.jsonl)."""
+    from tests.corpus import PROVENANCE
+
+    if not PROVENANCE.exists():
+        return ["(corpus absent)"]
+    out = []
+    for line in PROVENANCE.read_text().splitlines():
+        entry = json.loads(line)
+        counts = (entry.get("dbt") or {}).get("counts") or {}
+        if "/manifest" in entry["dest"] and counts.get("metrics"):
+            out.append(entry["dest"].removeprefix("dbt/"))
+    return sorted(out)
+
+
+CORPUS_WITH_METRICS = _corpus_manifests_with_metrics()
 
 
 @pytest.mark.corpus
@@ -90,6 +98,7 @@ def test_corpus_manifest_metrics_appear_in_the_dictionary(relative):
     path = CORPUS_ROOT / "dbt" / relative
     manifest = json.loads(path.read_text())
     run = ingest_ok(path)
+    assert not [w for w in run.warnings if w.startswith("metric ")], run.warnings  # every definition validated
     metric_assets = Asset.objects.filter(kind="metric", removed_at__isnull=True, project=run.project)
     metrics = Metric.objects.filter(defined_in_dbt=True).select_related("current_version")
     assert metrics.count() == metric_assets.count() == len(manifest["metrics"])
@@ -109,3 +118,17 @@ def test_corpus_manifest_metrics_appear_in_the_dictionary(relative):
         else:  # legacy count/sum/...: a simple metric whose formula is the aggregation
             assert version.metric_type == "simple"
             assert version.formula.upper().startswith(raw_type.upper().replace("AVERAGE", "AVG"))
+
+
+@pytest.mark.corpus
+def test_dbt_1_12_metrics_without_measures_get_formula_and_model():
+    require_corpus()
+    ingest_ok(CORPUS_ROOT / "dbt" / "dbt-artifacts-parser" / "manifest-v12" / "manifest_1.12.json")
+    tax = Metric.objects.get(dbt_unique_id="metric.jaffle_shop.average_tax_rate").current_version
+    assert tax.formula == "AVG(tax_rate)"
+    assert tax.type_params == {"agg": "average", "semantic_model": "locations", "expr": "tax_rate"}
+    assert [a.name for a in tax.related_assets.all()] == ["locations"]
+    cumulative = Metric.objects.get(dbt_unique_id="metric.jaffle_shop.cumulative_revenue").current_version
+    assert cumulative.type_params["metric"] == "revenue" and cumulative.formula == "SUM(product_price)"
+    growth = Metric.objects.get(dbt_unique_id="metric.jaffle_shop.revenue_growth_mom").current_version
+    assert "SUM(product_price)" in growth.formula  # input metrics expanded to SQL over columns
