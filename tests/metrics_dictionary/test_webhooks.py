@@ -164,3 +164,22 @@ def test_a_transient_failure_asks_celery_to_retry_after_the_backoff(receiver, ad
     assert caught.value.when == 30
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.attempts == 1 and delivery.last_error == "HTTP 502"
+
+
+def test_webhook_create_command_prints_the_secret_once(admin_user, viewer):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from metrics_dictionary.models import Webhook
+    from metrics_dictionary.webhooks import webhook_secret
+
+    out = io.StringIO()
+    call_command("webhook_create", "https://hooks.example.com/lexicon", "--event", "metric.approved",
+                 "--as", admin_user.username, stdout=out)
+    hook = Webhook.objects.get()
+    assert hook.events == ["metric.approved"]
+    assert f"Signing secret (shown once): {webhook_secret(hook)}" in out.getvalue()
+    with pytest.raises(CommandError, match="Only admins"):
+        call_command("webhook_create", "https://x.example.com", "--as", viewer.username, stdout=io.StringIO())
