@@ -91,15 +91,25 @@ def metric_drift_check(metric: Metric, *, notify: bool = True) -> list[dict[str,
     return reasons
 
 
-def drift_check_project(project_id: int | None = None) -> list[int]:
-    """Re-check every published metric (those computed from ``project_id`` when given).
-    Returns the ids of metrics that need attention afterwards."""
+def drift_check_project(project_id: int | None = None, asset_ids: set[int] | None = None) -> list[int]:
+    """Re-check published metrics computed from ``project_id`` (every one when None).
+
+    With ``asset_ids`` (what an ingest added, changed or removed) only metrics whose related
+    models, columns' models or dbt asset are among them are checked, plus those already
+    flagged (so a fix clears them). Returns the ids of metrics that need attention afterwards."""
+    from django.db.models import Q
+
     metrics = Metric.objects.filter(current_version__isnull=False).exclude(status=MetricStatus.RETIRED)
     if project_id is not None:
-        metrics = metrics.filter(current_version__related_assets__project_id=project_id) | metrics.filter(
-            asset__project_id=project_id)
+        metrics = metrics.filter(Q(current_version__related_assets__project_id=project_id)
+                                 | Q(asset__project_id=project_id))
+    if asset_ids is not None:
+        ids = list(asset_ids)
+        metrics = metrics.filter(Q(current_version__related_assets__in=ids)
+                                 | Q(current_version__related_columns__asset__in=ids)
+                                 | Q(asset__in=ids) | Q(needs_attention=True))
     flagged = []
-    for metric in metrics.distinct().order_by("pk"):
+    for metric in Metric.objects.filter(pk__in=metrics.values("pk")).order_by("pk"):
         if metric_drift_check(metric):
             flagged.append(metric.pk)
     return flagged

@@ -18,8 +18,8 @@ def dictionary_after_ingest(outcome: IngestOutcome) -> None:
 
     touched = outcome.added_ids | outcome.changed_ids | outcome.removed_ids
     imported = dbt_metrics_import(project=outcome.project, run=outcome.run, warnings_out=outcome.warnings)
-    if touched or imported:
-        drift_check_project(outcome.project.pk)
+    if touched:
+        drift_check_project(outcome.project.pk, touched)
     if touched:
         # The ingest rebuilt these documents from dbt's facts, which know nothing of our notices.
         for asset_id in DeprecationNotice.objects.filter(asset_id__in=touched, withdrawn_at__isnull=True).values_list(
