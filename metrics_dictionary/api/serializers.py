@@ -75,6 +75,26 @@ class DeprecateInputSerializer(serializers.Serializer):
                                         help_text="Slug of the metric to use instead")
 
 
+class AssetDeprecateInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    sunset_date = serializers.DateField(required=False, allow_null=True, default=None)
+    replacement_asset = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
+                                              help_text="Id or dbt unique_id of the asset to use instead")
+    replacement = serializers.SlugField(required=False, allow_null=True, allow_blank=True, default=None,
+                                        help_text="Slug of a metric to use instead")
+
+
+class AssetDeprecationSerializer(serializers.ModelSerializer):
+    asset = serializers.CharField(source="asset.unique_id")
+    replacement = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    replacement_asset = serializers.CharField(source="replacement_asset.unique_id", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None)
+
+    class Meta:
+        model = DeprecationNotice
+        fields = ["asset", "reason", "sunset_date", "replacement", "replacement_asset", "created_by", "created_at"]
+
+
 class OwnerSerializer(serializers.Serializer):
     user = serializers.CharField(source="user.username", default=None)
     team = serializers.CharField(source="team.name", default=None)

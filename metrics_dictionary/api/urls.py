@@ -3,6 +3,7 @@ from django.urls import path
 from metrics_dictionary.api import views
 
 urlpatterns = [
+    path("assets/<int:pk>/deprecate/", views.AssetDeprecateView.as_view(), name="api-asset-deprecate"),
     path("metrics/", views.MetricListCreateView.as_view(), name="api-metric-list"),
     path("metrics/<slug:slug>/", views.MetricDetailView.as_view(), name="api-metric-detail"),
     path("metrics/<slug:slug>/deprecate/", views.DeprecateView.as_view(), name="api-metric-deprecate"),

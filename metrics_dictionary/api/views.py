@@ -23,6 +23,8 @@ from governance.models import Team
 from metrics_dictionary import selectors, services
 from metrics_dictionary.api.serializers import (
     ActionInputSerializer,
+    AssetDeprecateInputSerializer,
+    AssetDeprecationSerializer,
     DefinitionInputSerializer,
     DeprecateInputSerializer,
     DeprecationSerializer,
@@ -272,3 +274,32 @@ class DeprecateView(APIView):
 
 
 
+
+
+class AssetDeprecateView(APIView):
+    permission_classes = [CanViewCatalog]
+
+    @extend_schema(request=AssetDeprecateInputSerializer, responses={201: AssetDeprecationSerializer, **REFUSALS})
+    def post(self, request: Request, pk: int) -> Response:
+        """Deprecate a catalog asset (a mart): the same notice as for metrics; search ranks it last."""
+        asset = Asset.objects.filter(pk=pk).first()
+        if asset is None:
+            raise Http404(f"No asset {pk}.")
+        form = AssetDeprecateInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            replacement_asset = None
+            if data.get("replacement_asset"):
+                replacement_asset = Asset.objects.get(pk=_resolve_assets([data["replacement_asset"]])[0])
+            replacement = None
+            if data.get("replacement"):
+                replacement = Metric.objects.filter(slug=data["replacement"]).first()
+                if replacement is None:
+                    raise DefinitionInvalid(f"No metric {data['replacement']!r}.", errors={"replacement": ["no such metric"]})
+            notice = services.asset_deprecate(asset=asset, reason=data["reason"], sunset_date=data.get("sunset_date"),
+                                              replacement_asset=replacement_asset, replacement=replacement,
+                                              actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(AssetDeprecationSerializer(notice).data, status=status.HTTP_201_CREATED)

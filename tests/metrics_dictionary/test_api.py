@@ -124,3 +124,24 @@ def test_openapi_schema_builds_without_warnings(tmp_path):
     for path in ("/api/v1/metrics/", "/api/v1/metrics/{slug}/versions/{number}/diff/",
                  "/api/v1/metrics/{slug}/versions/{number}/request-changes/", "/api/v1/metrics/{slug}/deprecate/"):
         assert path in text
+
+
+def test_a_draft_is_edited_with_patch_by_its_proposer_only(catalog_ready, analyst, metric_owner):
+    andy, olivia = token_client(analyst), token_client(metric_owner)
+    andy.post("/api/v1/metrics/", NEW_METRIC, format="json")
+    edited = andy.patch("/api/v1/metrics/invoiced-revenue/versions/1/", {"unit": "EUR"}, format="json")
+    assert edited.status_code == 200 and edited.json()["unit"] == "EUR" and edited.json()["formula"] == \
+        "SUM(amount_usd)"
+    refused = olivia.patch("/api/v1/metrics/invoiced-revenue/versions/1/", {"unit": "GBP"}, format="json")
+    assert refused.status_code == 403 and "proposer" in refused.json()["detail"]
+
+
+def test_a_catalog_asset_is_deprecated_over_the_api(catalog_ready, analyst, reviewer):
+    mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
+    body = {"reason": "Use fct_mrr", "replacement_asset": "model.saas_analytics.fct_mrr", "sunset_date": "2031-01-01"}
+    assert token_client(analyst).post(f"/api/v1/assets/{mart.pk}/deprecate/", body, format="json").status_code == 403
+    response = token_client(reviewer).post(f"/api/v1/assets/{mart.pk}/deprecate/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["replacement_asset"] == "model.saas_analytics.fct_mrr"
+    again = token_client(reviewer).post(f"/api/v1/assets/{mart.pk}/deprecate/", body, format="json")
+    assert again.status_code == 409 and "already deprecated" in again.json()["detail"]
