@@ -277,3 +277,5 @@ LEXICON_BASE_URL = env_str("LEXICON_BASE_URL", "http://localhost:8000").rstrip("
 # Outgoing webhooks: seconds before a delivery attempt times out, and attempts in all.
 LEXICON_WEBHOOK_TIMEOUT_SECONDS = env_int("LEXICON_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 LEXICON_WEBHOOK_MAX_ATTEMPTS = env_int("LEXICON_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+# First retry delay of a failed webhook delivery (seconds); it doubles per retry, at most an hour.
+LEXICON_WEBHOOK_BACKOFF_SECONDS = env_int("LEXICON_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)

@@ -82,8 +82,9 @@ def delivery_dispatch(delivery_id: int) -> None:
 
 
 def backoff_seconds(retries: int) -> int:
-    """Wait before retry number ``retries + 1``: 30 s, 60 s, 120 s ... at most an hour."""
-    return min(3600, 30 * 2 ** retries)
+    """Wait before retry number ``retries + 1``: 30 s, 60 s, 120 s ... (LEXICON_WEBHOOK_BACKOFF_SECONDS
+    doubled per retry), at most an hour."""
+    return min(3600, settings.LEXICON_WEBHOOK_BACKOFF_SECONDS * 2 ** retries)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: int) -> int:
