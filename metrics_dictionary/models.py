@@ -73,7 +73,7 @@ class Metric(models.Model):
     domain = models.CharField(max_length=100, blank=True, db_index=True, help_text="Business domain, e.g. Finance.")
     category = models.CharField(max_length=100, blank=True)
     current_version = models.ForeignKey(
-        "MetricVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "MetricVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The approved version readers see; null until the first approval.",
     )
     # The catalog asset (kind metric) that makes the metric searchable: dbt's metric node

@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='metric',
             name='current_version',
-            field=models.ForeignKey(blank=True, help_text='The approved version readers see; null until the first approval.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='metrics_dictionary.metricversion'),
+            field=models.ForeignKey(blank=True, help_text='The approved version readers see; null until the first approval.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='metrics_dictionary.metricversion'),
         ),
         migrations.CreateModel(
             name='Comment',
