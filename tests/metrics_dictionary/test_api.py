@@ -145,3 +145,20 @@ def test_a_catalog_asset_is_deprecated_over_the_api(catalog_ready, analyst, revi
     assert response.json()["replacement_asset"] == "model.saas_analytics.fct_mrr"
     again = token_client(reviewer).post(f"/api/v1/assets/{mart.pk}/deprecate/", body, format="json")
     assert again.status_code == 409 and "already deprecated" in again.json()["detail"]
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_list_and_detail_query_counts_stay_flat(n, analyst, metric_owner, django_assert_max_num_queries):
+    from metrics_dictionary.services import metric_propose, metric_version_approve, metric_version_submit
+
+    for i in range(n):
+        version = metric_propose(name=f"Metric {i}", actor=analyst, owner_users=[metric_owner],
+                                 definition={"formula": "SUM(x)"})
+        metric_version_submit(version=version, actor=analyst)
+        metric_version_approve(version=version, actor=metric_owner)
+    client = token_client(analyst)
+    with django_assert_max_num_queries(9):
+        body = client.get("/api/v1/metrics/").json()
+    assert body["count"] == n
+    with django_assert_max_num_queries(16):
+        assert client.get("/api/v1/metrics/metric-1/").json()["definition"]["number"] == 1
