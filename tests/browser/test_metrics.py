@@ -53,6 +53,9 @@ def test_an_owner_reviews_and_approves_then_a_viewer_sees_the_new_version(browse
     page = browser_page
     _sign_in(page, metric_owner)
     page.get_by_role("link", name="Metrics", exact=True).click()
+    page.locator('[data-metric="net-revenue"]').wait_for()
+    assert page.locator(".metric-list li", has_text="defined in dbt").count() == 12  # the example's dbt metrics
+    save_screenshot(page, "metrics-directory")
     page.get_by_role("link", name="Approvals inbox").click()
     waiting = page.locator('[data-box="waiting_for_me"]')
     row = waiting.locator("tr", has_text="Net revenue")
@@ -134,3 +137,16 @@ def test_a_decision_someone_else_made_first_is_explained_not_lost(browser_page, 
     _sign_in(page, analyst)
     page.goto(f"/metrics/m/{proposed_change.metric.slug}/v/2/")
     assert page.get_by_role("button", name="Approve").count() == 0
+
+
+def test_metric_pages_fit_a_phone_screen(browser_page, proposed_change, metric_owner):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, metric_owner)
+    slug = proposed_change.metric.slug
+    for path in ("/metrics/", f"/metrics/m/{slug}/", f"/metrics/m/{slug}/v/2/", "/metrics/inbox/",
+                 "/metrics/changes/", "/metrics/new/"):
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        wide = page.evaluate("""[...document.querySelectorAll('body, body *')].filter(e => e.scrollWidth > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + e.scrollWidth + ' ' + getComputedStyle(e).overflowX)""")
+        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px on a phone: {wide}"
