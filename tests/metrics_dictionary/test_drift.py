@@ -66,6 +66,9 @@ def test_a_renamed_column_flags_the_metric_notifies_owners_and_shows_a_banner(
     banner = client.get(reverse("metrics_dictionary:metric_banner", args=["invoiced-revenue"]))
     assert banner.status_code == 200
     assert "Needs attention" in banner.text and "Column amount_usd of fct_revenue was removed or renamed." in banner.text
+    page = client.get(reverse("metrics_dictionary:metric", args=["invoiced-revenue"]))
+    assert page.status_code == 200
+    assert "Needs attention" in page.text and "Column amount_usd of fct_revenue was removed or renamed." in page.text
 
 
 def test_a_type_change_flags_the_metric_and_a_restore_clears_it(approved_metric, tmp_path):
