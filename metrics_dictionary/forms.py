@@ -191,8 +191,16 @@ class DefinitionForm(forms.Form):
             if value in (None, ""):
                 target.pop(key, None)
             elif key == "metrics":
-                existing = {_ref_name(m): m for m in target.get("metrics") or []}
-                target[key] = [existing.get(name, name) for name in _lines(value)]
+                # Keep each input's extra keys (alias, offset window...): the same name may
+                # appear twice (``mrr`` and ``mrr`` offset by a month), so match in order.
+                unused = list(target.get("metrics") or [])
+                inputs = []
+                for name in _lines(value):
+                    match = next((m for m in unused if _ref_name(m) == name), None)
+                    if match is not None:
+                        unused.remove(match)
+                    inputs.append(match if match is not None else name)
+                target[key] = inputs
             elif key in NAME_REFS and isinstance(target.get(key), dict):
                 target[key] = {**target[key], "name": value.strip()}
             else:

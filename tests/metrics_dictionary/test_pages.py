@@ -13,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Asset
-from metrics_dictionary.models import ChangeLogEntry, Metric, MetricStatus, MetricVersion, VersionState
+from metrics_dictionary.models import (
+    ChangeLogEntry,
+    Metric,
+    MetricStatus,
+    MetricVersion,
+    VersionState,
+)
 from metrics_dictionary.services import (
     metric_deprecate,
     metric_propose,
@@ -564,3 +570,22 @@ def test_directory_and_metric_page_query_counts_stay_flat_from_10_to_100_metrics
     with_100 = _query_counts(client, "metric-000")
     assert with_10 == with_100
     assert with_100[0] <= 13 and with_100[1] <= 18 and with_100[2] <= 12, with_100
+
+
+def test_the_form_round_trips_every_imported_dbt_definition_unchanged(analyst):
+    """Prefilled from each of the example's dbt metrics (all five types) and posted back as is,
+    the form yields the same definition: no parameter is lost or mangled by the type fields."""
+    from metrics_dictionary.forms import DefinitionForm
+
+    ingest_ok(EXAMPLE_MANIFEST)
+    versions = [m.current_version for m in Metric.objects.filter(defined_in_dbt=True).select_related("current_version")]
+    assert {v.metric_type for v in versions} == {"simple", "ratio", "cumulative", "derived", "conversion"}
+    for version in versions:
+        initial = DefinitionForm(new_metric=False, version=version).initial
+        data = {k: v for k, v in initial.items() if v not in (None, "")}
+        form = DefinitionForm(data, new_metric=False, version=version)
+        assert form.is_valid(), (version.metric.slug, form.errors, form.type_param_errors)
+        definition = form.definition()
+        assert definition["type_params"] == version.type_params, version.metric.slug
+        assert definition["formula"] == version.formula and definition["filters"] == version.filters
+        assert sorted(definition["related_asset_ids"]) == sorted(a.pk for a in version.related_assets.all())
