@@ -437,3 +437,9 @@ def metric_lineage(metric: Metric) -> dict[str, Any]:
                 seen.add(node["id"])
                 exposures.append({**node, "via": asset.name})
     return {"version": version, "models": models, "exposures": exposures}
+
+
+def metric_ids_owned_by(user) -> QuerySet:
+    """Ids of the metrics ``user`` owns directly or through one of their teams ("my metrics")."""
+    return (MetricOwner.objects.filter(Q(user=user) | Q(team__members=user)).order_by()
+            .values_list("metric_id", flat=True).distinct())

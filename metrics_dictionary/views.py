@@ -91,8 +91,15 @@ def index(request: HttpRequest) -> HttpResponse:
     mine = get.get("mine") == "1"
     attention = get.get("attention") == "1"
     filters = {"q": get.get("q", "")[:200].strip(), "domain": get.get("domain", ""), "tier": get.get("tier", ""),
-               "status": get.get("status", ""), "owner": request.user.get_username() if mine else get.get("owner", "")}
+               "status": get.get("status", ""), "owner": "" if mine else get.get("owner", "")}
     metrics = selectors.metrics_list(request.user, needs_attention=True if attention else None, **filters)
+    if mine:  # owned directly or through one of my teams
+        owned = selectors.metric_ids_owned_by(request.user)
+        if isinstance(metrics, list):
+            owned_ids = set(owned)
+            metrics = [m for m in metrics if m.pk in owned_ids]
+        else:
+            metrics = metrics.filter(pk__in=owned)
     page = Paginator(metrics, PAGE_SIZE).get_page(get.get("page"))
     context = {
         "page": page, "filters": filters, "mine": mine, "attention": attention,

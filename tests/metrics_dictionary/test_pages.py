@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Asset
+from governance.models import Team
 from metrics_dictionary.models import (
     ChangeLogEntry,
     Metric,
@@ -108,8 +109,12 @@ def test_directory_badges_filters_search_and_my_metrics(client, analyst, metric_
     nothing = client.get(url, {"q": "zebra"})
     assert "No metric matches “ zebra ”" in _text(nothing)
 
+    team = Team.objects.create(name="Finance analytics")
+    team.members.add(metric_owner)
+    metric_propose(name="Team metric", actor=analyst, definition={"formula": "SUM(y)"}, owner_teams=[team])
     client.force_login(metric_owner)
-    assert _slugs(client.get(url, {"mine": "1"})) == ["draft-thing", "net-revenue"]
+    assert _slugs(client.get(url, {"mine": "1"})) == ["draft-thing", "net-revenue", "team-metric"]
+    assert _slugs(client.get(url, {"mine": "1", "q": "team"})) == ["team-metric"]
 
 
 def test_directory_marks_metrics_defined_in_dbt(client, viewer):
