@@ -443,3 +443,22 @@ def metric_ids_owned_by(user) -> QuerySet:
     """Ids of the metrics ``user`` owns directly or through one of their teams ("my metrics")."""
     return (MetricOwner.objects.filter(Q(user=user) | Q(team__members=user)).order_by()
             .values_list("metric_id", flat=True).distinct())
+
+
+def input_metrics(version: MetricVersion) -> list[tuple[str, Metric | None]]:
+    """The metrics a ratio or derived version is built from, by the names its parameters use,
+    each with the dictionary metric of that name (slug, name or dbt metric name) when there is one."""
+    params = version.type_params or {}
+    refs = [params.get("numerator"), params.get("denominator"), *(params.get("metrics") or [])]
+    names = [r.get("name") if isinstance(r, dict) else r for r in refs]
+    names = list(dict.fromkeys(n for n in names if isinstance(n, str) and n))
+    if not names:
+        return []
+    wanted = Q(slug__in=names) | Q(name__in=names)
+    for name in names:
+        wanted |= Q(dbt_unique_id__endswith=f".{name}")
+    found: dict[str, Metric] = {}
+    for metric in Metric.objects.filter(wanted).only("slug", "name", "dbt_unique_id", "status"):
+        for key in (metric.slug, metric.name, metric.dbt_unique_id.rsplit(".", 1)[-1]):
+            found.setdefault(key, metric)
+    return [(name, found.get(name)) for name in names]

@@ -146,6 +146,7 @@ def metric_detail(request: HttpRequest, slug: str) -> HttpResponse:
         version = selectors.version_get(metric, latest) if latest else None
     context.update({
         "version": version, "banners": selectors.metric_banners(metric),
+        "inputs": selectors.input_metrics(version) if version else [],
         "notice": selectors.active_deprecation(metric),
         "open_versions": [v for v in metric.versions.filter(state__in=[VersionState.IN_REVIEW, VersionState.DRAFT,
                                                                        VersionState.CHANGES_REQUESTED])
@@ -310,7 +311,7 @@ def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     context = {
         "metric": metric, "version": version, "impact": impact, "progress": impact["progress"],
         "progress_text": progress_text(impact["progress"]),
-        "review_check": review_check, "decision_form": DecisionForm(),
+        "review_check": review_check, "decision_form": DecisionForm(), "inputs": selectors.input_metrics(version),
         "already_reviewed": any(r.reviewer_id == request.user.pk for r in impact["progress"]["reviews"]),
         "can_submit": version.is_editable and allowed(request.user, "metric.submit", version),
         "can_edit": version.is_editable and allowed(request.user, "metric.edit", version),

@@ -168,6 +168,11 @@ def test_metric_page_type_in_words_for_ratio_cumulative_derived_and_conversion(c
         metric = Metric.objects.get(dbt_unique_id=f"metric.saas_analytics.{name}")
         words[name] = _text(client.get(reverse("metrics_dictionary:metric", args=[metric.slug])))
     assert "A ratio:" in words["churn_rate"] and "divided by" in words["churn_rate"]
+    churned = Metric.objects.get(dbt_unique_id="metric.saas_analytics.churned_accounts")
+    page = client.get(reverse("metrics_dictionary:metric", args=[
+        Metric.objects.get(dbt_unique_id="metric.saas_analytics.churn_rate").slug])).content.decode()
+    inputs = page[page.index("data-inputs"):]
+    assert f'href="{reverse("metrics_dictionary:metric", args=[churned.slug])}">{churned.name}</a>' in inputs
     assert "running total" in words["trailing_12m_revenue"] and "trailing window" in words["trailing_12m_revenue"]
     assert "Derived from other metrics" in words["arpa"]
     assert "A conversion:" in words["signup_to_paid_conversion"]
