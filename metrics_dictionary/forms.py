@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from catalog.models import Asset, AssetKind
+from governance.models import OwnerType, Team
 from metrics_dictionary.definitions import GRAINS, definition_clean
 from metrics_dictionary.errors import DefinitionInvalid
 from metrics_dictionary.models import Metric, MetricStatus, MetricType, MetricVersion
@@ -297,3 +298,46 @@ class DeprecateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["replacement"].queryset = (Metric.objects.exclude(pk=metric.pk)
                                                .exclude(status=MetricStatus.RETIRED).order_by("name"))
+
+
+OWNER_FIELDS = (("business_owners", OwnerType.BUSINESS), ("technical_owners", OwnerType.TECHNICAL),
+                ("stewards", OwnerType.STEWARD))
+
+
+class MetricSettingsForm(forms.Form):
+    """A metric's name, tier, domain and owners (users or teams, by owner type)."""
+
+    name = forms.CharField(max_length=200)
+    tier = forms.TypedChoiceField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], coerce=int)
+    domain = _text(100)
+    category = _text(100)
+    business_owners = _text(1000, help_text="Usernames or team names, separated by commas.")
+    technical_owners = _text(1000, help_text="Usernames or team names, separated by commas.")
+    stewards = _text(1000, label="Data stewards", help_text="Usernames or team names, separated by commas.")
+
+    @staticmethod
+    def initial_for(metric: Metric) -> dict[str, Any]:
+        initial: dict[str, Any] = {"name": metric.name, "tier": metric.tier, "domain": metric.domain,
+                                   "category": metric.category}
+        for field, owner_type in OWNER_FIELDS:
+            initial[field] = ", ".join(o.user.username if o.user_id else o.team.name
+                                       for o in metric.owners.all() if o.owner_type == owner_type)
+        return initial
+
+    def _owners(self, field: str) -> tuple[list, list[Team]]:
+        names = _lines(self.cleaned_data.get(field, ""))
+        users = {u.username: u for u in get_user_model().objects.filter(username__in=names, is_active=True)}
+        teams = {t.name: t for t in Team.objects.filter(name__in=names)}
+        missing = [n for n in names if n not in users and n not in teams]
+        if missing:
+            raise forms.ValidationError(f"No user or team called {', '.join(missing)}.")
+        return [users[n] for n in names if n in users], [teams[n] for n in names if n in teams and n not in users]
+
+    def clean_business_owners(self):
+        return self._owners("business_owners")
+
+    def clean_technical_owners(self):
+        return self._owners("technical_owners")
+
+    def clean_stewards(self):
+        return self._owners("stewards")

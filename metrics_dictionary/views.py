@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,14 @@ from config.htmx import render_page, wants_fragment
 from governance.permissions import allowed, check, view_allows
 from metrics_dictionary import selectors, services
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
-from metrics_dictionary.forms import CommentForm, DecisionForm, DefinitionForm, DeprecateForm
+from metrics_dictionary.forms import (
+    OWNER_FIELDS,
+    CommentForm,
+    DecisionForm,
+    DefinitionForm,
+    DeprecateForm,
+    MetricSettingsForm,
+)
 from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState
 
 PAGE_SIZE = 25
@@ -154,6 +162,7 @@ def metric_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_propose": metric.status != MetricStatus.RETIRED and allowed(request.user, "metric.propose", metric),
         "can_deprecate": metric.status not in (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
         and allowed(request.user, "metric.deprecate", metric),
+        "can_manage": allowed(request.user, "metric.manage", metric),
     })
     if wants_fragment(request):
         return render(request, "metrics_dictionary/partials/_tab_overview.html", context)
@@ -419,3 +428,29 @@ def deprecate(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("metrics_dictionary:metric", slug=metric.slug)
     return render(request, "metrics_dictionary/deprecate.html", {"metric": metric, "form": form}, status=status)
 
+
+
+@view_allows("metric.manage", _metric_arg)
+@require_http_methods(["GET", "POST"])
+def metric_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """Owners, governance reviewers and admins change a metric's name, tier, domain and owners."""
+    metric = request.metric
+    form = MetricSettingsForm(request.POST or None, initial=MetricSettingsForm.initial_for(metric))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():  # one change: name/tier and owners together or not at all
+                services.metric_update(metric=metric, actor=request.user, name=data["name"], tier=data["tier"],
+                                       domain=data["domain"], category=data["category"])
+                for field, owner_type in OWNER_FIELDS:
+                    if field in form.changed_data:
+                        users, teams = data[field]
+                        services.metric_owners_set(metric=metric, actor=request.user, users=users, teams=teams,
+                                                   owner_type=owner_type)
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{data['name']} updated.")
+            return redirect("metrics_dictionary:metric", slug=metric.slug)
+    return render(request, "metrics_dictionary/settings.html", {"metric": metric, "form": form},
+                  status=400 if form.is_bound else 200)

@@ -599,3 +599,28 @@ def test_the_form_round_trips_every_imported_dbt_definition_unchanged(analyst):
         assert definition["type_params"] == version.type_params, version.metric.slug
         assert definition["formula"] == version.formula and definition["filters"] == version.filters
         assert sorted(definition["related_asset_ids"]) == sorted(a.pk for a in version.related_assets.all())
+
+
+def test_owners_and_tier_are_set_by_owners_and_reviewers_only(client, analyst, metric_owner, second_owner,
+                                                              reviewer, viewer):
+    metric = _approved(analyst, metric_owner).metric
+    url = reverse("metrics_dictionary:settings", args=[metric.slug])
+    for user in (viewer, analyst):
+        client.force_login(user)
+        refused = client.get(url)
+        assert refused.status_code == 403 and "change its owners or tier" in _text(refused)
+    team = Team.objects.create(name="Finance analytics")
+    client.force_login(reviewer)
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="olivia"' in page.content.decode()
+    bad = client.post(url, {"name": "Net revenue", "tier": "1", "business_owners": "olivia, ghost"})
+    assert bad.status_code == 400 and "No user or team called ghost." in _text(bad)
+    response = client.post(url, {"name": "Net revenue", "tier": "1", "domain": "Finance",
+                                 "business_owners": "olivia", "technical_owners": "oscar, Finance analytics"})
+    assert response.status_code == 302
+    metric.refresh_from_db()
+    assert metric.tier == 1 and metric.domain == "Finance"
+    owners = {(o.owner_type, o.user.username if o.user else o.team.name) for o in metric.owners.all()}
+    assert owners == {("business", "olivia"), ("technical", "oscar"), ("technical", team.name)}
+    text = _text(client.get(reverse("metrics_dictionary:metric", args=[metric.slug])))
+    assert "oscar (technical owner)" in text and "Finance analytics (technical owner, team)" in text
