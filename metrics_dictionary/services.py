@@ -17,6 +17,7 @@ two decisions on the same version cannot both win.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from datetime import date
@@ -49,6 +50,8 @@ from metrics_dictionary.models import (
     WebhookEvent,
 )
 from metrics_dictionary.rules import approval_rule, is_governance_reviewer
+
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -89,8 +92,8 @@ def _recompute_columns(definition: dict[str, Any]) -> dict[str, Any]:
 
 def _definition_of(version: MetricVersion) -> dict[str, Any]:
     data = {f: getattr(version, f) for f in CONTENT_FIELDS}
-    data["related_asset_ids"] = list(version.related_assets.values_list("pk", flat=True))
-    data["related_column_ids"] = list(version.related_columns.values_list("pk", flat=True))
+    data["related_asset_ids"] = sorted(version.related_assets.values_list("pk", flat=True))
+    data["related_column_ids"] = sorted(version.related_columns.values_list("pk", flat=True))
     return data
 
 
@@ -127,14 +130,22 @@ def _metric_status_refresh(metric: Metric) -> None:
         metric.save(update_fields=["status", "updated_at"])
 
 
-def _after_commit(fn, *args: Any) -> None:
-    transaction.on_commit(lambda: fn(*args))
-
-
 def _notify(kind: str, object_id: int, **extra: Any) -> None:
+    """Email after commit, on a worker. Without a broker (eager tasks) the mail is sent
+    in-process and a mail server error is logged, never raised into the finished request."""
+    from celery import current_app
+
     from metrics_dictionary.tasks import send_notification
 
-    _after_commit(lambda: send_notification.delay(kind, object_id, extra))
+    def send() -> None:
+        if current_app.conf.task_always_eager:
+            result = send_notification.apply(args=[kind, object_id, extra], throw=False)
+            if result.failed():
+                logger.error("notification %s for %s failed: %s", kind, object_id, result.result)
+        else:
+            send_notification.delay(kind, object_id, extra)
+
+    transaction.on_commit(send)
 
 
 def _unique_slug(text: str) -> str:

@@ -290,3 +290,17 @@ def test_decisions_email_the_proposer_with_the_comment(proposed, analyst, metric
     message = next(m for m in mail.outbox if "andy@example.com" in m.to)
     assert message.subject == "[Lexicon] olivia requested changes to Net revenue v1"
     assert "Comment: Name the currency" in message.body and "/metrics/m/net-revenue/v/1/" in message.body
+
+
+def test_a_mail_server_error_does_not_fail_the_finished_action(proposed, analyst, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    import smtplib
+
+    def broken(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server went away")
+
+    monkeypatch.setattr("metrics_dictionary.notifications.send_mail", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        version = metric_version_submit(version=proposed, actor=analyst)
+    version.refresh_from_db()
+    assert version.state == VersionState.IN_REVIEW
