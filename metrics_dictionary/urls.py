@@ -21,6 +21,7 @@ urlpatterns = [
     path("m/<slug:slug>/propose/", views.propose_version, name="propose_version"),
     path("m/<slug:slug>/comments/", views.comment_add, name="comment_add"),
     path("m/<slug:slug>/deprecate/", views.deprecate, name="deprecate"),
+    path("m/<slug:slug>/deprecation/withdraw/", views.deprecation_withdraw, name="deprecation_withdraw"),
     path("m/<slug:slug>/settings/", views.metric_settings, name="settings"),
     path("m/<slug:slug>/v/<int:number>/", views.version_detail, name="version"),
     path("m/<slug:slug>/v/<int:number>/edit/", views.version_edit, name="version_edit"),

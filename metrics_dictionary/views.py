@@ -163,6 +163,7 @@ def metric_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_deprecate": metric.status not in (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
         and allowed(request.user, "metric.deprecate", metric),
         "can_manage": allowed(request.user, "metric.manage", metric),
+        "can_withdraw": metric.status == MetricStatus.DEPRECATED and allowed(request.user, "metric.deprecate", metric),
     })
     if wants_fragment(request):
         return render(request, "metrics_dictionary/partials/_tab_overview.html", context)
@@ -454,3 +455,19 @@ def metric_settings(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("metrics_dictionary:metric", slug=metric.slug)
     return render(request, "metrics_dictionary/settings.html", {"metric": metric, "form": form},
                   status=400 if form.is_bound else 200)
+
+
+@view_allows("metric.deprecate", _metric_arg)
+@require_POST
+def deprecation_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Undo a deprecation that has not retired the metric yet."""
+    metric = request.metric
+    notice = selectors.active_deprecation(metric)
+    if notice is None:
+        return _refusal(request, f"{metric.name} is not deprecated.", status=409)
+    try:
+        services.deprecation_withdraw(notice=notice, actor=request.user)
+    except WorkflowError as exc:
+        return _refusal(request, exc)
+    messages.success(request, f"The deprecation of {metric.name} is withdrawn.")
+    return redirect("metrics_dictionary:metric", slug=metric.slug)

@@ -538,6 +538,16 @@ def test_deprecate_form_for_owners_only(client, analyst, metric_owner, viewer):
     again = client.post(url, {"reason": "Twice."})
     assert again.status_code == 409 and "already deprecated" in _text(again)
     assert ChangeLogEntry.objects.filter(kind="deprecated", metric=old).count() == 1
+    withdraw = reverse("metrics_dictionary:deprecation_withdraw", args=[old.slug])
+    client.force_login(viewer)
+    assert client.post(withdraw).status_code == 403
+    client.force_login(metric_owner)
+    assert "Withdraw deprecation" in _text(client.get(reverse("metrics_dictionary:metric", args=[old.slug])))
+    assert client.post(withdraw).status_code == 302
+    old.refresh_from_db()
+    assert old.status == MetricStatus.APPROVED
+    assert "Deprecated." not in _text(client.get(reverse("metrics_dictionary:metric", args=[old.slug])))
+    assert client.post(withdraw).status_code == 409
 
 
 def test_nav_has_a_metrics_entry_marked_current(client, viewer):
