@@ -17,7 +17,7 @@ def dictionary_after_ingest(outcome: IngestOutcome) -> None:
     from metrics_dictionary.drift import drift_check_project
 
     touched = outcome.added_ids | outcome.changed_ids | outcome.removed_ids
-    imported = dbt_metrics_import(project=outcome.project, run=outcome.run, warnings_out=outcome.warnings)
+    dbt_metrics_import(project=outcome.project, run=outcome.run, warnings_out=outcome.warnings)
     if touched:
         drift_check_project(outcome.project.pk, touched)
     if touched:
