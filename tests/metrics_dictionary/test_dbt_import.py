@@ -132,3 +132,31 @@ def test_dbt_1_12_metrics_without_measures_get_formula_and_model():
     assert cumulative.type_params["metric"] == "revenue" and cumulative.formula == "SUM(product_price)"
     growth = Metric.objects.get(dbt_unique_id="metric.jaffle_shop.revenue_growth_mom").current_version
     assert "SUM(product_price)" in growth.formula  # input metrics expanded to SQL over columns
+
+
+def test_dbt_owners_who_are_lexicon_users_own_the_imported_metric(metric_owner, tmp_path,
+                                                                 django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from metrics_dictionary.services import metric_version_approve
+
+    metric_owner.email = "dana@saas.example"  # meta.owner of churn_rate in the example project
+    metric_owner.save(update_fields=["email"])
+    ingest_ok(EXAMPLE_MANIFEST)
+    churn = Metric.objects.get(dbt_unique_id="metric.saas_analytics.churn_rate")
+    assert [o.user for o in churn.owners.all()] == [metric_owner]
+    assert churn.owners.get().owner_type == "technical"
+    # A dbt change is proposed by "dbt"; the owner is asked to review it and may approve it.
+    manifest = example_json()
+    manifest["metrics"]["metric.saas_analytics.churn_rate"]["label"] = "Logo churn rate"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_ok(write_json(tmp_path / "manifest.json", manifest))
+    assert any("dana@saas.example" in m.to and "Review requested: " in m.subject for m in mail.outbox)
+    proposal = churn.versions.get(number=2)
+    assert proposal.proposed_by is None and proposal.label == "Logo churn rate"
+    # Tier 1 (dbt meta): one owner's approval is not enough without a governance reviewer.
+    metric_version_approve(version=proposal, actor=metric_owner)
+    proposal.refresh_from_db()
+    assert proposal.state == VersionState.IN_REVIEW
+
