@@ -14,7 +14,7 @@ from metrics_dictionary.webhooks import deliveries_stuck
 
 
 def test_dictionary_beat_entries_name_registered_tasks_and_expire():
-    app.loader.import_default_modules()
+    import metrics_dictionary.tasks  # noqa: F401 - registers the tasks (a worker autodiscovers them)
     entries = {k: v for k, v in BEAT_SCHEDULE.items() if v["task"].startswith("metrics_dictionary.")}
     assert set(entries) == {"metrics-retire-sunset", "webhooks-sweep"}
     for entry in entries.values():
