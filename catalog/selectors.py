@@ -91,7 +91,7 @@ def assets_search(query: str, *, page: int = 1, per_page: int = 25, candidates: 
     page = max(1, page)
     result = search_asset_ids(query, candidates, limit=per_page, offset=(page - 1) * per_page,
                               include_removed=include_removed)
-    by_id = Asset.objects.select_related("project").in_bulk(result.asset_ids)
+    by_id = Asset.objects.select_related("project", "search_document").in_bulk(result.asset_ids)
     items = [by_id[i] for i in result.asset_ids if i in by_id]
     return SearchResultsPage(items, page, per_page, result.total, result.corrected, result.facets, result.capped)
 

@@ -156,3 +156,31 @@ def ingest_run_execute(*, run_id: int, progress: ProgressCallback | None = None)
         dbt_ingest_write(run, bundle, run.project_name or None, report)
 
     return ingest_run_guarded(run_id=run_id, work=work, expected=(ArtifactError,), phase="reading files")
+
+
+DICTIONARY_PROJECT = "lexicon-dictionary"
+
+
+@transaction.atomic
+def dictionary_metric_asset_upsert(*, slug: str, name: str, label: str = "", description: str = "",
+                                   tags: list[str] | None = None, deprecated: bool = False):
+    """The catalog asset (kind ``metric``) of a metric defined only in the metric dictionary.
+
+    It lives in its own project (``lexicon-dictionary``), never touched by dbt ingest, so
+    that dictionary metrics are found by the same search as every other asset. Returns
+    the asset, with its search document rebuilt.
+    """
+    from catalog.models import Asset, AssetKind, Project
+    from catalog.search import search_documents_sync
+
+    project, _ = Project.objects.get_or_create(name=DICTIONARY_PROJECT, defaults={"adapter_type": "lexicon"})
+    meta = {"source": "lexicon metric dictionary"}
+    if deprecated:
+        meta["deprecated"] = True
+    asset, _ = Asset.objects.update_or_create(
+        project=project, unique_id=f"metric.lexicon.{slug}",
+        defaults={"kind": AssetKind.METRIC, "name": slug, "label": label or name, "description": description,
+                  "tags": tags or [], "meta": meta, "removed_at": None},
+    )
+    search_documents_sync([asset.pk])
+    return asset

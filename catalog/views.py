@@ -98,6 +98,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "owners_url": reverse("governance:asset_owners", args=[asset.pk]),
         "policy_url": reverse("governance:asset_policy_panel", args=[asset.pk]),
         "description_url": reverse("governance:asset_description", args=[asset.pk]),
+        "deprecation_banner_url": reverse("metrics_dictionary:asset_deprecation_banner", args=[asset.pk]),
     }
     if tab == "columns":
         context["columns"] = selectors.asset_columns(asset, context["column_filter"])

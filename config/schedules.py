@@ -34,4 +34,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=17, hour=3),
         "options": {"expires": 6 * 3600},
     },
+    # Deprecated metrics whose sunset date has passed become retired (tombstone pages).
+    "metrics-retire-sunset": {
+        "task": "metrics_dictionary.tasks.retire_sunset_metrics",
+        "schedule": crontab(minute=15, hour=0),
+        "options": {"expires": 23 * 3600},
+    },
+    # Webhook deliveries whose dispatch was lost (worker died, broker restarted) are queued again.
+    "webhooks-sweep": {
+        "task": "metrics_dictionary.tasks.sweep_webhook_deliveries",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
 }

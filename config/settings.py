@@ -209,7 +209,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a "status"; name each enum after its model.
-    "ENUM_NAME_OVERRIDES": {"ClassificationStatusEnum": "governance.models.ColumnClassification.Status"},
+    "ENUM_NAME_OVERRIDES": {"ClassificationStatusEnum": "governance.models.ColumnClassification.Status",
+                            "MetricStatusEnum": "metrics_dictionary.models.MetricStatus"},
 }
 
 # --- Lexicon --------------------------------------------------------------------------
@@ -254,7 +255,9 @@ LOGGING = {
 }
 # Post-ingest hooks of higher apps, called inside the ingest transaction with the outcome.
 LEXICON_INGEST_HOOKS = ["lineage.hooks.dbt_table_edges_sync", "lineage.hooks.column_lineage_enqueue",
-                        "governance.pii.pii_after_ingest"]
+                        "governance.pii.pii_after_ingest",
+                        # dbt semantic-layer import and the drift check of approved metrics.
+                        "metrics_dictionary.hooks.dictionary_after_ingest"]
 # Parse changed models' SQL for column lineage after every dbt ingest (a Celery task).
 LEXICON_COLUMN_LINEAGE_AFTER_INGEST = env_bool("LEXICON_COLUMN_LINEAGE_AFTER_INGEST", True)
 # Where uploaded artifacts wait for a worker (workers must see the same directory).
@@ -267,3 +270,32 @@ LEXICON_PII_PROPAGATE_KINDS = env_list("LEXICON_PII_PROPAGATE_KINDS", ["copy", "
 if unknown_kinds := set(LEXICON_PII_PROPAGATE_KINDS) - {"copy", "transform", "aggregate"}:
     raise ImproperlyConfigured(f"LEXICON_PII_PROPAGATE_KINDS: {', '.join(sorted(unknown_kinds))} is not copy, "
                                "transform or aggregate.")
+
+
+# --- metric dictionary -----------------------------------------------------------------
+# Approvals a metric version needs before it is published, per metric tier, as
+# "tier:approvals:governance", e.g. "1:2:1" = two approvals, at least one of them by a
+# governance reviewer. The one place the tier rule lives (metrics_dictionary.rules reads it).
+def _approval_rules(items: list[str]) -> dict[int, dict[str, int]]:
+    out = {}
+    for item in items:
+        parts = [p.strip() for p in item.split(":")]
+        if len(parts) != 3 or not all(p.isdigit() for p in parts) or int(parts[1]) < 1 or int(parts[2]) > int(parts[1]):
+            raise ImproperlyConfigured(
+                f"LEXICON_METRIC_APPROVAL_RULES: {item!r} is not tier:approvals:governance, e.g. 1:2:1 "
+                "(at least one approval, governance approvals not more than approvals)."
+            )
+        out[int(parts[0])] = {"approvals": int(parts[1]), "governance": int(parts[2])}
+    return out
+
+
+LEXICON_METRIC_APPROVAL_RULES = _approval_rules(
+    env_list("LEXICON_METRIC_APPROVAL_RULES", ["1:2:1", "2:1:0", "3:1:0"])
+)
+# Where links in emails, the Atom feed and webhook payloads point (no trailing slash).
+LEXICON_BASE_URL = env_str("LEXICON_BASE_URL", "http://localhost:8000").rstrip("/")
+# Outgoing webhooks: seconds before a delivery attempt times out, and attempts in all.
+LEXICON_WEBHOOK_TIMEOUT_SECONDS = env_int("LEXICON_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+LEXICON_WEBHOOK_MAX_ATTEMPTS = env_int("LEXICON_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+# First retry delay of a failed webhook delivery (seconds); it doubles per retry, at most an hour.
+LEXICON_WEBHOOK_BACKOFF_SECONDS = env_int("LEXICON_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)

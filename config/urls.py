@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("governance.api.urls")),
 
     path("api/v1/", include("governance.api.pii_urls")),
+    path("api/v1/", include("metrics_dictionary.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

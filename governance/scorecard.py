@@ -41,6 +41,8 @@ class Kpi:
     target: float | None = None  # percent
     failing: list[int] = field(default_factory=list)  # asset ids, the drill-down
     details: dict[int, str] = field(default_factory=dict)  # why each failing asset fails
+    # failing things that have no catalog asset (a metric never approved): (name, url, why)
+    failing_other: list[tuple[str, str, str]] = field(default_factory=list)
     unit: str = "assets"
     available: bool = True
     unavailable_reason: str = ""
@@ -61,7 +63,8 @@ class Kpi:
         return {"key": self.key, "label": self.label, "description": self.description, "available": self.available,
                 "value": self.value, "numerator": self.numerator, "denominator": self.denominator,
                 "target": self.target, "meets_target": self.meets_target, "unit": self.unit,
-                "failing_asset_ids": sorted(self.failing), "unavailable_reason": self.unavailable_reason}
+                "failing_asset_ids": sorted(self.failing), "unavailable_reason": self.unavailable_reason,
+                "failing_other": [{"name": n, "url": u, "why": w} for n, u, w in self.failing_other]}
 
 
 class ScorecardData:

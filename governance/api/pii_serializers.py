@@ -46,6 +46,12 @@ class ClassifyInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
+class FailingOtherSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.CharField()
+    why = serializers.CharField()
+
+
 class KpiSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
@@ -59,6 +65,7 @@ class KpiSerializer(serializers.Serializer):
     unit = serializers.CharField()
     failing_asset_ids = serializers.ListField(child=serializers.IntegerField())
     unavailable_reason = serializers.CharField()
+    failing_other = FailingOtherSerializer(many=True, help_text="Failing items without a catalog asset")
 
 
 class ScorecardSerializer(serializers.Serializer):

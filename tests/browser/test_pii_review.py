@@ -70,7 +70,8 @@ def test_a_reviewer_bulk_confirms_rejects_one_and_coverage_rises(browser_page, r
     page.goto(f"/assets/{dim_users.pk}/?tab=columns")
     email_cell = page.locator("#tab-panel tr", has_text="email_domain").locator("xpath=preceding-sibling::tr[1]")
     email_cell.get_by_text("confirmed · dbt").wait_for()
-    assert email_cell.locator(".badge-pii").first.inner_text() == "PII"  # the dbt flag beside the name
+    # one badge: the effective classification replaced dbt's flag in the PII column
+    assert email_cell.locator(".badge-pii").all_inner_texts() == ["PII · email"]
     page.locator("#tab-panel tr", has_text="signup_ip").get_by_text("suggested · heuristic").wait_for()
     save_screenshot(page, "asset-columns-effective-pii")
 

@@ -40,6 +40,16 @@ EXPECTED: dict[str, set[str]] = {
     "audit.view": REVIEWERS,
     "users.manage": {ADMIN},
     "scorecard.view": EVERY_ROLE,
+    # the metric dictionary (registered by metrics_dictionary); without an object, as a role allows
+    "metric.propose": {ANALYST, METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN},
+    "metric.edit": {ANALYST, METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN},
+    "metric.submit": {ANALYST, METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN},
+    "metric.comment": {ANALYST, METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN},
+    "metric.review": {METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN},
+    "metric.manage": REVIEWERS,
+    "metric.deprecate": REVIEWERS,
+    "asset.deprecate": REVIEWERS,
+    "webhook.manage": {ADMIN},
 }
 
 # fixture name → role (the outsider is signed in but holds no role)
@@ -53,6 +63,7 @@ class World:
     asset: Asset
     column: Column
     subject: Any  # a user whose roles the admin edits
+    metric: Any  # a draft metric proposed by someone else
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,9 @@ ENDPOINTS = [
              lambda w: reverse("lineage:asset_impact", args=[w.asset.pk])),
     Endpoint("page unused assets", "catalog.view", "get", lambda w: reverse("lineage:unused")),
     Endpoint("page metrics", "catalog.view", "get", lambda w: reverse("metrics_dictionary:index")),
+    Endpoint("page metric", "catalog.view", "get", lambda w: reverse("metrics_dictionary:metric", args=[w.metric.slug])),
+    Endpoint("page metric inbox", "catalog.view", "get", lambda w: reverse("metrics_dictionary:inbox")),
+    Endpoint("page metric changes", "catalog.view", "get", lambda w: reverse("metrics_dictionary:changes")),
     Endpoint("page governance", "catalog.view", "get", lambda w: reverse("governance:index")),
     Endpoint("page history panel", "catalog.view", "get",
              lambda w: reverse("governance:asset_history_panel", args=[w.asset.pk])),
@@ -112,6 +126,10 @@ ENDPOINTS = [
     Endpoint("page scorecard drill-down", "scorecard.view", "get",
              lambda w: reverse("governance:scorecard_drilldown", args=["ownership"])),
     # pages that change things
+    Endpoint("page metric propose form", "metric.propose", "get", lambda w: reverse("metrics_dictionary:propose")),
+    Endpoint("page metric comment", "metric.comment", "post",
+             lambda w: reverse("metrics_dictionary:comment_add", args=[w.metric.slug]),
+             lambda w: {"body": "Is this net of refunds?"}, ok=(200, 302)),
     Endpoint("page pii review queue", "column.classify", "get", lambda w: reverse("governance:review_queue")),
     Endpoint("page pii decide", "column.classify", "post", lambda w: reverse("governance:review_queue_decide"),
              lambda w: {"ids": [], "decision": "confirm"}, ok=(302, 400)),
@@ -160,6 +178,12 @@ ENDPOINTS = [
              lambda w: f"/api/v1/governance/assets/{w.asset.pk}/policy-checks/", api=True),
     Endpoint("api dbt meta patch", "catalog.view", "get",
              lambda w: f"/api/v1/governance/projects/{w.project.pk}/dbt-meta-patch/", api=True),
+    Endpoint("api metrics", "catalog.view", "get", lambda w: "/api/v1/metrics/", api=True),
+    Endpoint("api metric", "catalog.view", "get", lambda w: f"/api/v1/metrics/{w.metric.slug}/", api=True),
+    Endpoint("api metric create", "metric.propose", "post", lambda w: "/api/v1/metrics/",
+             lambda w: {"name": "Things returned", "formula": "COUNT(thing_id)"}, ok=(201,), api=True),
+    Endpoint("api asset deprecate", "asset.deprecate", "post", lambda w: f"/api/v1/assets/{w.asset.pk}/deprecate/",
+             lambda w: {"reason": "Replaced by dim_things_v2."}, ok=(200, 201), api=True),
     Endpoint("api usage", "catalog.view", "get", lambda w: f"/api/v1/usage/{w.asset.pk}/", api=True),
     Endpoint("api query-log ingest", "ingest.run", "post", lambda w: "/api/v1/ingest/querylog/", ok=(400,), api=True,
              fmt="multipart"),
@@ -176,8 +200,12 @@ ENDPOINTS = [
     Endpoint("api review queue", "column.classify", "get", lambda w: "/api/v1/governance/review-queue/", api=True),
 ]
 
-# Actions without an endpoint of their own (none today).
-NO_ENDPOINT_HERE: set[str] = set()
+# Object-level actions: who may do them depends on the metric (its owners, its proposer,
+# its tier's rule), so a role alone does not decide the HTTP answer. Their refusals and
+# permissions per object are tested in tests/metrics_dictionary (workflow, pages, API);
+# webhooks are managed with `manage.py webhook_create` only.
+NO_ENDPOINT_HERE = {"metric.edit", "metric.submit", "metric.review", "metric.manage", "metric.deprecate",
+                    "webhook.manage"}
 
 
 @pytest.fixture
@@ -189,7 +217,15 @@ def world(db) -> World:
                                  name="dim_things", dbt_tier=1)
     column = Column.objects.create(asset=asset, name="thing_id", name_key="thing_id", position=0)
     subject = get_user_model().objects.create_user(username="sam", email="sam@example.com")
-    return World(project, asset, column, subject)
+    from django.contrib.auth.models import Group
+
+    from metrics_dictionary.services import metric_propose
+
+    proposer = get_user_model().objects.create_user(username="pam", email="pam@example.com")
+    proposer.groups.add(Group.objects.get_or_create(name=ANALYST)[0])
+    metric = metric_propose(name="Things shipped", actor=proposer,
+                            definition={"formula": "COUNT(thing_id)", "related_asset_ids": [asset.pk]}).metric
+    return World(project, asset, column, subject, metric)
 
 
 def _request(endpoint: Endpoint, user, world: World, client):

@@ -1,0 +1,305 @@
+"""The metric dictionary API: thin views over ``services`` and ``selectors``.
+
+A refused action answers 403 (not allowed) or 409 (wrong state, stale version, someone
+decided first) or 400 (invalid definition), with ``detail`` saying why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api.permissions import CanViewCatalog
+from catalog.models import Asset, Column
+from governance.models import Team
+from metrics_dictionary import selectors, services
+from metrics_dictionary.api.serializers import (
+    ActionInputSerializer,
+    AssetDeprecateInputSerializer,
+    AssetDeprecationSerializer,
+    DefinitionInputSerializer,
+    DeprecateInputSerializer,
+    DeprecationSerializer,
+    DiffSerializer,
+    ErrorSerializer,
+    ImpactSerializer,
+    MetricCreateSerializer,
+    MetricDetailSerializer,
+    MetricListSerializer,
+    VersionSerializer,
+    VersionSummarySerializer,
+)
+from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
+from metrics_dictionary.models import Metric, MetricVersion
+
+REFUSALS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` per field"),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed for you"),
+    409: OpenApiResponse(ErrorSerializer, description="Wrong state (already decided, stale, retired...)"),
+}
+
+
+def refused(exc: WorkflowError) -> Response:
+    body: dict[str, Any] = {"detail": exc.message, "kind": exc.kind}
+    if exc.errors:
+        body["errors"] = exc.errors
+    return Response(body, status=exc.status_code)
+
+
+def _metric(slug: str) -> Metric:
+    try:
+        return selectors.metric_get(slug)
+    except Metric.DoesNotExist:
+        raise Http404(f"No metric {slug!r}.") from None
+
+
+def _version(slug: str, number: int) -> MetricVersion:
+    try:
+        return selectors.version_get(_metric(slug), number)
+    except MetricVersion.DoesNotExist:
+        raise Http404(f"Metric {slug!r} has no version {number}.") from None
+
+
+def _resolve_assets(values: list[str]) -> list[int]:
+    ids = []
+    for value in values:
+        value = value.strip()
+        found = (Asset.objects.filter(pk=int(value)) if value.isdigit() else
+                 Asset.objects.filter(unique_id=value).order_by("removed_at", "-id"))
+        pk = found.values_list("pk", flat=True).first()
+        if pk is None:
+            raise DefinitionInvalid(f"No catalog asset {value!r}.", errors={"related_assets": [f"no asset {value!r}"]})
+        ids.append(pk)
+    return ids
+
+
+def _resolve_columns(values: list[str]) -> list[int]:
+    ids = []
+    for value in values:
+        value = value.strip()
+        if value.isdigit():
+            pk = Column.objects.filter(pk=int(value)).values_list("pk", flat=True).first()
+        else:
+            unique_id, _, name = value.rpartition(".")
+            pk = Column.objects.filter(asset__unique_id=unique_id, name_key=name.lower()).order_by(
+                "removed_at").values_list("pk", flat=True).first()
+        if pk is None:
+            raise DefinitionInvalid(f"No catalog column {value!r}.",
+                                    errors={"related_columns": [f"no column {value!r}"]})
+        ids.append(pk)
+    return ids
+
+
+def _definition(data: dict[str, Any]) -> dict[str, Any]:
+    """Serializer output -> the services' definition dict (ids for related assets/columns)."""
+    keys = set(DefinitionInputSerializer().fields) - {"related_assets", "related_columns"}
+    definition = {k: v for k, v in data.items() if k in keys}
+    if "related_assets" in data:
+        definition["related_asset_ids"] = _resolve_assets(data["related_assets"])
+    if "related_columns" in data:
+        definition["related_column_ids"] = _resolve_columns(data["related_columns"])
+    return definition
+
+
+class MetricListCreateView(ListAPIView):
+    """Metrics in the dictionary (filters: `q`, `domain`, `tier`, `status`, `owner`); POST proposes a new
+    metric with its first draft version."""
+
+    permission_classes = [CanViewCatalog]
+    serializer_class = MetricListSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.metrics_list(self.request.user, q=p.get("q", "")[:200], domain=p.get("domain", ""),
+                                      tier=p.get("tier"), status=p.get("status", ""), owner=p.get("owner", ""))
+
+    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("q", "domain", "tier", "status", "owner")])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=MetricCreateSerializer, responses={201: MetricDetailSerializer, **REFUSALS})
+    def post(self, request: Request) -> Response:
+        form = MetricCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            users = list(get_user_model().objects.filter(username__in=data.get("owners") or []))
+            teams = list(Team.objects.filter(name__in=data.get("owner_teams") or []))
+            missing = set(data.get("owners") or []) - {u.username for u in users}
+            missing |= set(data.get("owner_teams") or []) - {t.name for t in teams}
+            if missing:
+                raise DefinitionInvalid(f"Unknown owner(s): {', '.join(sorted(missing))}.",
+                                        errors={"owners": [f"unknown: {', '.join(sorted(missing))}"]})
+            version = services.metric_propose(
+                name=data["name"], slug=data.get("slug", ""), tier=data["tier"], domain=data["domain"],
+                category=data["category"], owner_users=users, owner_teams=teams, owner_type=data["owner_type"],
+                definition=_definition(data), actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(MetricDetailSerializer(_metric(version.metric.slug)).data, status=status.HTTP_201_CREATED)
+
+
+class MetricDetailView(APIView):
+    permission_classes = [CanViewCatalog]
+
+    @extend_schema(responses=MetricDetailSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(MetricDetailSerializer(_metric(slug)).data)
+
+
+class VersionListCreateView(APIView):
+    permission_classes = [CanViewCatalog]
+
+    @extend_schema(responses=VersionSummarySerializer(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(VersionSummarySerializer(selectors.metric_versions(_metric(slug)), many=True).data)
+
+    @extend_schema(request=DefinitionInputSerializer, responses={201: VersionSerializer, **REFUSALS})
+    def post(self, request: Request, slug: str) -> Response:
+        form = DefinitionInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            version = services.metric_version_propose(metric=_metric(slug), definition=_definition(form.validated_data),
+                                                      actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(VersionSerializer(_version(slug, version.number)).data, status=status.HTTP_201_CREATED)
+
+
+class VersionDetailView(APIView):
+    permission_classes = [CanViewCatalog]
+
+    @extend_schema(responses=VersionSerializer)
+    def get(self, request: Request, slug: str, number: int) -> Response:
+        return Response(VersionSerializer(_version(slug, number)).data)
+
+    @extend_schema(request=DefinitionInputSerializer, responses={200: VersionSerializer, **REFUSALS})
+    def patch(self, request: Request, slug: str, number: int) -> Response:
+        """Edit a draft (or a version with changes requested)."""
+        form = DefinitionInputSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        try:
+            services.metric_version_update(version=_version(slug, number), definition=_definition(form.validated_data),
+                                           actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(VersionSerializer(_version(slug, number)).data)
+
+
+class VersionDiffView(APIView):
+    permission_classes = [CanViewCatalog]
+
+    @extend_schema(parameters=[OpenApiParameter("against", int, description="Version number to compare with; "
+                                                                              "default: the previous version")],
+                   responses={200: DiffSerializer, 400: ErrorSerializer})
+    def get(self, request: Request, slug: str, number: int) -> Response:
+        version = _version(slug, number)
+        against_raw = request.query_params.get("against", "")
+        if against_raw and not against_raw.isdigit():
+            return Response({"detail": "`against` must be a version number.", "kind": "invalid"}, status=400)
+        against_number = int(against_raw) if against_raw else number - 1
+        other = (version.metric.versions.filter(number=against_number).first() if against_number > 0 else None)
+        if against_raw and other is None:
+            raise Http404(f"Metric {slug!r} has no version {against_number}.")
+        rows = selectors.version_diff(other, version)
+        return Response(DiffSerializer({"metric": slug, "version": number,
+                                        "against": other.number if other else None, "fields": rows}).data)
+
+
+class VersionImpactView(APIView):
+    permission_classes = [CanViewCatalog]
+
+    @extend_schema(responses=ImpactSerializer)
+    def get(self, request: Request, slug: str, number: int) -> Response:
+        """What a reviewer weighs before approving: diff, formula columns, downstream, usage."""
+        return Response(ImpactSerializer(selectors.version_impact(_version(slug, number))).data)
+
+
+def _action(fn, *, needs_comment: bool = False):
+    class ActionView(APIView):
+        permission_classes = [CanViewCatalog]
+
+        @extend_schema(request=ActionInputSerializer, responses={200: VersionSerializer, **REFUSALS})
+        def post(self, request: Request, slug: str, number: int) -> Response:
+            form = ActionInputSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            try:
+                fn(version=_version(slug, number), actor=request.user, comment=form.validated_data["comment"])
+            except WorkflowError as exc:
+                return refused(exc)
+            return Response(VersionSerializer(_version(slug, number)).data)
+
+    ActionView.__name__ = ActionView.__qualname__ = f"{fn.__name__.title().replace('_', '')}View"
+    ActionView.__doc__ = fn.__doc__.splitlines()[0] if fn.__doc__ else ""
+    return ActionView
+
+
+SubmitView = _action(services.metric_version_submit)
+ApproveView = _action(services.metric_version_approve)
+RequestChangesView = _action(services.metric_version_request_changes)
+RejectView = _action(services.metric_version_reject)
+
+
+class DeprecateView(APIView):
+    permission_classes = [CanViewCatalog]
+
+    @extend_schema(request=DeprecateInputSerializer, responses={201: DeprecationSerializer, **REFUSALS})
+    def post(self, request: Request, slug: str) -> Response:
+        """Deprecate a metric: reason, sunset date, optional replacement metric."""
+        form = DeprecateInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        replacement = None
+        if data.get("replacement"):
+            replacement = Metric.objects.filter(slug=data["replacement"]).first()
+            if replacement is None:
+                return refused(DefinitionInvalid(f"No metric {data['replacement']!r} to use as replacement.",
+                                                 errors={"replacement": ["no such metric"]}))
+        try:
+            notice = services.metric_deprecate(metric=_metric(slug), reason=data["reason"],
+                                               sunset_date=data.get("sunset_date"), replacement=replacement,
+                                               actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(DeprecationSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+
+
+
+
+class AssetDeprecateView(APIView):
+    permission_classes = [CanViewCatalog]
+
+    @extend_schema(request=AssetDeprecateInputSerializer, responses={201: AssetDeprecationSerializer, **REFUSALS})
+    def post(self, request: Request, pk: int) -> Response:
+        """Deprecate a catalog asset (a mart): the same notice as for metrics; search ranks it last."""
+        asset = Asset.objects.filter(pk=pk).first()
+        if asset is None:
+            raise Http404(f"No asset {pk}.")
+        form = AssetDeprecateInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            replacement_asset = None
+            if data.get("replacement_asset"):
+                replacement_asset = Asset.objects.get(pk=_resolve_assets([data["replacement_asset"]])[0])
+            replacement = None
+            if data.get("replacement"):
+                replacement = Metric.objects.filter(slug=data["replacement"]).first()
+                if replacement is None:
+                    raise DefinitionInvalid(f"No metric {data['replacement']!r}.", errors={"replacement": ["no such metric"]})
+            notice = services.asset_deprecate(asset=asset, reason=data["reason"], sunset_date=data.get("sunset_date"),
+                                              replacement_asset=replacement_asset, replacement=replacement,
+                                              actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(AssetDeprecationSerializer(notice).data, status=status.HTTP_201_CREATED)
