@@ -107,6 +107,10 @@ class _Run:
         dedup_days = settings.LEXICON_QUERYLOG_DEDUP_DAYS
         self.cutoff = source.watermark - timedelta(days=dedup_days) if source.watermark else None
         self.newest: datetime | None = source.watermark
+        # Every statement counted before started at or before the watermark: newer ones
+        # need no lookup in the seen ids, only in the ids this run has counted itself.
+        self.start_watermark: datetime | None = source.watermark
+        self.counted_now: set[int] = set()
         self.resolver: _Resolver | None = None
         self.ingest_run_id: int | None = None
         self.shape_day: dict[tuple[int, int], list] = {}
@@ -200,8 +204,12 @@ class _Run:
         unique = {row[0]: row for row in self.buffer}
         self.stats.duplicates += len(self.buffer) - len(unique)
         self.buffer = []
-        known = _seen_keys(self.source.pk, list(unique))
-        new_rows = [row for key, row in unique.items() if key not in known] if known else list(unique.values())
+        watermark = self.start_watermark
+        known = _seen_keys(self.source.pk, [key for key, row in unique.items()
+                                            if watermark is not None and row[1] <= watermark])
+        counted_now = self.counted_now
+        new_rows = [row for key, row in unique.items() if key not in known and key not in counted_now]
+        counted_now.update(row[0] for row in new_rows)
         self.stats.duplicates += len(unique) - len(new_rows)
         if not new_rows:
             return

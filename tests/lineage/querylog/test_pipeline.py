@@ -128,6 +128,20 @@ def test_reingesting_the_same_file_changes_no_usage_number(catalog, tmp_path):
     assert before["asset_day"]  # the comparison compared something
 
 
+def test_a_query_id_repeated_later_in_the_same_file_counts_once(catalog, tmp_path, monkeypatch):
+    """Exports concatenated or overlapping inside one file: the repeat may fall in another
+    chunk than the first sighting, before and after the source's watermark."""
+    import lineage.querylog.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "CHUNK", 3)
+    ingest_log_ok(write_log(tmp_path / "early.csv", [row("q0", REVENUE.format(n=0), when=at(5))]))
+    rows = [row(f"q{n}", REVENUE.format(n=n), when=at(4 + n)) for n in range(6)]  # q0 and q1 before the watermark
+    run = ingest_log_ok(write_log(tmp_path / "twice.csv", rows + rows[::-1]))
+    revenue = catalog["fct_revenue"]
+    assert sum(AssetUsageDay.objects.filter(asset=revenue).values_list("query_count", flat=True)) == 6
+    assert (run.query_log.records, run.query_log.duplicates) == (5, 7)
+
+
 def test_overlapping_windows_count_each_query_once(catalog, tmp_path):
     rows = [row(f"q{n}", REVENUE.format(n=n), when=at(1 + n)) for n in range(10)]
     ingest_log_ok(write_log(tmp_path / "days1-6.csv", rows[:6]))
