@@ -73,24 +73,26 @@ def _metric_comment(user, obj) -> Decision:
     return Decision(False, "Commenting needs the analyst role or above.")
 
 
-@rule("metric.manage", "Changing a metric's owners, tier, domain or name")
-def _metric_manage(user, obj) -> Decision:
+def _owner_or_reviewer(user, obj, refusal: str) -> Decision:
+    """Governance reviewers and admins, or a metric owner among this metric's owners."""
     metric = _metric_of(obj)
     if has_role(user, GOVERNANCE_REVIEWER, ADMIN):
         return ALLOW
     if metric is not None and has_role(user, METRIC_OWNER) and is_metric_owner(user, metric):
         return ALLOW
-    return Decision(False, "Only the metric's owners, governance reviewers and admins change its owners or tier.")
+    return Decision(False, refusal)
+
+
+@rule("metric.manage", "Changing a metric's owners, tier, domain or name")
+def _metric_manage(user, obj) -> Decision:
+    return _owner_or_reviewer(user, obj, "Only the metric's owners, governance reviewers and admins change its "
+                                         "owners or tier.")
 
 
 @rule("metric.deprecate", "Deprecating a metric")
 def _metric_deprecate(user, obj) -> Decision:
-    metric = _metric_of(obj)
-    if has_role(user, GOVERNANCE_REVIEWER, ADMIN):
-        return ALLOW
-    if metric is not None and has_role(user, METRIC_OWNER) and is_metric_owner(user, metric):
-        return ALLOW
-    return Decision(False, "Only the metric's owners, governance reviewers and admins deprecate a metric.")
+    return _owner_or_reviewer(user, obj, "Only the metric's owners, governance reviewers and admins deprecate a "
+                                         "metric.")
 
 
 @rule("asset.deprecate", "Deprecating a catalog asset")

@@ -345,32 +345,31 @@ def _publish(metric: Metric, version: MetricVersion, actor) -> None:
     _webhook_emit(WebhookEvent.APPROVED, _metric_payload(metric, version))
 
 
-@transaction.atomic
-def metric_version_request_changes(*, version: MetricVersion, actor, comment: str = "") -> MetricVersion:
-    """Send the version back to its proposer; they edit it and submit again."""
-    metric, version, review = _decide(version, actor, Review.Decision.REQUEST_CHANGES, comment)
-    version.state = VersionState.CHANGES_REQUESTED
+def _close_without_publishing(version: MetricVersion, actor, decision: str, state: str, action: str,
+                              comment: str) -> MetricVersion:
+    metric, version, review = _decide(version, actor, decision, comment)
+    version.state = state
     version.decided_at = timezone.now()
     version.save(update_fields=["state", "decided_at", "updated_at"])
     _metric_status_refresh(metric)
-    audit_record(actor=actor, action="metric_version.request_changes", obj=version,
+    audit_record(actor=actor, action=action, obj=version,
                  before={"state": VersionState.IN_REVIEW}, after={"state": version.state, "comment": review.comment})
     _notify("decided", version.pk, review_id=review.pk)
     return version
+
+
+@transaction.atomic
+def metric_version_request_changes(*, version: MetricVersion, actor, comment: str = "") -> MetricVersion:
+    """Send the version back to its proposer; they edit it and submit again."""
+    return _close_without_publishing(version, actor, Review.Decision.REQUEST_CHANGES, VersionState.CHANGES_REQUESTED,
+                                     "metric_version.request_changes", comment)
 
 
 @transaction.atomic
 def metric_version_reject(*, version: MetricVersion, actor, comment: str = "") -> MetricVersion:
     """Reject the version for good; it is never published (a new proposal starts again)."""
-    metric, version, review = _decide(version, actor, Review.Decision.REJECT, comment)
-    version.state = VersionState.REJECTED
-    version.decided_at = timezone.now()
-    version.save(update_fields=["state", "decided_at", "updated_at"])
-    _metric_status_refresh(metric)
-    audit_record(actor=actor, action="metric_version.reject", obj=version,
-                 before={"state": VersionState.IN_REVIEW}, after={"state": version.state, "comment": review.comment})
-    _notify("decided", version.pk, review_id=review.pk)
-    return version
+    return _close_without_publishing(version, actor, Review.Decision.REJECT, VersionState.REJECTED,
+                                     "metric_version.reject", comment)
 
 
 # ---------------------------------------------------------------------------- metric facts
