@@ -7,6 +7,9 @@ production, in-process memory in the embedded mode, where the ingest runs in-pro
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypedDict
 
 from django.core.cache import cache
@@ -35,3 +38,22 @@ def progress_get(run_id: int) -> Progress | None:
         return cache.get(_key(run_id))
     except Exception:
         return None
+
+
+@contextmanager
+def terminal_progress(desc: str, *, disabled: bool = False) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar on stderr for management commands, as a ``(phase, percent)``
+    callback; drawn only on a terminal."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, unit="%", desc=desc, disable=disabled or not sys.stderr.isatty(), file=sys.stderr,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+
+    def progress(phase: str, percent: int) -> None:
+        bar.set_postfix_str(phase)
+        bar.update(max(0, percent - bar.n))
+
+    try:
+        yield progress
+    finally:
+        bar.close()

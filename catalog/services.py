@@ -107,9 +107,12 @@ def ingest_run_upload_dir(run: IngestRun) -> Path:
     return Path(settings.LEXICON_UPLOAD_DIR) / str(run.pk)
 
 
-def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun], None], expected: tuple[type[Exception], ...],
-                       phase: str, kind: str | None = None) -> IngestRun:
-    """Claim a queued run and do ``work`` on it; safe to call twice (one caller claims it).
+def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun, ProgressCallback], None],
+                       expected: tuple[type[Exception], ...], phase: str, kind: str | None = None,
+                       progress: ProgressCallback | None = None) -> IngestRun:
+    """Claim a queued run and do ``work(run, report)`` on it; safe to call twice (one caller
+    claims it). ``report(phase, percent)`` publishes live progress (the cache, for pages)
+    and passes it on to ``progress`` (a command's bar).
 
     ``expected`` errors (bad input) fail the run with their message, which names the file
     and place; database connection errors put the run back in the queue and propagate, so
@@ -117,11 +120,16 @@ def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun], None], expect
     propagates. ``work`` writes in one transaction, so a failed run changed nothing.
     Uploads are removed once the run is finished.
     """
+    def report(phase: str, percent: int) -> None:
+        progress_set(run_id, phase, percent)
+        if progress:
+            progress(phase, percent)
+
     if not ingest_run_claim(run_id, phase=phase, kind=kind):
         return IngestRun.objects.get(pk=run_id)
     run = IngestRun.objects.get(pk=run_id)
     try:
-        work(run)
+        work(run, report)
     except expected as exc:
         logger.info("%s run %s failed: %s", run.kind, run_id, exc)
         ingest_run_fail(run_id, str(exc))
@@ -143,19 +151,15 @@ def ingest_run_execute(*, run_id: int, progress: ProgressCallback | None = None)
     """Run a queued dbt ingest. Bad artifacts fail the run with a message naming the file
     and place, and the catalog is left exactly as it was (``ingest_run_guarded``)."""
 
-    def report(phase: str, percent: int) -> None:
-        progress_set(run_id, phase, percent)
-        if progress:
-            progress(phase, percent)
-
-    def work(run: IngestRun) -> None:
+    def work(run: IngestRun, report: ProgressCallback) -> None:
         report("reading files", 2)
         files = [ArtifactFile(name=f["name"], path=Path(f["path"]), declared_kind=f.get("kind") or None)
                  for f in run.files]
         bundle = load_bundle(files, settings.LEXICON_MAX_ARTIFACT_BYTES)
         dbt_ingest_write(run, bundle, run.project_name or None, report)
 
-    return ingest_run_guarded(run_id=run_id, work=work, expected=(ArtifactError,), phase="reading files")
+    return ingest_run_guarded(run_id=run_id, work=work, expected=(ArtifactError,), phase="reading files",
+                              progress=progress)
 
 
 DICTIONARY_PROJECT = "lexicon-dictionary"

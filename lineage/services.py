@@ -15,14 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import IngestRun
-from catalog.progress import progress_set
-from catalog.services import ingest_run_guarded, ingest_run_upload_dir
+from catalog.services import ProgressCallback, ingest_run_guarded, ingest_run_upload_dir
 from lineage.engine import known_dialects
 from lineage.models import QueryLogRun, QueryLogSource
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[str, int], None]
 EXTRA_ROLES = ("access_history", "query_text")
 
 
@@ -211,12 +209,7 @@ def querylog_run_execute(*, run_id: int, progress: ProgressCallback | None = Non
     from lineage.querylog.formats.base import WrongFormat
     from lineage.querylog.pipeline import querylog_aggregate
 
-    def report(phase: str, percent: int) -> None:
-        progress_set(run_id, phase, percent)
-        if progress:
-            progress(phase, percent)
-
-    def work(run: IngestRun) -> None:
+    def work(run: IngestRun, report: ProgressCallback) -> None:
         qrun = QueryLogRun.objects.get(run=run)
         report("reading the log", 2)
         with transaction.atomic():
@@ -266,7 +259,7 @@ def querylog_run_execute(*, run_id: int, progress: ProgressCallback | None = Non
         report("done", 100)
 
     return ingest_run_guarded(run_id=run_id, work=work, kind=IngestRun.Kind.QUERY_LOG, phase="reading the log",
-                              expected=(WrongFormat, QueryLogError, UnicodeDecodeError, OSError))
+                              expected=(WrongFormat, QueryLogError, UnicodeDecodeError, OSError), progress=progress)
 
 
 def querylog_pull(*, source_id: int, actor=None, trigger: str = IngestRun.Trigger.SCHEDULE,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from catalog.artifacts import ArtifactError
 from catalog.models import IngestRun
+from catalog.progress import terminal_progress
 from catalog.services import ingest_run_create_from_paths, ingest_run_execute
 
 
@@ -29,17 +28,8 @@ class Command(BaseCommand):
             run = ingest_run_create_from_paths(paths=paths, project_name=project)
         except ArtifactError as exc:
             raise CommandError(str(exc)) from None
-        bar = tqdm(total=100, unit="%", desc="ingest", disable=no_progress or not sys.stderr.isatty(),
-                   file=sys.stderr, bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
-
-        def progress(phase: str, percent: int) -> None:
-            bar.set_postfix_str(phase)
-            bar.update(max(0, percent - bar.n))
-
-        try:
+        with terminal_progress("ingest", disabled=no_progress) as progress:
             run = ingest_run_execute(run_id=run.pk, progress=progress)
-        finally:
-            bar.close()
         if run.status != IngestRun.Status.SUCCEEDED:
             raise CommandError(f"Ingest run #{run.pk} failed: {run.error}")
         totals = run.totals()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from catalog.models import IngestRun
+from catalog.progress import terminal_progress
 from lineage.services import QueryLogError, querylog_run_create_from_path, querylog_run_execute
 
 
@@ -32,17 +31,8 @@ class Command(BaseCommand):
             run = querylog_run_create_from_path(path=file, source_name=source, fmt=format, extras=extras)
         except QueryLogError as exc:
             raise CommandError(str(exc)) from None
-        bar = tqdm(total=100, unit="%", desc="query log", disable=no_progress or not sys.stderr.isatty(),
-                   file=sys.stderr, bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
-
-        def progress(phase: str, percent: int) -> None:
-            bar.set_postfix_str(phase)
-            bar.update(max(0, percent - bar.n))
-
-        try:
+        with terminal_progress("query log", disabled=no_progress) as progress:
             run = querylog_run_execute(run_id=run.pk, progress=progress)
-        finally:
-            bar.close()
         if run.status != IngestRun.Status.SUCCEEDED:
             raise CommandError(f"Query-log run #{run.pk} failed: {run.error}")
         write_summary(self, run)
