@@ -352,12 +352,14 @@ class Signature:
             " or ".join(alts) for alts in self.required if not any(name in cols for name in alts)
         ]
 
-    def sniff(self, head: str) -> Detection:
+    def sniff(self, head: str, name: str | None = None) -> Detection:
+        """How well a file's head fits this signature; named ``name`` (a reader) when it
+        fits well enough to be that reader's format."""
         kind, columns = head_columns(head)
         if kind not in ("csv", "jsonl"):
             return Detection(None, 0.0, "")
         score = self.score(columns)
-        return Detection(None, score, describe_columns(kind, columns))
+        return Detection(name if score >= 0.5 else None, score, describe_columns(kind, columns))
 
 
 def describe_columns(kind: str, columns: list[str], limit: int = 6) -> str:

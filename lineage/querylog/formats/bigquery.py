@@ -39,8 +39,7 @@ class BigQueryReader:
     extras_roles: dict[str, str] = {}
 
     def sniff(self, head: str, filename: str) -> Detection:
-        det = JOBS.sniff(head)
-        return Detection(self.name if det.confidence >= 0.5 else None, det.confidence, det.reason)
+        return JOBS.sniff(head, self.name)
 
     def read(
         self, path: Path, *, extras: Mapping[str, Path] | None = None

@@ -45,8 +45,7 @@ class PgStatStatementsReader:
     extras_roles: dict[str, str] = {}
 
     def sniff(self, head: str, filename: str) -> Detection:
-        det = VIEW.sniff(head)
-        return Detection(self.name if det.confidence >= 0.5 else None, det.confidence, det.reason)
+        return VIEW.sniff(head, self.name)
 
     def read(
         self, path: Path, *, extras: Mapping[str, Path] | None = None

@@ -61,8 +61,7 @@ class RedshiftReader:
     }
 
     def sniff(self, head: str, filename: str) -> Detection:
-        det = QUERY_HISTORY.sniff(head)
-        return Detection(self.name if det.confidence >= 0.5 else None, det.confidence, det.reason)
+        return QUERY_HISTORY.sniff(head, self.name)
 
     def read(
         self, path: Path, *, extras: Mapping[str, Path] | None = None
