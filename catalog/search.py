@@ -279,7 +279,7 @@ def _pg_ranked(words: list[str], query: str, scope_sql: str, scope_params: list,
         (IN_PRIMARY, f"{primary} AND NOT {in_name}", None, [tsq, tsq]),
         (ELSEWHERE, elsewhere, elsewhere_walk, [tsq, tsq]),
     ]
-    static_m = _STATIC_ORDER_SQL.replace("d.", "m.")
+    static_m, group_m = _STATIC_ORDER_SQL.replace("d.", "m."), _GROUP_SQL.replace("d.", "m.")
     rows: list[tuple] = []
     with connection.cursor() as cursor:
         for tier, where, walk_where, params in tiers:
@@ -292,7 +292,7 @@ def _pg_ranked(words: list[str], query: str, scope_sql: str, scope_params: list,
                 cursor.execute(
                     f"WITH m AS MATERIALIZED (SELECT d.asset_id, d.removed, d.deprecated, {_STATIC_FIELDS_SQL} "  # noqa: S608
                     f"FROM catalog_searchdocument d WHERE {where} LIMIT %s) "
-                    f"SELECT m.asset_id, CASE WHEN m.removed THEN 2 WHEN m.deprecated THEN 1 ELSE 0 END, {tier}, "
+                    f"SELECT m.asset_id, {group_m}, {tier}, "
                     f"(SELECT count(*) FROM m) FROM m ORDER BY {static_m} LIMIT %s",
                     [*params, SMALL_TIER, want],
                 )
