@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,12 +38,12 @@ from catalog.models import (
     Project,
     SourceFreshnessResult,
 )
+from catalog.progress import ProgressCallback
 from catalog.relations import dialect_for_adapter, relation_key
 from catalog.search import search_documents_sync
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[str, int], None]
 
 NODE_ASSET_KINDS = {"model": AssetKind.MODEL, "seed": AssetKind.SEED, "snapshot": AssetKind.SNAPSHOT,
                     "analysis": AssetKind.ANALYSIS}

@@ -16,6 +16,9 @@ from django.core.cache import cache
 
 _TTL_SECONDS = 24 * 3600
 
+# What long work reports as it goes: (phase, percent).
+ProgressCallback = Callable[[str, int], None]
+
 
 class Progress(TypedDict):
     phase: str
@@ -41,7 +44,7 @@ def progress_get(run_id: int) -> Progress | None:
 
 
 @contextmanager
-def terminal_progress(desc: str, *, disabled: bool = False) -> Iterator[Callable[[str, int], None]]:
+def terminal_progress(desc: str, *, disabled: bool = False) -> Iterator[ProgressCallback]:
     """A progress bar on stderr for management commands, as a ``(phase, percent)``
     callback; drawn only on a terminal."""
     from tqdm import tqdm

@@ -17,11 +17,10 @@ from django.utils import timezone
 from catalog.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
 from catalog.ingest import dbt_ingest_write
 from catalog.models import IngestRun
-from catalog.progress import progress_set
+from catalog.progress import ProgressCallback, progress_set
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[str, int], None]
 
 
 def ingest_run_create_from_paths(*, paths: list[Path], project_name: str = "", actor=None,

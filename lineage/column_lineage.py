@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,13 +21,13 @@ from django.utils import timezone
 
 from catalog.ingest import digest
 from catalog.models import Asset, AssetKind, Column, IngestRun, Project
+from catalog.progress import ProgressCallback
 from lineage.models import ColumnEdge, EdgeOrigin, ModelParse
 
 logger = logging.getLogger(__name__)
 
 PARSED_KINDS = (AssetKind.MODEL, AssetKind.SNAPSHOT)
 PARALLEL_FROM = 50  # below this many models a process pool costs more than it saves
-ProgressCallback = Callable[[str, int], None]
 
 
 @dataclass

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import IngestRun
-from catalog.services import ProgressCallback, ingest_run_guarded, ingest_run_upload_dir
+from catalog.progress import ProgressCallback
+from catalog.services import ingest_run_guarded, ingest_run_upload_dir
 from lineage.engine import known_dialects
 from lineage.models import QueryLogRun, QueryLogSource
 

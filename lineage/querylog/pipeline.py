@@ -14,7 +14,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -23,6 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column, Project, SearchDocument
+from catalog.progress import ProgressCallback
 from catalog.relations import relation_key
 from lineage.models import (
     AssetEdge,
@@ -50,7 +51,6 @@ POPULARITY_DAYS = 30
 _TEXT_CACHE_LIMIT = 200_000  # raw text → fingerprint, for logs that repeat statements verbatim
 _UNSAFE_WAREHOUSE_NAMES = ("/", "@", "'")  # stages and file paths are not relations
 
-Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -89,7 +89,7 @@ class _Shape:
 
 
 class _Run:
-    def __init__(self, source: QueryLogSource, progress: Progress | None, total_lines: int | None):
+    def __init__(self, source: QueryLogSource, progress: ProgressCallback | None, total_lines: int | None):
         self.source = source
         self.dialect = source.dialect
         self.progress = progress
@@ -745,7 +745,7 @@ def _dml_edges(run: _Run, stored, reads_by, writes_by) -> int:
 
 
 def querylog_aggregate(*, source: QueryLogSource, items: Iterable[LogRecord | RowError],
-                       progress: Progress | None = None, total_lines: int | None = None,
+                       progress: ProgressCallback | None = None, total_lines: int | None = None,
                        ingest_run_id: int | None = None) -> AggregateStats:
     """Count ``items`` into the usage of ``source``'s assets. Call inside a transaction:
     everything it writes (seen ids, fingerprints, aggregates, assets, edges, watermark)
