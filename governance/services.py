@@ -266,6 +266,45 @@ def group_membership_audit(*, sender, instance, action: str, reverse: bool, pk_s
                      after={"groups": after})
 
 
+ACCOUNT_FLAGS = ("is_superuser", "is_staff", "is_active")
+
+
+def account_flags_remember(*, sender, instance, **kwargs) -> None:
+    """``pre_save`` receiver for the user model: the stored superuser/staff/active flags,
+    so that ``account_flags_audit`` can tell what a save changed."""
+    update_fields = kwargs.get("update_fields")
+    if instance.pk is None or (update_fields is not None and not set(update_fields) & set(ACCOUNT_FLAGS)):
+        instance._lexicon_flags = None  # a login's last_login update costs no extra query
+        return
+    stored = sender.objects.filter(pk=instance.pk).values(*ACCOUNT_FLAGS).first()
+    instance._lexicon_flags = stored
+
+
+def account_flags_audit(*, sender, instance, created: bool, **kwargs) -> None:
+    """``post_save`` receiver: granting or revoking superuser or staff rights, and
+    deactivating or reactivating an account, are permission changes wherever they are made
+    (admin, shell, ``createsuperuser``). A new account is audited only if it is privileged."""
+    from governance.middleware import current_request
+
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not set(update_fields) & set(ACCOUNT_FLAGS):
+        return
+    now = {flag: bool(getattr(instance, flag)) for flag in ACCOUNT_FLAGS}
+    stored = getattr(instance, "_lexicon_flags", None)
+    if created or stored is None:
+        if not (now["is_superuser"] or now["is_staff"]):
+            return
+        before = None
+    else:
+        before = {flag: bool(stored[flag]) for flag in ACCOUNT_FLAGS}
+        if before == now:
+            return
+    request = current_request()
+    actor = getattr(request, "user", None) if request is not None else None
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    audit_record(actor=actor, action="user.flags_changed", obj=instance, before=before, after=now)
+
+
 @transaction.atomic
 def asset_description_set(*, asset: Asset, text: str, actor):
     """A person's description of an asset; empty text goes back to dbt's. Audited."""

@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
@@ -178,3 +179,28 @@ def test_the_last_admin_cannot_take_away_their_own_admin_role(client, admin_user
     assert "last admin" in response.content.decode()
     assert list(admin_user.groups.values_list("name", flat=True)) == ["admin"]
     assert not AuditEvent.objects.filter(action="user.roles_set").exists()
+
+
+def test_superuser_and_staff_rights_and_deactivation_are_audited_wherever_they_change(client, admin_user, viewer):
+    viewer.is_staff = True
+    viewer.save()
+    event = AuditEvent.objects.filter(action="user.flags_changed", object_id=str(viewer.pk)).latest("id")
+    assert event.before["is_staff"] is False and event.after["is_staff"] is True
+    assert event.actor is None  # made outside a request (shell, command)
+
+    client.force_login(admin_user)  # a login saves last_login only: no audit row, no lookup of the flags
+    before = AuditEvent.objects.count()
+    viewer.last_name = "Lovelace"
+    viewer.save()  # a save that changes no flag
+    assert AuditEvent.objects.count() == before
+
+    viewer.is_active = False
+    viewer.save(update_fields=["is_active"])
+    event = AuditEvent.objects.filter(action="user.flags_changed", object_id=str(viewer.pk)).latest("id")
+    assert event.before["is_active"] is True and event.after["is_active"] is False
+
+    root = get_user_model().objects.create_superuser("root2", "root2@example.com", "x")
+    created = AuditEvent.objects.filter(action="user.flags_changed", object_id=str(root.pk)).get()
+    assert created.before is None and created.after["is_superuser"] is True
+    get_user_model().objects.create_user("plain", "plain@example.com", "x")
+    assert not AuditEvent.objects.filter(action="user.flags_changed", object_repr="plain").exists()
