@@ -547,6 +547,25 @@ def deprecation_withdraw(*, notice: DeprecationNotice, actor) -> DeprecationNoti
     return notice
 
 
+def metric_deprecation_withdraw(*, metric: Metric, actor) -> DeprecationNotice:
+    """Withdraw the active deprecation of a metric (permission first: the state of a
+    metric someone may not manage is not theirs to learn from a 409)."""
+    _require(actor, "metric.deprecate", metric)
+    notice = metric.deprecations.filter(withdrawn_at__isnull=True).first()
+    if notice is None:
+        raise Conflict(f"{metric.name} is not deprecated.")
+    return deprecation_withdraw(notice=notice, actor=actor)
+
+
+def asset_deprecation_withdraw(*, asset: Asset, actor) -> DeprecationNotice:
+    """Withdraw the active deprecation of a catalog asset; search ranks it normally again."""
+    _require(actor, "asset.deprecate", asset)
+    notice = DeprecationNotice.objects.filter(asset=asset, withdrawn_at__isnull=True).first()
+    if notice is None:
+        raise Conflict(f"{asset.name} is not deprecated.")
+    return deprecation_withdraw(notice=notice, actor=actor)
+
+
 def _notice_text(notice: DeprecationNotice) -> str:
     text = notice.reason
     if notice.sunset_date:

@@ -462,11 +462,8 @@ def metric_settings(request: HttpRequest, slug: str) -> HttpResponse:
 def deprecation_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     """Undo a deprecation that has not retired the metric yet."""
     metric = request.metric
-    notice = selectors.active_deprecation(metric)
-    if notice is None:
-        return _refusal(request, f"{metric.name} is not deprecated.", status=409)
     try:
-        services.deprecation_withdraw(notice=notice, actor=request.user)
+        services.metric_deprecation_withdraw(metric=metric, actor=request.user)
     except WorkflowError as exc:
         return _refusal(request, exc)
     messages.success(request, f"The deprecation of {metric.name} is withdrawn.")

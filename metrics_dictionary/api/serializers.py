@@ -92,7 +92,8 @@ class AssetDeprecationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeprecationNotice
-        fields = ["asset", "reason", "sunset_date", "replacement", "replacement_asset", "created_by", "created_at"]
+        fields = ["asset", "reason", "sunset_date", "replacement", "replacement_asset", "created_by", "created_at",
+                  "withdrawn_at"]
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -115,7 +116,7 @@ class DeprecationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeprecationNotice
-        fields = ["reason", "sunset_date", "replacement", "created_by", "created_at", "retired_at"]
+        fields = ["reason", "sunset_date", "replacement", "created_by", "created_at", "retired_at", "withdrawn_at"]
 
 
 class BannerSerializer(serializers.Serializer):

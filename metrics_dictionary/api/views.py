@@ -272,8 +272,15 @@ class DeprecateView(APIView):
             return refused(exc)
         return Response(DeprecationSerializer(notice).data, status=status.HTTP_201_CREATED)
 
-
-
+    @extend_schema(request=None, responses={200: DeprecationSerializer, **REFUSALS})
+    def delete(self, request: Request, slug: str) -> Response:
+        """Withdraw the deprecation of a metric that has not retired yet; the metric is
+        approved again (or a draft if it never had an approved version)."""
+        try:
+            notice = services.metric_deprecation_withdraw(metric=_metric(slug), actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(DeprecationSerializer(notice).data)
 
 
 class AssetDeprecateView(APIView):
@@ -303,3 +310,15 @@ class AssetDeprecateView(APIView):
         except WorkflowError as exc:
             return refused(exc)
         return Response(AssetDeprecationSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: AssetDeprecationSerializer, **REFUSALS})
+    def delete(self, request: Request, pk: int) -> Response:
+        """Withdraw the deprecation of a catalog asset: search ranks it normally again."""
+        asset = Asset.objects.filter(pk=pk).first()
+        if asset is None:
+            raise Http404(f"No asset {pk}.")
+        try:
+            notice = services.asset_deprecation_withdraw(asset=asset, actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(AssetDeprecationSerializer(notice).data)

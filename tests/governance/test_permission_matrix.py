@@ -184,6 +184,8 @@ ENDPOINTS = [
              lambda w: {"name": "Things returned", "formula": "COUNT(thing_id)"}, ok=(201,), api=True),
     Endpoint("api asset deprecate", "asset.deprecate", "post", lambda w: f"/api/v1/assets/{w.asset.pk}/deprecate/",
              lambda w: {"reason": "Replaced by dim_things_v2."}, ok=(200, 201), api=True),
+    Endpoint("api asset deprecation withdraw", "asset.deprecate", "delete",
+             lambda w: f"/api/v1/assets/{w.asset.pk}/deprecate/", ok=(200, 409), api=True),
     Endpoint("api usage", "catalog.view", "get", lambda w: f"/api/v1/usage/{w.asset.pk}/", api=True),
     Endpoint("api query-log ingest", "ingest.run", "post", lambda w: "/api/v1/ingest/querylog/", ok=(400,), api=True,
              fmt="multipart"),

@@ -7,7 +7,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from catalog.models import Asset
+from catalog.models import Asset, SearchDocument
+from governance.models import AuditEvent
+from metrics_dictionary.models import Metric
 from tests.factories import EXAMPLE_MANIFEST, ingest_ok, token_client
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +90,16 @@ def test_deprecate_over_the_api(catalog_ready, analyst, metric_owner, viewer):
     twice = olivia.post("/api/v1/metrics/invoiced-revenue/deprecate/", {"reason": "again"}, format="json")
     assert twice.status_code == 409
 
+    # Withdrawn with DELETE: only by someone who may deprecate it, and only once.
+    assert andy.delete("/api/v1/metrics/invoiced-revenue/deprecate/").status_code == 403
+    withdrawn = olivia.delete("/api/v1/metrics/invoiced-revenue/deprecate/")
+    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn_at"]
+    detail = token_client(viewer).get("/api/v1/metrics/invoiced-revenue/").json()
+    assert detail["deprecation"] is None and detail["status"] != "deprecated" and not detail["banners"]
+    again = olivia.delete("/api/v1/metrics/invoiced-revenue/deprecate/")
+    assert again.status_code == 409 and "not deprecated" in again.json()["detail"]
+    assert AuditEvent.objects.filter(action="deprecation.withdraw", object_id=str(Metric.objects.get(slug="invoiced-revenue").pk)).exists()
+
 
 def test_session_auth_works_and_outsiders_are_refused(catalog_ready, client, viewer, outsider):
     client.force_login(viewer)
@@ -145,6 +157,13 @@ def test_a_catalog_asset_is_deprecated_over_the_api(catalog_ready, analyst, revi
     assert response.json()["replacement_asset"] == "model.saas_analytics.fct_mrr"
     again = token_client(reviewer).post(f"/api/v1/assets/{mart.pk}/deprecate/", body, format="json")
     assert again.status_code == 409 and "already deprecated" in again.json()["detail"]
+    assert SearchDocument.objects.get(asset=mart).deprecated
+
+    assert token_client(analyst).delete(f"/api/v1/assets/{mart.pk}/deprecate/").status_code == 403
+    withdrawn = token_client(reviewer).delete(f"/api/v1/assets/{mart.pk}/deprecate/")
+    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn_at"]
+    assert not SearchDocument.objects.get(asset=mart).deprecated  # ranked normally again
+    assert token_client(reviewer).delete(f"/api/v1/assets/{mart.pk}/deprecate/").status_code == 409
 
 
 @pytest.mark.parametrize("n", [3, 30])
