@@ -226,12 +226,20 @@ def user_roles_set(*, user, roles: list[str], actor) -> list[str]:
     return after
 
 
+def _request_actor():
+    """The signed-in user of the request being served, for changes made by receivers
+    (None in a shell, a command or a task)."""
+    from governance.middleware import current_request
+
+    request = current_request()
+    actor = getattr(request, "user", None) if request is not None else None
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def group_membership_audit(*, sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
     """``m2m_changed`` receiver for ``User.groups``: one audit row per user whose groups changed."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-
-    from governance.middleware import current_request
 
     if _role_signal_muted.get() or action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
         return
@@ -241,9 +249,7 @@ def group_membership_audit(*, sender, instance, action: str, reverse: bool, pk_s
             list(instance.groups.values_list("name", flat=True)) if not reverse
             else list(instance.user_set.values_list("pk", flat=True)))
         return
-    request = current_request()
-    actor = getattr(request, "user", None) if request is not None else None
-    actor = actor if getattr(actor, "is_authenticated", False) else None
+    actor = _request_actor()
     User = get_user_model()
     if not reverse:
         users = [instance]
@@ -284,8 +290,6 @@ def account_flags_audit(*, sender, instance, created: bool, **kwargs) -> None:
     """``post_save`` receiver: granting or revoking superuser or staff rights, and
     deactivating or reactivating an account, are permission changes wherever they are made
     (admin, shell, ``createsuperuser``). A new account is audited only if it is privileged."""
-    from governance.middleware import current_request
-
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and not set(update_fields) & set(ACCOUNT_FLAGS):
         return
@@ -299,9 +303,7 @@ def account_flags_audit(*, sender, instance, created: bool, **kwargs) -> None:
         before = {flag: bool(stored[flag]) for flag in ACCOUNT_FLAGS}
         if before == now:
             return
-    request = current_request()
-    actor = getattr(request, "user", None) if request is not None else None
-    actor = actor if getattr(actor, "is_authenticated", False) else None
+    actor = _request_actor()
     audit_record(actor=actor, action="user.flags_changed", obj=instance, before=before, after=now)
 
 
