@@ -11,7 +11,11 @@ class GovernanceConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed, post_save, pre_save
 
-        from governance.services import account_flags_audit, account_flags_remember, group_membership_audit
+        from governance.services import (
+            account_flags_audit,
+            account_flags_remember,
+            group_membership_audit,
+        )
 
         # Role grants are permission changes: audit them wherever they are made.
         m2m_changed.connect(group_membership_audit, sender=get_user_model().groups.through,
