@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -106,6 +108,22 @@ def ingest_run_upload_dir(run: IngestRun) -> Path:
     return Path(settings.LEXICON_UPLOAD_DIR) / str(run.pk)
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while a run holds millions of young objects (decoded
+    artifacts, log records, aggregates): each full collection walks all of them again,
+    which cost a third of a million-row query-log run and a sixth of a 5,000-model dbt
+    ingest. What a run builds is freed by reference counting; the collector runs again
+    as soon as the run ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun, ProgressCallback], None],
                        expected: tuple[type[Exception], ...], phase: str, kind: str | None = None,
                        progress: ProgressCallback | None = None) -> IngestRun:
@@ -128,7 +146,8 @@ def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun, ProgressCallba
         return IngestRun.objects.get(pk=run_id)
     run = IngestRun.objects.get(pk=run_id)
     try:
-        work(run, report)
+        with _cyclic_gc_paused():
+            work(run, report)
     except expected as exc:
         logger.info("%s run %s failed: %s", run.kind, run_id, exc)
         ingest_run_fail(run_id, str(exc))

@@ -10,13 +10,11 @@ re-ingesting a file, or an overlapping window, change nothing.
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -752,26 +750,6 @@ def querylog_aggregate(*, source: QueryLogSource, items: Iterable[LogRecord | Ro
     """Count ``items`` into the usage of ``source``'s assets. Call inside a transaction:
     everything it writes (seen ids, fingerprints, aggregates, assets, edges, watermark)
     belongs to one run and must commit or roll back together."""
-    with _cyclic_gc_paused():
-        return _aggregate(source, items, progress, total_lines, ingest_run_id)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Python's cycle collector off while a run holds millions of young objects: every
-    full collection would walk all of them again (about a third of a million-row run's
-    time). Records and aggregates form no cycles and are freed by reference counting."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _aggregate(source: QueryLogSource, items: Iterable[LogRecord | RowError], progress: ProgressCallback | None,
-               total_lines: int | None, ingest_run_id: int | None) -> AggregateStats:
     run = _Run(source, progress, total_lines)
     run.ingest_run_id = ingest_run_id
     timings = run.stats.timings

@@ -106,3 +106,33 @@ def test_an_upload_error_is_shown_on_the_page(client, admin_user, settings, tmp_
     response = client.post("/ingest/upload/", _files("manifest"))
     assert response.status_code == 400
     assert "over the limit" in response.content.decode()
+
+
+def test_a_run_pauses_the_cycle_collector_and_always_turns_it_back_on():
+    import gc
+
+    from catalog.artifacts import ArtifactError
+    from catalog.services import ingest_run_guarded
+
+    seen = []
+
+    def work(run, report):
+        seen.append(gc.isenabled())
+
+    def failing(run, report):
+        seen.append(gc.isenabled())
+        raise ArtifactError("manifest.json", "truncated at byte 12")
+
+    def crashing(run, report):
+        raise RuntimeError("boom")
+
+    assert gc.isenabled()
+    ok = ingest_run_guarded(run_id=IngestRun.objects.create().pk, work=work, expected=(ArtifactError,), phase="x")
+    failed = ingest_run_guarded(run_id=IngestRun.objects.create().pk, work=failing, expected=(ArtifactError,),
+                                phase="x")
+    with pytest.raises(RuntimeError):
+        ingest_run_guarded(run_id=IngestRun.objects.create().pk, work=crashing, expected=(ArtifactError,), phase="x")
+    assert seen == [False, False]  # paused while the run works
+    assert gc.isenabled()  # and back on after success, bad input and a crash
+    assert failed.status == "failed" and "truncated at byte 12" in failed.error
+    assert ok.status != "failed"
