@@ -210,7 +210,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several models have a "status"; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {"ClassificationStatusEnum": "governance.models.ColumnClassification.Status",
-                            "MetricStatusEnum": "metrics_dictionary.models.MetricStatus"},
+                            "MetricStatusEnum": "metrics_dictionary.models.MetricStatus",
+                            "WebhookDeliveryStatusEnum": "metrics_dictionary.models.WebhookDelivery.Status"},
 }
 
 # --- Lexicon --------------------------------------------------------------------------

@@ -19,8 +19,16 @@ from django.db.models import Q
 from catalog.models import Asset, AssetKind
 from governance.models import OwnerType, Team
 from metrics_dictionary.definitions import GRAINS, definition_clean
-from metrics_dictionary.errors import DefinitionInvalid
-from metrics_dictionary.models import Metric, MetricStatus, MetricType, MetricVersion
+from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
+from metrics_dictionary.models import (
+    SUBSCRIBABLE_EVENTS,
+    Metric,
+    MetricStatus,
+    MetricType,
+    MetricVersion,
+    Webhook,
+    WebhookEvent,
+)
 
 # (type_params key, form field) per type; conversion keys live under conversion_type_params.
 TYPE_FIELDS: dict[str, list[tuple[str, str]]] = {
@@ -341,3 +349,36 @@ class MetricSettingsForm(forms.Form):
 
     def clean_stewards(self):
         return self._owners("stewards")
+
+
+class WebhookForm(forms.Form):
+    """A webhook's name, URL and events; ``webhook_create`` / ``webhook_update`` validate them."""
+
+    name = forms.CharField(max_length=200, required=False, help_text="Default: the URL.")
+    url = forms.CharField(label="URL", max_length=1000, widget=forms.URLInput(attrs={"placeholder": "https://"}),
+                          help_text="Lexicon POSTs signed JSON here.")
+    events = forms.MultipleChoiceField(
+        choices=[(e, WebhookEvent(e).label) for e in SUBSCRIBABLE_EVENTS], required=False,
+        widget=forms.CheckboxSelectMultiple, help_text="None ticked: every event, including ones added later.")
+
+    def add_service_errors(self, exc: WorkflowError) -> None:
+        for field, errors in exc.errors.items():
+            for error in errors:
+                self.add_error(field if field in self.fields else None, error)
+        if not exc.errors:
+            self.add_error(None, exc.message)
+
+
+class WebhookCreateForm(WebhookForm):
+    secret_env = forms.CharField(
+        label="Secret environment variable", max_length=100, required=False,
+        help_text="Optional: the name of an environment variable of the server holding the signing secret. "
+                  "Leave empty and Lexicon makes a secret, shown once.")
+
+
+class WebhookEditForm(WebhookForm):
+    active = forms.BooleanField(required=False, help_text="Inactive webhooks receive nothing (except test pings).")
+
+    @staticmethod
+    def initial_for(webhook: Webhook) -> dict[str, Any]:
+        return {"name": webhook.name, "url": webhook.url, "events": webhook.events, "active": webhook.active}

@@ -20,8 +20,8 @@ from governance.models import OwnerType, Team
 
 __all__ = [
     "ChangeLogEntry", "Comment", "DeprecationNotice", "ImmutableVersionError", "Metric", "MetricOwner",
-    "MetricStatus", "MetricType", "MetricVersion", "OwnerType", "Review", "VersionState", "Webhook",
-    "WebhookDelivery", "WebhookEvent",
+    "MetricStatus", "MetricType", "MetricVersion", "OwnerType", "Review", "SUBSCRIBABLE_EVENTS", "VersionState",
+    "Webhook", "WebhookDelivery", "WebhookEvent",
 ]
 
 
@@ -357,6 +357,12 @@ class WebhookEvent(models.TextChoices):
     APPROVED = "metric.approved", "Metric version approved"
     DEPRECATED = "metric.deprecated", "Metric or asset deprecated"
     NEEDS_ATTENTION = "metric.needs_attention", "Metric needs attention"
+    # Sent to one webhook on an admin's request (``webhook_ping``), never broadcast.
+    PING = "ping", "Test event (ping)"
+
+
+# The events a webhook may subscribe to (``Webhook.events``); ``ping`` is not one of them.
+SUBSCRIBABLE_EVENTS = [e.value for e in WebhookEvent if e != WebhookEvent.PING]
 
 
 class Webhook(models.Model):
@@ -370,7 +376,7 @@ class Webhook(models.Model):
 
     name = models.CharField(max_length=200)
     url = models.URLField(max_length=1000)
-    events = models.JSONField(default=list, help_text="WebhookEvent values; empty means all.")
+    events = models.JSONField(default=list, help_text="SUBSCRIBABLE_EVENTS values; empty means all.")
     active = models.BooleanField(default=True)
     secret_salt = models.CharField(max_length=64, blank=True)
     secret_env = models.CharField(max_length=100, blank=True,

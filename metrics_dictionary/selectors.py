@@ -13,15 +13,18 @@ Public functions (the contract the pages use):
 - ``metric_banners(metric)`` / ``asset_deprecation(asset)`` banner data
 - ``usage_for_assets(assets)`` people who queried the tables (behind one function)
 - ``approval_progress(version)`` approvals so far against the tier's rule
+- ``webhooks_list()`` / ``webhook_deliveries(webhook)`` the webhooks page and API
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column
 from governance.permissions import allowed
@@ -36,6 +39,8 @@ from metrics_dictionary.models import (
     MetricVersion,
     Review,
     VersionState,
+    Webhook,
+    WebhookDelivery,
 )
 from metrics_dictionary.rules import ApprovalRule, approval_rule
 
@@ -468,3 +473,26 @@ def input_metrics(version: MetricVersion) -> list[tuple[str, Metric | None]]:
         for key in (metric.slug, metric.name, metric.dbt_unique_id.rsplit(".", 1)[-1]):
             found.setdefault(key, metric)
     return [(name, found.get(name)) for name in names]
+
+
+# ---------------------------------------------------------------------------- webhooks
+
+
+def webhooks_list() -> QuerySet:
+    """Every webhook with its creator, its newest delivery (``last_status``, ``last_created_at``,
+    ``last_delivered_at``) and its failed deliveries of the last 7 days (``failed_7d``), in
+    one query however many webhooks there are."""
+    last = WebhookDelivery.objects.filter(webhook=OuterRef("pk")).order_by("-created_at", "-id")
+    week_ago = timezone.now() - timedelta(days=7)
+    return (Webhook.objects.select_related("created_by")
+            .annotate(last_status=Subquery(last.values("status")[:1]),
+                      last_created_at=Subquery(last.values("created_at")[:1]),
+                      last_delivered_at=Subquery(last.values("delivered_at")[:1]),
+                      failed_7d=Count("deliveries", filter=Q(deliveries__status=WebhookDelivery.Status.FAILED,
+                                                             deliveries__created_at__gte=week_ago)))
+            .order_by("name", "id"))
+
+
+def webhook_deliveries(webhook: Webhook) -> QuerySet:
+    """The deliveries of one webhook, newest first."""
+    return WebhookDelivery.objects.filter(webhook=webhook).order_by("-created_at", "-id")

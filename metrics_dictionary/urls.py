@@ -10,6 +10,13 @@ urlpatterns = [
     path("validate/", views.validate, name="validate"),
     path("inbox/", views.inbox, name="inbox"),
     path("changes/", views.changes, name="changes"),
+    # Outgoing webhooks (admins).
+    path("webhooks/", views.webhooks, name="webhooks"),
+    path("webhooks/<int:pk>/", views.webhook_detail, name="webhook"),
+    path("webhooks/<int:pk>/edit/", views.webhook_edit, name="webhook_edit"),
+    path("webhooks/<int:pk>/rotate-secret/", views.webhook_rotate_secret, name="webhook_rotate_secret"),
+    path("webhooks/<int:pk>/ping/", views.webhook_ping, name="webhook_ping"),
+    path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
     # Change log Atom feed.
     path("changes/feed.atom", feeds.ChangeLogFeed(), name="changelog_feed"),
     # Banner fragments (htmx): the catalog asset page includes the asset one by URL name.

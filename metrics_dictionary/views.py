@@ -1,5 +1,5 @@
 """Pages of the metric dictionary: directory, metric page and its tabs, propose/edit form with
-live validation, approvals inbox, review page, change log, deprecation.
+live validation, approvals inbox, review page, change log, deprecation, webhooks (admins).
 
 Views are thin: they parse input, check permission with ``governance.permissions``
 (``view_allows`` / ``check``), call one service or selector and render. Refusals of the
@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.permissions import can_ingest
@@ -30,8 +31,10 @@ from metrics_dictionary.forms import (
     DefinitionForm,
     DeprecateForm,
     MetricSettingsForm,
+    WebhookCreateForm,
+    WebhookEditForm,
 )
-from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState
+from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState, Webhook
 
 PAGE_SIZE = 25
 METRIC_TABS = (("overview", "Definition"), ("versions", "Versions"), ("lineage", "Lineage"),
@@ -115,6 +118,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "facets": selectors.metric_facets(), "owners": selectors.metric_owner_names(),
         "statuses": MetricStatus.choices, "total": Metric.objects.count(),
         "can_propose": allowed(request.user, "metric.propose"), "can_ingest": can_ingest(request.user),
+        "can_manage_webhooks": allowed(request.user, "webhook.manage"),
     }
     return render_page(request, "metrics_dictionary/index.html", context,
                        fragment="metrics_dictionary/partials/_directory_results.html")
@@ -468,3 +472,116 @@ def deprecation_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
         return _refusal(request, exc)
     messages.success(request, f"The deprecation of {metric.name} is withdrawn.")
     return redirect("metrics_dictionary:metric", slug=metric.slug)
+
+
+# ---------------------------------------------------------------------------- webhooks (admins)
+# A signing secret is shown once, in the answer to the POST that made it (create, rotate),
+# never stored in the session; those answers are not cached.
+
+
+def _webhook_or_404(pk: int) -> Webhook:
+    # Loaded after the permission check, so a non-admin cannot probe which ids exist.
+    try:
+        return Webhook.objects.select_related("created_by").get(pk=pk)
+    except Webhook.DoesNotExist:
+        raise Http404(f"No webhook {pk}") from None
+
+
+def _webhook_page(request: HttpRequest, webhook: Webhook, *, form: WebhookEditForm | None = None,
+                  secret: str | None = None, status: int = 200) -> HttpResponse:
+    return render(request, "metrics_dictionary/webhook_detail.html", {
+        "webhook": webhook, "secret": secret,
+        "form": form or WebhookEditForm(initial=WebhookEditForm.initial_for(webhook)),
+        "deliveries": list(selectors.webhook_deliveries(webhook)[:50]),
+    }, status=status)
+
+
+@never_cache
+@view_allows("webhook.manage")
+@require_http_methods(["GET", "POST"])
+def webhooks(request: HttpRequest) -> HttpResponse:
+    """The outgoing webhooks, their last delivery and recent failures; a form adds one."""
+    form = WebhookCreateForm(request.POST or None)
+    created, secret, status = None, None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created, secret = services.webhook_create(name=data["name"], url=data["url"], events=data["events"],
+                                                          secret_env=data["secret_env"], actor=request.user)
+            except WorkflowError as exc:
+                form.add_service_errors(exc)
+                status = exc.status_code
+            else:
+                form, status = WebhookCreateForm(), 200
+    return render(request, "metrics_dictionary/webhooks.html", {
+        "webhooks": list(selectors.webhooks_list()), "form": form, "created": created, "secret": secret,
+    }, status=status)
+
+
+@never_cache
+@view_allows("webhook.manage")
+@require_GET
+def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One webhook: its settings (editable), its secret's source, its last 50 deliveries."""
+    return _webhook_page(request, _webhook_or_404(pk))
+
+
+@view_allows("webhook.manage")
+@require_POST
+def webhook_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    webhook = _webhook_or_404(pk)
+    form = WebhookEditForm(request.POST)
+    if not form.is_valid():
+        return _webhook_page(request, webhook, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.webhook_update(webhook=webhook, actor=request.user, name=data["name"], url=data["url"],
+                                events=data["events"], active=data["active"])
+    except WorkflowError as exc:
+        form.add_service_errors(exc)
+        return _webhook_page(request, webhook, form=form, status=exc.status_code)
+    messages.success(request, "Webhook saved.")
+    return redirect("metrics_dictionary:webhook", pk=webhook.pk)
+
+
+@never_cache
+@view_allows("webhook.manage")
+@require_POST
+def webhook_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new signing secret, shown once on the webhook's page; the old one stops working."""
+    webhook = _webhook_or_404(pk)
+    try:
+        secret = services.webhook_secret_rotate(webhook=webhook, actor=request.user)
+    except WorkflowError as exc:
+        return _refusal(request, exc)
+    return _webhook_page(request, _webhook_or_404(pk), secret=secret)
+
+
+@view_allows("webhook.manage")
+@require_POST
+def webhook_ping(request: HttpRequest, pk: int) -> HttpResponse:
+    webhook = _webhook_or_404(pk)
+    try:
+        services.webhook_ping(webhook=webhook, actor=request.user)
+    except WorkflowError as exc:
+        return _refusal(request, exc)
+    messages.success(request, "Test event sent; its delivery is listed below.")
+    return redirect("metrics_dictionary:webhook", pk=webhook.pk)
+
+
+@view_allows("webhook.manage")
+@require_http_methods(["GET", "POST"])
+def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes the webhook and its deliveries."""
+    webhook = _webhook_or_404(pk)
+    if request.method == "GET":
+        return render(request, "metrics_dictionary/webhook_delete.html",
+                      {"webhook": webhook, "deliveries": webhook.deliveries.count()})
+    try:
+        services.webhook_delete(webhook=webhook, actor=request.user)
+    except WorkflowError as exc:
+        return _refusal(request, exc)
+    messages.success(request, f"Webhook “{webhook.name}” deleted.")
+    return redirect("metrics_dictionary:webhooks")

@@ -57,15 +57,26 @@ def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) ->
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
+def _body(event: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"event": event, "id": str(uuid.uuid4()), "sent_at": timezone.now().isoformat(), **payload}
+
+
 def deliveries_create(*, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """One delivery per active webhook subscribed to ``event``, sent after commit."""
-    body = {"event": event, "id": str(uuid.uuid4()), "sent_at": timezone.now().isoformat(), **payload}
+    body = _body(event, payload)
     rows = [WebhookDelivery(webhook=h, event=event, payload=body) for h in Webhook.objects.filter(active=True)
             if h.wants(event)]
     WebhookDelivery.objects.bulk_create(rows)
     for row in rows:
         transaction.on_commit(lambda pk=row.pk: delivery_dispatch(pk))
     return rows
+
+
+def delivery_create(*, webhook: Webhook, event: str, payload: dict[str, Any]) -> WebhookDelivery:
+    """One delivery to this webhook whatever it subscribes to (a test ping), sent after commit."""
+    row = WebhookDelivery.objects.create(webhook=webhook, event=event, payload=_body(event, payload))
+    transaction.on_commit(lambda: delivery_dispatch(row.pk))
+    return row
 
 
 def delivery_dispatch(delivery_id: int) -> None:

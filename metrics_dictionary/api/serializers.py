@@ -11,12 +11,15 @@ from rest_framework import serializers
 
 from governance.models import OwnerType
 from metrics_dictionary.models import (
+    SUBSCRIBABLE_EVENTS,
     DeprecationNotice,
     Metric,
     MetricStatus,
     MetricType,
     MetricVersion,
     Review,
+    Webhook,
+    WebhookDelivery,
 )
 from metrics_dictionary.selectors import active_deprecation, metric_banners
 
@@ -243,3 +246,71 @@ class ImpactSerializer(serializers.Serializer):
     usage_reason = serializers.CharField()
     approvals = serializers.IntegerField(source="progress.approvals")
     rule = serializers.CharField(source="progress.rule_text")
+
+
+# ---------------------------------------------------------------------------- webhooks
+
+_EVENTS_HELP = f"Events to send: {', '.join(SUBSCRIBABLE_EVENTS)}; empty: every event."
+
+
+class WebhookInputSerializer(serializers.Serializer):
+    """Parses only: ``webhook_create`` / ``webhook_update`` validate the URL and the events."""
+
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Default: the URL")
+    url = serializers.CharField(max_length=2000, help_text="An http(s) URL receiving signed POSTs")
+    events = serializers.ListField(child=serializers.CharField(max_length=100), required=False,
+                                   help_text=_EVENTS_HELP)
+
+
+class WebhookCreateSerializer(WebhookInputSerializer):
+    secret_env = serializers.CharField(required=False, allow_blank=True, max_length=100, default="",
+                                       help_text="Environment variable holding the secret; default: Lexicon "
+                                                 "makes one and returns it once")
+
+
+class WebhookUpdateSerializer(WebhookInputSerializer):
+    active = serializers.BooleanField(required=False)
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    """A webhook; never its secret. ``last_delivery_*`` and ``failed_deliveries_7d`` come from
+    ``selectors.webhooks_list``."""
+
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    events = serializers.ListField(child=serializers.CharField(), help_text=_EVENTS_HELP)
+    last_delivery_status = serializers.SerializerMethodField()
+    last_delivery_at = serializers.SerializerMethodField()
+    failed_deliveries_7d = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Webhook
+        fields = ["id", "name", "url", "events", "active", "secret_env", "created_by", "created_at",
+                  "last_delivery_status", "last_delivery_at", "failed_deliveries_7d"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=WebhookDelivery.Status.choices, allow_null=True))
+    def get_last_delivery_status(self, hook: Webhook) -> str | None:
+        return getattr(hook, "last_status", None)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_last_delivery_at(self, hook: Webhook) -> Any:
+        at = getattr(hook, "last_delivered_at", None) or getattr(hook, "last_created_at", None)
+        return serializers.DateTimeField().to_representation(at) if at else None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_failed_deliveries_7d(self, hook: Webhook) -> int:
+        return getattr(hook, "failed_7d", 0)
+
+
+class WebhookWithSecretSerializer(WebhookSerializer):
+    secret = serializers.CharField(allow_null=True, help_text="The signing secret, returned this once; null "
+                                                             "when it is read from `secret_env`")
+
+    class Meta(WebhookSerializer.Meta):
+        fields = WebhookSerializer.Meta.fields + ["secret"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "event", "status", "attempts", "last_status_code", "last_error", "created_at",
+                  "delivered_at", "payload"]

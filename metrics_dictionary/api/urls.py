@@ -21,4 +21,8 @@ urlpatterns = [
          name="api-metric-version-request-changes"),
     path("metrics/<slug:slug>/versions/<int:number>/reject/", views.RejectView.as_view(),
          name="api-metric-version-reject"),
+    path("webhooks/", views.WebhookListCreateView.as_view(), name="api-webhook-list"),
+    path("webhooks/<int:pk>/", views.WebhookDetailView.as_view(), name="api-webhook-detail"),
+    path("webhooks/<int:pk>/rotate-secret/", views.WebhookRotateSecretView.as_view(), name="api-webhook-rotate-secret"),
+    path("webhooks/<int:pk>/deliveries/", views.WebhookDeliveryListView.as_view(), name="api-webhook-deliveries"),
 ]

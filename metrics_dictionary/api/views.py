@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 
 from catalog.api.permissions import CanViewCatalog
 from catalog.models import Asset, Column
+from governance.api.permissions import Allows
 from governance.models import Team
 from metrics_dictionary import selectors, services
 from metrics_dictionary.api.serializers import (
@@ -36,9 +38,14 @@ from metrics_dictionary.api.serializers import (
     MetricListSerializer,
     VersionSerializer,
     VersionSummarySerializer,
+    WebhookCreateSerializer,
+    WebhookDeliverySerializer,
+    WebhookSerializer,
+    WebhookUpdateSerializer,
+    WebhookWithSecretSerializer,
 )
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
-from metrics_dictionary.models import Metric, MetricVersion
+from metrics_dictionary.models import Metric, MetricVersion, Webhook
 
 REFUSALS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` per field"),
@@ -322,3 +329,102 @@ class AssetDeprecateView(APIView):
         except WorkflowError as exc:
             return refused(exc)
         return Response(AssetDeprecationSerializer(notice).data)
+
+
+# ---------------------------------------------------------------------------- webhooks (admins)
+# Every endpoint needs ``webhook.manage``, reads included (URLs and delivery errors are not for
+# everyone); the permission is checked before the webhook is looked up. The signing secret is
+# in the answers to create and rotate only.
+
+
+def _webhook(pk: int) -> Webhook:
+    try:
+        return selectors.webhooks_list().get(pk=pk)
+    except Webhook.DoesNotExist:
+        raise Http404(f"No webhook {pk}.") from None
+
+
+def _with_secret(hook: Webhook, secret: str | None, *, status_code: int = 200) -> Response:
+    response = Response({**WebhookSerializer(_webhook(hook.pk)).data, "secret": secret}, status=status_code)
+    add_never_cache_headers(response)
+    return response
+
+
+class WebhookListCreateView(ListAPIView):
+    """Outgoing webhooks with their last delivery and failures of the last 7 days (admins);
+    POST adds one and returns its signing secret, this once."""
+
+    permission_classes = [Allows("webhook.manage")]
+    serializer_class = WebhookSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.webhooks_list()
+
+    @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookWithSecretSerializer, **REFUSALS})
+    def post(self, request: Request) -> Response:
+        form = WebhookCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            hook, secret = services.webhook_create(name=data.get("name", ""), url=data["url"],
+                                                   events=data.get("events", []), secret_env=data["secret_env"],
+                                                   actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return _with_secret(hook, secret, status_code=status.HTTP_201_CREATED)
+
+
+class WebhookDetailView(APIView):
+    """One webhook (admins): PATCH changes name, URL, events or active; DELETE removes it and
+    its deliveries."""
+
+    permission_classes = [Allows("webhook.manage")]
+
+    @extend_schema(responses=WebhookSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(WebhookSerializer(_webhook(pk)).data)
+
+    @extend_schema(request=WebhookUpdateSerializer, responses={200: WebhookSerializer, **REFUSALS})
+    def patch(self, request: Request, pk: int) -> Response:
+        hook = _webhook(pk)
+        form = WebhookUpdateSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        try:
+            services.webhook_update(webhook=hook, actor=request.user, **form.validated_data)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(WebhookSerializer(_webhook(pk)).data)
+
+    @extend_schema(request=None, responses={204: None, **REFUSALS})
+    def delete(self, request: Request, pk: int) -> Response:
+        try:
+            services.webhook_delete(webhook=_webhook(pk), actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookRotateSecretView(APIView):
+    permission_classes = [Allows("webhook.manage")]
+
+    @extend_schema(request=None, responses={200: WebhookWithSecretSerializer, **REFUSALS})
+    def post(self, request: Request, pk: int) -> Response:
+        """A new signing secret, returned this once; the old one stops working at once."""
+        hook = _webhook(pk)
+        try:
+            secret = services.webhook_secret_rotate(webhook=hook, actor=request.user)
+        except WorkflowError as exc:
+            return refused(exc)
+        return _with_secret(hook, secret)
+
+
+class WebhookDeliveryListView(ListAPIView):
+    """Deliveries of one webhook, newest first (admins)."""
+
+    permission_classes = [Allows("webhook.manage")]
+    serializer_class = WebhookDeliverySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.webhook_deliveries(_webhook(self.kwargs["pk"]))

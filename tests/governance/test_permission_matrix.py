@@ -64,6 +64,7 @@ class World:
     column: Column
     subject: Any  # a user whose roles the admin edits
     metric: Any  # a draft metric proposed by someone else
+    webhook: Any  # an outgoing webhook of the metric dictionary
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,14 @@ ENDPOINTS = [
     Endpoint("page roles", "users.manage", "get", lambda w: reverse("governance:roles")),
     Endpoint("page roles save", "users.manage", "post", lambda w: reverse("governance:roles"),
              lambda w: {"user": w.subject.pk, "roles": ["analyst"]}, ok=(302,)),
+    Endpoint("page webhooks", "webhook.manage", "get", lambda w: reverse("metrics_dictionary:webhooks")),
+    Endpoint("page webhook create", "webhook.manage", "post", lambda w: reverse("metrics_dictionary:webhooks"),
+             lambda w: {"url": "https://hooks.example.com/matrix", "events": ["metric.approved"]}),
+    Endpoint("page webhook", "webhook.manage", "get",
+             lambda w: reverse("metrics_dictionary:webhook", args=[w.webhook.pk])),
+    Endpoint("page webhook edit", "webhook.manage", "post",
+             lambda w: reverse("metrics_dictionary:webhook_edit", args=[w.webhook.pk]),
+             lambda w: {"url": "https://hooks.example.com/edited", "active": "on"}, ok=(302,)),
     # API
     Endpoint("api assets", "catalog.view", "get", lambda w: "/api/v1/assets/", api=True),
     Endpoint("api asset", "catalog.view", "get", lambda w: f"/api/v1/assets/{w.asset.pk}/", api=True),
@@ -200,14 +209,23 @@ ENDPOINTS = [
     Endpoint("api classify", "column.classify", "post", lambda w: f"/api/v1/columns/{w.column.pk}/classifications/",
              lambda w: {"category": "email", "sensitivity": "high", "status": "confirmed"}, ok=(201,), api=True),
     Endpoint("api review queue", "column.classify", "get", lambda w: "/api/v1/governance/review-queue/", api=True),
+    Endpoint("api webhooks", "webhook.manage", "get", lambda w: "/api/v1/webhooks/", api=True),
+    Endpoint("api webhook create", "webhook.manage", "post", lambda w: "/api/v1/webhooks/",
+             lambda w: {"url": "https://hooks.example.com/matrix", "events": ["metric.deprecated"]}, ok=(201,),
+             api=True),
+    Endpoint("api webhook", "webhook.manage", "get", lambda w: f"/api/v1/webhooks/{w.webhook.pk}/", api=True),
+    Endpoint("api webhook patch", "webhook.manage", "patch", lambda w: f"/api/v1/webhooks/{w.webhook.pk}/",
+             lambda w: {"active": False}, api=True),
+    Endpoint("api webhook deliveries", "webhook.manage", "get",
+             lambda w: f"/api/v1/webhooks/{w.webhook.pk}/deliveries/", api=True),
 ]
 
 # Object-level actions: who may do them depends on the metric (its owners, its proposer,
 # its tier's rule), so a role alone does not decide the HTTP answer. Their refusals and
-# permissions per object are tested in tests/metrics_dictionary (workflow, pages, API);
-# webhooks are managed with `manage.py webhook_create` only.
-NO_ENDPOINT_HERE = {"metric.edit", "metric.submit", "metric.review", "metric.manage", "metric.deprecate",
-                    "webhook.manage"}
+# permissions per object are tested in tests/metrics_dictionary (workflow, pages, API).
+# Webhooks (admins only) have rows above; their other endpoints (rotate, ping, delete) are
+# refused to every other role in tests/metrics_dictionary/test_webhooks_admin.py.
+NO_ENDPOINT_HERE = {"metric.edit", "metric.submit", "metric.review", "metric.manage", "metric.deprecate"}
 
 
 @pytest.fixture
@@ -227,7 +245,10 @@ def world(db) -> World:
     proposer.groups.add(Group.objects.get_or_create(name=ANALYST)[0])
     metric = metric_propose(name="Things shipped", actor=proposer,
                             definition={"formula": "COUNT(thing_id)", "related_asset_ids": [asset.pk]}).metric
-    return World(project, asset, column, subject, metric)
+    from metrics_dictionary.models import Webhook
+
+    webhook = Webhook.objects.create(name="matrix", url="https://hooks.example.com/matrix", secret_salt="salt")
+    return World(project, asset, column, subject, metric, webhook)
 
 
 def _request(endpoint: Endpoint, user, world: World, client):

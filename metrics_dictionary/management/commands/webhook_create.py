@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from metrics_dictionary.errors import WorkflowError
-from metrics_dictionary.models import WebhookEvent
+from metrics_dictionary.models import SUBSCRIBABLE_EVENTS
 from metrics_dictionary.services import webhook_create
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("url")
         parser.add_argument("--name", default="")
-        parser.add_argument("--event", action="append", choices=WebhookEvent.values, default=[],
+        parser.add_argument("--event", action="append", choices=SUBSCRIBABLE_EVENTS, default=[],
                             help="Repeat for several events; default: all")
         parser.add_argument("--secret-env", default="",
                             help="Read the secret from this environment variable instead of deriving one")
