@@ -528,18 +528,21 @@ def asset_deprecate(*, asset: Asset, reason: str, actor, sunset_date: date | Non
 
 
 @transaction.atomic
-def deprecation_withdraw(*, notice: DeprecationNotice, actor) -> DeprecationNotice:
-    """Undo a deprecation that has not retired its metric yet."""
-    notice = DeprecationNotice.objects.select_for_update().get(pk=notice.pk)
-    if notice.metric_id:
-        _require(actor, "metric.deprecate", notice.metric)
-    else:
-        _require(actor, "asset.deprecate", notice.asset)
-    if notice.withdrawn_at or notice.retired_at:
+def deprecation_withdraw(*, subject: Metric | Asset, actor) -> DeprecationNotice:
+    """Undo the active deprecation of a metric or a catalog asset that has not retired its
+    metric yet. Permission first: the state of a subject someone may not manage is not
+    theirs to learn from a 409."""
+    is_metric = isinstance(subject, Metric)
+    _require(actor, "metric.deprecate" if is_metric else "asset.deprecate", subject)
+    notice = (DeprecationNotice.objects.select_for_update()
+              .filter(withdrawn_at__isnull=True, **({"metric": subject} if is_metric else {"asset": subject})).first())
+    if notice is None:
+        raise Conflict(f"{subject.name} is not deprecated.")
+    if notice.retired_at:
         raise Conflict("This deprecation is already withdrawn or has retired its metric.")
     notice.withdrawn_at = timezone.now()
     notice.save(update_fields=["withdrawn_at"])
-    if notice.metric_id:
+    if is_metric:
         metric = Metric.objects.select_for_update().get(pk=notice.metric_id)
         metric.status = MetricStatus.APPROVED if metric.current_version_id else MetricStatus.DRAFT
         metric.save(update_fields=["status", "updated_at"])
@@ -549,25 +552,6 @@ def deprecation_withdraw(*, notice: DeprecationNotice, actor) -> DeprecationNoti
         search_signals_set(notice.asset_id, deprecated=False)
     audit_record(actor=actor, action="deprecation.withdraw", obj=notice.subject, before=_notice_snapshot(notice))
     return notice
-
-
-def metric_deprecation_withdraw(*, metric: Metric, actor) -> DeprecationNotice:
-    """Withdraw the active deprecation of a metric (permission first: the state of a
-    metric someone may not manage is not theirs to learn from a 409)."""
-    _require(actor, "metric.deprecate", metric)
-    notice = metric.deprecations.filter(withdrawn_at__isnull=True).first()
-    if notice is None:
-        raise Conflict(f"{metric.name} is not deprecated.")
-    return deprecation_withdraw(notice=notice, actor=actor)
-
-
-def asset_deprecation_withdraw(*, asset: Asset, actor) -> DeprecationNotice:
-    """Withdraw the active deprecation of a catalog asset; search ranks it normally again."""
-    _require(actor, "asset.deprecate", asset)
-    notice = DeprecationNotice.objects.filter(asset=asset, withdrawn_at__isnull=True).first()
-    if notice is None:
-        raise Conflict(f"{asset.name} is not deprecated.")
-    return deprecation_withdraw(notice=notice, actor=actor)
 
 
 def _notice_text(notice: DeprecationNotice) -> str:

@@ -467,7 +467,7 @@ def deprecation_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     """Undo a deprecation that has not retired the metric yet."""
     metric = request.metric
     try:
-        services.metric_deprecation_withdraw(metric=metric, actor=request.user)
+        services.deprecation_withdraw(subject=metric, actor=request.user)
     except WorkflowError as exc:
         return _refusal(request, exc)
     messages.success(request, f"The deprecation of {metric.name} is withdrawn.")

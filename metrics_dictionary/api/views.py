@@ -284,7 +284,7 @@ class DeprecateView(APIView):
         """Withdraw the deprecation of a metric that has not retired yet; the metric is
         approved again (or a draft if it never had an approved version)."""
         try:
-            notice = services.metric_deprecation_withdraw(metric=_metric(slug), actor=request.user)
+            notice = services.deprecation_withdraw(subject=_metric(slug), actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return Response(DeprecationSerializer(notice).data)
@@ -325,7 +325,7 @@ class AssetDeprecateView(APIView):
         if asset is None:
             raise Http404(f"No asset {pk}.")
         try:
-            notice = services.asset_deprecation_withdraw(asset=asset, actor=request.user)
+            notice = services.deprecation_withdraw(subject=asset, actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return Response(AssetDeprecationSerializer(notice).data)
