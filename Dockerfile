@@ -19,4 +19,5 @@ RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && chown -R lexicon /var/lib/lexicon
 USER lexicon
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+# Worker class, processes and threads: gunicorn.conf.py (GUNICORN_* variables override them).
+CMD ["gunicorn", "config.wsgi:application", "-c", "gunicorn.conf.py"]
