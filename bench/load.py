@@ -61,7 +61,7 @@ users = [get_user_model().objects.get(username=n) for n in names]
 for i in range(count):
     client = Client()
     client.force_login(users[i % len(users)])
-    print(client.cookies["sessionid"].value)
+    print(f'{users[i % len(users)].username}:{client.cookies["sessionid"].value}')
 """
 
 
@@ -92,7 +92,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0, help="gunicorn processes (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn process")
     parser.add_argument("--login", default="viewer:viewer-demo-pass,analyst:analyst-demo-pass,"
-                                           "admin:admin-demo-pass", help="user:password,... signed in")
+                                           "reviewer:reviewer-demo-pass,admin:admin-demo-pass",
+                        help="user:password,... signed in (round robin)")
     args = parser.parse_args()
     if not 1 <= args.duration <= 900:
         parser.error("--duration must be 1..900 seconds")

@@ -20,8 +20,10 @@ from locust import FastHttpUser, between, task
 USERS = [u.split(":", 1) for u in os.environ.get("LOAD_USERS", "viewer:viewer-demo-pass").split(",")]
 QUERIES = ["churn", "revenue", "accounts", "mrr", "orders", "subscription", "active users", "email", "stg_", "dim"]
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-# Session keys made by bench/load.py; users beyond them sign in through the form.
-SESSIONS = [s for s in os.environ.get("LOAD_SESSIONS", "").split(",") if s]
+# username:session-key pairs made by bench/load.py; users beyond them sign in through the form.
+SESSIONS = [s.split(":", 1) for s in os.environ.get("LOAD_SESSIONS", "").split(",") if s]
+# Pages of the governance reviewer's work (others get 403 there, as they should).
+REVIEWERS = {"reviewer", "admin"}
 _next_session = 0
 
 
@@ -37,7 +39,8 @@ class Reader(FastHttpUser):
         global _next_session
         if _next_session < len(SESSIONS):
             # A session made by bench/load.py (Django's own session engine), as after a sign-in.
-            self.client.cookiejar.set_cookie(_cookie("sessionid", SESSIONS[_next_session], self.host))
+            self.username, key = SESSIONS[_next_session]
+            self.client.cookiejar.set_cookie(_cookie("sessionid", key, self.host))
             _next_session += 1
         else:
             self._sign_in()
@@ -45,6 +48,7 @@ class Reader(FastHttpUser):
 
     def _sign_in(self) -> None:
         username, password = random.choice(USERS)  # noqa: S311 (load mix, not security)
+        self.username = username
         page = self.client.get("/login/", name="/login/")
         token = CSRF_INPUT.search(page.text or "")
         response = self.client.post(
@@ -121,8 +125,10 @@ class Reader(FastHttpUser):
 
     @task(2)
     def governance(self) -> None:
-        self.client.get(random.choice(["/governance/", "/governance/scorecard/", "/governance/pii/",  # noqa: S311
-                                       "/metrics/changes/", "/lineage/unused/", "/ingest/"]), name="governance pages")
+        pages = ["/governance/", "/governance/scorecard/", "/metrics/changes/", "/lineage/unused/", "/ingest/"]
+        if self.username in REVIEWERS:
+            pages.append("/governance/pii/")
+        self.client.get(random.choice(pages), name="governance pages")  # noqa: S311
 
     # --- REST API reads ---------------------------------------------------------------
     @task(6)
