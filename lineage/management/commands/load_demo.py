@@ -73,7 +73,7 @@ class Command(BaseCommand):
                 upto = f" (up to {existing.watermark:%Y-%m-%d %H:%M} UTC)" if existing and existing.watermark else ""
                 self.stdout.write(f"Demo query log: nothing after what source {source!r} already counted{upto}.")
                 return
-            self.stdout.write(f"Demo query log moved forward by {_span(log.offset)}: {log.rows:,} statements "
+            self.stdout.write(f"Demo query log moved forward by {_span(log.offset)}: {log.rows:,} statement{'s' if log.rows != 1 else ''} "
                               f"up to {log.newest_written:%Y-%m-%d %H:%M} UTC"
                               + (f" ({log.counted_before:,} counted by an earlier load left out)."
                                  if log.counted_before else "."))
