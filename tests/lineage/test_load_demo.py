@@ -168,8 +168,17 @@ class AfterLoadDemo(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
-            cls.output = load_demo()
+        from config.celery import app
+
+        # In-process tasks, as the conftest fixture sets them for function-scoped tests (this
+        # runs before any fixture).
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        try:
+            with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+                cls.output = load_demo()
+        finally:
+            app.conf.task_always_eager = eager
         cls.viewer = get_user_model().objects.create_user(username="vera")
         cls.viewer.groups.add(Group.objects.get_or_create(name=VIEWER)[0])
 
