@@ -2,9 +2,10 @@
 
 Load the example project into the catalog: its dbt artifacts and the demo query log, with their
 timestamps moved to the present (``catalog.demo``, ``lineage.demo``) so that freshness, last runs
-and usage look like those of a live project. Safe to run again: the second run within the hour
-changes nothing, a later one records one more dbt run and only the query-log statements after
-the ones already counted. Lives in ``lineage`` because it loads both halves (catalog <- lineage).
+and usage look like those of a live project. Safe to run again: nothing is counted twice. A
+second run within the hour adds no dbt run, a later one records one more; of the query log, only
+the statements after those already counted are added. Lives in ``lineage`` because it loads both
+halves (catalog <- lineage).
 """
 
 from __future__ import annotations
