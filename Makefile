@@ -20,14 +20,17 @@ install: $(STAMP)
 migrate: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 
-# Loads the example project (demo users, dbt artifacts, query log) into the local catalog.
+# Loads the example project (demo users, dbt artifacts, query log) into the local catalog, with
+# its timestamps moved to the present; running it again adds nothing twice. HOST and PORT reach
+# the commands so that links in the emails they print point where `make run` serves.
+RUN_ENV = DEBUG=$${DEBUG:-true} HOST=$(HOST) PORT=$(PORT)
 demo: migrate
-	DEBUG=$${DEBUG:-true} $(PY) manage.py create_demo_users
-	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
+	$(RUN_ENV) $(PY) manage.py create_demo_users
+	$(RUN_ENV) $(PY) manage.py load_demo --target $(EXAMPLE_TARGET) --querylog $(DEMO_QUERYLOG)
 
 run: demo
-	@echo "Lexicon on http://$(HOST):$(PORT)/  (sign in as viewer / viewer-demo-pass, admin / admin-demo-pass)"
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Lexicon on http://$(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)):$(PORT)/  (sign in as viewer / viewer-demo-pass, admin / admin-demo-pass)"
+	$(RUN_ENV) $(PY) manage.py runserver $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)):$(PORT)
 
 test: install
 	$(PY) -m pytest

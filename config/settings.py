@@ -297,7 +297,15 @@ LEXICON_METRIC_APPROVAL_RULES = _approval_rules(
     env_list("LEXICON_METRIC_APPROVAL_RULES", ["1:2:1", "2:1:0", "3:1:0"])
 )
 # Where links in emails, the Atom feed and webhook payloads point (no trailing slash).
-LEXICON_BASE_URL = env_str("LEXICON_BASE_URL", "http://localhost:8000").rstrip("/")
+def _served_address() -> str:
+    """Unset LEXICON_BASE_URL: the address `make run` serves, http://HOST:PORT (default
+    localhost:8000; all interfaces, 0.0.0.0 or ::, read as localhost)."""
+    host = env_str("HOST", "localhost")
+    host = "localhost" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a comparison, no bind)
+    return f"http://{f'[{host}]' if ':' in host else host}:{env_int('PORT', 8000, minimum=1)}"
+
+
+LEXICON_BASE_URL = (env_str("LEXICON_BASE_URL", None) or _served_address()).rstrip("/")
 # Outgoing webhooks: seconds before a delivery attempt times out, and attempts in all.
 LEXICON_WEBHOOK_TIMEOUT_SECONDS = env_int("LEXICON_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 LEXICON_WEBHOOK_MAX_ATTEMPTS = env_int("LEXICON_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
