@@ -1,9 +1,18 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from config import views
+
+# Redoc (styled-components) writes <style> elements as its bundle loads, before any nonce
+# option is read, so this page, and only this one, allows inline styles (never inline
+# scripts); it shows nothing but our own OpenAPI schema. Its search runs in a blob: worker.
+# (Its sidebar's "powered by" logo from Redocly's CDN stays blocked: no outside origin.)
+REDOC_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE], "worker-src": [CSP.SELF, "blob:"]}
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include("governance.api.pii_urls")),
     path("api/v1/", include("metrics_dictionary.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The split view serves Swagger UI's init script from a URL, not inline (Content-Security-Policy).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", csp_override(REDOC_CSP)(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]

@@ -59,3 +59,10 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   if (!(tab instanceof HTMLElement) || tab.getAttribute("role") !== "tab") return;
   tab.parentElement.querySelectorAll('[role="tab"]').forEach((t) => t.setAttribute("aria-selected", t === tab ? "true" : "false"));
 });
+
+// "Back" links: go back in history when there is a page to go back to (the href is the fallback).
+// A listener, not a javascript: URL, so that the Content-Security-Policy needs no 'unsafe-inline'.
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a[data-history-back]") : null;
+  if (link && window.history.length > 1) { event.preventDefault(); window.history.back(); }
+});
