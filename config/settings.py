@@ -135,6 +135,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in throttling (governance.throttle): this many failed sign-ins for one username within
+# the window lock it for the rest of the window; an address gets a higher limit (shared offices).
+LEXICON_LOGIN_MAX_FAILURES = env_int("LEXICON_LOGIN_MAX_FAILURES", 5, minimum=1)
+LEXICON_LOGIN_MAX_FAILURES_PER_IP = env_int("LEXICON_LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
+LEXICON_LOGIN_LOCKOUT_MINUTES = env_int("LEXICON_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -164,7 +169,9 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG and not TESTING)
-if env_bool("BEHIND_TLS_PROXY", False):
+# Behind a reverse proxy that terminates TLS and appends the client to X-Forwarded-For.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

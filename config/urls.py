@@ -11,6 +11,10 @@ from drf_spectacular.views import (
 )
 
 from config import views
+from governance.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+
+# The admin's own sign-in page is throttled like /login/ (governance.throttle).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 # Redoc (styled-components) writes <style> elements as its bundle loads, before any nonce
 # option is read, so this page, and only this one, allows inline styles (never inline
@@ -21,7 +25,8 @@ REDOC_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE], 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm,
+                                                redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("catalog.urls")),
