@@ -66,3 +66,8 @@ document.addEventListener("click", (event) => {
   const link = event.target instanceof Element ? event.target.closest("a[data-history-back]") : null;
   if (link && window.history.length > 1) { event.preventDefault(); window.history.back(); }
 });
+
+// A read-only field whose whole value is meant to be copied (a new API token's key).
+document.addEventListener("focusin", (event) => {
+  if (event.target instanceof HTMLInputElement && event.target.hasAttribute("data-select-on-focus")) event.target.select();
+});
