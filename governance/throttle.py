@@ -93,7 +93,8 @@ def login_failure_record(*, username: str, ip: str | None) -> Lockout | None:
     LoginFailure.objects.create(username=_normal(username), ip=ip, at=now)
     lockout = login_lockout(username=username, ip=ip)
     if lockout is not None:
-        user = get_user_model().objects.filter(username=username).first()
+        user_model = get_user_model()
+        user = user_model.objects.filter(**{user_model.USERNAME_FIELD: username}).first()
         if user is not None:
             audit_record(actor=None, action="user.login_locked", obj=user,
                          after={"scope": lockout.scope, "ip": ip, "minutes": lockout.minutes_left})
