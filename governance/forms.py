@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 
 from catalog.permissions import ROLES
 from governance.models import OwnerType, Team
+from governance.throttle import client_ip, login_failure_record, login_lockout, login_success_record
 
 
 class TierPolicyForm(forms.Form):
@@ -56,3 +59,43 @@ class TeamForm(forms.Form):
 class UserRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(choices=[(r, r) for r in ROLES], required=False,
                                       widget=forms.CheckboxSelectMultiple)
+
+
+class ThrottledLoginMixin:
+    """Sign-in refused while the username or address is locked out (governance.throttle),
+    failures counted, success clearing the username's count. For Django's login forms.
+    ``locked_message`` is the lock-out message when the attempt was refused for that."""
+
+    locked_message = ""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        if username and (lockout := login_lockout(username=username, ip=ip)):
+            # Checked before the password: a locked account says nothing about whether it was right.
+            self.locked_message = lockout.message
+            raise forms.ValidationError(lockout.message, code="locked")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if username and (lockout := login_failure_record(username=username, ip=ip)):
+                self.locked_message = lockout.message
+                raise forms.ValidationError(lockout.message, code="locked") from None
+            raise
+        if username:
+            login_success_record(username=username)
+        return cleaned
+
+
+class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “dbt CI”.")
+    expires_days = forms.IntegerField(required=False, min_value=1, max_value=3660, label="Expires after (days)",
+                                      help_text="Empty: never expires.")

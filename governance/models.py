@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog.models import Asset, Column
 
@@ -232,3 +233,58 @@ class ScorecardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"scorecard of {self.day:%Y-%m-%d}"
+
+
+# ---- API tokens and sign-in throttling (issue 13)
+
+
+class ApiToken(models.Model):
+    """A key a script or a pipeline sends as ``Authorization: Token <key>`` (or ``Bearer``).
+
+    Only a SHA-256 digest of the key is stored; the key itself is shown once, when it is
+    made (governance.tokens). ``prefix`` is the key's first characters, kept in the clear to
+    find the row and to let people tell their tokens apart.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             help_text="The owner: a request with the token acts as this user.")
+    name = models.CharField(max_length=100, help_text="What it is for, e.g. 'dbt CI'.")
+    prefix = models.CharField(max_length=16, unique=True, help_text="The key's public first characters.")
+    key_hash = models.CharField(max_length=64, help_text="SHA-256 of the whole key, hex.")
+    # Reserved for issue 21 (scoped tokens, service accounts): empty = the owner's full rights.
+    # Nothing reads it yet.
+    scopes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="Updated at most once a minute.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user_id", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], condition=Q(revoked_at__isnull=True),
+                                    name="governance_apitoken_live_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, kept for the throttle's window (governance.throttle).
+
+    In the database rather than the cache so that every web process, in either mode
+    (the embedded default's cache is per process), counts the same failures.
+    """
+
+    username = models.CharField(max_length=150, help_text="As typed, lower-cased.")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip", "at"]),
+                   models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} from {self.ip}"

@@ -37,3 +37,11 @@ urlpatterns += [
     path("scorecard/", pii_views.scorecard_page, name="scorecard"),
     path("scorecard/<slug:key>/", pii_views.scorecard_drilldown, name="scorecard_drilldown"),
 ]
+
+# ---- API tokens (issue 13)
+from governance import token_views  # noqa: E402
+
+urlpatterns += [
+    path("tokens/", token_views.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", token_views.api_token_revoke_view, name="api_token_revoke"),
+]

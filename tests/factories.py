@@ -48,10 +48,19 @@ def catalog_dump() -> dict[str, list[dict[str, Any]]]:
 
 
 def token_client(user):
-    """An API client that authenticates with the user's DRF token, as CI pipelines do."""
-    from rest_framework.authtoken.models import Token
+    """An API client that authenticates with an API token of the user, as CI pipelines do.
+
+    The row is made directly (no audit row, ``last_used_at`` already set) so that tests
+    counting audit rows or queries see only what the request under test does."""
+    from django.utils import timezone
     from rest_framework.test import APIClient
 
+    from governance.models import ApiToken
+    from governance.tokens import key_digest, key_prefix, new_key
+
+    key = new_key()
+    ApiToken.objects.create(user=user, name=f"tests {key_prefix(key)}", prefix=key_prefix(key),
+                            key_hash=key_digest(key), last_used_at=timezone.now())
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client

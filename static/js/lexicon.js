@@ -59,3 +59,15 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   if (!(tab instanceof HTMLElement) || tab.getAttribute("role") !== "tab") return;
   tab.parentElement.querySelectorAll('[role="tab"]').forEach((t) => t.setAttribute("aria-selected", t === tab ? "true" : "false"));
 });
+
+// "Back" links: go back in history when there is a page to go back to (the href is the fallback).
+// A listener, not a javascript: URL, so that the Content-Security-Policy needs no 'unsafe-inline'.
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a[data-history-back]") : null;
+  if (link && window.history.length > 1) { event.preventDefault(); window.history.back(); }
+});
+
+// A read-only field whose whole value is meant to be copied (a new API token's key).
+document.addEventListener("focusin", (event) => {
+  if (event.target instanceof HTMLInputElement && event.target.hasAttribute("data-select-on-focus")) event.target.select();
+});

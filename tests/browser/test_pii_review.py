@@ -37,7 +37,7 @@ def test_a_reviewer_bulk_confirms_rejects_one_and_coverage_rises(browser_page, r
     # Narrow to email suggestions, select all on the page, confirm them at once.
     page.get_by_label("Category").select_option("email")
     page.wait_for_url("**category=email**")
-    page.wait_for_function("document.querySelectorAll('input[name=ids]').length > 0 && "
+    page.wait_for_function("() => document.querySelectorAll('input[name=ids]').length > 0 && "
                            "Array.from(document.querySelectorAll('.review-table tbody tr')).every("
                            "r => r.textContent.includes('Email'))")
     emails = page.locator("input[name=ids]").count()
@@ -53,7 +53,7 @@ def test_a_reviewer_bulk_confirms_rejects_one_and_coverage_rises(browser_page, r
 
     # Back to every category: reject one suggestion on its row.
     page.get_by_label("Category").select_option("")
-    page.wait_for_function("!location.search.includes('category=email')")
+    page.wait_for_function("() => !location.search.includes('category=email')")
     row = page.locator(".review-table tbody tr").first
     row.locator("input[name=ids]").wait_for()
     rejected = ColumnClassification.objects.get(pk=int(row.locator("input[name=ids]").get_attribute("value")))
@@ -86,7 +86,7 @@ def test_a_reviewer_bulk_confirms_rejects_one_and_coverage_rises(browser_page, r
     scorecard_snapshot_take()
     after = _pii_coverage(page)
     assert after > before
-    page.wait_for_function("typeof Chart !== 'undefined' && Chart.getChart('scorecard-chart') !== undefined")
+    page.wait_for_function("() => typeof Chart !== 'undefined' && Chart.getChart('scorecard-chart') !== undefined")
     points = page.evaluate("Chart.getChart('scorecard-chart').data.datasets.find("
                            "d => d.label === 'PII review coverage').data")
     assert points == [before, after]

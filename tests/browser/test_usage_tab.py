@@ -24,13 +24,13 @@ def test_the_usage_tab_draws_queries_per_day_when_opened_from_the_asset_page(bro
     page.get_by_role("tab", name="Usage").click()
     canvas = page.locator("canvas[data-usage-chart]")
     canvas.wait_for()
-    page.wait_for_function("document.querySelector('canvas[data-usage-chart]').dataset.drawn === '1'")
+    page.wait_for_function("() => document.querySelector('canvas[data-usage-chart]').dataset.drawn === '1'")
     assert page.evaluate("window.Chart.getChart(document.querySelector('canvas[data-usage-chart]'))"
                          ".data.datasets[0].data.reduce((a, b) => a + b, 0)") == 60
     assert "ALICE" in page.locator("#tab-panel").inner_text()
     # Switching the window re-draws from the swapped-in data.
     page.get_by_role("link", name="7", exact=True).click()
-    page.wait_for_function("document.querySelector('canvas[data-usage-chart]') && "
+    page.wait_for_function("() => document.querySelector('canvas[data-usage-chart]') && "
                            "document.querySelector('canvas[data-usage-chart]').dataset.drawn === '1' && "
                            "window.Chart.getChart(document.querySelector('canvas[data-usage-chart]'))"
                            ".data.labels.length === 7")

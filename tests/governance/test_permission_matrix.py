@@ -277,8 +277,9 @@ def test_each_role_gets_exactly_the_endpoints_its_actions_allow(endpoint, actor,
 def test_anonymous_visitors_sign_in_first(endpoint, world, client):
     response = _request(endpoint, None, world, client)
     if endpoint.api:
-        # Session auth comes first, so DRF answers 403 (not 401) with this reason.
-        assert response.status_code == 403 and "credentials were not provided" in response.json()["detail"]
+        # Token auth comes first, so DRF answers 401 with its challenge, not 403.
+        assert response.status_code == 401 and "credentials were not provided" in response.json()["detail"]
+        assert "Bearer" in response["WWW-Authenticate"]
     else:
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 

@@ -13,12 +13,10 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from catalog.models import Asset, IngestRun
 from config.celery import app as celery_app
-from tests.factories import EXAMPLE_TARGET
+from tests.factories import EXAMPLE_TARGET, token_client
 from tests.services import require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +72,7 @@ def worker(transactional_db, tmp_path, settings):
 
 
 def test_a_real_worker_ingests_uploaded_artifacts(worker, admin_user, client):
-    client_api = APIClient()
-    client_api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin_user).key}")
+    client_api = token_client(admin_user)
     files = {k: SimpleUploadedFile(f"{k}.json", (EXAMPLE_TARGET / f"{k}.json").read_bytes())
              for k in ("manifest", "catalog", "run_results", "sources")}
     response = client_api.post("/api/v1/ingest/dbt/", files, format="multipart")

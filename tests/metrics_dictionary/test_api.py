@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from catalog.models import Asset, SearchDocument
 from governance.models import AuditEvent
@@ -123,10 +124,12 @@ def test_impact_endpoint_lists_columns_and_downstream(catalog_ready, analyst, me
     assert Asset.objects.filter(pk__in=[d["id"] for d in impact["downstream"]]).exists()
 
 
-def test_drf_create_token_command_works(analyst):
+def test_token_create_command_prints_a_key_the_api_accepts(catalog_ready, analyst):
     out = io.StringIO()
-    call_command("drf_create_token", "andy", stdout=out)
-    assert "Generated token" in out.getvalue()
+    call_command("token_create", "andy", "--name", "ci", stdout=out, stderr=io.StringIO())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
+    assert client.get("/api/v1/metrics/").status_code == 200
 
 
 def test_openapi_schema_builds_without_warnings(tmp_path):
