@@ -28,15 +28,10 @@ REDOC_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE], 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-from django.utils.csp import CSP
-from django.utils.functional import lazy
-from django.views.decorators.csp import csp_override
-from django.views.generic import RedirectView
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+    # Browsers ask for /favicon.ico on their own; the collected (hashed) file is resolved per request.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico")), name="favicon"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm,
+                                                redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("catalog.urls")),
