@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from celery import beat
@@ -12,6 +16,7 @@ from config.celery import QUEUE_DEFAULT, QUEUE_INGEST
 from config.celery import app as celery_app
 from config.schedules import BEAT_SCHEDULE
 
+ROOT = Path(__file__).resolve().parents[2]
 OUR_APPS = ("catalog.", "lineage.", "governance.", "metrics_dictionary.", "config.")
 
 
@@ -79,3 +84,21 @@ def test_the_sweep_runs_on_the_default_queue_and_ingests_on_the_ingest_queue():
 def test_the_visibility_timeout_outlasts_the_longest_task(settings):
     timeout = celery_app.conf.broker_transport_options["visibility_timeout"]
     assert timeout > settings.CELERY_TASK_TIME_LIMIT + 300
+
+
+def _check_with(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "LEXICON_INGEST_"))}
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**clean, "DEBUG": "true", **env})
+
+
+def test_a_global_soft_limit_at_or_over_the_hard_limit_is_refused_at_startup():
+    result = _check_with({"CELERY_TASK_TIME_LIMIT": "600"})
+    assert result.returncode != 0
+    assert "CELERY_TASK_SOFT_TIME_LIMIT (3300) must be below CELERY_TASK_TIME_LIMIT (600)" in result.stderr
+
+
+def test_an_ingest_stale_age_under_three_heartbeats_is_refused_at_startup():
+    result = _check_with({"LEXICON_INGEST_HEARTBEAT_SECONDS": "20", "LEXICON_INGEST_STALE_SECONDS": "45"})
+    assert result.returncode != 0
+    assert "LEXICON_INGEST_STALE_SECONDS (45) must be at least three heartbeats" in result.stderr
