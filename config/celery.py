@@ -29,6 +29,7 @@ def idempotent_task_options(*, retries: int = 5, backoff: int = 5) -> dict:
             "retry_backoff_max": 300, "max_retries": retries, "time_limit": settings.CELERY_TASK_TIME_LIMIT,
             "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT}
 
+
 def _visibility_timeout() -> int:
     from django.conf import settings
 
@@ -58,7 +59,7 @@ app.conf.update(
     # longest retry countdown (retry_backoff_max, 300 s), or a long ingest would be
     # delivered twice. That makes it far too slow to bring back the run of a worker killed
     # mid-ingest: the beat's ingest-runs sweep (catalog.services.ingest_runs_sweep) does that
-    # within about a minute from the run's own heartbeat, and the message Redis restores
+    # within one to two minutes, from the run's own heartbeat, and the message Redis restores
     # an hour later finds the run finished and does nothing (the claim is a compare-and-swap).
     broker_transport_options={"visibility_timeout": _visibility_timeout()},
     timezone="UTC",
