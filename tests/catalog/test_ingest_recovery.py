@@ -103,6 +103,23 @@ def test_a_query_log_run_is_sent_to_the_query_log_task(sent, django_capture_on_c
     assert sent == [("lineage.tasks.ingest_querylog_run", run.pk, None)]
 
 
+def test_a_query_log_run_queued_again_then_succeeds(tmp_path, django_capture_on_commit_callbacks):
+    import lineage.tasks  # noqa: F401 - registered, as in a worker
+    from lineage.services import querylog_run_create_from_path
+    from tests.lineage.querylog.helpers import row, write_log
+
+    log = write_log(tmp_path / "q.csv", [row("q1", "select * from saas.marts.fct_revenue")])
+    run = querylog_run_create_from_path(path=log, source_name="snow", trigger=IngestRun.Trigger.API)
+    then = timezone.now() - timedelta(seconds=ingest_run_stale_seconds() + 5)
+    IngestRun.objects.filter(pk=run.pk).update(status=IngestRun.Status.RUNNING, attempts=1, started_at=then,
+                                                heartbeat_at=then)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ingest_runs_sweep().requeued == [run.pk]
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (IngestRun.Status.SUCCEEDED, 2), run.error
+    assert run.counts["statements"]["added"] == 1
+
+
 def test_a_command_line_run_whose_process_stopped_is_failed_not_sent_to_a_worker(sent):
     run = _dead_worker_run(trigger=IngestRun.Trigger.CLI)
     ingest_runs_sweep()
