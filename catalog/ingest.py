@@ -518,15 +518,16 @@ def _resolve_project(artifact: LoadedArtifact, requested: str | None) -> Project
     name = _project_name(manifest, requested)
     meta = manifest.metadata
     manifest_name = artifact.name
-    project = Project.objects.select_for_update().filter(name=name).first()
-    if project and project.dbt_project_id and meta.project_id and project.dbt_project_id != meta.project_id:
+    # Concurrent first ingests of one project: one INSERT wins, the others' ON CONFLICT DO
+    # NOTHING waits for its transaction (PostgreSQL), and the locking read then finds its row.
+    Project.objects.bulk_create([Project(name=name)], ignore_conflicts=True)
+    project = Project.objects.select_for_update().get(name=name)
+    if project.dbt_project_id and meta.project_id and project.dbt_project_id != meta.project_id:
         raise ArtifactError(
             manifest_name,
             f"belongs to the dbt project with id {meta.project_id}, but Lexicon project {name!r} was ingested "
             f"from project id {project.dbt_project_id}. Give another --project name to keep them apart.",
         )
-    if project is None:
-        project = Project.objects.create(name=name)
     project.dbt_project_id = meta.project_id or project.dbt_project_id
     project.adapter_type = _text(meta.adapter_type) or project.adapter_type
     project.dialect = dialect_for_adapter(project.adapter_type)

@@ -74,6 +74,13 @@ class IngestRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Crash recovery (catalog.services.ingest_runs_sweep): the worker running a run writes
+    # heartbeat_at every few seconds; a running run whose heartbeat stops is queued again.
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the run was last handed to the broker (created_at if never re-sent)."
+    )
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker running it.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker has started the run.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

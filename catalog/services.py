@@ -7,6 +7,7 @@ import logging
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
+from catalog.heartbeat import ingest_run_heartbeat, ingest_run_stale_seconds
 from catalog.ingest import dbt_ingest_write
 from catalog.models import IngestRun
 from catalog.progress import ProgressCallback, progress_set
@@ -83,18 +85,135 @@ def ingest_run_enqueue(run: IngestRun) -> None:
     transaction.on_commit(lambda: ingest_dbt_run.delay(run.pk))
 
 
-def ingest_run_claim(run_id: int, *, phase: str, kind: str | None = None) -> bool:
-    """Compare-and-swap queued → running; a run stuck in running past the task time
-    limit (its worker died) may be claimed again."""
+def ingest_run_claim(run_id: int, *, phase: str, kind: str | None = None) -> int | None:
+    """Compare-and-swap queued → running; returns the attempt it starts (1, 2, ...), or None
+    when another worker has the run or it is finished. A running run whose heartbeat is
+    stale (its worker died) may be claimed again, at most LEXICON_INGEST_MAX_ATTEMPTS times
+    in all; the attempt number fences the heartbeat of the worker it was taken from."""
     now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     runs = IngestRun.objects.filter(pk=run_id)
     if kind:
         runs = runs.filter(kind=kind)
-    return bool(
-        runs.filter(Q(status=IngestRun.Status.QUEUED) | Q(status=IngestRun.Status.RUNNING, started_at__lt=stale_before))
-        .update(status=IngestRun.Status.RUNNING, started_at=now, phase=phase, progress=0)
+    stale = _stale_running(now) & Q(attempts__lt=settings.LEXICON_INGEST_MAX_ATTEMPTS)
+    for _ in range(3):
+        current = runs.filter(Q(status=IngestRun.Status.QUEUED) | stale).values_list("attempts", flat=True).first()
+        if current is None:
+            return None
+        # The attempt read above is part of the swap: of two workers racing for the run, one wins.
+        if runs.filter(Q(status=IngestRun.Status.QUEUED) | stale, attempts=current).update(
+            status=IngestRun.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=current + 1,
+            phase=phase, progress=0,
+        ):
+            return current + 1
+    return None
+
+
+def _stale_running(now) -> Q:
+    before = now - timedelta(seconds=ingest_run_stale_seconds())
+    return Q(status=IngestRun.Status.RUNNING) & (
+        Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, started_at__lt=before)
     )
+
+
+# The Celery task that executes a run handed to the broker, per kind, by name: catalog
+# does not import lineage (tests/config/test_celery_tasks.py checks that both exist).
+INGEST_RUN_TASKS = {
+    IngestRun.Kind.DBT: "catalog.tasks.ingest_dbt_run",
+    IngestRun.Kind.QUERY_LOG: "lineage.tasks.ingest_querylog_run",
+}
+# Runs executed in the process that created them, never through the broker: a command
+# (``ingest_dbt``, ``ingest_querylog``, ``pull_querylog``) or a scheduled live pull.
+IN_PROCESS_TRIGGERS = (IngestRun.Trigger.CLI, IngestRun.Trigger.SCHEDULE)
+
+
+@dataclass
+class SweepOutcome:
+    requeued: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    resent: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {"requeued": self.requeued, "failed": self.failed, "resent": self.resent}
+
+
+def ingest_run_send(run_id: int, kind: str, *, expires: int | None = None) -> None:
+    """Hand a queued run to its Celery task once the current transaction commits."""
+    from celery import current_app
+
+    name = INGEST_RUN_TASKS[kind]
+    task = current_app.tasks.get(name)
+    if task is None:  # a process that never imported that app's tasks module: by name, routed the same
+        transaction.on_commit(lambda: current_app.send_task(name, args=(run_id,), expires=expires))
+        return
+    transaction.on_commit(lambda: task.apply_async((run_id,), expires=expires))
+
+
+def _stopped_message(run: IngestRun, max_attempts: int) -> str:
+    if run.trigger == IngestRun.Trigger.CLI:
+        return "The command running this ingest stopped before it finished; nothing was changed. Re-run the command."
+    if run.trigger == IngestRun.Trigger.SCHEDULE:
+        return ("The worker running this scheduled pull stopped; nothing was changed. The next scheduled pull "
+                "catches up.")
+    return (f"The worker running this ingest stopped (attempt {run.attempts} of {max_attempts}); nothing was "
+            "changed. Re-run the ingest.")
+
+
+def ingest_runs_sweep() -> SweepOutcome:
+    """Beat, every minute: bring back the runs of workers that died and runs whose message
+    was lost.
+
+    - A running run whose heartbeat is older than ``ingest_run_stale_seconds()`` lost its
+      worker; that worker's transaction was rolled back, so nothing of the run was kept.
+      It is queued again and sent to its task, until it has been started
+      LEXICON_INGEST_MAX_ATTEMPTS times: then it is failed with a message saying so. A
+      run executed in the process that created it (a command, a scheduled pull) is failed
+      at once: its files may exist on that machine only.
+    - A run queued for LEXICON_INGEST_RESEND_SECONDS without starting is sent again (its
+      message may have been lost with a broker restart), with that long to live, so a run
+      waiting behind a long ingest gathers no pile of copies. A second delivery is
+      harmless: the claim lets one through.
+
+    Each change is a compare-and-swap on what was read, so a heartbeat, a claim or
+    another sweep that lands in between wins.
+    """
+    now = timezone.now()
+    outcome = SweepOutcome()
+    max_attempts = settings.LEXICON_INGEST_MAX_ATTEMPTS
+    fields = ("id", "kind", "trigger", "attempts", "heartbeat_at", "started_at", "created_at", "queued_at")
+    for run in IngestRun.objects.filter(_stale_running(now)).only(*fields).order_by("id"):
+        same = IngestRun.objects.filter(pk=run.pk, status=IngestRun.Status.RUNNING, attempts=run.attempts,
+                                        heartbeat_at=run.heartbeat_at)
+        if run.trigger in IN_PROCESS_TRIGGERS or run.attempts >= max_attempts:
+            message = _stopped_message(run, max_attempts)
+            if same.update(status=IngestRun.Status.FAILED, error=message, finished_at=now, phase="failed"):
+                logger.warning("ingest run %s failed by the sweep: %s", run.pk, message)
+                outcome.failed.append(run.pk)
+                if run.trigger in (IngestRun.Trigger.API, IngestRun.Trigger.UI):
+                    shutil.rmtree(ingest_run_upload_dir(run), ignore_errors=True)
+            continue
+        with transaction.atomic():
+            if same.update(status=IngestRun.Status.QUEUED, phase="queued again: its worker stopped",
+                           progress=0, queued_at=now):
+                logger.warning("ingest run %s: worker stopped (attempt %s of %s), queued again", run.pk,
+                               run.attempts, max_attempts)
+                ingest_run_send(run.pk, run.kind)
+                outcome.requeued.append(run.pk)
+    resend = settings.LEXICON_INGEST_RESEND_SECONDS
+    before = now - timedelta(seconds=resend)
+    waiting = IngestRun.objects.filter(
+        Q(queued_at__lt=before) | Q(queued_at__isnull=True, created_at__lt=before), status=IngestRun.Status.QUEUED)
+    for run in waiting.only(*fields).order_by("id"):
+        same = IngestRun.objects.filter(pk=run.pk, status=IngestRun.Status.QUEUED, queued_at=run.queued_at)
+        if run.trigger in IN_PROCESS_TRIGGERS:
+            message = _stopped_message(run, max_attempts)
+            if same.update(status=IngestRun.Status.FAILED, error=message, finished_at=now, phase="failed"):
+                outcome.failed.append(run.pk)
+            continue
+        with transaction.atomic():
+            if same.update(queued_at=now):
+                ingest_run_send(run.pk, run.kind, expires=resend)
+                outcome.resent.append(run.pk)
+    return outcome
 
 
 def ingest_run_fail(run_id: int, message: str) -> None:
@@ -142,21 +261,26 @@ def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun, ProgressCallba
         if progress:
             progress(phase, percent)
 
-    if not ingest_run_claim(run_id, phase=phase, kind=kind):
+    attempt = ingest_run_claim(run_id, phase=phase, kind=kind)
+    if attempt is None:
         return IngestRun.objects.get(pk=run_id)
     run = IngestRun.objects.get(pk=run_id)
     try:
-        with _cyclic_gc_paused():
+        with ingest_run_heartbeat(run_id, attempt=attempt), _cyclic_gc_paused():
             work(run, report)
     except expected as exc:
         logger.info("%s run %s failed: %s", run.kind, run_id, exc)
         ingest_run_fail(run_id, str(exc))
     except (OperationalError, InterfaceError):
-        IngestRun.objects.filter(pk=run_id).update(status=IngestRun.Status.QUEUED, phase="waiting to retry")
+        IngestRun.objects.filter(pk=run_id).update(status=IngestRun.Status.QUEUED, phase="waiting to retry",
+                                                   queued_at=timezone.now())
         raise
     except Exception as exc:
         logger.exception("%s run %s crashed", run.kind, run_id)
         ingest_run_fail(run_id, f"Internal error while ingesting ({type(exc).__name__}: {exc}). Nothing was changed.")
+        raise
+    except KeyboardInterrupt:
+        ingest_run_fail(run_id, "Interrupted before it finished; nothing was changed. Re-run the ingest.")
         raise
     finally:
         run.refresh_from_db()

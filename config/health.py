@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 from config.celery import app as celery_app
 from config.tasks import HEARTBEAT_CACHE_KEY
@@ -22,6 +24,7 @@ class HealthReport(TypedDict):
     worker: str
     mode: str
     last_heartbeat: str | None
+    heartbeat_age_seconds: int | None
 
 
 def check_database() -> str:
@@ -46,6 +49,7 @@ def check_broker() -> str:
 
 
 def check_worker() -> str:
+    """A worker answers a ping. Whether tasks get through is ``check_heartbeat``'s question."""
     try:
         replies = celery_app.control.ping(timeout=1.5)
     except Exception as exc:
@@ -56,22 +60,52 @@ def check_worker() -> str:
     return "ok"
 
 
+def last_heartbeat() -> tuple[str | None, int | None]:
+    """When a worker last ran the beat's heartbeat task (ISO time) and how many seconds ago."""
+    try:
+        raw = cache.get(HEARTBEAT_CACHE_KEY)
+    except Exception as exc:
+        logger.warning("health: heartbeat unreadable: %s", exc)
+        return None, None
+    if not raw:
+        return None, None
+    try:
+        at = datetime.fromisoformat(raw)
+    except (TypeError, ValueError):
+        return None, None
+    return raw, max(0, int((timezone.now() - at).total_seconds()))
+
+
+def check_heartbeat(heartbeat: str | None, age: int | None) -> str:
+    """Beat sends a heartbeat task every minute and a worker records it: a heartbeat older
+    than LEXICON_HEARTBEAT_STALE_SECONDS means beat, the broker or the workers stopped
+    moving tasks, even when a worker still answers pings."""
+    stale = settings.LEXICON_HEARTBEAT_STALE_SECONDS
+    if heartbeat is None or age is None:
+        return "down: no heartbeat recorded yet (is celery beat running, with a worker on the default queue?)"
+    if age > stale:
+        return f"down: last heartbeat {age} s ago, stale after {stale} s (is celery beat running?)"
+    return "ok"
+
+
 def health_report() -> HealthReport:
     """Everything /healthz shows. Eager mode (no broker) counts as healthy."""
     database = check_database()
+    heartbeat, age = last_heartbeat()
     if settings.CELERY_TASK_ALWAYS_EAGER:
         broker = worker = "eager (tasks run in-process)"
         mode = "embedded"
         healthy = database == "ok"
     else:
         broker = check_broker()
-        worker = check_worker() if broker == "ok" else "unknown: broker down"
         mode = "distributed"
+        if broker != "ok":
+            worker = "unknown: broker down"
+        else:
+            worker = check_worker()
+            if worker == "ok":
+                worker = check_heartbeat(heartbeat, age)
         healthy = database == broker == worker == "ok"
-    try:
-        heartbeat = cache.get(HEARTBEAT_CACHE_KEY)
-    except Exception:
-        heartbeat = None
     return {
         "status": "ok" if healthy else "degraded",
         "database": database,
@@ -79,4 +113,5 @@ def health_report() -> HealthReport:
         "worker": worker,
         "mode": mode,
         "last_heartbeat": heartbeat,
+        "heartbeat_age_seconds": age,
     }

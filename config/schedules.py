@@ -15,6 +15,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # Ingest runs whose worker died (heartbeat stale) are queued again or failed, and queued
+    # runs whose message was lost are sent again: a killed worker's run is back within a
+    # minute or two, not after the broker's visibility timeout (config/celery.py).
+    "ingest-runs-sweep": {
+        "task": "catalog.tasks.ingest_runs_sweep",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     # The governance scorecard's daily numbers (trends); idempotent per day, so a retry or a
     # second beat on the same day only replaces that day's row.
     "governance-scorecard-snapshot": {

@@ -127,6 +127,24 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", REDIS_URL is Non
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3300, minimum=5)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    # Celery refuses to send a task whose soft limit exceeds its hard limit (beat fails every run).
+    raise ImproperlyConfigured(f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be below "
+                               f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}).")
+# Beat records a worker heartbeat every minute; /healthz calls the worker down (503) once the
+# last one is older than this.
+LEXICON_HEARTBEAT_STALE_SECONDS = env_int("LEXICON_HEARTBEAT_STALE_SECONDS", 180, minimum=60)
+# Crash recovery of ingest runs (catalog.services.ingest_runs_sweep, every minute): a running
+# run writes a heartbeat every LEXICON_INGEST_HEARTBEAT_SECONDS; one silent for
+# LEXICON_INGEST_STALE_SECONDS is queued again, up to LEXICON_INGEST_MAX_ATTEMPTS starts, then
+# failed; a run queued for LEXICON_INGEST_RESEND_SECONDS without starting is sent again.
+LEXICON_INGEST_HEARTBEAT_SECONDS = env_int("LEXICON_INGEST_HEARTBEAT_SECONDS", 10, minimum=1)
+LEXICON_INGEST_STALE_SECONDS = env_int("LEXICON_INGEST_STALE_SECONDS", 45, minimum=5)
+LEXICON_INGEST_MAX_ATTEMPTS = env_int("LEXICON_INGEST_MAX_ATTEMPTS", 3, minimum=1)
+LEXICON_INGEST_RESEND_SECONDS = env_int("LEXICON_INGEST_RESEND_SECONDS", 120, minimum=30)
+if LEXICON_INGEST_STALE_SECONDS < 3 * LEXICON_INGEST_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(f"LEXICON_INGEST_STALE_SECONDS ({LEXICON_INGEST_STALE_SECONDS}) must be at least three "
+                               f"heartbeats (LEXICON_INGEST_HEARTBEAT_SECONDS={LEXICON_INGEST_HEARTBEAT_SECONDS}).")
 
 # --- auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,7 +12,6 @@ import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from django.utils import timezone
 from catalog.ingest import digest
 from catalog.models import Asset, AssetKind, Column, IngestRun, Project
 from catalog.progress import ProgressCallback
+from lineage.child_processes import parser_pool
 from lineage.models import ColumnEdge, EdgeOrigin, ModelParse
 
 logger = logging.getLogger(__name__)
@@ -70,8 +70,8 @@ def _parse(job: ParseJob) -> tuple[int, dict[str, Any]]:
 def _run_jobs(jobs: list[ParseJob], processes: int, progress: ProgressCallback | None) -> Iterable[tuple[int, dict]]:
     can_fork = not multiprocessing.current_process().daemon  # Celery prefork children may not fork
     if processes > 1 and len(jobs) >= PARALLEL_FROM and can_fork:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
+        # fork: children inherit the loaded apps; they die with this process (parser_pool).
+        with parser_pool(processes, "fork") as pool:
             for done, item in enumerate(pool.map(_parse, jobs, chunksize=16), start=1):
                 if progress and done % 50 == 0:
                     progress("column lineage", int(100 * done / len(jobs)))

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import sqlglot
 from sqlglot import exp
 
+from lineage.child_processes import parser_pool
 from lineage.engine import analyze
 
 ShapeInput = tuple[int, str, str, str, str]  # key, raw SQL, dialect, default database, default schema
@@ -94,7 +95,7 @@ class ShapeParser:
             return
         self.submitted += len(items)
         if self.pool is None and self.submitted > self.threshold and self._can_fork():
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = parser_pool(self.workers, "spawn")  # its children die with this process
         if self.pool is None:
             self.results.extend(parse_many(items))
             return

@@ -92,6 +92,14 @@ def test_a_real_worker_ingests_uploaded_artifacts(worker, admin_user, client):
 
 
 def test_healthz_reports_every_part_ok_with_a_worker(worker, client):
+    from django.core.cache import cache
+
+    from config.tasks import HEARTBEAT_CACHE_KEY, heartbeat
+
+    cache.delete(HEARTBEAT_CACHE_KEY)
+    # No beat here: until a worker has run the heartbeat task, the worker counts as down.
+    assert "no heartbeat recorded yet" in client.get("/healthz").json()["worker"]
+    heartbeat.delay().get(timeout=30)  # what beat sends every minute
     response = client.get("/healthz")
     body = response.json()
     assert response.status_code == 200, body
