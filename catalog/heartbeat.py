@@ -24,6 +24,22 @@ from catalog.models import IngestRun
 logger = logging.getLogger(__name__)
 
 
+class RunSuperseded(Exception):
+    """This attempt no longer owns its run: the sweep judged its worker dead (a heartbeat
+    that did not arrive in time) and another attempt took the run over."""
+
+
+def ingest_run_finish(run: IngestRun, **fields) -> None:
+    """Write a run's outcome from inside its ingest transaction, fenced by its attempt: if
+    another attempt has taken the run over, raise :class:`RunSuperseded`, which rolls this
+    attempt's whole transaction back, so the run is written once, by the attempt that owns
+    it, and never counted twice (the newer attempt, waiting on the project's lock, then
+    does the work itself)."""
+    owned = IngestRun.objects.filter(pk=run.pk, attempts=run.attempts, status=IngestRun.Status.RUNNING)
+    if not owned.update(**fields):
+        raise RunSuperseded(f"ingest run {run.pk}: attempt {run.attempts} was taken over by a newer attempt")
+
+
 def heartbeat_supported() -> bool:
     """SQLite lets one connection write at a time: while the ingest's transaction holds the
     database the heartbeat could never be written, so on SQLite there is none (and a run

@@ -26,6 +26,7 @@ from django.utils.module_loading import import_string
 
 from catalog import dbt_schema as s
 from catalog.artifacts import ArtifactBundle, ArtifactError, LoadedArtifact, decode
+from catalog.heartbeat import ingest_run_finish
 from catalog.meta import as_list, owners_from, pii_from, tier_from
 from catalog.models import (
     Asset,
@@ -870,8 +871,8 @@ def dbt_ingest_write(run: IngestRun, bundle: ArtifactBundle, project_name: str |
         search_documents_sync(outcome.added_ids | outcome.changed_ids | outcome.removed_ids | refreshed)
         progress("deriving lineage", 90)
         _run_hooks(outcome)
-        IngestRun.objects.filter(pk=run.pk).update(
-            project=project, status=IngestRun.Status.SUCCEEDED, phase="done", progress=100,
+        ingest_run_finish(
+            run, project=project, status=IngestRun.Status.SUCCEEDED, phase="done", progress=100,
             counts=outcome.counts, warnings=bundle.warnings + parsed.warnings + outcome.warnings,
             invocation_id=_text(parsed.metadata.invocation_id),
             schema_versions={a.kind: a.describe()["schema_version"] for a in bundle.files()},

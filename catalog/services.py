@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
-from catalog.heartbeat import ingest_run_heartbeat, ingest_run_stale_seconds
+from catalog.heartbeat import RunSuperseded, ingest_run_heartbeat, ingest_run_stale_seconds
 from catalog.ingest import dbt_ingest_write
 from catalog.models import IngestRun
 from catalog.progress import ProgressCallback, progress_set
@@ -159,7 +159,7 @@ def _stopped_message(run: IngestRun, max_attempts: int) -> str:
 
 
 def ingest_runs_sweep() -> SweepOutcome:
-    """Beat, every minute: bring back the runs of workers that died and runs whose message
+    """Beat, every 15 seconds: bring back the runs of workers that died and runs whose message
     was lost.
 
     - A running run whose heartbeat is older than ``ingest_run_stale_seconds()`` lost its
@@ -268,6 +268,8 @@ def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun, ProgressCallba
     try:
         with ingest_run_heartbeat(run_id, attempt=attempt), _cyclic_gc_paused():
             work(run, report)
+    except RunSuperseded as exc:
+        logger.warning("%s; this attempt's work was rolled back", exc)
     except expected as exc:
         logger.info("%s run %s failed: %s", run.kind, run_id, exc)
         ingest_run_fail(run_id, str(exc))

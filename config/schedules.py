@@ -6,7 +6,9 @@ stale runs never piles up behind a stopped worker.
 
 from __future__ import annotations
 
-from celery.schedules import crontab
+from datetime import timedelta
+
+from celery.schedules import crontab, schedule
 
 BEAT_SCHEDULE: dict[str, dict] = {
     # Proves end to end that beat, broker and a worker are alive; /healthz shows its age.
@@ -16,12 +18,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 55},
     },
     # Ingest runs whose worker died (heartbeat stale) are queued again or failed, and queued
-    # runs whose message was lost are sent again: a killed worker's run is back within a
-    # minute or two, not after the broker's visibility timeout (config/celery.py).
+    # runs whose message was lost are sent again: a killed worker's run starts again within a
+    # minute (LEXICON_INGEST_STALE_SECONDS plus at most one period), not after the broker's
+    # visibility timeout (config/celery.py). One indexed query when nothing is stale.
     "ingest-runs-sweep": {
         "task": "catalog.tasks.ingest_runs_sweep",
-        "schedule": crontab(minute="*"),
-        "options": {"expires": 55},
+        "schedule": schedule(run_every=timedelta(seconds=15)),
+        "options": {"expires": 14},
     },
     # The governance scorecard's daily numbers (trends); idempotent per day, so a retry or a
     # second beat on the same day only replaces that day's row.

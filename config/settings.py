@@ -134,12 +134,12 @@ if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
 # Beat records a worker heartbeat every minute; /healthz calls the worker down (503) once the
 # last one is older than this.
 LEXICON_HEARTBEAT_STALE_SECONDS = env_int("LEXICON_HEARTBEAT_STALE_SECONDS", 180, minimum=60)
-# Crash recovery of ingest runs (catalog.services.ingest_runs_sweep, every minute): a running
+# Crash recovery of ingest runs (catalog.services.ingest_runs_sweep, every 15 s): a running
 # run writes a heartbeat every LEXICON_INGEST_HEARTBEAT_SECONDS; one silent for
 # LEXICON_INGEST_STALE_SECONDS is queued again, up to LEXICON_INGEST_MAX_ATTEMPTS starts, then
 # failed; a run queued for LEXICON_INGEST_RESEND_SECONDS without starting is sent again.
 LEXICON_INGEST_HEARTBEAT_SECONDS = env_int("LEXICON_INGEST_HEARTBEAT_SECONDS", 10, minimum=1)
-LEXICON_INGEST_STALE_SECONDS = env_int("LEXICON_INGEST_STALE_SECONDS", 45, minimum=5)
+LEXICON_INGEST_STALE_SECONDS = env_int("LEXICON_INGEST_STALE_SECONDS", 30, minimum=5)
 LEXICON_INGEST_MAX_ATTEMPTS = env_int("LEXICON_INGEST_MAX_ATTEMPTS", 3, minimum=1)
 LEXICON_INGEST_RESEND_SECONDS = env_int("LEXICON_INGEST_RESEND_SECONDS", 120, minimum=30)
 if LEXICON_INGEST_STALE_SECONDS < 3 * LEXICON_INGEST_HEARTBEAT_SECONDS:

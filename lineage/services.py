@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.heartbeat import ingest_run_finish
 from catalog.models import IngestRun
 from catalog.progress import ProgressCallback
 from catalog.services import ingest_run_guarded, ingest_run_upload_dir
@@ -250,8 +251,8 @@ def querylog_run_execute(*, run_id: int, progress: ProgressCallback | None = Non
             if stats.too_old:
                 warnings.append(f"{stats.too_old:,} statements older than the dedup window before the watermark "
                                 "were skipped as already counted.")
-            IngestRun.objects.filter(pk=run_id).update(
-                status=IngestRun.Status.SUCCEEDED, finished_at=timezone.now(), phase="done", progress=100,
+            ingest_run_finish(
+                run, status=IngestRun.Status.SUCCEEDED, finished_at=timezone.now(), phase="done", progress=100,
                 project=source.project, warnings=warnings, followups={"timings": stats.timings},
                 counts={"statements": {"added": stats.records, "unchanged": stats.duplicates + stats.too_old},
                         "warehouse assets": {"added": stats.assets_created},

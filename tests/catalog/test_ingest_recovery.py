@@ -210,3 +210,24 @@ def test_a_clean_ingest_counts_one_attempt():
     run = ingest_ok(EXAMPLE_TARGET)
     assert run.attempts == 1
     assert run.heartbeat_at is not None
+
+
+def test_an_attempt_taken_over_mid_ingest_keeps_nothing_and_leaves_the_run_to_the_newer_one(monkeypatch):
+    """The sweep may judge a slow worker dead; its attempt must then not write the run (nor
+    its counts) over the newer attempt's."""
+    import catalog.services as services
+
+    real_write = services.dbt_ingest_write
+
+    def taken_over_meanwhile(run, *args, **kwargs):
+        # While this attempt works, the sweep queues the run again and a second worker claims it.
+        IngestRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1, heartbeat_at=timezone.now())
+        return real_write(run, *args, **kwargs)
+
+    monkeypatch.setattr(services, "dbt_ingest_write", taken_over_meanwhile)
+    run = ingest_run_create_from_paths(paths=[EXAMPLE_TARGET], trigger=IngestRun.Trigger.API)
+    services.ingest_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == IngestRun.Status.RUNNING and run.attempts == 2  # the newer attempt's, untouched
+    assert run.counts == {} and run.finished_at is None
+    assert not Asset.objects.exists() and not Project.objects.exists()  # the old attempt's work rolled back

@@ -140,7 +140,7 @@ def test_a_killed_ingest_worker_s_run_is_run_again_and_ends_like_a_clean_ingest(
         healthy.wait_ready()
         stale_at = IngestRun.objects.get(pk=run.pk).heartbeat_at.timestamp() + settings.LEXICON_INGEST_STALE_SECONDS
         time.sleep(max(0.0, stale_at - time.time()) + 1)
-        # ... and once it is stale, one sweep (beat runs it every minute) queues it again and sends it.
+        # ... and once it is stale, one sweep (beat runs it every 15 seconds) queues it again and sends it.
         assert ingest_runs_sweep().requeued == [run.pk]
         done = _wait_for(lambda: (r := IngestRun.objects.get(pk=run.pk)).is_finished and r, 90,
                          f"the run to finish:\n{healthy.output()}")
