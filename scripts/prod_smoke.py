@@ -270,7 +270,7 @@ def main() -> int:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 state = run_status(api, token, run_id)
-                if state["status"] == "running" and (state.get("progress") or 0) >= 10:
+                if state["status"] == "running" and (state.get("progress") or 0) >= 25:  # inside the write transaction
                     seen_running = True
                     break
                 if state["status"] in ("succeeded", "failed"):
