@@ -24,6 +24,7 @@ import argparse
 import csv
 import hashlib
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -72,7 +73,8 @@ def signed_in_sessions(stack, usernames: list[str], count: int) -> list[str]:
     simulated user signs in through the login form, see locustfile.py.)"""
     result = stack.manage("shell", "-c", SESSIONS_SNIPPET.replace("sys.argv[1]", repr(",".join(usernames)))
                           .replace("sys.argv[2]", str(count)))
-    return result.stdout.split()
+    # Only the username:key lines (the shell may print a banner of its own first).
+    return [line for line in result.stdout.split() if re.fullmatch(r"[\w.@+-]+:[a-z0-9]{32,}", line)]
 
 
 def read_stats(prefix: Path) -> tuple[dict, list[dict]]:
@@ -138,6 +140,9 @@ def main() -> int:
             print(result.stdout[-3000:], result.stderr[-3000:])
             return 2
         total, rows = read_stats(prefix)
+        if not int(total["Request Count"]):
+            print(result.stdout[-3000:], result.stderr[-3000:])
+            return 2
     finally:
         if stack is not None:
             stack.stop_all()

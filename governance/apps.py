@@ -9,18 +9,35 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import m2m_changed, post_save, pre_save
+        from django.contrib.auth.models import Group
+        from django.db.models.signals import (
+            m2m_changed,
+            post_delete,
+            post_save,
+            pre_delete,
+            pre_save,
+        )
 
+        from governance import auth_cache
         from governance.services import (
             account_flags_audit,
             account_flags_remember,
             group_membership_audit,
         )
 
+        # Cached users (governance.auth_cache) are dropped whenever they, their groups or a
+        # group of theirs change.
+        user_model = get_user_model()
+        post_save.connect(auth_cache.user_changed, sender=user_model, dispatch_uid="governance_auth_cache_user")
+        post_delete.connect(auth_cache.user_changed, sender=user_model, dispatch_uid="governance_auth_cache_user_del")
+        m2m_changed.connect(auth_cache.memberships_changed, sender=user_model.groups.through,
+                            dispatch_uid="governance_auth_cache_groups")
+        post_save.connect(auth_cache.group_changed, sender=Group, dispatch_uid="governance_auth_cache_group")
+        pre_delete.connect(auth_cache.group_changed, sender=Group, dispatch_uid="governance_auth_cache_group_del")
+
         # Role grants are permission changes: audit them wherever they are made.
         m2m_changed.connect(group_membership_audit, sender=get_user_model().groups.through,
                             dispatch_uid="governance_group_membership_audit")
         # So are superuser/staff rights and deactivating an account.
-        user_model = get_user_model()
         pre_save.connect(account_flags_remember, sender=user_model, dispatch_uid="governance_account_flags_remember")
         post_save.connect(account_flags_audit, sender=user_model, dispatch_uid="governance_account_flags_audit")
