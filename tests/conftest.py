@@ -80,3 +80,30 @@ def viewer_client(client, viewer):
 def admin_client_lx(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and the example project ingested into it once (then rolled back;
+    tests/example_catalog.py keeps the rows for the ``example_catalog`` fixture)."""
+    from tests import example_catalog
+
+    with django_db_blocker.unblock():
+        example_catalog.build()
+    yield
+
+
+@pytest.fixture
+def example_catalog(db, django_db_blocker):
+    """The catalog an ingest of examples/saas_analytics/target leaves; returns its IngestRun.
+
+    In a transactional test (live server) it is the committed ingest's catalog, with the
+    column lineage its after-commit task writes; otherwise the catalog inside the test's
+    transaction, where after-commit work never runs (as with ``ingest_ok`` there).
+    """
+    from django.db import connection
+
+    from tests import example_catalog
+
+    with django_db_blocker.unblock():
+        return example_catalog.restore(committed=not connection.in_atomic_block)
