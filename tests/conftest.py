@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -27,6 +29,20 @@ def _celery_eager_unless_real_worker(request, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(request):
+    """Each test starts with an empty cache (ingest progress, worker heartbeat, ...): the
+    database is rolled back or flushed between tests, and the cache must not outlive it.
+    Not under a real worker, whose broker may share the Redis database."""
+    if request.node.get_closest_marker("celery_worker"):
+        return
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisDown
+
+    with contextlib.suppress(RedisDown):  # a test that needs Redis says so (tests/services.py)
+        cache.clear()
 
 
 def _make_user(username: str, role: str | None):
