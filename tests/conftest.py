@@ -101,7 +101,7 @@ def admin_client_lx(client, admin_user):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, and the example project ingested into it once (then rolled back;
-    tests/example_catalog.py keeps the rows for the ``example_catalog`` fixture)."""
+    tests/example_catalog.py keeps the rows for the ``example_catalog`` fixtures)."""
     from tests import example_catalog
 
     with django_db_blocker.unblock():
@@ -122,4 +122,16 @@ def example_catalog(db, django_db_blocker):
     from tests import example_catalog
 
     with django_db_blocker.unblock():
-        return example_catalog.restore(committed=not connection.in_atomic_block)
+        return example_catalog.restore("target", committed=not connection.in_atomic_block)
+
+
+@pytest.fixture
+def example_manifest_catalog(db, django_db_blocker):
+    """The same for an ingest of the example's manifest.json alone (no catalog.json, run
+    results or source freshness); returns its IngestRun."""
+    from django.db import connection
+
+    from tests import example_catalog
+
+    with django_db_blocker.unblock():
+        return example_catalog.restore("manifest", committed=not connection.in_atomic_block)

@@ -37,7 +37,14 @@ class Snapshot:
     committed: Rows = field(default_factory=dict)
 
 
-_snapshot: Snapshot | None = None
+_snapshots: dict[str, Snapshot] = {}
+
+
+def _sources() -> dict[str, list]:
+    """Each image and the files its ingest reads."""
+    from tests.factories import EXAMPLE_MANIFEST, EXAMPLE_TARGET
+
+    return {"target": [EXAMPLE_TARGET], "manifest": [EXAMPLE_MANIFEST]}
 
 
 class _Rollback(Exception):
@@ -77,17 +84,23 @@ def _added(before: dict, after: dict) -> Rows:
     return added
 
 
-def build() -> Snapshot:
-    """Ingest the example for real, record what it wrote, roll it all back."""
-    global _snapshot
-    from tests.factories import EXAMPLE_TARGET, ingest_ok
+def build() -> dict[str, Snapshot]:
+    """Ingest each image's files for real, record what it wrote, roll it all back."""
+    for name, paths in _sources().items():
+        _snapshots[name] = _build_one(paths)
+    _reserve_sqlite_ids(list(_snapshots.values()))
+    return _snapshots
+
+
+def _build_one(paths) -> Snapshot:
+    from tests.factories import ingest_ok
 
     before = _rows()
     snap: Snapshot | None = None
     try:
         with transaction.atomic():
             with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
-                run = ingest_ok(EXAMPLE_TARGET)
+                run = ingest_ok(*paths)
             snap = Snapshot(run_id=run.pk, plain=_added(before, _rows()))
             # What a committed ingest does next: its after-commit work, run eagerly here.
             while callbacks:
@@ -101,39 +114,45 @@ def build() -> Snapshot:
     except _Rollback:
         pass
     assert snap is not None
-    _reserve_sqlite_ids(snap)
-    _snapshot = snap
     return snap
 
 
-def _reserve_sqlite_ids(snap: Snapshot) -> None:
+def _reserve_sqlite_ids(snaps: list[Snapshot]) -> None:
     """SQLite rolls its AUTOINCREMENT counters back with the transaction: move them past the
     snapshot's ids, so rows a test makes before restoring it never take one of them.
     (PostgreSQL sequences are not transactional: the ingest already moved them.)"""
     if connection.vendor != "sqlite":
         return
-    with connection.cursor() as cursor:
+    tops: dict[str, int] = {}
+    for snap in snaps:
         for label, rows in snap.committed.items():
             model = apps.get_model(label)
             fields = _fields(model)
             if model._meta.pk not in fields or not model._meta.pk.get_internal_type().endswith("AutoField"):
                 continue
-            top = max(row[fields.index(model._meta.pk)] for row in rows)
+            tops[label] = max(tops.get(label, 0), *(row[fields.index(model._meta.pk)] for row in rows))
+    with connection.cursor() as cursor:
+        for label, top in tops.items():
+            model = apps.get_model(label)
             table = model._meta.db_table
             cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", [top, table])
             if cursor.rowcount == 0:
                 cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top])
 
 
-def restore(*, committed: bool):
-    """Write the snapshot's rows into the current database; returns the example's IngestRun."""
+def restore(name: str = "target", *, committed: bool):
+    """Write an image's rows into the current database; returns its IngestRun.
+
+    ``target``: examples/saas_analytics/target (manifest, catalog, run results, sources);
+    ``manifest``: its manifest.json alone."""
     from django.core.management.color import no_style
 
     from catalog.models import IngestRun
 
-    if _snapshot is None:
-        raise RuntimeError("the example snapshot was not built: request the example_catalog fixture")
-    image = _snapshot.committed if committed else _snapshot.plain
+    if name not in _snapshots:
+        raise RuntimeError(f"the example image {name!r} was not built: request the example_catalog fixture")
+    snapshot = _snapshots[name]
+    image = snapshot.committed if committed else snapshot.plain
     models = []
     with transaction.atomic():
         for label, rows in image.items():
@@ -151,4 +170,4 @@ def restore(*, committed: bool):
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), models):
                     cursor.execute(sql)
-    return IngestRun.objects.get(pk=_snapshot.run_id)
+    return IngestRun.objects.get(pk=snapshot.run_id)

@@ -17,7 +17,7 @@ from django.db import models, transaction
 
 from catalog.models import IngestRun
 from tests import example_catalog as image
-from tests.factories import EXAMPLE_TARGET, ingest_ok
+from tests.factories import EXAMPLE_MANIFEST, EXAMPLE_TARGET, ingest_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -64,16 +64,17 @@ class _Undo(Exception):
     pass
 
 
-def test_the_restored_example_catalog_equals_a_fresh_ingest_of_the_example(django_db_setup):
+@pytest.mark.parametrize(("image_name", "paths"), [("target", [EXAMPLE_TARGET]), ("manifest", [EXAMPLE_MANIFEST])])
+def test_the_restored_example_catalog_equals_a_fresh_ingest_of_the_example(django_db_setup, image_name, paths):
     try:
         with transaction.atomic():
-            run = image.restore(committed=False)
+            run = image.restore(image_name, committed=False)
             restored, restored_counts = _catalog(), run.counts
             raise _Undo
     except _Undo:
         pass
     assert not IngestRun.objects.exists()
-    fresh = ingest_ok(EXAMPLE_TARGET)
+    fresh = ingest_ok(*paths)
     assert fresh.counts == restored_counts
     real = _catalog()
     assert set(real) == set(restored)
