@@ -99,18 +99,19 @@ def admin_client_lx(client, admin_user):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, and the example project ingested into it once (then rolled back;
-    tests/example_catalog.py keeps the rows for the ``example_catalog`` fixtures)."""
+def _example_images(django_db_setup, django_db_blocker):
+    """The example project ingested once per session, on first use, into the clean test
+    database and rolled back; tests/example_catalog.py keeps the rows it wrote. A session
+    fixture is set up before any test's transaction and function fixtures (users), so
+    nothing a test made can leak into the images."""
     from tests import example_catalog
 
     with django_db_blocker.unblock():
         example_catalog.build()
-    yield
 
 
 @pytest.fixture
-def example_catalog(db, django_db_blocker):
+def example_catalog(_example_images, db, django_db_blocker):
     """The catalog an ingest of examples/saas_analytics/target leaves; returns its IngestRun.
 
     In a transactional test (live server) it is the committed ingest's catalog, with the
@@ -126,7 +127,7 @@ def example_catalog(db, django_db_blocker):
 
 
 @pytest.fixture
-def example_manifest_catalog(db, django_db_blocker):
+def example_manifest_catalog(_example_images, db, django_db_blocker):
     """The same for an ingest of the example's manifest.json alone (no catalog.json, run
     results or source freshness); returns its IngestRun."""
     from django.db import connection

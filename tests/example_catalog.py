@@ -1,9 +1,9 @@
 """The example project ingested once per test session, restored into each test that asks.
 
 Ingesting examples/saas_analytics/target takes seconds (parsing, lineage, PII hooks); a
-hundred tests need the catalog it leaves, not the act of ingesting. At session start
-(inside ``django_db_setup``) the real ingest runs once in a transaction that is then
-rolled back, and every row it wrote is kept in memory. The ``example_catalog`` fixture
+hundred tests need the catalog it leaves, not the act of ingesting. Once per session
+(the ``_example_images`` fixture, on first use) the real ingest runs in a transaction
+that is then rolled back, and every row it wrote is kept in memory. The ``example_catalog`` fixture
 writes those rows back in one batch per table, so a test sees exactly the catalog an
 ingest of the example writes, and its own transaction (or flush) removes it again.
 

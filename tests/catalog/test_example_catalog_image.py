@@ -65,7 +65,7 @@ class _Undo(Exception):
 
 
 @pytest.mark.parametrize(("image_name", "paths"), [("target", [EXAMPLE_TARGET]), ("manifest", [EXAMPLE_MANIFEST])])
-def test_the_restored_example_catalog_equals_a_fresh_ingest_of_the_example(django_db_setup, image_name, paths):
+def test_the_restored_example_catalog_equals_a_fresh_ingest_of_the_example(_example_images, db, image_name, paths):
     try:
         with transaction.atomic():
             run = image.restore(image_name, committed=False)
