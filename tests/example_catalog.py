@@ -85,9 +85,23 @@ def _added(before: dict, after: dict) -> Rows:
 
 
 def build() -> dict[str, Snapshot]:
-    """Ingest each image's files for real, record what it wrote, roll it all back."""
-    for name, paths in _sources().items():
-        _snapshots[name] = _build_one(paths)
+    """Ingest each image's files for real, record what it wrote, roll it all back.
+
+    Tasks run in-process here as in the tests (tests/conftest.py makes them eager per
+    test, which is after this session fixture): with a broker configured, the ingest's
+    after-commit task would otherwise go to Redis and the committed image would lack it."""
+    from django.test.utils import override_settings
+
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+            for name, paths in _sources().items():
+                _snapshots[name] = _build_one(paths)
+    finally:
+        app.conf.task_always_eager = previous
     _reserve_sqlite_ids(list(_snapshots.values()))
     return _snapshots
 

@@ -81,3 +81,13 @@ def test_the_restored_example_catalog_equals_a_fresh_ingest_of_the_example(_exam
     for label in real:
         assert real[label] == restored[label], (label, sorted(real[label] - restored[label])[:1],
                                                 sorted(restored[label] - real[label])[:1])
+
+
+def test_the_committed_image_has_the_column_lineage_its_after_commit_task_writes(_example_images, db):
+    """What a live-server test starts from: the ingest committed, so its after-commit task
+    (column lineage, run in-process as every task in the tests) has run too."""
+    from lineage.models import ColumnEdge
+
+    run = image.restore("target", committed=True)
+    assert run.followups["column_lineage"]["parsed"] > 0
+    assert ColumnEdge.objects.filter(downstream__asset__name="dim_users", downstream__name_key="email").exists()
