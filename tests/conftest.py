@@ -136,3 +136,19 @@ def example_manifest_catalog(_example_images, db, django_db_blocker):
 
     with django_db_blocker.unblock():
         return example_catalog.restore("manifest", committed=not connection.in_atomic_block)
+
+
+def pytest_sessionfinish(session):
+    """Django deletes the SQLite test database file; a connection a server thread still held
+    can leave its WAL files behind in the temporary directory: remove them too."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if not settings.configured:
+        return
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME")
+    if database["ENGINE"] == "django.db.backends.sqlite3" and name and not Path(name).exists():
+        for suffix in ("-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
