@@ -7,7 +7,9 @@ The README's configuration table lists every variable read here.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -107,6 +109,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         # WAL lets the web process read while an in-process ingest writes.
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    )
+    # The test database is a file too, never Django's default shared in-memory one: the
+    # live server (and runserver) answer each request in its own thread, and threads that
+    # share one in-memory connection break on parallel fragment requests. One file per
+    # test process (pytest-django adds a suffix per xdist worker); Django deletes it after.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"lexicon-test-{os.getpid()}.sqlite3")
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

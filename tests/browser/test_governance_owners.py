@@ -4,7 +4,6 @@ from catalog.models import Asset
 from governance.models import AuditEvent
 from tests.browser.conftest import save_screenshot
 from tests.conftest import PASSWORD
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +16,8 @@ def _sign_in(page, user) -> None:
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def test_a_reviewer_gives_an_orphan_model_a_tier_and_an_owner_and_its_policy_checks_follow(
+def test_a_reviewer_gives_an_orphan_model_a_tier_and_an_owner_and_its_policy_checks_follow(example_catalog,
         browser_page, reviewer, analyst):
-    ingest_ok(EXAMPLE_TARGET)
     orphan = Asset.objects.get(kind="model", name="fct_support_tickets")
     page = browser_page
     _sign_in(page, reviewer)
@@ -55,8 +53,7 @@ def test_a_reviewer_gives_an_orphan_model_a_tier_and_an_owner_and_its_policy_che
     save_screenshot(page, "governance-audit-log")
 
 
-def test_a_reviewer_tightens_the_tier_one_sla_and_the_asset_page_turns_stale(browser_page, reviewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_reviewer_tightens_the_tier_one_sla_and_the_asset_page_turns_stale(example_catalog, browser_page, reviewer):
     mrr = Asset.objects.get(kind="model", name="fct_mrr")
     page = browser_page
     _sign_in(page, reviewer)

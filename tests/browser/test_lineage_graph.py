@@ -3,13 +3,11 @@ import pytest
 from catalog.models import Asset
 from tests.browser.conftest import save_screenshot
 from tests.browser.test_login_and_search import _sign_in
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 
 pytestmark = pytest.mark.browser
 
 
-def test_graph_expands_a_node_and_highlights_a_column_path(browser_page, viewer):
-    ingest_ok(EXAMPLE_TARGET)  # column lineage runs after the ingest commits
+def test_graph_expands_a_node_and_highlights_a_column_path(example_catalog, browser_page, viewer):
     churn = Asset.objects.get(name="customer_churn", kind="model")
     mrr = Asset.objects.get(name="fct_mrr", kind="model")
     page = browser_page

@@ -2,13 +2,11 @@ import pytest
 
 from tests.browser.conftest import save_screenshot
 from tests.conftest import PASSWORD
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_viewer_signs_in_and_searches_from_the_home_page(browser_page, viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_viewer_signs_in_and_searches_from_the_home_page(example_catalog, browser_page, viewer):
     page = browser_page
     page.goto("/")
     assert "/login/" in page.url
@@ -33,8 +31,7 @@ def test_a_viewer_signs_in_and_searches_from_the_home_page(browser_page, viewer)
     page.get_by_role("heading", name="customer_churn", level=1).wait_for()
 
 
-def test_the_layout_fits_a_phone_screen_without_sideways_scrolling(browser_page, viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_the_layout_fits_a_phone_screen_without_sideways_scrolling(example_catalog, browser_page, viewer):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/login/")
@@ -71,8 +68,7 @@ def _sign_in(page, user) -> None:
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def test_a_misspelled_term_typed_ahead_leads_by_keyboard_to_pii_columns(browser_page, viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_misspelled_term_typed_ahead_leads_by_keyboard_to_pii_columns(example_catalog, browser_page, viewer):
     page = browser_page
     _sign_in(page, viewer)
     page.keyboard.press("/")
@@ -98,8 +94,7 @@ def test_a_misspelled_term_typed_ahead_leads_by_keyboard_to_pii_columns(browser_
     page.keyboard.press("Escape")
 
 
-def test_escape_closes_the_suggestions(browser_page, viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_escape_closes_the_suggestions(example_catalog, browser_page, viewer):
     page = browser_page
     _sign_in(page, viewer)
     page.locator("#global-search-input").click()

@@ -14,7 +14,6 @@ from metrics_dictionary.services import (
 )
 from tests.browser.conftest import save_screenshot
 from tests.conftest import PASSWORD
-from tests.factories import EXAMPLE_MANIFEST, ingest_ok
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +28,8 @@ def _sign_in(page, user) -> None:
 
 
 @pytest.fixture
-def proposed_change(analyst, metric_owner):
+def proposed_change(example_manifest_catalog, analyst, metric_owner):
     """Net revenue v1 approved on the example project; the analyst's v2 (in euros, paid only) in review."""
-    ingest_ok(EXAMPLE_MANIFEST)
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     v1 = metric_propose(name="Net revenue", actor=analyst, owner_users=[metric_owner], domain="Finance", tier=2,
                         definition={
@@ -98,8 +96,7 @@ def test_an_owner_reviews_and_approves_then_a_viewer_sees_the_new_version(browse
     page.get_by_role("heading", name="Net revenue v2").wait_for()
 
 
-def test_the_propose_form_validates_the_formula_as_the_analyst_types(browser_page, analyst):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_the_propose_form_validates_the_formula_as_the_analyst_types(example_manifest_catalog, browser_page, analyst):
     page = browser_page
     _sign_in(page, analyst)
     page.goto("/metrics/new/")

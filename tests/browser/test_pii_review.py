@@ -11,7 +11,6 @@ from governance.models import AuditEvent, ColumnClassification, ScorecardSnapsho
 from governance.scorecard import scorecard_kpi, scorecard_snapshot_take
 from tests.browser.conftest import save_screenshot
 from tests.browser.test_login_and_search import _sign_in
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +21,7 @@ def _pii_coverage(page) -> float:
     return float(text.replace("%", "").strip())
 
 
-def test_a_reviewer_bulk_confirms_rejects_one_and_coverage_rises(browser_page, reviewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_reviewer_bulk_confirms_rejects_one_and_coverage_rises(example_catalog, browser_page, reviewer):
     page = browser_page
     _sign_in(page, reviewer)
     before = _pii_coverage(page)

@@ -4,14 +4,12 @@ from django.utils import timezone
 from catalog.models import Asset
 from tests.browser.conftest import save_screenshot
 from tests.browser.test_login_and_search import _sign_in
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 from tests.lineage.querylog.helpers import ingest_log_ok, row, write_log
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_usage_tab_draws_queries_per_day_when_opened_from_the_asset_page(browser_page, viewer, tmp_path):
-    ingest_ok(EXAMPLE_TARGET)
+def test_the_usage_tab_draws_queries_per_day_when_opened_from_the_asset_page(example_catalog, browser_page, viewer, tmp_path):
     now = timezone.now()
     rows = [row(f"q{n}", f"select invoice_id, plan_name from saas.marts.fct_revenue where account_id = {n}",
                 user=("ALICE", "BOB", "CAROL")[n % 3], when=now - timezone.timedelta(days=n % 12, minutes=3))

@@ -4,13 +4,11 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Asset, Column, Project
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 
 pytestmark = pytest.mark.django_db
 
 
-def test_header_shows_tier_pii_tests_and_owners(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_header_shows_tier_pii_tests_and_owners(example_catalog, viewer_client):
     users = Asset.objects.get(name="dim_users", kind="model")
     html = viewer_client.get(f"/assets/{users.pk}/").content.decode()
     assert "Tier 2" in html and "PII · 4 columns" in html
@@ -19,8 +17,7 @@ def test_header_shows_tier_pii_tests_and_owners(viewer_client):
 
 
 @pytest.mark.parametrize("tab", ["overview", "columns", "quality", "code"])
-def test_each_catalog_tab_is_a_fragment_for_htmx_and_a_page_otherwise(viewer_client, tab):
-    ingest_ok(EXAMPLE_TARGET)
+def test_each_catalog_tab_is_a_fragment_for_htmx_and_a_page_otherwise(example_catalog, viewer_client, tab):
     mrr = Asset.objects.get(name="fct_mrr", kind="model")
     page = viewer_client.get(f"/assets/{mrr.pk}/", {"tab": tab}).content.decode()
     fragment = viewer_client.get(f"/assets/{mrr.pk}/", {"tab": tab}, HTTP_HX_REQUEST="true").content.decode()
@@ -28,8 +25,7 @@ def test_each_catalog_tab_is_a_fragment_for_htmx_and_a_page_otherwise(viewer_cli
     assert "<html" not in fragment and fragment.strip()
 
 
-def test_other_apps_serve_lineage_usage_and_history_tabs(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_other_apps_serve_lineage_usage_and_history_tabs(example_catalog, viewer_client):
     churn = Asset.objects.get(name="customer_churn", kind="model")
     lineage = viewer_client.get(f"/lineage/assets/{churn.pk}/panel/").content.decode()
     assert "fct_mrr" in lineage and "Executive KPI" in lineage
@@ -38,8 +34,7 @@ def test_other_apps_serve_lineage_usage_and_history_tabs(viewer_client):
     assert "ingest run #" in history and "Added" in history
 
 
-def test_columns_tab_filters_by_name(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_columns_tab_filters_by_name(example_catalog, viewer_client):
     users = Asset.objects.get(name="dim_users", kind="model")
     html = viewer_client.get(f"/assets/{users.pk}/", {"tab": "columns", "q": "phone"},
                              HTTP_HX_REQUEST="true").content.decode()
@@ -84,10 +79,9 @@ def test_asset_page_and_search_page_query_counts_are_flat(viewer_client, n_colum
         assert viewer_client.get("/search/", {"q": "big"}).status_code == 200
 
 
-def test_owners_fragment_prefers_a_persons_choice(viewer_client, reviewer, analyst):
+def test_owners_fragment_prefers_a_persons_choice(example_catalog, viewer_client, reviewer, analyst):
     from governance.services import asset_owners_set
 
-    ingest_ok(EXAMPLE_TARGET)
     mrr = Asset.objects.get(name="fct_mrr", kind="model")
     before = viewer_client.get(f"/governance/assets/{mrr.pk}/owners/").content.decode()
     assert "alice@saas.example" in before and "technical · dbt" in before
@@ -96,12 +90,11 @@ def test_owners_fragment_prefers_a_persons_choice(viewer_client, reviewer, analy
     assert analyst.username in after and "business · person" in after and "alice@" not in after
 
 
-def test_freshness_is_judged_against_the_tier_sla(viewer_client, settings):
+def test_freshness_is_judged_against_the_tier_sla(example_catalog, viewer_client, settings):
     from datetime import timedelta
 
     from catalog.models import NodeRunResult
 
-    ingest_ok(EXAMPLE_TARGET)
     mrr = Asset.objects.get(name="fct_mrr", kind="model")  # tier 1: 24 h by default
     run = NodeRunResult.objects.filter(asset=mrr).latest("generated_at")
     NodeRunResult.objects.filter(pk=run.pk).update(completed_at=timezone.now() - timedelta(hours=30))

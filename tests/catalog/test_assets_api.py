@@ -5,13 +5,12 @@ from rest_framework.test import APIClient
 
 from catalog.models import Asset, Column, Project
 from catalog.search import search_documents_sync
-from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
+from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_viewer_lists_assets_with_the_search_page_filters(viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_viewer_lists_assets_with_the_search_page_filters(example_catalog, viewer):
     client = token_client(viewer)
     body = client.get("/api/v1/assets/", {"kind": "model", "tier": "1"}).json()
     names = {r["name"] for r in body["results"]}
@@ -25,8 +24,7 @@ def test_a_viewer_lists_assets_with_the_search_page_filters(viewer):
     assert [r["name"] for r in stale["results"]] == ["support_tickets"]
 
 
-def test_detail_has_columns_with_types_and_pii(viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_detail_has_columns_with_types_and_pii(example_catalog, viewer):
     users = Asset.objects.get(name="dim_users", kind="model")
     body = token_client(viewer).get(f"/api/v1/assets/{users.pk}/").json()
     email = next(c for c in body["columns"] if c["name"] == "email")
@@ -34,8 +32,7 @@ def test_detail_has_columns_with_types_and_pii(viewer):
     assert body["relation"] == users.display_relation
 
 
-def test_search_api_ranks_and_corrects(viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_search_api_ranks_and_corrects(example_catalog, viewer):
     body = token_client(viewer).get("/api/v1/search/", {"q": "churn", "kind": "model"}).json()
     assert body["results"][0]["name"] == "customer_churn"
     assert all(r["kind"] == "model" for r in body["results"])

@@ -7,8 +7,7 @@ from tests.factories import EXAMPLE_TARGET, example_json, ingest_ok, write_json
 pytestmark = pytest.mark.django_db
 
 
-def test_browse_tree_and_schema_filter(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_browse_tree_and_schema_filter(example_catalog, viewer_client):
     html = viewer_client.get("/catalog/").content.decode()
     assert "saas_analytics" in html and ">marts<" in html
     marts = viewer_client.get("/catalog/", {"database": "saas", "schema": "marts"}).content.decode()
@@ -26,14 +25,12 @@ def test_my_assets_match_my_email(client, django_user_model):
     assert "fct_mrr</a>" in html and "dim_users</a>" not in html
 
 
-def test_tier_filter_lists_tier_one_only(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_tier_filter_lists_tier_one_only(example_catalog, viewer_client):
     html = viewer_client.get("/catalog/", {"tier": "1", "kind": "model"}).content.decode()
     assert "customer_churn</a>" in html and "dim_users</a>" not in html
 
 
-def test_recently_changed_and_removed_pages(viewer_client, tmp_path):
-    ingest_ok(EXAMPLE_TARGET)
+def test_recently_changed_and_removed_pages(example_catalog, viewer_client, tmp_path):
     manifest = example_json()
     uid = next(u for u, n in manifest["nodes"].items() if n["name"] == "fct_support_tickets")
     del manifest["nodes"][uid]

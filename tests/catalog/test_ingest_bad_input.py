@@ -235,9 +235,8 @@ CASES: dict[str, tuple[Callable[[Path], list[Path]], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_fails_clearly_and_changes_nothing(case, tmp_path, settings):
+def test_bad_input_fails_clearly_and_changes_nothing(example_catalog, case, tmp_path, settings):
     make, message = CASES[case]
-    ingest_ok(EXAMPLE_TARGET)
     before = catalog_dump()
     runs_before = IngestRun.objects.count()
     if case in {"gzip_bomb", "oversized_plain"}:

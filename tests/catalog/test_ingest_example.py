@@ -35,7 +35,7 @@ def _manifest_counts(manifest: dict) -> dict[str, int]:
 
 
 def test_every_node_of_the_example_project_is_cataloged():
-    run = ingest_ok(EXAMPLE_TARGET)
+    run = ingest_ok(EXAMPLE_TARGET)  # a real ingest; the tests below start from its image (example_catalog)
     expected = _manifest_counts(example_json())
     for kind, n in expected.items():
         if kind == "test":
@@ -48,8 +48,7 @@ def test_every_node_of_the_example_project_is_cataloged():
     assert run.schema_versions["manifest"] == "manifest/v12"
 
 
-def test_columns_carry_warehouse_types_and_dbt_docs():
-    ingest_ok(EXAMPLE_TARGET)
+def test_columns_carry_warehouse_types_and_dbt_docs(example_catalog):
     catalog = example_json("catalog.json")
     mrr = Asset.objects.get(name="fct_mrr")
     expected = {c["name"].lower(): c["type"] for c in catalog["nodes"][mrr.unique_id]["columns"].values()}
@@ -61,8 +60,7 @@ def test_columns_carry_warehouse_types_and_dbt_docs():
     assert mrr.warehouse_type.upper() in {"BASE TABLE", "TABLE"}
 
 
-def test_owners_tiers_and_pii_come_from_every_meta_form():
-    ingest_ok(EXAMPLE_TARGET)
+def test_owners_tiers_and_pii_come_from_every_meta_form(example_catalog):
     by_name = {a.name: a for a in Asset.objects.filter(kind="model")}
     assert by_name["fct_mrr"].dbt_owners == ["alice@saas.example"]
     assert by_name["dim_users"].dbt_owners == ["bob@saas.example", "carol@saas.example"]
@@ -82,8 +80,7 @@ def test_owners_tiers_and_pii_come_from_every_meta_form():
     assert users["signup_ip"] == ""
 
 
-def test_run_results_and_source_freshness_are_recorded_per_node():
-    ingest_ok(EXAMPLE_TARGET)
+def test_run_results_and_source_freshness_are_recorded_per_node(example_catalog):
     run_results = example_json("run_results.json")["results"]
     assert NodeRunResult.objects.count() == len(run_results)
     statuses = set(NodeRunResult.objects.values_list("status", flat=True))
@@ -97,16 +94,14 @@ def test_run_results_and_source_freshness_are_recorded_per_node():
     assert stale.max_loaded_at is not None and stale.criteria["warn_after"]["count"]
 
 
-def test_tests_are_attached_to_their_model_and_column():
-    ingest_ok(EXAMPLE_TARGET)
+def test_tests_are_attached_to_their_model_and_column(example_catalog):
     unique = DataTest.objects.get(test_name="unique", asset__name="fct_mrr")
     assert unique.column_name
     assert DataTest.objects.filter(test_type="singular").exists()
     assert DataTest.objects.filter(test_type="unit", asset__name="int_account_subscriptions").exists()
 
 
-def test_table_lineage_follows_depends_on():
-    ingest_ok(EXAMPLE_TARGET)
+def test_table_lineage_follows_depends_on(example_catalog):
     manifest = example_json()
     expected = 0
     ids = set(Asset.objects.values_list("unique_id", flat=True))
@@ -119,8 +114,8 @@ def test_table_lineage_follows_depends_on():
     assert AssetEdge.objects.filter(downstream=churn, upstream__name="fct_mrr").exists()
 
 
-def test_reingesting_the_same_artifacts_changes_nothing_and_is_faster():
-    first = ingest_ok(EXAMPLE_TARGET)
+def test_reingesting_the_same_artifacts_changes_nothing_and_is_faster(example_catalog):
+    first = example_catalog
     before = (Asset.objects.count(), Column.objects.count(), NodeRunResult.objects.count(), AssetEdge.objects.count())
     started = time.perf_counter()
     second = ingest_ok(EXAMPLE_TARGET)
@@ -133,8 +128,7 @@ def test_reingesting_the_same_artifacts_changes_nothing_and_is_faster():
     assert not AssetChange.objects.filter(ingest_run=second).exists()
 
 
-def test_a_model_gone_from_the_manifest_is_tombstoned_and_comes_back(tmp_path):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_model_gone_from_the_manifest_is_tombstoned_and_comes_back(example_catalog, tmp_path):
     manifest = example_json()
     uid = next(u for u, n in manifest["nodes"].items() if n["name"] == "fct_support_tickets")
     smaller = copy.deepcopy(manifest)
@@ -152,8 +146,7 @@ def test_a_model_gone_from_the_manifest_is_tombstoned_and_comes_back(tmp_path):
     assert AssetChange.objects.filter(asset=asset, action="restored", ingest_run=back).exists()
 
 
-def test_a_changed_description_is_one_change_naming_the_field(tmp_path):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_changed_description_is_one_change_naming_the_field(example_catalog, tmp_path):
     manifest = example_json()
     uid = next(u for u, n in manifest["nodes"].items() if n["name"] == "customer_churn")
     manifest["nodes"][uid]["description"] = "Monthly churn, redefined."
@@ -165,8 +158,7 @@ def test_a_changed_description_is_one_change_naming_the_field(tmp_path):
     assert Asset.objects.get(unique_id=uid).description == "Monthly churn, redefined."
 
 
-def test_a_manifest_alone_keeps_the_warehouse_types_from_an_earlier_catalog():
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_manifest_alone_keeps_the_warehouse_types_from_an_earlier_catalog(example_catalog):
     typed = dict(Column.objects.filter(in_warehouse=True).values_list("id", "data_type"))
     run = ingest_ok(EXAMPLE_TARGET / "manifest.json")
     assert run.totals()["changed"] == 0
@@ -205,25 +197,24 @@ def test_the_cli_prints_counts_and_fails_with_the_error(capsys, tmp_path):
     assert IngestRun.objects.filter(status="failed").count() == 1
 
 
-def test_run_page_shows_counts_and_files(viewer_client):
-    run = ingest_ok(EXAMPLE_TARGET)
+def test_run_page_shows_counts_and_files(example_catalog, viewer_client):
+    run = example_catalog
     html = viewer_client.get(f"/ingest/{run.pk}/").content.decode()
     assert "succeeded" in html and "What changed" in html and "manifest/v12" in html
     listing = viewer_client.get("/ingest/").content.decode()
     assert f"#{run.pk}" in listing
 
 
-def test_json_for_dumps_is_stable():
+def test_json_for_dumps_is_stable(example_catalog):
     # The run's recorded file list never exposes server paths through the API.
-    run = ingest_ok(EXAMPLE_TARGET)
+    run = example_catalog
     assert all("path" not in f for f in run.files)
     json.dumps(run.counts)
 
 
-def test_reingesting_identical_files_decodes_no_entry_again(monkeypatch):
+def test_reingesting_identical_files_decodes_no_entry_again(example_catalog, monkeypatch):
     import catalog.ingest
 
-    ingest_ok(EXAMPLE_TARGET)
     calls = []
     real = catalog.ingest.decode
     monkeypatch.setattr(catalog.ingest, "decode", lambda *a, **kw: calls.append(kw.get("where")) or real(*a, **kw))
@@ -234,8 +225,7 @@ def test_reingesting_identical_files_decodes_no_entry_again(monkeypatch):
     assert len(decoded) < 5
 
 
-def test_a_reparse_that_only_moves_timestamps_is_unchanged(tmp_path):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_reparse_that_only_moves_timestamps_is_unchanged(example_catalog, tmp_path):
     manifest = example_json()
     for node in manifest["nodes"].values():
         node["created_at"] = 1.0

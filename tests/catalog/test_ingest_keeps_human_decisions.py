@@ -11,8 +11,7 @@ from tests.factories import EXAMPLE_TARGET, example_json, ingest_ok, write_json
 pytestmark = pytest.mark.django_db
 
 
-def test_people_keep_their_owner_tier_and_pii_decisions_across_reingest(tmp_path, reviewer, analyst):
-    ingest_ok(EXAMPLE_TARGET)
+def test_people_keep_their_owner_tier_and_pii_decisions_across_reingest(example_catalog, tmp_path, reviewer, analyst):
     mrr = Asset.objects.get(name="fct_mrr", kind="model")
     signup_ip = Column.objects.get(asset__name="dim_users", name_key="signup_ip")
     email = Column.objects.get(asset__name="dim_users", name_key="email")

@@ -10,7 +10,7 @@ from django.db import connection
 
 from catalog.models import Asset, Column, Project
 from catalog.search import search_asset_ids, search_documents_sync, search_signals_set
-from tests.factories import EXAMPLE_TARGET, ingest_ok
+from tests.factories import ingest_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -115,10 +115,9 @@ def test_pagination_and_total(make_asset):
     assert not set(first.asset_ids) & set(second.asset_ids)
 
 
-def test_ingest_keeps_the_index_current(tmp_path):
+def test_ingest_keeps_the_index_current(example_catalog, tmp_path):
     from tests.factories import example_json, write_json
 
-    ingest_ok(EXAMPLE_TARGET)
     assert "customer_churn" in names("churn")
     manifest = example_json()
     uid = next(u for u, n in manifest["nodes"].items() if n["name"] == "customer_churn")

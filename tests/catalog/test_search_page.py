@@ -7,7 +7,6 @@ import re
 import pytest
 
 from catalog.models import Asset
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +21,7 @@ def _facet_links(html: str) -> dict[str, tuple[str, int, bool]]:
     return links
 
 
-def test_facet_counts_match_the_results_and_links_toggle_filters(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_facet_counts_match_the_results_and_links_toggle_filters(example_catalog, viewer_client):
     html = viewer_client.get("/search/", {"q": "customer"}).content.decode()
     links = _facet_links(html)
     href, models, active = links["Model"]
@@ -39,8 +37,7 @@ def test_facet_counts_match_the_results_and_links_toggle_filters(viewer_client):
     assert active and "kind=model" not in href_off and "q=customer" in href_off
 
 
-def test_a_filter_with_no_value_does_not_narrow_the_search(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_filter_with_no_value_does_not_narrow_the_search(example_catalog, viewer_client):
     plain = viewer_client.get("/search/", {"q": "customer"}).content.decode()
     empty = viewer_client.get("/search/", {"q": "customer", "kind": "", "tier": ""}).content.decode()
     count = re.search(r"(\d+) results? for", plain).group(1)

@@ -70,10 +70,8 @@ def test_vendored_htmx_is_served(viewer_client, settings):
     assert "vendor/htmx-2.0.11/htmx.min.js" in response.content.decode()
 
 
-def test_home_links_each_kind_to_its_catalog_listing(viewer_client):
-    from tests.factories import EXAMPLE_TARGET, ingest_ok
+def test_home_links_each_kind_to_its_catalog_listing(example_catalog, viewer_client):
 
-    ingest_ok(EXAMPLE_TARGET)
     html = viewer_client.get(reverse("home")).content.decode()
     assert "The catalog is empty" not in html
     assert 'href="/catalog/?kind=semantic_model"' in html

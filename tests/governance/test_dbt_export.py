@@ -16,16 +16,15 @@ from governance.services import (
     asset_tier_set,
     column_classification_decide,
 )
-from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
+from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def decided(reviewer, analyst):
+def decided(example_catalog, reviewer, analyst):
     """People's decisions on the example project: owners, tiers and PII, on models, a
     versioned model and a source."""
-    ingest_ok(EXAMPLE_TARGET)
     team = Team.objects.create(name="Revenue", email="revenue@saas.example")
     assets = {a.name: a for a in Asset.objects.filter(kind__in=["model", "source"], version="")}
     dim_accounts_v2 = Asset.objects.get(kind="model", name="dim_accounts", version="2")
@@ -92,8 +91,7 @@ def test_api_serves_the_same_patch(client, viewer, decided):
     assert response.content.decode() == text
 
 
-def test_a_project_without_decisions_gives_an_empty_patch(client, viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_project_without_decisions_gives_an_empty_patch(example_catalog, client, viewer):
     _text, patch = _download(client, viewer, Project.objects.get())
     assert patch == {"version": 2}
 

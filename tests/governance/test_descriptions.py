@@ -13,8 +13,7 @@ from tests.factories import EXAMPLE_TARGET, ingest_ok
 pytestmark = pytest.mark.django_db
 
 
-def test_a_reviewer_writes_a_description_in_place_and_it_is_audited(client, reviewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_reviewer_writes_a_description_in_place_and_it_is_audited(example_catalog, client, reviewer):
     tickets = Asset.objects.get(kind="model", name="fct_support_tickets")
     dbt_text = tickets.description
     client.force_login(reviewer)
@@ -32,8 +31,7 @@ def test_a_reviewer_writes_a_description_in_place_and_it_is_audited(client, revi
     assert event.after["origin"] == "person" and event.after["text"].startswith("Tickets **with**")
 
 
-def test_a_persons_description_survives_reingest_and_empty_text_restores_dbts(reviewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_persons_description_survives_reingest_and_empty_text_restores_dbts(example_catalog, reviewer):
     mrr = Asset.objects.get(kind="model", name="fct_mrr")
     asset_description_set(asset=mrr, text="Monthly recurring revenue, per account and month.", actor=reviewer)
     ingest_ok(EXAMPLE_TARGET)
@@ -44,8 +42,7 @@ def test_a_persons_description_survives_reingest_and_empty_text_restores_dbts(re
                 .order_by("id")) == ["person", "dbt"]
 
 
-def test_a_written_description_satisfies_the_policy(reviewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_written_description_satisfies_the_policy(example_catalog, reviewer):
     asset = Asset.objects.get(kind="model", name="fct_mrr")
     Asset.objects.filter(pk=asset.pk).update(description="")
     asset.refresh_from_db()
@@ -55,8 +52,7 @@ def test_a_written_description_satisfies_the_policy(reviewer):
     assert check.passed and "Lexicon" in check.detail
 
 
-def test_a_viewer_reads_but_cannot_edit(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_a_viewer_reads_but_cannot_edit(example_catalog, viewer_client):
     mrr = Asset.objects.get(kind="model", name="fct_mrr")
     html = viewer_client.get(reverse("governance:asset_description", args=[mrr.pk])).content.decode()
     assert "From dbt." in html and "Edit description" not in html

@@ -5,14 +5,14 @@ import pytest
 from catalog.models import Column
 from governance.models import AuditEvent, ColumnClassification
 from lineage.column_lineage import column_lineage_build
-from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
+from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def example():
-    run = ingest_ok(EXAMPLE_TARGET)
+def example(example_catalog):
+    run = example_catalog
     column_lineage_build(project=run.project, run=run)
     return run
 

@@ -103,8 +103,8 @@ def test_an_unreadable_rule_file_names_the_file_and_line(tmp_path, settings):
 
 
 @pytest.mark.django_db
-def test_every_ingest_suggests_and_running_again_duplicates_nothing(reviewer):
-    run = ingest_ok(EXAMPLE_TARGET)
+def test_every_ingest_suggests_and_running_again_duplicates_nothing(example_catalog, reviewer):
+    run = example_catalog
     columns = Column.objects.filter(asset__project=run.project, removed_at__isnull=True)
     expected = {(c.pk, suggest_for(c.name, c.data_type).category) for c in columns
                 if suggest_for(c.name, c.data_type)}
@@ -121,10 +121,10 @@ def test_every_ingest_suggests_and_running_again_duplicates_nothing(reviewer):
 
 
 @pytest.mark.django_db
-def test_suggestions_never_override_a_persons_decision(reviewer):
+def test_suggestions_never_override_a_persons_decision(example_catalog, reviewer):
     from governance.pii import column_classifications_review, effective_for
 
-    run = ingest_ok(EXAMPLE_TARGET)
+    run = example_catalog
     phone = Column.objects.get(asset__name="dim_users", name_key="phone")
     heuristic = ColumnClassification.objects.get(column=phone, origin="heuristic")
     column_classifications_review(classification_ids=[heuristic.pk], decision="reject", actor=reviewer)

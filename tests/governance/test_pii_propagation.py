@@ -33,8 +33,8 @@ def _downstream_by_walking_edges(start: int, kinds: tuple[str, ...], stop: froze
 
 
 @pytest.fixture
-def example():
-    run = ingest_ok(EXAMPLE_TARGET)
+def example(example_catalog):
+    run = example_catalog
     column_lineage_build(project=run.project, run=run)
     return run
 
@@ -99,11 +99,10 @@ def test_a_column_a_person_marked_not_pii_stops_propagation(example, reviewer):
     assert set(_lineage_rows().values_list("column_id", flat=True)) == expected
 
 
-def test_after_an_ingest_commits_propagation_follows_the_new_column_lineage(
+def test_after_an_ingest_commits_propagation_follows_the_new_column_lineage(example_catalog,
         reviewer, tmp_path, django_capture_on_commit_callbacks):
     from tests.factories import example_json, write_json
 
-    ingest_ok(EXAMPLE_TARGET)  # its after-commit work (column lineage) never runs here
     assert not ColumnEdge.objects.exists()
     email = Column.objects.get(asset__name="stg_app_users", asset__kind="model", name_key="email")
     column_classification_decide(column=email, category="email", status="confirmed", actor=reviewer)

@@ -5,7 +5,7 @@ import pytest
 from catalog.models import Asset, Column
 from governance.models import AuditEvent, ColumnClassification
 from governance.services import asset_tier_set
-from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
+from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/governance/pii/"
@@ -13,8 +13,8 @@ DECIDE = "/governance/pii/decide/"
 
 
 @pytest.fixture
-def example():
-    return ingest_ok(EXAMPLE_TARGET)
+def example(example_catalog):
+    return example_catalog
 
 
 def _ids_on_page(html: str) -> set[int]:

@@ -16,7 +16,7 @@ from governance.policies import (
     tier_policy,
 )
 from governance.services import PolicyError, asset_owners_set, asset_tier_set, tier_policy_update
-from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
+from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -139,8 +139,7 @@ def test_pii_review_passes_when_every_column_is_decided(reviewer):
     assert ColumnClassification.objects.count() == 2
 
 
-def test_example_project_tier_one_models_against_independent_counts():
-    ingest_ok(EXAMPLE_TARGET)
+def test_example_project_tier_one_models_against_independent_counts(example_catalog):
     models = list(Asset.objects.filter(kind="model", dbt_tier=1, removed_at__isnull=True))
     results = policy_checks_many(models)
     for asset in models:

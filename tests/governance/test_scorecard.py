@@ -14,7 +14,7 @@ from governance.models import ColumnClassification, ScorecardSnapshot
 from governance.pii import column_classifications_review, column_mark_clean
 from governance.scorecard import register_kpi, scorecard_compute, scorecard_snapshot_take
 from governance.services import asset_owners_set, asset_tier_set
-from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
+from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
 DATA_KINDS = ("model", "source", "seed", "snapshot")
@@ -91,9 +91,8 @@ def _expected(reviewed_columns: set[int]) -> dict[str, tuple[int, int, set[int]]
 
 
 @pytest.fixture
-def governed_example(reviewer, analyst):
+def governed_example(example_catalog, reviewer, analyst):
     """The example project after a few decisions: a tier change, an owner, PII reviews."""
-    ingest_ok(EXAMPLE_TARGET)
     usage = Asset.objects.get(name="fct_product_usage", kind="model")
     asset_tier_set(asset=usage, tier=1, reason="exec dashboard", actor=reviewer)
     unowned = Asset.objects.filter(kind="model", dbt_owners=[]).order_by("name").first()

@@ -17,8 +17,8 @@ def _edge(down_model: str, down_col: str) -> set[tuple[str, str, str]]:
             for e in ColumnEdge.objects.filter(downstream=col).select_related("upstream__asset")}
 
 
-def test_every_example_model_gets_column_lineage():
-    run = ingest_ok(EXAMPLE_TARGET)
+def test_every_example_model_gets_column_lineage(example_catalog):
+    run = example_catalog
     summary = column_lineage_build(project=run.project, run=run)
     models = Asset.objects.filter(project=run.project, kind__in=["model", "snapshot"], removed_at__isnull=True)
     expected = models.exclude(relation_key="").count()
@@ -29,8 +29,8 @@ def test_every_example_model_gets_column_lineage():
     assert run.followups["column_lineage"]["parsed"] == expected
 
 
-def test_edges_follow_the_sql_through_layers_with_their_kind():
-    run = ingest_ok(EXAMPLE_TARGET)
+def test_edges_follow_the_sql_through_layers_with_their_kind(example_catalog):
+    run = example_catalog
     column_lineage_build(project=run.project)
     assert ("stg_app_users", "email", "copy") in _edge("dim_users", "email")
     assert ("fct_subscriptions", "mrr_amount", "aggregate") in _edge("fct_mrr", "mrr_amount")
@@ -39,8 +39,8 @@ def test_edges_follow_the_sql_through_layers_with_their_kind():
     assert any(model == "app_users" for model, _c, _k in _edge("stg_app_users", "email"))
 
 
-def test_unchanged_models_are_not_parsed_again_and_a_changed_one_is(tmp_path):
-    run = ingest_ok(EXAMPLE_TARGET)
+def test_unchanged_models_are_not_parsed_again_and_a_changed_one_is(example_catalog, tmp_path):
+    run = example_catalog
     column_lineage_build(project=run.project)
     again = column_lineage_build(project=run.project)
     assert again.parsed == 0 and again.unchanged == again.models
@@ -75,8 +75,7 @@ def test_column_lineage_runs_after_an_ingest_commits(django_capture_on_commit_ca
     assert ColumnEdge.objects.exists()
 
 
-def test_the_command_prints_the_share_and_failures(capsys):
-    ingest_ok(EXAMPLE_TARGET)
+def test_the_command_prints_the_share_and_failures(example_catalog, capsys):
     call_command("build_column_lineage", "--project", "saas_analytics", "--processes", "1")
     out = capsys.readouterr().out
     assert "models with compiled SQL have column lineage (100.0%)" in out

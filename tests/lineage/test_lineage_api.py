@@ -6,7 +6,6 @@ from rest_framework.test import APIClient
 
 from catalog.models import Asset, Column
 from lineage.column_lineage import column_lineage_build
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +16,7 @@ def _client(user) -> APIClient:
     return client
 
 
-def test_asset_lineage_by_direction_and_depth(viewer):
-    ingest_ok(EXAMPLE_TARGET)
+def test_asset_lineage_by_direction_and_depth(example_catalog, viewer):
     mrr = Asset.objects.get(name="fct_mrr", kind="model")
     client = _client(viewer)
     down1 = client.get(f"/api/v1/lineage/{mrr.pk}/", {"direction": "down", "depth": 1}).json()
@@ -35,16 +33,15 @@ def test_asset_lineage_by_direction_and_depth(viewer):
     assert client.get(f"/api/v1/lineage/{mrr.pk}/", {"direction": "sideways"}).status_code == 400
 
 
-def test_column_lineage_api_follows_columns(viewer):
-    run = ingest_ok(EXAMPLE_TARGET)
+def test_column_lineage_api_follows_columns(example_catalog, viewer):
+    run = example_catalog
     column_lineage_build(project=run.project, processes=1)
     email = Column.objects.get(asset__name="dim_users", asset__kind="model", name_key="email")
     body = _client(viewer).get(f"/api/v1/lineage/columns/{email.pk}/", {"direction": "up", "depth": 3}).json()
     assert {(n["asset"], n["column"]) for n in body["nodes"]} >= {("stg_app_users", "email"), ("app_users", "email")}
 
 
-def test_impact_page_and_csv(viewer_client):
-    ingest_ok(EXAMPLE_TARGET)
+def test_impact_page_and_csv(example_catalog, viewer_client):
     mrr = Asset.objects.get(name="fct_mrr", kind="model")
     html = viewer_client.get(f"/lineage/assets/{mrr.pk}/impact/").content.decode()
     assert "customer_churn" in html and "Executive KPI" in html
@@ -59,8 +56,8 @@ def test_lineage_reads_need_a_role(outsider):
     assert _client(outsider).get("/api/v1/lineage/1/").status_code == 403
 
 
-def test_column_impact_lists_downstream_columns(viewer_client):
-    run = ingest_ok(EXAMPLE_TARGET)
+def test_column_impact_lists_downstream_columns(example_catalog, viewer_client):
+    run = example_catalog
     column_lineage_build(project=run.project, processes=1)
     email = Column.objects.get(asset__name="stg_app_users", name_key="email")
     html = viewer_client.get(f"/lineage/assets/{email.asset_id}/impact/", {"column": email.pk}).content.decode()

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from catalog.models import Asset, SearchDocument
 from governance.models import AuditEvent
 from metrics_dictionary.models import Metric
-from tests.factories import EXAMPLE_MANIFEST, ingest_ok, token_client
+from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ NEW_METRIC = {
 
 
 @pytest.fixture
-def catalog_ready(db):
-    ingest_ok(EXAMPLE_MANIFEST)
+def catalog_ready(example_manifest_catalog, db):
+    return example_manifest_catalog
 
 
 def test_the_whole_workflow_over_the_api(catalog_ready, analyst, metric_owner):

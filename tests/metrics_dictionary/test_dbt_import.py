@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_example_project_metrics_of_all_five_types_are_imported():
-    ingest_ok(EXAMPLE_MANIFEST)
+    ingest_ok(EXAMPLE_MANIFEST)  # a real ingest; the tests below start from its image
     manifest = example_json()
     metrics = {m.dbt_unique_id: m for m in Metric.objects.select_related("current_version")}
     assert set(metrics) == set(manifest["metrics"])
@@ -49,15 +49,13 @@ def test_example_project_metrics_of_all_five_types_are_imported():
     assert metrics["metric.saas_analytics.churn_rate"].tier == 1
 
 
-def test_reingesting_the_same_manifest_changes_nothing():
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_reingesting_the_same_manifest_changes_nothing(example_manifest_catalog):
     before = list(MetricVersion.objects.order_by("pk").values_list("pk", "state", "number"))
     ingest_ok(EXAMPLE_MANIFEST)
     assert list(MetricVersion.objects.order_by("pk").values_list("pk", "state", "number")) == before
 
 
-def test_a_dbt_change_creates_a_version_in_review_and_keeps_the_approved_one(tmp_path):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_a_dbt_change_creates_a_version_in_review_and_keeps_the_approved_one(example_manifest_catalog, tmp_path):
     metric = Metric.objects.get(dbt_unique_id="metric.saas_analytics.churn_rate")
     approved = metric.current_version
     manifest = example_json()

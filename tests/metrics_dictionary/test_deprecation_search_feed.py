@@ -91,8 +91,7 @@ def test_after_the_sunset_date_the_metric_is_retired_with_a_tombstone(analyst, m
     assert ChangeLogEntry.objects.filter(metric=old, kind="retired").exists()
 
 
-def test_a_catalog_asset_takes_the_same_notice(reviewer, analyst, client, viewer):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_a_catalog_asset_takes_the_same_notice(example_manifest_catalog, reviewer, analyst, client, viewer):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     with pytest.raises(Forbidden):
         asset_deprecate(asset=mart, reason="x", actor=analyst)

@@ -20,8 +20,7 @@ FCT_REVENUE = "model.saas_analytics.fct_revenue"
 
 
 @pytest.fixture
-def approved_metric(analyst, metric_owner):
-    ingest_ok(EXAMPLE_MANIFEST)
+def approved_metric(example_manifest_catalog, analyst, metric_owner):
     model = Asset.objects.get(unique_id=FCT_REVENUE)
     version = metric_propose(name="Invoiced revenue", actor=analyst, owner_users=[metric_owner], definition={
         "formula": "SUM(amount_usd)", "related_asset_ids": [model.pk], "unit": "USD"})

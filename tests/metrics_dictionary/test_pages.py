@@ -29,7 +29,6 @@ from metrics_dictionary.services import (
     metric_version_submit,
     metrics_retire_due,
 )
-from tests.factories import EXAMPLE_MANIFEST, ingest_ok
 from tests.metrics_dictionary.conftest import DEFINITION
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +116,7 @@ def test_directory_badges_filters_search_and_my_metrics(client, analyst, metric_
     assert _slugs(client.get(url, {"mine": "1", "q": "team"})) == ["team-metric"]
 
 
-def test_directory_marks_metrics_defined_in_dbt(client, viewer):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_directory_marks_metrics_defined_in_dbt(example_manifest_catalog, client, viewer):
     client.force_login(viewer)
     page = client.get(reverse("metrics_dictionary:index"), {"q": "churn"})
     assert "churn_rate" in _slugs(page) or "churn-rate" in _slugs(page)
@@ -138,8 +136,7 @@ def _text_of_row(response, slug: str) -> str:
 # ---------------------------------------------------------------------------- metric page
 
 
-def test_metric_page_is_a_definition_card_a_business_reader_understands(client, analyst, metric_owner, viewer):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_metric_page_is_a_definition_card_a_business_reader_understands(example_manifest_catalog, client, analyst, metric_owner, viewer):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     version = _approved(analyst, metric_owner, domain="Finance", definition={
         "description": "Sum of **paid** invoices. <script>alert(1)</script>", "formula": "SUM(amount_usd)",
@@ -160,8 +157,7 @@ def test_metric_page_is_a_definition_card_a_business_reader_understands(client, 
     assert "Propose a change" not in text and "Deprecate" not in text  # a viewer does neither
 
 
-def test_metric_page_type_in_words_for_ratio_cumulative_derived_and_conversion(client, viewer):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_metric_page_type_in_words_for_ratio_cumulative_derived_and_conversion(example_manifest_catalog, client, viewer):
     client.force_login(viewer)
     words = {}
     for name in ("churn_rate", "trailing_12m_revenue", "arpa", "signup_to_paid_conversion"):
@@ -228,8 +224,7 @@ def test_versions_tab_lists_versions_and_compares_any_two_side_by_side(client, a
     assert client.get(reverse("metrics_dictionary:compare", args=[v1.metric.slug]), {"a": 1, "b": 9}).status_code == 404
 
 
-def test_lineage_tab_lists_related_models_and_exposures(client, analyst, metric_owner, viewer):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_lineage_tab_lists_related_models_and_exposures(example_manifest_catalog, client, analyst, metric_owner, viewer):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     version = _approved(analyst, metric_owner, definition={"related_asset_ids": [mart.pk]})
     client.force_login(viewer)
@@ -325,8 +320,7 @@ def test_invalid_proposal_keeps_the_input_and_names_the_field(client, analyst):
     assert not Metric.objects.exists()
 
 
-def test_live_validation_reports_errors_next_to_fields_and_checks_columns(client, analyst, viewer):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_live_validation_reports_errors_next_to_fields_and_checks_columns(example_manifest_catalog, client, analyst, viewer):
     url = reverse("metrics_dictionary:validate")
     client.force_login(analyst)
     bad = client.post(url, {**FORM, "_form": "new", "formula": "SUM(amount_usd"}, **HX).content.decode()
@@ -407,8 +401,7 @@ def test_inbox_shows_each_box_with_approval_progress(client, analyst, metric_own
     assert "MRR" in mine and "Small" in mine
 
 
-def test_review_page_shows_diff_and_impact_and_an_owner_approves(client, analyst, metric_owner):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_review_page_shows_diff_and_impact_and_an_owner_approves(example_manifest_catalog, client, analyst, metric_owner):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     v1 = _approved(analyst, metric_owner, definition={"related_asset_ids": [mart.pk]})
     v2 = metric_version_propose(metric=v1.metric, actor=analyst, definition={
@@ -592,12 +585,11 @@ def test_directory_and_metric_page_query_counts_stay_flat_from_10_to_100_metrics
     assert with_100[0] <= 13 and with_100[1] <= 18 and with_100[2] <= 12, with_100
 
 
-def test_the_form_round_trips_every_imported_dbt_definition_unchanged(analyst):
+def test_the_form_round_trips_every_imported_dbt_definition_unchanged(example_manifest_catalog, analyst):
     """Prefilled from each of the example's dbt metrics (all five types) and posted back as is,
     the form yields the same definition: no parameter is lost or mangled by the type fields."""
     from metrics_dictionary.forms import DefinitionForm
 
-    ingest_ok(EXAMPLE_MANIFEST)
     versions = [m.current_version for m in Metric.objects.filter(defined_in_dbt=True).select_related("current_version")]
     assert {v.metric_type for v in versions} == {"simple", "ratio", "cumulative", "derived", "conversion"}
     for version in versions:

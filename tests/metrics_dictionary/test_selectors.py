@@ -14,7 +14,6 @@ from metrics_dictionary.services import (
     metric_version_propose,
     metric_version_submit,
 )
-from tests.factories import EXAMPLE_MANIFEST, ingest_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +65,7 @@ def test_diff_of_two_versions_field_by_field(analyst, metric_owner):
     assert all(r.changed == bool(r.new) for r in version_diff(None, v1))
 
 
-def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(analyst, metric_owner):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(example_manifest_catalog, analyst, metric_owner):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     v1 = metric_propose(name="Billed", actor=analyst, owner_users=[metric_owner], definition={
         "formula": "SUM(amount_usd) / NULLIF(COUNT(DISTINCT fct_revenue.account_id), 0) + AVG(currency)",
@@ -85,8 +83,7 @@ def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(
     assert impact["progress"]["rule_text"] == "1 approval"
 
 
-def test_directory_filters_and_search(analyst, metric_owner, django_assert_max_num_queries):
-    ingest_ok(EXAMPLE_MANIFEST)
+def test_directory_filters_and_search(example_manifest_catalog, analyst, metric_owner, django_assert_max_num_queries):
     assert {m.slug for m in metrics_list(q="churn")} >= {"churn-rate", "churned-accounts"}
     assert all(m.tier == 1 for m in metrics_list(tier=1)) and metrics_list(tier=1)
     with django_assert_max_num_queries(6):
@@ -97,13 +94,12 @@ def test_directory_filters_and_search(analyst, metric_owner, django_assert_max_n
             _ = metric.current_version.label
 
 
-def test_impact_lists_the_people_who_queried_the_metric_tables(analyst, metric_owner, tmp_path):
+def test_impact_lists_the_people_who_queried_the_metric_tables(example_manifest_catalog, analyst, metric_owner, tmp_path):
     """Usage from the query logs: who would notice a change to the metric's mart."""
     from django.utils import timezone
 
     from tests.lineage.querylog.helpers import ingest_log_ok, row, write_log
 
-    ingest_ok(EXAMPLE_MANIFEST)
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     other = Asset.objects.get(unique_id="model.saas_analytics.stg_accounts")
     relation = f"{mart.database}.{mart.schema}.{mart.name}"

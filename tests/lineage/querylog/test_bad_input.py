@@ -9,7 +9,6 @@ from django.core.management.base import CommandError
 
 from catalog.models import Asset, IngestRun
 from lineage.models import AssetUsageDay, QueryLogSource, SeenQuery
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 from tests.lineage.querylog.helpers import ingest_log, ingest_log_ok, row, write_log
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +17,7 @@ REVENUE = "select invoice_id from saas.marts.fct_revenue where account_id = {n}"
 
 
 @pytest.fixture
-def revenue(db):
-    ingest_ok(EXAMPLE_TARGET)
+def revenue(example_catalog, db):
     return Asset.objects.get(name="fct_revenue")
 
 

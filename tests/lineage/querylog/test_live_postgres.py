@@ -44,8 +44,7 @@ def test_lexicons_own_pull_and_session_noise_are_not_usage():
 
 
 @pytest.mark.django_db
-def test_pulled_deltas_are_counted_once_each(settings):
-    ingest_ok(EXAMPLE_TARGET)
+def test_pulled_deltas_are_counted_once_each(example_catalog, settings):
     source = querylog_source_upsert(name="pg", dialect="postgres", format="pg_stat_statements",
                                     url="postgres://example/saas", default_schema="marts")
     rows = [[stat("1", 5)], [stat("1", 8)], [stat("1", 8)]]

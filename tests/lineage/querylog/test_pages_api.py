@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from catalog.models import Asset, IngestRun
-from tests.factories import EXAMPLE_TARGET, ingest_ok, token_client
+from tests.factories import token_client
 from tests.lineage.querylog.helpers import ingest_log_ok, row, write_log
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +17,8 @@ REVENUE = "select invoice_id, plan_name from saas.marts.fct_revenue where accoun
 
 
 @pytest.fixture
-def used(db, tmp_path):
+def used(example_catalog, db, tmp_path):
     """The example project with a week of queries on fct_revenue by two people."""
-    ingest_ok(EXAMPLE_TARGET)
     now = timezone.now()
     rows = [row(f"q{n}", REVENUE.format(n=n), user="ALICE" if n % 3 else "BOB",
                 when=now - timezone.timedelta(days=n % 7, minutes=5)) for n in range(21)]

@@ -17,7 +17,6 @@ from lineage.models import (
     QueryLogSource,
     SeenQuery,
 )
-from tests.factories import EXAMPLE_TARGET, ingest_ok
 from tests.lineage.querylog.helpers import at, ingest_log_ok, row, write_log
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +27,7 @@ JOIN = ("select r.invoice_id, a.account_name from fct_revenue r join dim_account
 
 
 @pytest.fixture
-def catalog(db):
-    ingest_ok(EXAMPLE_TARGET)
+def catalog(example_catalog, db):
     return {a.name: a for a in Asset.objects.filter(kind__in=["model", "seed", "source"])}
 
 

@@ -38,7 +38,7 @@ def test_the_beat_task_queues_a_pull_of_each_live_source_only(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_popularity_decays_when_reads_age_out_of_the_30_days(tmp_path):
+def test_popularity_decays_when_reads_age_out_of_the_30_days(example_catalog, tmp_path):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -46,10 +46,8 @@ def test_popularity_decays_when_reads_age_out_of_the_30_days(tmp_path):
     from catalog.models import Asset, SearchDocument
     from lineage import tasks
     from lineage.models import AssetUsageDay
-    from tests.factories import EXAMPLE_TARGET, ingest_ok
     from tests.lineage.querylog.helpers import ingest_log_ok, row, write_log
 
-    ingest_ok(EXAMPLE_TARGET)
     ingest_log_ok(write_log(tmp_path / "q.csv", [row(f"q{n}", f"select 1 from saas.marts.fct_revenue where a={n}",
                                                      when=timezone.now()) for n in range(9)]))
     revenue = Asset.objects.get(name="fct_revenue")
