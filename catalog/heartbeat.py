@@ -24,6 +24,12 @@ from catalog.models import IngestRun
 logger = logging.getLogger(__name__)
 
 
+def _owned(run_id: int, attempt: int):
+    """The run while ``attempt`` still owns it: a run re-claimed by another worker has a
+    higher attempt, and a finished one is no longer running."""
+    return IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.RUNNING, attempts=attempt)
+
+
 class RunSuperseded(Exception):
     """This attempt no longer owns its run: the sweep judged its worker dead (a heartbeat
     that did not arrive in time) and another attempt took the run over."""
@@ -35,8 +41,7 @@ def ingest_run_finish(run: IngestRun, **fields) -> None:
     attempt's whole transaction back, so the run is written once, by the attempt that owns
     it, and never counted twice (the newer attempt, waiting on the project's lock, then
     does the work itself)."""
-    owned = IngestRun.objects.filter(pk=run.pk, attempts=run.attempts, status=IngestRun.Status.RUNNING)
-    if not owned.update(**fields):
+    if not _owned(run.pk, run.attempts).update(**fields):
         raise RunSuperseded(f"ingest run {run.pk}: attempt {run.attempts} was taken over by a newer attempt")
 
 
@@ -55,10 +60,7 @@ def ingest_run_stale_seconds() -> int:
 
 
 def _beat(run_id: int, attempt: int) -> int:
-    # Only while the run is ours: a run re-claimed by another worker has a higher attempt.
-    return IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.RUNNING, attempts=attempt).update(
-        heartbeat_at=timezone.now()
-    )
+    return _owned(run_id, attempt).update(heartbeat_at=timezone.now())
 
 
 @contextmanager
