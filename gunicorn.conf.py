@@ -26,7 +26,9 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"gunicorn.conf.py: {name}={value!r} is not a whole number.") from exc
 
 
-bind = os.environ.get("GUNICORN_BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}")  # noqa: S104
+bind = os.environ.get(
+    "GUNICORN_BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+)  # noqa: S104
 worker_class = "gthread"
 # One process per core plus one, so a process that waits on the database leaves no core idle.
 workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)

@@ -31,14 +31,23 @@ def _has_compiled_sql(manifest: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--failures", type=int, default=50, help="failures to print per project")
     args = parser.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="lexicon-corpus-")
-    os.environ.update({"DATABASE_URL": f"sqlite:///{workdir}/corpus.sqlite3", "DEBUG": "true", "LOG_LEVEL": "ERROR",
-                       "LEXICON_COLUMN_LINEAGE_AFTER_INGEST": "false", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    os.environ.update(
+        {
+            "DATABASE_URL": f"sqlite:///{workdir}/corpus.sqlite3",
+            "DEBUG": "true",
+            "LOG_LEVEL": "ERROR",
+            "LEXICON_COLUMN_LINEAGE_AFTER_INGEST": "false",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
     os.environ.pop("REDIS_URL", None)
     import django
 
@@ -51,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("migrate", verbosity=0)
     cases: list[tuple[str, list[Path]]] = [
-        ("example/saas_analytics", [ROOT / "examples" / "saas_analytics" / "target"])]
+        ("example/saas_analytics", [ROOT / "examples" / "saas_analytics" / "target"])
+    ]
     os.environ["LEXICON_CORPUS"] = str(args.corpus)
     sys.path.insert(0, str(ROOT / "tests"))
     from tests.corpus import CORPUS_ROOT, corpus_cases
@@ -63,10 +73,14 @@ def main(argv: list[str] | None = None) -> int:
             cases.append((case.id, [case.manifest, case.companions["catalog"]]))
 
     totals = {"models": 0, "ok": 0, "failed": 0, "no_sql": 0, "with_edges": 0}
-    print(f"{'project':<62} {'models':>6} {'with SQL':>8} {'parsed':>7} {'share':>7} {'>=1 edge':>8} {'edges':>7}")
+    print(
+        f"{'project':<62} {'models':>6} {'with SQL':>8} {'parsed':>7} {'share':>7} {'>=1 edge':>8} {'edges':>7}"
+    )
     started = time.perf_counter()
     for name, paths in cases:
-        run = ingest_run_execute(run_id=ingest_run_create_from_paths(paths=paths, project_name=name).pk)
+        run = ingest_run_execute(
+            run_id=ingest_run_create_from_paths(paths=paths, project_name=name).pk
+        )
         if run.status != "succeeded":
             print(f"{name:<60} ingest failed: {run.error}")
             continue
@@ -75,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = with_sql - summary.failed
         share = 100.0 * ok / with_sql if with_sql else 0.0
         with_edges = ModelParse.objects.filter(asset__project=run.project, edges__gt=0).count()
-        print(f"{name:<62} {summary.models:>6} {with_sql:>8} {ok:>7} {share:>6.1f}% {with_edges:>8} {summary.edges:>7}")
+        print(
+            f"{name:<62} {summary.models:>6} {with_sql:>8} {ok:>7} {share:>6.1f}% {with_edges:>8} {summary.edges:>7}"
+        )
         for failure in summary.failures[: args.failures]:
             print(f"    failed {failure['model']}: {failure['error']}")
         totals["models"] += summary.models
@@ -84,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         totals["no_sql"] += summary.no_sql
         totals["with_edges"] += with_edges
     with_sql = totals["models"] - totals["no_sql"]
-    print(f"\n{len(cases)} projects, {totals['models']} models, {with_sql} with compiled SQL: {totals['ok']} parsed "
-          f"({100.0 * totals['ok'] / max(1, with_sql):.1f}%), {totals['with_edges']} with at least one column edge to "
-          f"a cataloged column ({100.0 * totals['with_edges'] / max(1, with_sql):.1f}%), {totals['failed']} failed; "
-          f"{time.perf_counter() - started:.1f}s")
+    print(
+        f"\n{len(cases)} projects, {totals['models']} models, {with_sql} with compiled SQL: {totals['ok']} parsed "
+        f"({100.0 * totals['ok'] / max(1, with_sql):.1f}%), {totals['with_edges']} with at least one column edge to "
+        f"a cataloged column ({100.0 * totals['with_edges'] / max(1, with_sql):.1f}%), {totals['failed']} failed; "
+        f"{time.perf_counter() - started:.1f}s"
+    )
     print("reproduce: python bench/corpus_lineage.py")
     return 0
 

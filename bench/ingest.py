@@ -41,13 +41,26 @@ def run_duration(output: str) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=int, default=2000, help="generated project size (bench/dbtgen.py)")
-    parser.add_argument("--artifacts", type=Path, help="use this target/ directory instead of a generated project")
-    parser.add_argument("--admin-url", default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
-                        help="PostgreSQL URL with rights to create the benchmark database")
-    parser.add_argument("--peer", action="store_true", help="also time DataHub's dbt source on the same artifacts")
-    parser.add_argument("--no-column-lineage", action="store_true", help="skip timing column lineage")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--models", type=int, default=2000, help="generated project size (bench/dbtgen.py)"
+    )
+    parser.add_argument(
+        "--artifacts", type=Path, help="use this target/ directory instead of a generated project"
+    )
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
+        help="PostgreSQL URL with rights to create the benchmark database",
+    )
+    parser.add_argument(
+        "--peer", action="store_true", help="also time DataHub's dbt source on the same artifacts"
+    )
+    parser.add_argument(
+        "--no-column-lineage", action="store_true", help="skip timing column lineage"
+    )
     args = parser.parse_args(argv)
 
     if args.artifacts:
@@ -64,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     class _Head(msgspec.Struct):
         metadata: dict = {}
 
-    manifest_meta = msgspec.structs.asdict(msgspec.json.decode((artifacts / "manifest.json").read_bytes(), type=_Head))
+    manifest_meta = msgspec.structs.asdict(
+        msgspec.json.decode((artifacts / "manifest.json").read_bytes(), type=_Head)
+    )
     print(f"artifacts: {artifacts} ({label})")
     print("  " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(sizes.items())))
 
@@ -78,19 +93,36 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "artifacts": label,
         "dbt_version": manifest_meta.get("metadata", {}).get("dbt_version"),
-        "full_ingest": {"process_wall_s": first["wall_s"], "run_s": run_duration(first["output"]),
-                        "peak_rss_mb": first["peak_rss_mb"]},
-        "reingest_unchanged": {"process_wall_s": second["wall_s"], "run_s": run_duration(second["output"]),
-                               "peak_rss_mb": second["peak_rss_mb"]},
+        "full_ingest": {
+            "process_wall_s": first["wall_s"],
+            "run_s": run_duration(first["output"]),
+            "peak_rss_mb": first["peak_rss_mb"],
+        },
+        "reingest_unchanged": {
+            "process_wall_s": second["wall_s"],
+            "run_s": run_duration(second["output"]),
+            "peak_rss_mb": second["peak_rss_mb"],
+        },
     }
-    print("\nfull ingest:\n" + "\n".join("  " + line for line in first["output"].strip().splitlines()))
-    print("re-ingest:\n" + "\n".join("  " + line for line in second["output"].strip().splitlines()[:1]))
+    print(
+        "\nfull ingest:\n" + "\n".join("  " + line for line in first["output"].strip().splitlines())
+    )
+    print(
+        "re-ingest:\n"
+        + "\n".join("  " + line for line in second["output"].strip().splitlines()[:1])
+    )
     if not args.no_column_lineage:
         lineage = timed([py, "manage.py", "build_column_lineage", "--project", "bench"], env)
         first_line = lineage["output"].strip().splitlines()[0] if lineage["output"].strip() else ""
-        results["column_lineage_all_models"] = {"process_wall_s": lineage["wall_s"], "peak_rss_mb": lineage["peak_rss_mb"],
-                                                "summary": first_line}
-        print("column lineage:\n" + "\n".join("  " + line for line in lineage["output"].strip().splitlines()[:12]))
+        results["column_lineage_all_models"] = {
+            "process_wall_s": lineage["wall_s"],
+            "peak_rss_mb": lineage["peak_rss_mb"],
+            "summary": first_line,
+        }
+        print(
+            "column lineage:\n"
+            + "\n".join("  " + line for line in lineage["output"].strip().splitlines()[:12])
+        )
         results["ingest_plus_column_lineage_wall_s"] = round(first["wall_s"] + lineage["wall_s"], 2)
     if results["full_ingest"]["run_s"]:
         share = (results["reingest_unchanged"]["run_s"] or 0) / results["full_ingest"]["run_s"]
@@ -104,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nDataHub dbt source on the same artifacts (this takes a while)...")
         peer = run_datahub_dbt(artifacts, workdir)
         results["datahub_dbt"] = peer
-        ours = results.get("ingest_plus_column_lineage_wall_s") or results["full_ingest"]["process_wall_s"]
+        ours = (
+            results.get("ingest_plus_column_lineage_wall_s")
+            or results["full_ingest"]["process_wall_s"]
+        )
         if peer.get("wall_s") and ours:
             results["speedup_vs_datahub"] = round(peer["wall_s"] / ours, 1)
 

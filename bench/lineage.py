@@ -58,9 +58,11 @@ def _pct(values: list[float], q: float) -> float:
 
 # --- Part A: column lineage vs DataHub ----------------------------------------------------
 
-_BUILD_LINE = re.compile(r"^(?P<project>\S+): (?P<ok>\d+)/(?P<with_sql>\d+) models .*?; parsed (?P<parsed>\d+), "
-                         r"unchanged (?P<unchanged>\d+), failed (?P<failed>\d+), without SQL (?P<no_sql>\d+); "
-                         r"(?P<edges>\d+) new edges in (?P<seconds>[\d.]+)s")
+_BUILD_LINE = re.compile(
+    r"^(?P<project>\S+): (?P<ok>\d+)/(?P<with_sql>\d+) models .*?; parsed (?P<parsed>\d+), "
+    r"unchanged (?P<unchanged>\d+), failed (?P<failed>\d+), without SQL (?P<no_sql>\d+); "
+    r"(?P<edges>\d+) new edges in (?P<seconds>[\d.]+)s"
+)
 
 
 def parse_build_output(output: str) -> dict:
@@ -70,7 +72,9 @@ def parse_build_output(output: str) -> dict:
             d = m.groupdict()
             out = {k: int(v) for k, v in d.items() if k not in {"project", "seconds"}}
             out["run_s"] = float(d["seconds"])
-            out["failure_lines"] = [x.strip() for x in output.splitlines() if x.strip().startswith("failed ")]
+            out["failure_lines"] = [
+                x.strip() for x in output.splitlines() if x.strip().startswith("failed ")
+            ]
             return out
     raise SystemExit(f"cannot read build_column_lineage's summary line:\n{output}")
 
@@ -90,13 +94,25 @@ def lexicon_edges(db_url: str, project: str = "bench") -> set[tuple[str, str]]:
         return {(d, u) for d, u in conn.execute(sql, (project,)).fetchall()}
 
 
-_PLATFORMS = ("duckdb", "snowflake", "bigquery", "postgres", "redshift", "databricks", "spark", "trino")
+_PLATFORMS = (
+    "duckdb",
+    "snowflake",
+    "bigquery",
+    "postgres",
+    "redshift",
+    "databricks",
+    "spark",
+    "trino",
+)
 
 
 def _norm_name(name: str) -> str:
     """db.schema.table[.col] lower-cased, without quotes, a DataHub URN wrapper or a platform prefix."""
     name = name.strip().lower()
-    m = re.match(r"urn:li:schemafield:\(urn:li:dataset:\(urn:li:dataplatform:[^,]+,([^,]+),[^)]*\),(.+)\)$", name)
+    m = re.match(
+        r"urn:li:schemafield:\(urn:li:dataset:\(urn:li:dataplatform:[^,]+,([^,]+),[^)]*\),(.+)\)$",
+        name,
+    )
     if m:
         name = f"{m.group(1)}.{m.group(2)}"
     name = name.replace('"', "").replace("`", "")
@@ -144,10 +160,15 @@ def compare_edges(ours: set, theirs: set, examples: int = 10) -> dict:
         return dict(kinds)
 
     return {
-        "lexicon_edges": len(ours), "datahub_edges": len(theirs), "both": len(ours & theirs),
-        "only_lexicon": len(only_ours), "only_datahub": len(only_theirs),
-        "only_lexicon_why": by_kind(only_ours, theirs), "only_datahub_why": by_kind(only_theirs, ours),
-        "only_lexicon_examples": sample(only_ours), "only_datahub_examples": sample(only_theirs),
+        "lexicon_edges": len(ours),
+        "datahub_edges": len(theirs),
+        "both": len(ours & theirs),
+        "only_lexicon": len(only_ours),
+        "only_datahub": len(only_theirs),
+        "only_lexicon_why": by_kind(only_ours, theirs),
+        "only_datahub_why": by_kind(only_theirs, ours),
+        "only_lexicon_examples": sample(only_ours),
+        "only_datahub_examples": sample(only_theirs),
     }
 
 
@@ -157,7 +178,9 @@ def part_a(args, artifacts: Path) -> dict:
     env = _env(db_url)
     timed([py, "manage.py", "migrate", "--noinput", "-v0"], env)
     print(f"ingesting {artifacts} ...", flush=True)
-    ingest = timed([py, "manage.py", "ingest_dbt", str(artifacts), "--project", "bench", "--no-progress"], env)
+    ingest = timed(
+        [py, "manage.py", "ingest_dbt", str(artifacts), "--project", "bench", "--no-progress"], env
+    )
     print(f"  ingest: {ingest['wall_s']}s wall, peak RSS {ingest['peak_rss_mb']} MB", flush=True)
 
     cmd = [py, "manage.py", "build_column_lineage", "--project", "bench", "--force"]
@@ -167,12 +190,22 @@ def part_a(args, artifacts: Path) -> dict:
     build = timed(cmd, env)
     summary = parse_build_output(build["output"])
     print("  " + build["output"].strip().splitlines()[0], flush=True)
-    runs = {"default": {"process_wall_s": build["wall_s"], "peak_rss_mb": build["peak_rss_mb"], **summary}}
+    runs = {
+        "default": {
+            "process_wall_s": build["wall_s"],
+            "peak_rss_mb": build["peak_rss_mb"],
+            **summary,
+        }
+    }
     if args.single_process_too and args.processes != 1:
         one = timed(cmd + ["--processes", "1"], env)
         one_summary = parse_build_output(one["output"])
         print("  --processes 1: " + one["output"].strip().splitlines()[0], flush=True)
-        runs["one_process"] = {"process_wall_s": one["wall_s"], "peak_rss_mb": one["peak_rss_mb"], **one_summary}
+        runs["one_process"] = {
+            "process_wall_s": one["wall_s"],
+            "peak_rss_mb": one["peak_rss_mb"],
+            **one_summary,
+        }
 
     # DataHub's parser on the same compiled SQL (cached unless --fresh-peer).
     peer_dir = artifacts.parent / "peers" / "datahub"
@@ -183,7 +216,10 @@ def part_a(args, artifacts: Path) -> dict:
     else:
         from peers.datahub_dbt import time_datahub_sqlglot_lineage
 
-        print("running DataHub's sqlglot_lineage on every model (about 9 minutes for 2,000)...", flush=True)
+        print(
+            "running DataHub's sqlglot_lineage on every model (about 9 minutes for 2,000)...",
+            flush=True,
+        )
         peer = time_datahub_sqlglot_lineage(artifacts, peer_dir)
         peer_source = "fresh run"
     edges_path = Path(peer.get("edges_path") or peer_dir / "datahub_sqlglot_edges.json")
@@ -196,23 +232,33 @@ def part_a(args, artifacts: Path) -> dict:
         results["lexicon"][label] = run
     dh_models = peer.get("models_parsed") or peer.get("models_total")
     dh = {
-        "source": peer_source, "datahub_version": peer.get("datahub_version"),
-        "sqlglot_version": peer.get("sqlglot_version"), "models": dh_models,
-        "models_per_s_parse": peer.get("models_per_s"), "total_parse_s": peer.get("total_parse_s"),
-        "process_wall_s": peer.get("process_wall_s"), "peak_rss_mb": peer.get("peak_rss_mb"),
-        "failures": peer.get("failures"), "failures_by_kind": peer.get("failures_by_kind"),
+        "source": peer_source,
+        "datahub_version": peer.get("datahub_version"),
+        "sqlglot_version": peer.get("sqlglot_version"),
+        "models": dh_models,
+        "models_per_s_parse": peer.get("models_per_s"),
+        "total_parse_s": peer.get("total_parse_s"),
+        "process_wall_s": peer.get("process_wall_s"),
+        "peak_rss_mb": peer.get("peak_rss_mb"),
+        "failures": peer.get("failures"),
+        "failures_by_kind": peer.get("failures_by_kind"),
         "column_edges_reported": peer.get("column_edges"),
     }
     if dh_models and peer.get("process_wall_s"):
         dh["models_per_s_process_wall"] = round(dh_models / peer["process_wall_s"], 2)
     results["datahub"] = dh
     lex = results["lexicon"]["default"]
-    results["ratio_process_wall"] = round(lex["models_per_s_process_wall"] / dh["models_per_s_process_wall"], 1)
+    results["ratio_process_wall"] = round(
+        lex["models_per_s_process_wall"] / dh["models_per_s_process_wall"], 1
+    )
     if lex["models_per_s_run"] and dh["models_per_s_parse"]:
         results["ratio_run_vs_parse"] = round(lex["models_per_s_run"] / dh["models_per_s_parse"], 1)
     if "one_process" in results["lexicon"]:
         results["ratio_one_process_wall"] = round(
-            results["lexicon"]["one_process"]["models_per_s_process_wall"] / dh["models_per_s_process_wall"], 1)
+            results["lexicon"]["one_process"]["models_per_s_process_wall"]
+            / dh["models_per_s_process_wall"],
+            1,
+        )
     results["ratio_target_met"] = results["ratio_process_wall"] >= TARGET_RATIO
 
     ours = lexicon_edges(db_url)
@@ -225,26 +271,44 @@ def part_a(args, artifacts: Path) -> dict:
 def print_part_a(r: dict) -> None:
     lex, dh = r["lexicon"]["default"], r["datahub"]
     print("\n== Part A: column lineage, Lexicon vs DataHub (same compiled SQL and column types) ==")
-    print(f"Lexicon build_column_lineage --force: {lex['parsed']} models in {lex['process_wall_s']}s process wall "
-          f"({lex['run_s']}s run), peak RSS {lex['peak_rss_mb']} MB, failures {lex['failed']}, "
-          f"{lex['edges']} edges")
-    print(f"  models/s: {lex['models_per_s_process_wall']} (process wall), {lex['models_per_s_run']} (run)")
+    print(
+        f"Lexicon build_column_lineage --force: {lex['parsed']} models in {lex['process_wall_s']}s process wall "
+        f"({lex['run_s']}s run), peak RSS {lex['peak_rss_mb']} MB, failures {lex['failed']}, "
+        f"{lex['edges']} edges"
+    )
+    print(
+        f"  models/s: {lex['models_per_s_process_wall']} (process wall), {lex['models_per_s_run']} (run)"
+    )
     if "one_process" in r["lexicon"]:
         one = r["lexicon"]["one_process"]
-        print(f"  --processes 1: {one['process_wall_s']}s wall ({one['run_s']}s run) -> "
-              f"{one['models_per_s_process_wall']} models/s, peak RSS {one['peak_rss_mb']} MB")
-    print(f"DataHub {dh['datahub_version']} sqlglot_lineage ({dh['source']}): {dh['models']} models, "
-          f"{dh['total_parse_s']}s parse / {dh['process_wall_s']}s process wall, peak RSS {dh['peak_rss_mb']} MB, "
-          f"failures {dh['failures']}")
-    print(f"  models/s: {dh.get('models_per_s_process_wall')} (process wall), {dh['models_per_s_parse']} (parse)")
-    print(f"ratio Lexicon/DataHub models/s: {r['ratio_process_wall']}x process wall"
-          + (f", {r['ratio_run_vs_parse']}x run vs parse" if "ratio_run_vs_parse" in r else "")
-          + (f", {r['ratio_one_process_wall']}x with one Lexicon process" if "ratio_one_process_wall" in r else "")
-          + f"  (target >= {TARGET_RATIO:.0f}x: {'MET' if r['ratio_target_met'] else 'MISSED'})")
+        print(
+            f"  --processes 1: {one['process_wall_s']}s wall ({one['run_s']}s run) -> "
+            f"{one['models_per_s_process_wall']} models/s, peak RSS {one['peak_rss_mb']} MB"
+        )
+    print(
+        f"DataHub {dh['datahub_version']} sqlglot_lineage ({dh['source']}): {dh['models']} models, "
+        f"{dh['total_parse_s']}s parse / {dh['process_wall_s']}s process wall, peak RSS {dh['peak_rss_mb']} MB, "
+        f"failures {dh['failures']}"
+    )
+    print(
+        f"  models/s: {dh.get('models_per_s_process_wall')} (process wall), {dh['models_per_s_parse']} (parse)"
+    )
+    print(
+        f"ratio Lexicon/DataHub models/s: {r['ratio_process_wall']}x process wall"
+        + (f", {r['ratio_run_vs_parse']}x run vs parse" if "ratio_run_vs_parse" in r else "")
+        + (
+            f", {r['ratio_one_process_wall']}x with one Lexicon process"
+            if "ratio_one_process_wall" in r
+            else ""
+        )
+        + f"  (target >= {TARGET_RATIO:.0f}x: {'MET' if r['ratio_target_met'] else 'MISSED'})"
+    )
     e = r["edges"]
-    print(f"\ncolumn edges: Lexicon {e['lexicon_edges']}, DataHub {e['datahub_edges']}; both {e['both']}, "
-          f"only Lexicon {e['only_lexicon']}, only DataHub {e['only_datahub']}  "
-          f"(target same edges: {'MET' if e['same_edges'] else 'MISSED'})")
+    print(
+        f"\ncolumn edges: Lexicon {e['lexicon_edges']}, DataHub {e['datahub_edges']}; both {e['both']}, "
+        f"only Lexicon {e['only_lexicon']}, only DataHub {e['only_datahub']}  "
+        f"(target same edges: {'MET' if e['same_edges'] else 'MISSED'})"
+    )
     for side in ("lexicon", "datahub"):
         if e[f"only_{side}"]:
             print(f"  only {side.capitalize()} ({e[f'only_{side}_why']}), examples:")
@@ -254,7 +318,10 @@ def print_part_a(r: dict) -> None:
 
 # --- Part B: lineage API latency ------------------------------------------------------------
 
-def synthetic_dag(n: int, seed: int = 42, layers: int = 12, hubs: int = 12) -> tuple[list[int], set, list[int]]:
+
+def synthetic_dag(
+    n: int, seed: int = 42, layers: int = 12, hubs: int = 12
+) -> tuple[list[int], set, list[int]]:
     """Layered DAG: layer of each node, edges (upstream, downstream) as node indexes, hub indexes.
 
     Layer 0 (15%) are sources; every other node has 1-4 parents from the three layers above
@@ -307,23 +374,42 @@ def part_b(args) -> dict:
     layer_of, edges, hubs = synthetic_dag(args.api_nodes)
     t0 = time.perf_counter()
     project = Project.objects.create(name="api-bench", dialect="duckdb")
-    assets = Asset.objects.bulk_create([
-        Asset(project=project, unique_id=f"{'source' if layer == 0 else 'model'}.api_bench.n{i}",
-              kind="source" if layer == 0 else "model", name=f"n{i}", database="bench",
-              schema=f"layer_{layer}", identifier=f"n{i}", relation_key=f"bench.layer_{layer}.n{i}",
-              depends_on=[])
-        for i, layer in enumerate(layer_of)], batch_size=5000)
+    assets = Asset.objects.bulk_create(
+        [
+            Asset(
+                project=project,
+                unique_id=f"{'source' if layer == 0 else 'model'}.api_bench.n{i}",
+                kind="source" if layer == 0 else "model",
+                name=f"n{i}",
+                database="bench",
+                schema=f"layer_{layer}",
+                identifier=f"n{i}",
+                relation_key=f"bench.layer_{layer}.n{i}",
+                depends_on=[],
+            )
+            for i, layer in enumerate(layer_of)
+        ],
+        batch_size=5000,
+    )
     ids = [a.pk for a in assets]
-    AssetEdge.objects.bulk_create([AssetEdge(project=project, upstream_id=ids[u], downstream_id=ids[d], origin="dbt")
-                                   for u, d in edges], batch_size=10000)
+    AssetEdge.objects.bulk_create(
+        [
+            AssetEdge(project=project, upstream_id=ids[u], downstream_id=ids[d], origin="dbt")
+            for u, d in edges
+        ],
+        batch_size=10000,
+    )
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     build_s = time.perf_counter() - t0
     children = Counter(u for u, _ in edges)
     parents = Counter(d for _, d in edges)
-    print(f"\nsynthetic graph: {len(ids)} assets, {len(edges)} edges, {len(hubs)} hubs "
-          f"({min(children[h] for h in hubs)}-{max(children[h] for h in hubs)} children), "
-          f"max parents {max(parents.values())}; inserted in {build_s:.1f}s", flush=True)
+    print(
+        f"\nsynthetic graph: {len(ids)} assets, {len(edges)} edges, {len(hubs)} hubs "
+        f"({min(children[h] for h in hubs)}-{max(children[h] for h in hubs)} children), "
+        f"max parents {max(parents.values())}; inserted in {build_s:.1f}s",
+        flush=True,
+    )
 
     user = get_user_model().objects.create_user("bench-viewer", password=None)
     user.groups.add(Group.objects.get_or_create(name="viewer")[0])
@@ -331,8 +417,9 @@ def part_b(args) -> dict:
     client.force_login(user)
 
     rng = random.Random(1)
-    sample = [ids[h] for h in hubs] + rng.sample([i for i in ids if i not in set(ids[h] for h in hubs)],
-                                                 args.api_requests - len(hubs))
+    sample = [ids[h] for h in hubs] + rng.sample(
+        [i for i in ids if i not in set(ids[h] for h in hubs)], args.api_requests - len(hubs)
+    )
     rng.shuffle(sample)
     warm = rng.sample(ids, 10)
 
@@ -342,7 +429,9 @@ def part_b(args) -> dict:
         response = client.get(f"/api/v1/lineage/{asset_id}/?direction=both&depth=3")
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
-            raise SystemExit(f"GET lineage/{asset_id}: HTTP {response.status_code}: {response.content[:300]!r}")
+            raise SystemExit(
+                f"GET lineage/{asset_id}: HTTP {response.status_code}: {response.content[:300]!r}"
+            )
         return elapsed, response.json(), len(connection.queries)
 
     for asset_id in warm:
@@ -351,52 +440,106 @@ def part_b(args) -> dict:
     rows = []
     for asset_id in sample:
         ms, body, queries = call(asset_id)
-        rows.append({"id": asset_id, "ms": ms, "nodes": len(body["nodes"]), "edges": len(body["edges"]),
-                     "truncated": body["truncated"], "queries": queries, "hub": asset_id in hub_ids})
+        rows.append(
+            {
+                "id": asset_id,
+                "ms": ms,
+                "nodes": len(body["nodes"]),
+                "edges": len(body["edges"]),
+                "truncated": body["truncated"],
+                "queries": queries,
+                "hub": asset_id in hub_ids,
+            }
+        )
     lat = [r["ms"] for r in rows]
     slowest = sorted(rows, key=lambda r: -r["ms"])[:5]
     result = {
-        "assets": len(ids), "edges": len(edges), "hubs": len(hubs), "requests": len(rows), "warmups": len(warm),
-        "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(_pct(lat, 0.95), 1),
-        "max_ms": round(max(lat), 1), "mean_ms": round(statistics.fmean(lat), 1),
+        "assets": len(ids),
+        "edges": len(edges),
+        "hubs": len(hubs),
+        "requests": len(rows),
+        "warmups": len(warm),
+        "p50_ms": round(statistics.median(lat), 1),
+        "p95_ms": round(_pct(lat, 0.95), 1),
+        "max_ms": round(max(lat), 1),
+        "mean_ms": round(statistics.fmean(lat), 1),
         "mean_nodes": round(statistics.fmean(r["nodes"] for r in rows), 1),
         "max_nodes": max(r["nodes"] for r in rows),
         "mean_edges": round(statistics.fmean(r["edges"] for r in rows), 1),
         "truncated": sum(r["truncated"] for r in rows),
         "queries_per_request": round(statistics.fmean(r["queries"] for r in rows), 1),
         "hub_p50_ms": round(statistics.median([r["ms"] for r in rows if r["hub"]]), 1),
-        "slowest": [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()} for r in slowest],
+        "slowest": [
+            {k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()} for r in slowest
+        ],
     }
     result["p95_target_met"] = result["p95_ms"] < TARGET_P95_MS
     return result
 
 
 def print_part_b(r: dict) -> None:
-    print("\n== Part B: GET /api/v1/lineage/<id>/?direction=both&depth=3 (django.test.Client, in-process) ==")
-    print(f"graph: {r['assets']} assets, {r['edges']} edges, {r['hubs']} hubs; {r['requests']} requests "
-          f"after {r['warmups']} warm-ups")
-    print(f"latency ms: p50 {r['p50_ms']}, p95 {r['p95_ms']}, max {r['max_ms']}, mean {r['mean_ms']} "
-          f"(hubs p50 {r['hub_p50_ms']})  (target p95 < {TARGET_P95_MS:.0f} ms: "
-          f"{'MET' if r['p95_target_met'] else 'MISSED'})")
-    print(f"nodes returned: mean {r['mean_nodes']}, max {r['max_nodes']}; mean edges {r['mean_edges']}; "
-          f"truncated {r['truncated']}; SQL queries per request {r['queries_per_request']}")
-    print("slowest: " + "; ".join(f"#{s['id']} {s['ms']} ms, {s['nodes']} nodes{' (hub)' if s['hub'] else ''}"
-                                  for s in r["slowest"]))
+    print(
+        "\n== Part B: GET /api/v1/lineage/<id>/?direction=both&depth=3 (django.test.Client, in-process) =="
+    )
+    print(
+        f"graph: {r['assets']} assets, {r['edges']} edges, {r['hubs']} hubs; {r['requests']} requests "
+        f"after {r['warmups']} warm-ups"
+    )
+    print(
+        f"latency ms: p50 {r['p50_ms']}, p95 {r['p95_ms']}, max {r['max_ms']}, mean {r['mean_ms']} "
+        f"(hubs p50 {r['hub_p50_ms']})  (target p95 < {TARGET_P95_MS:.0f} ms: "
+        f"{'MET' if r['p95_target_met'] else 'MISSED'})"
+    )
+    print(
+        f"nodes returned: mean {r['mean_nodes']}, max {r['max_nodes']}; mean edges {r['mean_edges']}; "
+        f"truncated {r['truncated']}; SQL queries per request {r['queries_per_request']}"
+    )
+    print(
+        "slowest: "
+        + "; ".join(
+            f"#{s['id']} {s['ms']} ms, {s['nodes']} nodes{' (hub)' if s['hub'] else ''}"
+            for s in r["slowest"]
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=int, default=2000, help="generated project size (bench/dbtgen.py)")
-    parser.add_argument("--fresh-peer", action="store_true", help="re-run DataHub's sqlglot_lineage (not the cache)")
-    parser.add_argument("--api-nodes", type=int, default=20000, help="assets in the synthetic lineage graph")
-    parser.add_argument("--api-requests", type=int, default=200, help="timed API requests (hubs included)")
-    parser.add_argument("--processes", type=int, default=None, help="build_column_lineage --processes (default: all)")
-    parser.add_argument("--single-process-too", action="store_true", help="also time build_column_lineage --processes 1")
-    parser.add_argument("--skip-column", action="store_true", help="skip Part A (column lineage vs DataHub)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--models", type=int, default=2000, help="generated project size (bench/dbtgen.py)"
+    )
+    parser.add_argument(
+        "--fresh-peer", action="store_true", help="re-run DataHub's sqlglot_lineage (not the cache)"
+    )
+    parser.add_argument(
+        "--api-nodes", type=int, default=20000, help="assets in the synthetic lineage graph"
+    )
+    parser.add_argument(
+        "--api-requests", type=int, default=200, help="timed API requests (hubs included)"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="build_column_lineage --processes (default: all)",
+    )
+    parser.add_argument(
+        "--single-process-too",
+        action="store_true",
+        help="also time build_column_lineage --processes 1",
+    )
+    parser.add_argument(
+        "--skip-column", action="store_true", help="skip Part A (column lineage vs DataHub)"
+    )
     parser.add_argument("--skip-api", action="store_true", help="skip Part B (API latency)")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--admin-url", default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
-                        help="PostgreSQL URL with rights to create the benchmark databases")
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
+        help="PostgreSQL URL with rights to create the benchmark databases",
+    )
     args = parser.parse_args(argv)
 
     results: dict = {}

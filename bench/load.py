@@ -46,9 +46,13 @@ def locust_bin() -> str:
     marker = VENV / ".bench-requirements"
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
     if not (marker.exists() and marker.read_text() == digest):
-        finder = subprocess.run([str(ROOT / "scripts" / "find-python")], capture_output=True, text=True, check=True)
+        finder = subprocess.run(
+            [str(ROOT / "scripts" / "find-python")], capture_output=True, text=True, check=True
+        )
         subprocess.run([finder.stdout.strip(), "-m", "venv", "--clear", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "-r", str(REQUIREMENTS)], check=True)
+        subprocess.run(
+            [str(VENV / "bin" / "pip"), "install", "--quiet", "-r", str(REQUIREMENTS)], check=True
+        )
         marker.write_text(digest)
     return str(VENV / "bin" / "locust")
 
@@ -71,10 +75,17 @@ def signed_in_sessions(stack, usernames: list[str], count: int) -> list[str]:
     stores). Signing in itself is a deliberately slow password hash; 50 at once would
     measure the hasher, not the pages. (With ``--url`` there are no such sessions and each
     simulated user signs in through the login form, see locustfile.py.)"""
-    result = stack.manage("shell", "-c", SESSIONS_SNIPPET.replace("sys.argv[1]", repr(",".join(usernames)))
-                          .replace("sys.argv[2]", str(count)))
+    result = stack.manage(
+        "shell",
+        "-c",
+        SESSIONS_SNIPPET.replace("sys.argv[1]", repr(",".join(usernames))).replace(
+            "sys.argv[2]", str(count)
+        ),
+    )
     # Only the username:key lines (the shell may print a banner of its own first).
-    return [line for line in result.stdout.split() if re.fullmatch(r"[\w.@+-]+:[a-z0-9]{32,}", line)]
+    return [
+        line for line in result.stdout.split() if re.fullmatch(r"[\w.@+-]+:[a-z0-9]{32,}", line)
+    ]
 
 
 def read_stats(prefix: Path) -> tuple[dict, list[dict]]:
@@ -88,14 +99,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=25)
-    parser.add_argument("--duration", type=int, default=60, help="seconds of measured load (bounded)")
-    parser.add_argument("--url", default="", help="measure this server instead of starting the stack")
+    parser.add_argument(
+        "--duration", type=int, default=60, help="seconds of measured load (bounded)"
+    )
+    parser.add_argument(
+        "--url", default="", help="measure this server instead of starting the stack"
+    )
     parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn processes (default: gunicorn.conf.py)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn processes (default: gunicorn.conf.py)"
+    )
     parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn process")
-    parser.add_argument("--login", default="viewer:viewer-demo-pass,analyst:analyst-demo-pass,"
-                                           "reviewer:reviewer-demo-pass,admin:admin-demo-pass",
-                        help="user:password,... signed in (round robin)")
+    parser.add_argument(
+        "--login",
+        default="viewer:viewer-demo-pass,analyst:analyst-demo-pass,"
+        "reviewer:reviewer-demo-pass,admin:admin-demo-pass",
+        help="user:password,... signed in (round robin)",
+    )
     args = parser.parse_args()
     if not 1 <= args.duration <= 900:
         parser.error("--duration must be 1..900 seconds")
@@ -114,7 +134,13 @@ def main() -> int:
                 extra["GUNICORN_WORKERS"] = str(args.workers)
             if args.threads:
                 extra["GUNICORN_THREADS"] = str(args.threads)
-            stack = Stack(workdir=workdir, port=args.port, db_name="lexicon_load", redis_db=10, extra_env=extra)
+            stack = Stack(
+                workdir=workdir,
+                port=args.port,
+                db_name="lexicon_load",
+                redis_db=10,
+                extra_env=extra,
+            )
             stack.reset_data()
             stack.prepare()
             stack.manage("create_demo_users", "--force")
@@ -125,16 +151,38 @@ def main() -> int:
             stack.start_all()
             stack.wait_http("/login/")
             url = stack.base_url
-            sessions = signed_in_sessions(stack, [u.split(":", 1)[0] for u in args.login.split(",")], args.users)
+            sessions = signed_in_sessions(
+                stack, [u.split(":", 1)[0] for u in args.login.split(",")], args.users
+            )
         prefix = workdir / "locust"
-        cmd = [locust, "-f", str(BENCH / "locustfile.py"), "--headless", "--host", url, "-u", str(args.users),
-               "-r", str(args.spawn_rate), "-t", f"{args.duration}s", "--stop-timeout", "5", "--csv", str(prefix),
-               "--only-summary", "--loglevel", "WARNING"]
+        cmd = [
+            locust,
+            "-f",
+            str(BENCH / "locustfile.py"),
+            "--headless",
+            "--host",
+            url,
+            "-u",
+            str(args.users),
+            "-r",
+            str(args.spawn_rate),
+            "-t",
+            f"{args.duration}s",
+            "--stop-timeout",
+            "5",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ]
         env = {**os.environ, "LOAD_USERS": args.login, "LOAD_SESSIONS": ",".join(sessions)}
         print(f"$ {shlex.join(cmd)}", flush=True)
         load_before = os.getloadavg()[0]
         started = time.monotonic()
-        result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.duration + 120)
+        result = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=args.duration + 120
+        )
         wall = time.monotonic() - started
         if result.returncode not in (0, 1):  # 1: some requests failed, still measured
             print(result.stdout[-3000:], result.stderr[-3000:])
@@ -154,20 +202,31 @@ def main() -> int:
     print(f"\nserving at load: {args.users} users, {args.duration}s, {url}")
     print(f"  requests        {requests:,} ({errors} errors)")
     print(f"  requests/s      {rps:.1f}   (target >= {TARGET['rps']:.0f})")
-    print(f"  p50 / p95 / p99 {p50:.0f} / {p95:.0f} / {p99:.0f} ms   (target p95 < {TARGET['p95_ms']:.0f} ms)")
-    print(f"  load average    {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; wall {wall:.0f}s; "
-          f"{os.cpu_count()} cores")
+    print(
+        f"  p50 / p95 / p99 {p50:.0f} / {p95:.0f} / {p99:.0f} ms   (target p95 < {TARGET['p95_ms']:.0f} ms)"
+    )
+    print(
+        f"  load average    {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; wall {wall:.0f}s; "
+        f"{os.cpu_count()} cores"
+    )
     print("  slowest (p95):")
     for row in sorted(rows, key=lambda r: -float(r["95%"] or 0))[:8]:
-        print(f"    {float(row['95%']):>6.0f} ms  {int(row['Request Count']):>6}  {row['Type']} {row['Name']}")
+        print(
+            f"    {float(row['95%']):>6.0f} ms  {int(row['Request Count']):>6}  {row['Type']} {row['Name']}"
+        )
     if errors:
         with open(f"{prefix}_failures.csv", newline="") as handle:
             for row in list(csv.DictReader(handle))[:10]:
-                print(f"  failure: {row['Method']} {row['Name']}: {row['Error']} x{row['Occurrences']}")
+                print(
+                    f"  failure: {row['Method']} {row['Name']}: {row['Error']} x{row['Occurrences']}"
+                )
     met = rps >= TARGET["rps"] and p95 < TARGET["p95_ms"] and errors == TARGET["errors"]
     print(f"  target          {'met' if met else 'missed'}")
-    print(f"reproduce: .venv/bin/python bench/load.py --users {args.users} --duration {args.duration}"
-          + (f" --workers {args.workers}" if args.workers else "") + (f" --threads {args.threads}" if args.threads else ""))
+    print(
+        f"reproduce: .venv/bin/python bench/load.py --users {args.users} --duration {args.duration}"
+        + (f" --workers {args.workers}" if args.workers else "")
+        + (f" --threads {args.threads}" if args.threads else "")
+    )
     return 0
 
 

@@ -17,8 +17,21 @@ from urllib.parse import urlparse
 
 from locust import FastHttpUser, between, task
 
-USERS = [u.split(":", 1) for u in os.environ.get("LOAD_USERS", "viewer:viewer-demo-pass").split(",")]
-QUERIES = ["churn", "revenue", "accounts", "mrr", "orders", "subscription", "active users", "email", "stg_", "dim"]
+USERS = [
+    u.split(":", 1) for u in os.environ.get("LOAD_USERS", "viewer:viewer-demo-pass").split(",")
+]
+QUERIES = [
+    "churn",
+    "revenue",
+    "accounts",
+    "mrr",
+    "orders",
+    "subscription",
+    "active users",
+    "email",
+    "stg_",
+    "dim",
+]
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # username:session-key pairs made by bench/load.py; users beyond them sign in through the form.
 SESSIONS = [s.split(":", 1) for s in os.environ.get("LOAD_SESSIONS", "").split(",") if s]
@@ -29,7 +42,24 @@ _next_session = 0
 
 def _cookie(name: str, value: str, host: str) -> Cookie:
     domain = urlparse(host).hostname or "127.0.0.1"
-    return Cookie(0, name, value, None, False, domain, False, False, "/", True, False, None, False, None, None, {})
+    return Cookie(
+        0,
+        name,
+        value,
+        None,
+        False,
+        domain,
+        False,
+        False,
+        "/",
+        True,
+        False,
+        None,
+        False,
+        None,
+        None,
+        {},
+    )
 
 
 class Reader(FastHttpUser):
@@ -52,15 +82,23 @@ class Reader(FastHttpUser):
         page = self.client.get("/login/", name="/login/")
         token = CSRF_INPUT.search(page.text or "")
         response = self.client.post(
-            "/login/", data={"username": username, "password": password,
-                             "csrfmiddlewaretoken": token.group(1) if token else ""},
-            headers={"Referer": f"{self.host}/login/"}, name="/login/ (POST)", allow_redirects=False,
+            "/login/",
+            data={
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
+            headers={"Referer": f"{self.host}/login/"},
+            name="/login/ (POST)",
+            allow_redirects=False,
         )
         if response.status_code != 302:
             raise RuntimeError(f"sign-in as {username} answered {response.status_code}")
 
     def _learn_ids(self) -> None:
-        assets = self.client.get("/api/v1/assets/?kind=model", name="/api/v1/assets/ (setup)").json()
+        assets = self.client.get(
+            "/api/v1/assets/?kind=model", name="/api/v1/assets/ (setup)"
+        ).json()
         rows = assets.get("results", [])
         self.assets = [a["id"] for a in rows] or [1]
         self.models = [a["id"] for a in rows if a.get("kind") == "model"] or self.assets
@@ -88,11 +126,13 @@ class Reader(FastHttpUser):
     def asset_page(self) -> None:
         pk = self._model()
         self.client.get(f"/assets/{pk}/", name="/assets/{id}/")
-        for url, name in ((f"/governance/assets/{pk}/owners/", "owners fragment"),
-                          (f"/governance/assets/{pk}/policy/", "policy fragment"),
-                          (f"/governance/assets/{pk}/description/", "description fragment"),
-                          (f"/metrics/assets/{pk}/deprecation-banner/", "deprecation banner fragment"),
-                          (f"/governance/assets/{pk}/columns-pii/", "columns PII fragment")):
+        for url, name in (
+            (f"/governance/assets/{pk}/owners/", "owners fragment"),
+            (f"/governance/assets/{pk}/policy/", "policy fragment"),
+            (f"/governance/assets/{pk}/description/", "description fragment"),
+            (f"/metrics/assets/{pk}/deprecation-banner/", "deprecation banner fragment"),
+            (f"/governance/assets/{pk}/columns-pii/", "columns PII fragment"),
+        ):
             self.client.get(url, name=name)
 
     @task(5)
@@ -106,16 +146,22 @@ class Reader(FastHttpUser):
     def lineage_graph(self) -> None:
         pk = self._model()
         self.client.get(f"/lineage/assets/{pk}/graph/", name="/lineage/assets/{id}/graph/")
-        self.client.get(f"/api/v1/lineage/{pk}/?direction=both&depth=3", name="/api/v1/lineage/{id}/")
+        self.client.get(
+            f"/api/v1/lineage/{pk}/?direction=both&depth=3", name="/api/v1/lineage/{id}/"
+        )
 
     @task(2)
     def impact(self) -> None:
-        self.client.get(f"/lineage/assets/{self._model()}/impact/", name="/lineage/assets/{id}/impact/")
+        self.client.get(
+            f"/lineage/assets/{self._model()}/impact/", name="/lineage/assets/{id}/impact/"
+        )
 
     @task(4)
     def browse(self) -> None:
-        self.client.get(random.choice(["/catalog/", "/catalog/?kind=model", "/catalog/recent/"]),  # noqa: S311
-                        name="/catalog/")
+        self.client.get(
+            random.choice(["/catalog/", "/catalog/?kind=model", "/catalog/recent/"]),  # noqa: S311
+            name="/catalog/",
+        )
 
     @task(4)
     def metrics(self) -> None:
@@ -125,7 +171,13 @@ class Reader(FastHttpUser):
 
     @task(2)
     def governance(self) -> None:
-        pages = ["/governance/", "/governance/scorecard/", "/metrics/changes/", "/lineage/unused/", "/ingest/"]
+        pages = [
+            "/governance/",
+            "/governance/scorecard/",
+            "/metrics/changes/",
+            "/lineage/unused/",
+            "/ingest/",
+        ]
         if self.username in REVIEWERS:
             pages.append("/governance/pii/")
         self.client.get(random.choice(pages), name="governance pages")  # noqa: S311

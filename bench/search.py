@@ -39,22 +39,107 @@ SEED = 20261124
 SEARCH_TARGET_MS = 50.0
 PAGE_TARGET_MS = 100.0
 
-PROJECTS = ["analytics", "finance", "marketing", "product", "growth", "support", "sales", "operations",
-            "data_platform", "billing"]
-SYSTEMS = ["stripe", "salesforce", "hubspot", "zendesk", "shopify", "segment", "netsuite", "intercom", "app_db",
-           "google_ads", "facebook_ads", "jira"]
-ENTITIES = ["customer", "order", "invoice", "subscription", "churn", "revenue", "account", "product", "event",
-            "session", "ticket", "payment", "refund", "campaign", "lead", "opportunity", "user", "shipment",
-            "inventory", "supplier", "contract", "employee", "forecast", "cohort", "retention", "signup",
-            "pageview", "conversion", "discount", "coupon", "cart", "checkout", "region", "currency", "ledger",
-            "plan", "trial", "renewal", "usage", "attribution"]
-SUFFIXES = ["", "", "", "daily", "monthly", "weekly", "snapshot", "history", "enriched", "joined", "summary",
-            "agg", "v2", "latest", "by_region", "by_channel"]
+PROJECTS = [
+    "analytics",
+    "finance",
+    "marketing",
+    "product",
+    "growth",
+    "support",
+    "sales",
+    "operations",
+    "data_platform",
+    "billing",
+]
+SYSTEMS = [
+    "stripe",
+    "salesforce",
+    "hubspot",
+    "zendesk",
+    "shopify",
+    "segment",
+    "netsuite",
+    "intercom",
+    "app_db",
+    "google_ads",
+    "facebook_ads",
+    "jira",
+]
+ENTITIES = [
+    "customer",
+    "order",
+    "invoice",
+    "subscription",
+    "churn",
+    "revenue",
+    "account",
+    "product",
+    "event",
+    "session",
+    "ticket",
+    "payment",
+    "refund",
+    "campaign",
+    "lead",
+    "opportunity",
+    "user",
+    "shipment",
+    "inventory",
+    "supplier",
+    "contract",
+    "employee",
+    "forecast",
+    "cohort",
+    "retention",
+    "signup",
+    "pageview",
+    "conversion",
+    "discount",
+    "coupon",
+    "cart",
+    "checkout",
+    "region",
+    "currency",
+    "ledger",
+    "plan",
+    "trial",
+    "renewal",
+    "usage",
+    "attribution",
+]
+SUFFIXES = [
+    "",
+    "",
+    "",
+    "daily",
+    "monthly",
+    "weekly",
+    "snapshot",
+    "history",
+    "enriched",
+    "joined",
+    "summary",
+    "agg",
+    "v2",
+    "latest",
+    "by_region",
+    "by_channel",
+]
 LAYERS = [  # (schema, prefix, share)
-    ("raw", "", 0.2), ("staging", "stg_", 0.3), ("intermediate", "int_", 0.2), ("marts", "fct_", 0.15),
+    ("raw", "", 0.2),
+    ("staging", "stg_", 0.3),
+    ("intermediate", "int_", 0.2),
+    ("marts", "fct_", 0.15),
     ("marts", "dim_", 0.15),
 ]
-VERBS = ["joined to", "aggregated from", "deduplicated from", "enriched with", "filtered from", "reconciled with"]
+VERBS = [
+    "joined to",
+    "aggregated from",
+    "deduplicated from",
+    "enriched with",
+    "filtered from",
+    "reconciled with",
+]
 DESCRIPTION_TEMPLATES = [
     "One row per {e1} per day.",
     "{E1} records {verb} {system}, deduplicated on {e1}_id.",
@@ -103,13 +188,58 @@ COLUMN_POOL = [  # (name, data type, description, pii)
     ("source_system", "varchar", "System the row came from.", ""),
     ("_loaded_at", "timestamp", "Load time of the raw row.", ""),
 ]
-ID_ENTITIES = ["customer", "order", "invoice", "subscription", "account", "product", "session", "ticket", "payment",
-               "campaign", "user", "lead", "plan", "contract"]
-TAGS = ["finance", "marketing", "core", "daily", "hourly", "product", "sales", "support", "experimental", "pii",
-        "kpi", "gdpr"]
-OWNERS = [f"{n}@example.com" for n in ("ana", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "iris", "jon")]
-NONSENSE = ["zyxwvut", "qwertyuiop", "flibbertigibbet", "xqzj", "plmokn", "vortexian", "grumblewort", "zzzzz",
-            "kumquatx", "blorpt", "snarfle", "quuxbaz", "wibblewobble", "jabberwock", "nxtqrp", "ploof"]
+ID_ENTITIES = [
+    "customer",
+    "order",
+    "invoice",
+    "subscription",
+    "account",
+    "product",
+    "session",
+    "ticket",
+    "payment",
+    "campaign",
+    "user",
+    "lead",
+    "plan",
+    "contract",
+]
+TAGS = [
+    "finance",
+    "marketing",
+    "core",
+    "daily",
+    "hourly",
+    "product",
+    "sales",
+    "support",
+    "experimental",
+    "pii",
+    "kpi",
+    "gdpr",
+]
+OWNERS = [
+    f"{n}@example.com"
+    for n in ("ana", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "iris", "jon")
+]
+NONSENSE = [
+    "zyxwvut",
+    "qwertyuiop",
+    "flibbertigibbet",
+    "xqzj",
+    "plmokn",
+    "vortexian",
+    "grumblewort",
+    "zzzzz",
+    "kumquatx",
+    "blorpt",
+    "snarfle",
+    "quuxbaz",
+    "wibblewobble",
+    "jabberwock",
+    "nxtqrp",
+    "ploof",
+]
 
 
 # ---------------------------------------------------------------------------- database
@@ -117,11 +247,21 @@ NONSENSE = ["zyxwvut", "qwertyuiop", "flibbertigibbet", "xqzj", "plmokn", "vorte
 
 def setup_django(db_url: str) -> None:
     os.environ.pop("REDIS_URL", None)
-    os.environ.update({"DATABASE_URL": db_url, "DEBUG": "true", "LOG_LEVEL": "WARNING",
-                       "LEXICON_COLUMN_LINEAGE_AFTER_INGEST": "false",
-                       "DJANGO_SETTINGS_MODULE": "config.settings"})
-    subprocess.run([_python(), "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=os.environ.copy(),
-                   check=True)
+    os.environ.update(
+        {
+            "DATABASE_URL": db_url,
+            "DEBUG": "true",
+            "LOG_LEVEL": "WARNING",
+            "LEXICON_COLUMN_LINEAGE_AFTER_INGEST": "false",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
+    subprocess.run(
+        [_python(), "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        check=True,
+    )
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -160,15 +300,26 @@ def _description(rng: random.Random, domain: str) -> str:
     sentences = []
     for template in rng.sample(DESCRIPTION_TEMPLATES, rng.randint(1, 3)):
         e1, e2, e3 = rng.sample(ENTITIES, 3)
-        sentences.append(template.format(e1=e1, E1=e1.capitalize(), e2=e2, e3=e3, verb=rng.choice(VERBS),
-                                         system=rng.choice(SYSTEMS), domain=domain))
+        sentences.append(
+            template.format(
+                e1=e1,
+                E1=e1.capitalize(),
+                e2=e2,
+                e3=e3,
+                verb=rng.choice(VERBS),
+                system=rng.choice(SYSTEMS),
+                domain=domain,
+            )
+        )
     return " ".join(sentences)
 
 
 def _column_counts(rng: random.Random, assets: int, columns: int) -> list[int]:
     """Between 5 and 30 columns per asset, summing to ``columns`` when that is possible."""
     mean = min(max(columns / max(assets, 1), 5), 30)
-    counts = [min(30, max(5, round(5 + rng.expovariate(1 / max(mean - 5, 0.5))))) for _ in range(assets)]
+    counts = [
+        min(30, max(5, round(5 + rng.expovariate(1 / max(mean - 5, 0.5))))) for _ in range(assets)
+    ]
     target = min(max(columns, 5 * assets), 30 * assets)
     diff = target - sum(counts)
     while diff:
@@ -197,8 +348,10 @@ def _copy_rows(model, rows: Iterable[dict], with_id: bool = False) -> int:
     names = [f.attname for f in fields]
     columns = ", ".join(f'"{f.column}"' for f in fields)
     n = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row([row.get(a, defaults[a]) for a in names])
             n += 1
@@ -212,7 +365,10 @@ def load_catalog(n_assets: int, n_columns: int) -> dict:
 
     rng = random.Random(SEED)
     started = time.perf_counter()
-    projects = [Project.objects.create(name=name, adapter_type="snowflake", dialect="snowflake") for name in PROJECTS]
+    projects = [
+        Project.objects.create(name=name, adapter_type="snowflake", dialect="snowflake")
+        for name in PROJECTS
+    ]
     now = datetime.now(UTC)
     counts = _column_counts(rng, n_assets, n_columns)
     seen: set[tuple[int, str]] = set()
@@ -220,8 +376,11 @@ def load_catalog(n_assets: int, n_columns: int) -> dict:
     for asset_id in range(1, n_assets + 1):
         project = projects[asset_id % len(projects)]
         schema, prefix = _pick_layer(rng)
-        kind = ("source" if prefix == "" and rng.random() < 0.8 else
-                rng.choices(["model", "seed", "snapshot", "exposure"], [90, 5, 3, 2])[0])
+        kind = (
+            "source"
+            if prefix == "" and rng.random() < 0.8
+            else rng.choices(["model", "seed", "snapshot", "exposure"], [90, 5, 3, 2])[0]
+        )
         name = _asset_name(rng, prefix)
         base, k = name, 2
         while (project.pk, name) in seen:
@@ -234,21 +393,35 @@ def load_catalog(n_assets: int, n_columns: int) -> dict:
             meta["certified"] = True
         if rng.random() < 0.03:
             meta["status"] = "deprecated"
-        assets.append({
-            "id": asset_id, "project_id": project.pk, "kind": kind, "name": name,
-            "unique_id": f"{kind}.{project.name}.{name}",
-            "label": name.replace("_", " ").title() if rng.random() < 0.2 else "",
-            "description": _description(rng, project.name), "database": database, "schema": schema_name,
-            "identifier": name, "relation_name": f'"{database}"."{schema_name}"."{name}"',
-            "relation_key": f"{database}.{schema_name}.{name}".lower(), "package_name": project.name,
-            "materialization": "table" if prefix in ("fct_", "dim_") else "view",
-            "tags": json.dumps(rng.sample(TAGS, rng.choice([0, 0, 1, 1, 2, 3]))),
-            "meta": json.dumps(meta),
-            "dbt_owners": json.dumps(rng.sample(OWNERS, rng.randint(1, 2)) if rng.random() < 0.4 else []),
-            "dbt_tier": rng.randint(1, 3) if rng.random() < 0.3 else None,
-            "removed_at": now - timedelta(days=rng.randint(1, 90)) if rng.random() < 0.03 else None,
-            "created_at": now, "updated_at": now,
-        })
+        assets.append(
+            {
+                "id": asset_id,
+                "project_id": project.pk,
+                "kind": kind,
+                "name": name,
+                "unique_id": f"{kind}.{project.name}.{name}",
+                "label": name.replace("_", " ").title() if rng.random() < 0.2 else "",
+                "description": _description(rng, project.name),
+                "database": database,
+                "schema": schema_name,
+                "identifier": name,
+                "relation_name": f'"{database}"."{schema_name}"."{name}"',
+                "relation_key": f"{database}.{schema_name}.{name}".lower(),
+                "package_name": project.name,
+                "materialization": "table" if prefix in ("fct_", "dim_") else "view",
+                "tags": json.dumps(rng.sample(TAGS, rng.choice([0, 0, 1, 1, 2, 3]))),
+                "meta": json.dumps(meta),
+                "dbt_owners": json.dumps(
+                    rng.sample(OWNERS, rng.randint(1, 2)) if rng.random() < 0.4 else []
+                ),
+                "dbt_tier": rng.randint(1, 3) if rng.random() < 0.3 else None,
+                "removed_at": now - timedelta(days=rng.randint(1, 90))
+                if rng.random() < 0.03
+                else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
 
     def column_rows() -> Iterable[dict]:
         for asset, count in zip(assets, counts, strict=True):
@@ -258,20 +431,33 @@ def load_catalog(n_assets: int, n_columns: int) -> dict:
             picked += [(i, "varchar", f"Foreign key to the {i[:-3]}.", "") for i in ids]
             picked += rng.sample(COLUMN_POOL, count)
             for position, (name, data_type, description, pii) in enumerate(picked[:count], start=1):
-                yield {"asset_id": asset["id"], "name": name.upper() if asset["kind"] == "source" else name,
-                       "name_key": name, "position": position, "data_type": data_type,
-                       "description": description if rng.random() < 0.4 else "",
-                       "dbt_pii": pii if pii and rng.random() < 0.5 else "", "documented": True,
-                       "in_warehouse": True, "removed_at": now if rng.random() < 0.01 else None}
+                yield {
+                    "asset_id": asset["id"],
+                    "name": name.upper() if asset["kind"] == "source" else name,
+                    "name_key": name,
+                    "position": position,
+                    "data_type": data_type,
+                    "description": description if rng.random() < 0.4 else "",
+                    "dbt_pii": pii if pii and rng.random() < 0.5 else "",
+                    "documented": True,
+                    "in_warehouse": True,
+                    "removed_at": now if rng.random() < 0.01 else None,
+                }
 
     _copy_rows(Asset, assets, with_id=True)
     columns = _copy_rows(Column, column_rows())
     with connection.cursor() as cursor:
-        cursor.execute("SELECT setval(pg_get_serial_sequence('catalog_asset', 'id'), (SELECT max(id) FROM catalog_asset))")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('catalog_asset', 'id'), (SELECT max(id) FROM catalog_asset))"
+        )
         cursor.execute("ANALYZE catalog_asset")
         cursor.execute("ANALYZE catalog_column")
-    return {"assets": len(assets), "columns": columns, "load_s": round(time.perf_counter() - started, 2),
-            "names": [a["name"] for a in assets]}
+    return {
+        "assets": len(assets),
+        "columns": columns,
+        "load_s": round(time.perf_counter() - started, 2),
+        "names": [a["name"] for a in assets],
+    }
 
 
 def build_index() -> dict:
@@ -294,20 +480,31 @@ def build_index() -> dict:
 def _typo(rng: random.Random, word: str) -> str:
     i = rng.randrange(1, len(word) - 1)
     if rng.random() < 0.5:
-        return word[:i] + word[i + 1:]
-    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
 def build_queries(rng: random.Random, names: list[str], n: int) -> list[tuple[str, str]]:
     """(kind, text), deterministic; every kind in fixed shares of ``n``."""
-    shares = [("exact name", 0.2), ("name prefix", 0.15), ("one word", 0.15), ("two words", 0.2),
-              ("column name", 0.12), ("typo", 0.12), ("no match", 0.06)]
+    shares = [
+        ("exact name", 0.2),
+        ("name prefix", 0.15),
+        ("one word", 0.15),
+        ("two words", 0.2),
+        ("column name", 0.12),
+        ("typo", 0.12),
+        ("no match", 0.06),
+    ]
     makers: dict[str, Callable[[], str]] = {
         "exact name": lambda: rng.choice(names),
-        "name prefix": lambda: (lambda s: s[:rng.randint(3, max(3, min(10, len(s))))])(rng.choice(names)),
+        "name prefix": lambda: (lambda s: s[: rng.randint(3, max(3, min(10, len(s))))])(
+            rng.choice(names)
+        ),
         "one word": lambda: rng.choice(ENTITIES),
         "two words": lambda: " ".join(rng.sample(ENTITIES, 2)),
-        "column name": lambda: rng.choice([c[0] for c in COLUMN_POOL] + [f"{e}_id" for e in ID_ENTITIES]),
+        "column name": lambda: rng.choice(
+            [c[0] for c in COLUMN_POOL] + [f"{e}_id" for e in ID_ENTITIES]
+        ),
         "typo": lambda: _typo(rng, rng.choice([e for e in ENTITIES if len(e) > 4])),
         "no match": lambda: rng.choice(NONSENSE),
     }
@@ -325,8 +522,12 @@ def build_queries(rng: random.Random, names: list[str], n: int) -> list[tuple[st
 def _stats(samples: list[float]) -> dict:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 1), "p95_ms": round(p95, 1),
-            "max_ms": round(ordered[-1], 1)}
+    return {
+        "n": len(ordered),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(ordered[-1], 1),
+    }
 
 
 def _time(fn: Callable[[], object]) -> float:
@@ -355,20 +556,27 @@ def explain_slowest(label: str, fn: Callable[[], object], top: int = 2) -> list[
         sql = q["sql"]
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            plan = "\n".join(r[0] if len(r[0]) < 300 else r[0][:300] + " ..." for r in cursor.fetchall())
+            plan = "\n".join(
+                r[0] if len(r[0]) < 300 else r[0][:300] + " ..." for r in cursor.fetchall()
+            )
         print(f"[{float(q['time']) * 1000:.1f} ms] {sql[:600]}\n{plan}\n")
         found.append({"ms": round(float(q["time"]) * 1000, 1), "sql": sql, "plan": plan})
     return found
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--assets", type=int, default=50_000)
     parser.add_argument("--columns", type=int, default=500_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--pages", type=int, default=200, help="asset pages to time")
-    parser.add_argument("--admin-url", default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
-                        help="PostgreSQL URL with rights to create the benchmark database")
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
+        help="PostgreSQL URL with rights to create the benchmark database",
+    )
     args = parser.parse_args(argv)
 
     setup_django(recreate_database(args.admin_url, BENCH_DB))
@@ -382,7 +590,9 @@ def main(argv: list[str] | None = None) -> int:
     from catalog.selectors import assets_search
 
     loaded = load_catalog(args.assets, args.columns)
-    print(f"loaded {loaded['assets']:,} assets, {loaded['columns']:,} columns in {loaded['load_s']} s")
+    print(
+        f"loaded {loaded['assets']:,} assets, {loaded['columns']:,} columns in {loaded['load_s']} s"
+    )
     indexed = build_index()
     print(f"search_documents_sync: {indexed['documents']:,} documents in {indexed['index_s']} s")
 
@@ -407,10 +617,17 @@ def main(argv: list[str] | None = None) -> int:
         reset_queries()
         view_ms.append(_time(lambda t=text: _get(client, "/search/", {"q": t})))
 
-    widest = list(Column.objects.filter(removed_at__isnull=True).values("asset_id").annotate(n=Count("id"))
-                  .order_by("-n", "asset_id").values_list("asset_id", flat=True)[:20])
+    widest = list(
+        Column.objects.filter(removed_at__isnull=True)
+        .values("asset_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "asset_id")
+        .values_list("asset_id", flat=True)[:20]
+    )
     ids = list(Asset.objects.values_list("pk", flat=True))
-    page_ids = widest + rng.sample([i for i in ids if i not in set(widest)], max(0, args.pages - len(widest)))
+    page_ids = widest + rng.sample(
+        [i for i in ids if i not in set(widest)], max(0, args.pages - len(widest))
+    )
     for pk in page_ids[:5]:
         _get(client, f"/assets/{pk}/")
     overview_ms, columns_ms = [], []
@@ -421,10 +638,14 @@ def main(argv: list[str] | None = None) -> int:
         columns_ms.append(_time(lambda p=pk: _get(client, f"/assets/{p}/?tab=columns")))
 
     results = {
-        "counts": {"assets": Asset.objects.count(), "columns": Column.objects.count(),
-                   "documents": SearchDocument.objects.count(),
-                   "removed_assets": Asset.objects.filter(removed_at__isnull=False).count()},
-        "load_s": loaded["load_s"], "index_build_s": indexed["index_s"],
+        "counts": {
+            "assets": Asset.objects.count(),
+            "columns": Column.objects.count(),
+            "documents": SearchDocument.objects.count(),
+            "removed_assets": Asset.objects.filter(removed_at__isnull=False).count(),
+        },
+        "load_s": loaded["load_s"],
+        "index_build_s": indexed["index_s"],
         "queries": len(queries),
         "assets_search": _stats(selector_ms),
         "assets_search_by_kind": {k: _stats(v) for k, v in by_kind.items()},
@@ -433,25 +654,40 @@ def main(argv: list[str] | None = None) -> int:
         "asset_page_columns_tab": _stats(columns_ms),
     }
     slow_queries = sorted(zip(view_ms, selector_ms, queries, strict=True), key=lambda r: -r[0])[:8]
-    results["slowest_search_pages"] = [{"q": q[1], "kind": q[0], "page_ms": round(v, 1), "selector_ms": round(s, 1)}
-                                       for v, s, q in slow_queries]
+    results["slowest_search_pages"] = [
+        {"q": q[1], "kind": q[0], "page_ms": round(v, 1), "selector_ms": round(s, 1)}
+        for v, s, q in slow_queries
+    ]
     print("\n" + json.dumps(results, indent=2))
 
     misses = []
-    if results["assets_search"]["p95_ms"] >= SEARCH_TARGET_MS or results["search_page"]["p95_ms"] >= SEARCH_TARGET_MS:
+    if (
+        results["assets_search"]["p95_ms"] >= SEARCH_TARGET_MS
+        or results["search_page"]["p95_ms"] >= SEARCH_TARGET_MS
+    ):
         misses.append("search")
-    if max(results["asset_page_overview"]["p95_ms"], results["asset_page_columns_tab"]["p95_ms"]) >= PAGE_TARGET_MS:
+    if (
+        max(results["asset_page_overview"]["p95_ms"], results["asset_page_columns_tab"]["p95_ms"])
+        >= PAGE_TARGET_MS
+    ):
         misses.append("asset page")
-    print(f"\ntargets: search p95 < {SEARCH_TARGET_MS:.0f} ms, asset page p95 < {PAGE_TARGET_MS:.0f} ms; "
-          f"missed: {', '.join(misses) or 'none'}")
+    print(
+        f"\ntargets: search p95 < {SEARCH_TARGET_MS:.0f} ms, asset page p95 < {PAGE_TARGET_MS:.0f} ms; "
+        f"missed: {', '.join(misses) or 'none'}"
+    )
     if "search" in misses:
         for _v, _s, (kind, text) in slow_queries[:3]:
             explain_slowest(f"assets_search({text!r}) [{kind}]", lambda t=text: assets_search(t))
-            explain_slowest(f"GET /search/?q={text} [{kind}]", lambda t=text: _get(client, "/search/", {"q": t}))
+            explain_slowest(
+                f"GET /search/?q={text} [{kind}]", lambda t=text: _get(client, "/search/", {"q": t})
+            )
     if "asset page" in misses:
         slow_pages = sorted(zip(columns_ms, page_ids, strict=True), key=lambda r: -r[0])[:2]
         for _ms, pk in slow_pages:
-            explain_slowest(f"GET /assets/{pk}/?tab=columns", lambda p=pk: _get(client, f"/assets/{p}/?tab=columns"))
+            explain_slowest(
+                f"GET /assets/{pk}/?tab=columns",
+                lambda p=pk: _get(client, f"/assets/{p}/?tab=columns"),
+            )
 
     argv_text = " ".join(sys.argv[1:]) if argv is None else " ".join(argv)
     print(f"\nreproduce: python bench/search.py {argv_text}".rstrip())

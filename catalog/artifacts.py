@@ -21,7 +21,12 @@ from catalog import dbt_schema as s
 
 # The newest schema version of each artifact that this code was written against.
 KNOWN_VERSIONS: dict[str, int] = {"manifest": 12, "catalog": 1, "run_results": 6, "sources": 3}
-_URL_KIND = {"manifest": "manifest", "catalog": "catalog", "run-results": "run_results", "sources": "sources"}
+_URL_KIND = {
+    "manifest": "manifest",
+    "catalog": "catalog",
+    "run-results": "run_results",
+    "sources": "sources",
+}
 _SCHEMA_RE = re.compile(r"/dbt/(?P<kind>[a-z\-]+)/v(?P<version>\d+)\.json$")
 ARTIFACT_KINDS = ("manifest", "catalog", "run_results", "sources")
 _CHUNK = 1024 * 1024
@@ -42,7 +47,9 @@ class ArtifactFile:
     name: str
     path: Path | None = None
     content: bytes | None = None
-    declared_kind: str | None = None  # from a form field or CLI file name; checked against the content
+    declared_kind: str | None = (
+        None  # from a form field or CLI file name; checked against the content
+    )
 
 
 @dataclass
@@ -74,7 +81,11 @@ class ArtifactBundle:
     warnings: list[str] = field(default_factory=list)
 
     def files(self) -> list[LoadedArtifact]:
-        return [a for a in (self.manifest, self.catalog, self.run_results, self.sources) if a is not None]
+        return [
+            a
+            for a in (self.manifest, self.catalog, self.run_results, self.sources)
+            if a is not None
+        ]
 
 
 def _open(artifact: ArtifactFile) -> BinaryIO:
@@ -156,7 +167,9 @@ def _decode_error(name: str, data: bytes, exc: BaseException, where: str = "$") 
             message = f"{message} - at `{where}`"
         return ArtifactError(name, f"has a value of the wrong type: {message}")
     if "truncated" in message:
-        return ArtifactError(name, f"is not complete JSON: it ends early at byte {len(data):,} (truncated?).")
+        return ArtifactError(
+            name, f"is not complete JSON: it ends early at byte {len(data):,} (truncated?)."
+        )
     match = re.search(r"\(byte (\d+)\)", message)
     if match:
         offset = int(match.group(1))
@@ -168,7 +181,12 @@ def _decode_error(name: str, data: bytes, exc: BaseException, where: str = "$") 
 def decode(name: str, data: bytes, struct: type, where: str = "$") -> Any:
     try:
         return msgspec.json.decode(data, type=struct)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError) as exc:
+    except (
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+        UnicodeDecodeError,
+        RecursionError,
+    ) as exc:
         raise _decode_error(name, data, exc, where) from None
 
 
@@ -176,7 +194,9 @@ def identify(name: str, data: bytes) -> tuple[str, int, str]:
     """(kind, version, schema url) from ``metadata.dbt_schema_version``."""
     stripped = data.lstrip()[:1]
     if stripped == b"[":
-        raise ArtifactError(name, "is a JSON array; a dbt artifact is a JSON object with a `metadata` key.")
+        raise ArtifactError(
+            name, "is a JSON array; a dbt artifact is a JSON object with a `metadata` key."
+        )
     if stripped and stripped != b"{":
         # Not JSON at all: let the decoder produce the precise message.
         decode(name, data, s.Envelope)
@@ -231,7 +251,8 @@ def load_bundle(files: list[ArtifactFile], limit: int) -> ArtifactBundle:
         item = load(artifact, limit)
         if item.kind in loaded:
             raise ArtifactError(
-                artifact.name, f"is a second {item.kind} file (the first was {loaded[item.kind].name}); give one of each."
+                artifact.name,
+                f"is a second {item.kind} file (the first was {loaded[item.kind].name}); give one of each.",
             )
         loaded[item.kind] = item
     if "manifest" not in loaded:
@@ -265,7 +286,9 @@ def files_from_paths(paths: list[Path]) -> list[ArtifactFile]:
                 for suffix in (".json", ".json.gz"):
                     candidate = path / f"{kind}{suffix}"
                     if candidate.exists():
-                        out.append(ArtifactFile(name=str(candidate), path=candidate, declared_kind=kind))
+                        out.append(
+                            ArtifactFile(name=str(candidate), path=candidate, declared_kind=kind)
+                        )
                         break
         else:
             out.append(ArtifactFile(name=str(path), path=path))

@@ -21,10 +21,17 @@ ARTIFACT_FILES = ("manifest.json", "catalog.json", "run_results.json", "sources.
 # Timestamps in the parts of an artifact read here: ``metadata`` (generated_at, invocation and
 # run start) and ``results`` (run timings, source freshness). Entries of the manifest are left
 # as they are: their raw bytes decide whether a re-ingest decodes them again.
-TIMESTAMP_KEYS = frozenset({
-    "generated_at", "invocation_started_at", "run_started_at",
-    "started_at", "completed_at", "max_loaded_at", "snapshotted_at",
-})
+TIMESTAMP_KEYS = frozenset(
+    {
+        "generated_at",
+        "invocation_started_at",
+        "run_started_at",
+        "started_at",
+        "completed_at",
+        "max_loaded_at",
+        "snapshotted_at",
+    }
+)
 SHIFTED_SECTIONS = ("metadata", "results")
 # The offset is a whole number of these: loading twice within one leaves the same artifacts,
 # which a re-ingest recognises (same invocation ids) and skips.
@@ -53,7 +60,9 @@ def shift_timestamp(value: str, offset: timedelta) -> str:
     if parsed.tzinfo is None:
         return (parsed + offset).isoformat(timespec=timespec)
     if text.endswith("Z"):
-        return (parsed + offset).astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+        return (parsed + offset).astimezone(UTC).replace(tzinfo=None).isoformat(
+            timespec=timespec
+        ) + "Z"
     return (parsed + offset).isoformat(timespec=timespec)
 
 
@@ -102,8 +111,12 @@ def shift_artifact(data: dict[str, Any], offset: timedelta) -> dict[str, Any]:
             container[key] = shift_timestamp(container[key], offset)
     metadata = data.get("metadata")
     if isinstance(metadata, dict) and metadata.get("invocation_id"):
-        metadata["invocation_id"] = str(uuid.uuid5(
-            _INVOCATION_NAMESPACE, f"{metadata['invocation_id']}{int(offset.total_seconds()):+d}"))
+        metadata["invocation_id"] = str(
+            uuid.uuid5(
+                _INVOCATION_NAMESPACE,
+                f"{metadata['invocation_id']}{int(offset.total_seconds()):+d}",
+            )
+        )
     return data
 
 
@@ -119,8 +132,9 @@ class ShiftedTarget:
     newest_shifted: datetime | None
 
 
-def shift_dbt_target(source: Path, dest: Path, *, now: datetime,
-                     quantum: timedelta = DBT_QUANTUM) -> ShiftedTarget:
+def shift_dbt_target(
+    source: Path, dest: Path, *, now: datetime, quantum: timedelta = DBT_QUANTUM
+) -> ShiftedTarget:
     """Copy the dbt artifacts of ``source`` (a ``target/`` folder) to ``dest`` with all their
     timestamps moved by one offset: the newest timestamp across all of them lands within
     ``quantum`` before ``now``."""
@@ -136,5 +150,10 @@ def shift_dbt_target(source: Path, dest: Path, *, now: datetime,
     for name, data in loaded.items():
         with (dest / name).open("w", encoding="utf-8") as handle:
             json.dump(shift_artifact(data, offset), handle, ensure_ascii=False)
-    return ShiftedTarget(path=dest, files=tuple(loaded), offset=offset, newest=newest,
-                         newest_shifted=newest + offset if newest else None)
+    return ShiftedTarget(
+        path=dest,
+        files=tuple(loaded),
+        offset=offset,
+        newest=newest,
+        newest_shifted=newest + offset if newest else None,
+    )

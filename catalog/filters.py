@@ -13,21 +13,38 @@ class AssetFilter(django_filters.FilterSet):
     project = django_filters.ModelMultipleChoiceFilter(queryset=Project.objects.all())
     database = django_filters.CharFilter(field_name="database", lookup_expr="iexact")
     schema = django_filters.CharFilter(field_name="schema", lookup_expr="iexact")
-    tier = django_filters.MultipleChoiceFilter(field_name="dbt_tier", choices=[(1, "Tier 1"), (2, "Tier 2"),
-                                                                               (3, "Tier 3")])
+    tier = django_filters.MultipleChoiceFilter(
+        field_name="dbt_tier", choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")]
+    )
     owner = django_filters.CharFilter(method="filter_owner", label="Owner (email or name)")
     tag = django_filters.CharFilter(method="filter_tag")
     has_pii = django_filters.BooleanFilter(method="filter_has_pii", label="Has PII columns")
     freshness = django_filters.ChoiceFilter(
-        method="filter_freshness", choices=[("pass", "Fresh"), ("warn", "Warn"), ("error", "Stale")],
+        method="filter_freshness",
+        choices=[("pass", "Fresh"), ("warn", "Warn"), ("error", "Stale")],
         label="Freshness status",
     )
-    deprecated = django_filters.BooleanFilter(field_name="search_document__deprecated", label="Deprecated")
-    include_removed = django_filters.BooleanFilter(method="filter_include_removed", label="Include removed")
+    deprecated = django_filters.BooleanFilter(
+        field_name="search_document__deprecated", label="Deprecated"
+    )
+    include_removed = django_filters.BooleanFilter(
+        method="filter_include_removed", label="Include removed"
+    )
 
     class Meta:
         model = Asset
-        fields = ["kind", "project", "database", "schema", "tier", "owner", "tag", "has_pii", "freshness", "deprecated"]
+        fields = [
+            "kind",
+            "project",
+            "database",
+            "schema",
+            "tier",
+            "owner",
+            "tag",
+            "has_pii",
+            "freshness",
+            "deprecated",
+        ]
 
     @property
     def qs(self) -> QuerySet[Asset]:
@@ -44,15 +61,19 @@ class AssetFilter(django_filters.FilterSet):
         return queryset.filter(tags__icontains=f'"{value.strip()}"') if value.strip() else queryset
 
     def filter_has_pii(self, queryset, name, value):
-        flagged = Exists(Column.objects.filter(asset=OuterRef("pk"), removed_at__isnull=True).exclude(dbt_pii=""))
+        flagged = Exists(
+            Column.objects.filter(asset=OuterRef("pk"), removed_at__isnull=True).exclude(dbt_pii="")
+        )
         return queryset.filter(flagged) if value else queryset.filter(~flagged)
 
     def filter_freshness(self, queryset, name, value):
-        latest = SourceFreshnessResult.objects.filter(asset=OuterRef("pk")).order_by("-generated_at", "-id")
+        latest = SourceFreshnessResult.objects.filter(asset=OuterRef("pk")).order_by(
+            "-generated_at", "-id"
+        )
         statuses = {"error": ["error", "runtime error"]}.get(value, [value])
-        return queryset.annotate(
-            latest_freshness=latest.values("status")[:1]
-        ).filter(Q(latest_freshness__in=statuses))
+        return queryset.annotate(latest_freshness=latest.values("status")[:1]).filter(
+            Q(latest_freshness__in=statuses)
+        )
 
     def filter_include_removed(self, queryset, name, value):
         return queryset
@@ -64,7 +85,13 @@ def search_scope(filters: AssetFilter) -> tuple[QuerySet[Asset] | None, bool]:
     Without any filter the search reads its own index only (no join to the assets);
     with one, the filtered assets are the candidates.
     """
-    include_removed = bool(filters.form.is_valid() and filters.form.cleaned_data.get("include_removed"))
-    filtered = any(value for key in filters.data if key not in ("q", "page", "include_removed")
-                   for value in filters.data.getlist(key))
+    include_removed = bool(
+        filters.form.is_valid() and filters.form.cleaned_data.get("include_removed")
+    )
+    filtered = any(
+        value
+        for key in filters.data
+        if key not in ("q", "page", "include_removed")
+        for value in filters.data.getlist(key)
+    )
     return (filters.qs if filtered else None), include_removed

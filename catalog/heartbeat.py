@@ -42,7 +42,9 @@ def ingest_run_finish(run: IngestRun, **fields) -> None:
     it, and never counted twice (the newer attempt, waiting on the project's lock, then
     does the work itself)."""
     if not _owned(run.pk, run.attempts).update(**fields):
-        raise RunSuperseded(f"ingest run {run.pk}: attempt {run.attempts} was taken over by a newer attempt")
+        raise RunSuperseded(
+            f"ingest run {run.pk}: attempt {run.attempts} was taken over by a newer attempt"
+        )
 
 
 def heartbeat_supported() -> bool:
@@ -64,7 +66,9 @@ def _beat(run_id: int, attempt: int) -> int:
 
 
 @contextmanager
-def ingest_run_heartbeat(run_id: int, *, attempt: int, interval: float | None = None) -> Iterator[None]:
+def ingest_run_heartbeat(
+    run_id: int, *, attempt: int, interval: float | None = None
+) -> Iterator[None]:
     """Stamp the run's heartbeat every ``interval`` seconds (LEXICON_INGEST_HEARTBEAT_SECONDS)
     while the block runs. The thread closes its connection when the block ends."""
     if not heartbeat_supported():

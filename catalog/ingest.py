@@ -46,23 +46,85 @@ from catalog.search import search_documents_sync
 logger = logging.getLogger(__name__)
 
 
-NODE_ASSET_KINDS = {"model": AssetKind.MODEL, "seed": AssetKind.SEED, "snapshot": AssetKind.SNAPSHOT,
-                    "analysis": AssetKind.ANALYSIS}
+NODE_ASSET_KINDS = {
+    "model": AssetKind.MODEL,
+    "seed": AssetKind.SEED,
+    "snapshot": AssetKind.SNAPSHOT,
+    "analysis": AssetKind.ANALYSIS,
+}
 # Entries of `nodes` that are not catalog material: hooks, RPC calls, docs.
-SKIPPED_NODE_TYPES = {"operation", "sql_operation", "rpc", "sql", "doc", "macro", "fixture", "function"}
+SKIPPED_NODE_TYPES = {
+    "operation",
+    "sql_operation",
+    "rpc",
+    "sql",
+    "doc",
+    "macro",
+    "fixture",
+    "function",
+}
 
 # Fields of Asset written by ingest from the manifest / from catalog.json.
 MANIFEST_FIELDS = (
-    "kind", "name", "label", "description", "database", "schema", "identifier", "relation_name",
-    "relation_key", "package_name", "path", "original_file_path", "materialization", "language",
-    "raw_code", "compiled_code", "checksum", "access", "group", "version", "latest_version",
-    "contract_enforced", "tags", "meta", "depends_on", "details", "dbt_owners", "dbt_tier",
+    "kind",
+    "name",
+    "label",
+    "description",
+    "database",
+    "schema",
+    "identifier",
+    "relation_name",
+    "relation_key",
+    "package_name",
+    "path",
+    "original_file_path",
+    "materialization",
+    "language",
+    "raw_code",
+    "compiled_code",
+    "checksum",
+    "access",
+    "group",
+    "version",
+    "latest_version",
+    "contract_enforced",
+    "tags",
+    "meta",
+    "depends_on",
+    "details",
+    "dbt_owners",
+    "dbt_tier",
 )
 WAREHOUSE_FIELDS = ("warehouse_type", "warehouse_stats")
-COLUMN_FIELDS = ("name", "position", "data_type", "description", "tags", "meta", "documented",
-                 "in_warehouse", "dbt_pii", "removed_at", "removed_by_run")
-TEST_FIELDS = ("name", "test_type", "test_name", "asset", "column_name", "severity", "kwargs",
-               "depends_on", "description", "tags", "content_hash", "raw_digest", "removed_at", "removed_by_run")
+COLUMN_FIELDS = (
+    "name",
+    "position",
+    "data_type",
+    "description",
+    "tags",
+    "meta",
+    "documented",
+    "in_warehouse",
+    "dbt_pii",
+    "removed_at",
+    "removed_by_run",
+)
+TEST_FIELDS = (
+    "name",
+    "test_type",
+    "test_name",
+    "asset",
+    "column_name",
+    "severity",
+    "kwargs",
+    "depends_on",
+    "description",
+    "tags",
+    "content_hash",
+    "raw_digest",
+    "removed_at",
+    "removed_by_run",
+)
 BATCH = 1000
 # Bump when the extraction of fields from the manifest changes: stored raw digests then
 # no longer match, so every entry is decoded again once.
@@ -134,8 +196,16 @@ def _columns(columns: dict[str, s.ColumnInfo]) -> list[ColumnSpec]:
     for key, col in columns.items():
         tags = as_list(col.tags)
         meta = col.meta or {}
-        out.append(ColumnSpec(name=col.name or key, description=_text(col.description), tags=tags, meta=meta,
-                              data_type=_text(col.data_type), dbt_pii=pii_from(meta, tags)))
+        out.append(
+            ColumnSpec(
+                name=col.name or key,
+                description=_text(col.description),
+                tags=tags,
+                meta=meta,
+                data_type=_text(col.data_type),
+                dbt_pii=pii_from(meta, tags),
+            )
+        )
     return out
 
 
@@ -148,16 +218,34 @@ def _base(kind: str, name: str, obj: Any) -> dict[str, Any]:
             tags.append(tag)
     depends = getattr(obj, "depends_on", None)
     return {
-        "kind": kind, "name": name, "label": _text(getattr(obj, "label", None)),
+        "kind": kind,
+        "name": name,
+        "label": _text(getattr(obj, "label", None)),
         "description": _text(getattr(obj, "description", None)),
-        "database": "", "schema": "", "identifier": "", "relation_name": "", "relation_key": "",
-        "package_name": _text(getattr(obj, "package_name", None)), "path": _text(getattr(obj, "path", None)),
+        "database": "",
+        "schema": "",
+        "identifier": "",
+        "relation_name": "",
+        "relation_key": "",
+        "package_name": _text(getattr(obj, "package_name", None)),
+        "path": _text(getattr(obj, "path", None)),
         "original_file_path": _text(getattr(obj, "original_file_path", None)),
-        "materialization": "", "language": "", "raw_code": "", "compiled_code": "", "checksum": "",
-        "access": "", "group": _text(getattr(obj, "group", None) or (config.group if config else None)),
-        "version": "", "latest_version": "", "contract_enforced": False,
-        "tags": tags, "meta": meta, "depends_on": sorted(set(depends.nodes)) if depends else [],
-        "details": {}, "dbt_owners": [], "dbt_tier": None,
+        "materialization": "",
+        "language": "",
+        "raw_code": "",
+        "compiled_code": "",
+        "checksum": "",
+        "access": "",
+        "group": _text(getattr(obj, "group", None) or (config.group if config else None)),
+        "version": "",
+        "latest_version": "",
+        "contract_enforced": False,
+        "tags": tags,
+        "meta": meta,
+        "depends_on": sorted(set(depends.nodes)) if depends else [],
+        "details": {},
+        "dbt_owners": [],
+        "dbt_tier": None,
     }
 
 
@@ -176,19 +264,30 @@ def _node_asset(uid: str, node: s.Node, groups: dict[str, s.Group]) -> AssetSpec
     materialized = _text(config.materialized if config else None)
     in_warehouse = kind != AssetKind.ANALYSIS and materialized != "ephemeral"
     contract = node.contract or (config.contract if config else None)
-    f.update({
-        "database": _text(node.database), "schema": _text(node.schema), "identifier": _text(identifier),
-        "relation_name": _text(node.relation_name),
-        "relation_key": relation_key(node.database, node.schema, identifier) if in_warehouse else "",
-        "materialization": materialized,
-        "language": _text(node.language or ("sql" if (node.raw_sql or node.raw_code) is not None else "")),
-        "raw_code": _text(node.raw_code if node.raw_code is not None else node.raw_sql),
-        "compiled_code": _text(node.compiled_code if node.compiled_code is not None else node.compiled_sql),
-        "checksum": _text(node.checksum.checksum if node.checksum else ""),
-        "access": _text(node.access or (config.access if config else None)),
-        "version": _text(node.version), "latest_version": _text(node.latest_version),
-        "contract_enforced": bool(contract and contract.enforced),
-    })
+    f.update(
+        {
+            "database": _text(node.database),
+            "schema": _text(node.schema),
+            "identifier": _text(identifier),
+            "relation_name": _text(node.relation_name),
+            "relation_key": relation_key(node.database, node.schema, identifier)
+            if in_warehouse
+            else "",
+            "materialization": materialized,
+            "language": _text(
+                node.language or ("sql" if (node.raw_sql or node.raw_code) is not None else "")
+            ),
+            "raw_code": _text(node.raw_code if node.raw_code is not None else node.raw_sql),
+            "compiled_code": _text(
+                node.compiled_code if node.compiled_code is not None else node.compiled_sql
+            ),
+            "checksum": _text(node.checksum.checksum if node.checksum else ""),
+            "access": _text(node.access or (config.access if config else None)),
+            "version": _text(node.version),
+            "latest_version": _text(node.latest_version),
+            "contract_enforced": bool(contract and contract.enforced),
+        }
+    )
     f["dbt_owners"] = owners_from(f["meta"], _group_owner(groups, f["group"]))
     f["dbt_tier"] = tier_from(f["meta"], f["tags"])
     return AssetSpec(uid, f, _columns(node.columns))
@@ -199,16 +298,24 @@ def _source_asset(uid: str, src: s.Source, groups: dict[str, s.Group]) -> AssetS
     f["meta"] = {**(src.source_meta or {}), **f["meta"]}
     identifier = src.identifier or src.name
     freshness = msgspec.to_builtins(src.freshness) if src.freshness else None
-    f.update({
-        "label": f"{src.source_name}.{src.name}" if src.source_name else src.name,
-        "description": _text(src.description) or _text(src.source_description),
-        "database": _text(src.database), "schema": _text(src.schema), "identifier": _text(identifier),
-        "relation_name": _text(src.relation_name),
-        "relation_key": relation_key(src.database, src.schema, identifier),
-        "details": {"source_name": _text(src.source_name), "loader": _text(src.loader),
-                    "loaded_at_field": _text(src.loaded_at_field), "freshness": freshness,
-                    "source_description": _text(src.source_description)},
-    })
+    f.update(
+        {
+            "label": f"{src.source_name}.{src.name}" if src.source_name else src.name,
+            "description": _text(src.description) or _text(src.source_description),
+            "database": _text(src.database),
+            "schema": _text(src.schema),
+            "identifier": _text(identifier),
+            "relation_name": _text(src.relation_name),
+            "relation_key": relation_key(src.database, src.schema, identifier),
+            "details": {
+                "source_name": _text(src.source_name),
+                "loader": _text(src.loader),
+                "loaded_at_field": _text(src.loaded_at_field),
+                "freshness": freshness,
+                "source_description": _text(src.source_description),
+            },
+        }
+    )
     f["dbt_owners"] = owners_from(f["meta"], _group_owner(groups, f["group"]))
     f["dbt_tier"] = tier_from(f["meta"], f["tags"])
     return AssetSpec(uid, f, _columns(src.columns))
@@ -217,7 +324,12 @@ def _source_asset(uid: str, src: s.Source, groups: dict[str, s.Group]) -> AssetS
 def _exposure_asset(uid: str, exp: s.Exposure, groups: dict[str, s.Group]) -> AssetSpec:
     f = _base(AssetKind.EXPOSURE, exp.name, exp)
     owner = {"name": exp.owner.name, "email": exp.owner.email} if exp.owner else None
-    f["details"] = {"type": _text(exp.type), "url": _text(exp.url), "maturity": _text(exp.maturity), "owner": owner}
+    f["details"] = {
+        "type": _text(exp.type),
+        "url": _text(exp.url),
+        "maturity": _text(exp.maturity),
+        "owner": owner,
+    }
     f["dbt_owners"] = owners_from(f["meta"], owner)
     f["dbt_tier"] = tier_from(f["meta"], f["tags"])
     return AssetSpec(uid, f, [])
@@ -230,9 +342,12 @@ def _metric_asset(uid: str, metric: s.Metric, groups: dict[str, s.Group]) -> Ass
         "type_params": metric.type_params or {},
         "expression": _text(metric.expression or metric.sql),
         "filter": msgspec.to_builtins(metric.filter) if metric.filter is not None else None,
-        "filters": metric.filters or [], "time_grains": metric.time_grains or [],
-        "dimensions": metric.dimensions or [], "timestamp": _text(metric.timestamp),
-        "model": _text(metric.model), "time_granularity": _text(metric.time_granularity),
+        "filters": metric.filters or [],
+        "time_grains": metric.time_grains or [],
+        "dimensions": metric.dimensions or [],
+        "timestamp": _text(metric.timestamp),
+        "model": _text(metric.model),
+        "time_granularity": _text(metric.time_granularity),
     }
     f["dbt_owners"] = owners_from(f["meta"], _group_owner(groups, f["group"]))
     f["dbt_tier"] = tier_from(f["meta"], f["tags"])
@@ -241,9 +356,15 @@ def _metric_asset(uid: str, metric: s.Metric, groups: dict[str, s.Group]) -> Ass
 
 def _semantic_model_asset(uid: str, sm: s.SemanticModel, groups: dict[str, s.Group]) -> AssetSpec:
     f = _base(AssetKind.SEMANTIC_MODEL, sm.name, sm)
-    f["details"] = {"model": _text(sm.model), "entities": sm.entities, "measures": sm.measures,
-                    "dimensions": sm.dimensions, "defaults": sm.defaults, "primary_entity": _text(sm.primary_entity),
-                    "node_relation": msgspec.to_builtins(sm.node_relation) if sm.node_relation else None}
+    f["details"] = {
+        "model": _text(sm.model),
+        "entities": sm.entities,
+        "measures": sm.measures,
+        "dimensions": sm.dimensions,
+        "defaults": sm.defaults,
+        "primary_entity": _text(sm.primary_entity),
+        "node_relation": msgspec.to_builtins(sm.node_relation) if sm.node_relation else None,
+    }
     f["dbt_owners"] = owners_from(f["meta"], _group_owner(groups, f["group"]))
     f["dbt_tier"] = tier_from(f["meta"], f["tags"])
     return AssetSpec(uid, f, [])
@@ -268,7 +389,11 @@ def _test_target(node: s.Node, by_name: dict[str, str]) -> str | None:
     model_arg = str((node.test_metadata.kwargs if node.test_metadata else {}).get("model", ""))
     source = _SOURCE_RE.search(model_arg)
     ref = _REF_RE.search(model_arg)
-    wanted = f"source:{source.group(1)}.{source.group(2)}" if source else (f"ref:{ref.group(1)}" if ref else None)
+    wanted = (
+        f"source:{source.group(1)}.{source.group(2)}"
+        if source
+        else (f"ref:{ref.group(1)}" if ref else None)
+    )
     if wanted and wanted in by_name:
         return by_name[wanted]
     return deps[0] if deps else None
@@ -295,8 +420,17 @@ def _test_spec(uid: str, node: s.Node, by_name: dict[str, str]) -> TestSpec:
 def _unit_test_spec(uid: str, unit: s.UnitTest, by_name: dict[str, str]) -> TestSpec:
     deps = sorted(set(unit.depends_on.nodes)) if unit.depends_on else []
     target = by_name.get(f"ref:{unit.model}") if unit.model else None
-    f = {"name": unit.name, "test_type": DataTest.TestType.UNIT, "test_name": "unit_test", "column_name": "",
-         "severity": "", "kwargs": {}, "depends_on": deps, "description": _text(unit.description), "tags": []}
+    f = {
+        "name": unit.name,
+        "test_type": DataTest.TestType.UNIT,
+        "test_name": "unit_test",
+        "column_name": "",
+        "severity": "",
+        "kwargs": {},
+        "depends_on": deps,
+        "description": _text(unit.description),
+        "tags": [],
+    }
     return TestSpec(uid, f, target or (deps[0] if deps else None))
 
 
@@ -313,16 +447,28 @@ class ParsedManifest:
     unchanged_tests: set[str] = field(default_factory=set)
 
     def known_ids(self) -> set[str]:
-        return set(self.assets) | set(self.tests) | self.other_ids | self.unchanged_assets | self.unchanged_tests
+        return (
+            set(self.assets)
+            | set(self.tests)
+            | self.other_ids
+            | self.unchanged_assets
+            | self.unchanged_tests
+        )
 
 
 def raw_digest_salt(manifest: s.Manifest) -> bytes:
     """Mixed into every entry's raw digest: what else shapes an entry's extracted values
     (group owners, the configured meta keys, this code's extraction version)."""
     groups = b"".join(k.encode() + bytes(v) for k, v in sorted(manifest.groups.items()))
-    config = msgspec.json.encode([EXTRACTION_VERSION, settings.LEXICON_META_OWNER_KEYS,
-                                  settings.LEXICON_META_TIER_KEYS, settings.LEXICON_META_PII_KEYS,
-                                  settings.LEXICON_PII_TAGS])
+    config = msgspec.json.encode(
+        [
+            EXTRACTION_VERSION,
+            settings.LEXICON_META_OWNER_KEYS,
+            settings.LEXICON_META_TIER_KEYS,
+            settings.LEXICON_META_PII_KEYS,
+            settings.LEXICON_PII_TAGS,
+        ]
+    )
     return hashlib.blake2b(groups + config, digest_size=16).digest()
 
 
@@ -330,9 +476,13 @@ def raw_digest(salt: bytes, raw: msgspec.Raw) -> str:
     return hashlib.blake2b(bytes(raw), digest_size=16, key=salt).hexdigest()
 
 
-def parse_manifest(artifact: LoadedArtifact, *, skip_assets: dict[str, str] | None = None,
-                   skip_tests: dict[str, str] | None = None,
-                   stored_refs: dict[str, str] | None = None) -> ParsedManifest:
+def parse_manifest(
+    artifact: LoadedArtifact,
+    *,
+    skip_assets: dict[str, str] | None = None,
+    skip_tests: dict[str, str] | None = None,
+    stored_refs: dict[str, str] | None = None,
+) -> ParsedManifest:
     """Turn the raw manifest sections into specs; errors name the entry's JSON path.
 
     ``skip_assets``/``skip_tests`` map unique_id → raw digest of entries stored before
@@ -349,7 +499,9 @@ def parse_manifest(artifact: LoadedArtifact, *, skip_assets: dict[str, str] | No
     unchanged: set[str] = set()
     digests: dict[str, str] = {}
 
-    def entries(section: str, raw: dict[str, msgspec.Raw], struct: type) -> Iterable[tuple[str, Any]]:
+    def entries(
+        section: str, raw: dict[str, msgspec.Raw], struct: type
+    ) -> Iterable[tuple[str, Any]]:
         for key, value in raw.items():
             digest = raw_digest(salt, value)
             if skip.get(key) == digest:
@@ -435,8 +587,11 @@ def _project_name(manifest: s.Manifest, requested: str | None) -> str:
         return requested
     if manifest.metadata.project_name:
         return manifest.metadata.project_name
-    packages = Counter(uid.split(".")[1] for uid in manifest.nodes
-                       if uid.startswith(("model.", "seed.", "snapshot.")) and uid.count(".") >= 2)
+    packages = Counter(
+        uid.split(".")[1]
+        for uid in manifest.nodes
+        if uid.startswith(("model.", "seed.", "snapshot.")) and uid.count(".") >= 2
+    )
     return packages.most_common(1)[0][0] if packages else "dbt_project"
 
 
@@ -493,7 +648,9 @@ class IngestOutcome:
     warnings: list[str] = field(default_factory=list)
 
     def count(self, kind: str, what: str, n: int = 1) -> None:
-        per_kind = self.counts.setdefault(kind, {"added": 0, "changed": 0, "unchanged": 0, "removed": 0})
+        per_kind = self.counts.setdefault(
+            kind, {"added": 0, "changed": 0, "unchanged": 0, "removed": 0}
+        )
         per_kind[what] = per_kind.get(what, 0) + n
 
 
@@ -511,7 +668,10 @@ def _warehouse_fields(entry: s.CatalogTable | None) -> dict[str, Any]:
     for key, stat in entry.stats.items():
         if stat.include and key != "has_stats":
             stats[stat.label or key] = stat.value
-    return {"warehouse_type": _text(entry.metadata.type if entry.metadata else ""), "warehouse_stats": stats}
+    return {
+        "warehouse_type": _text(entry.metadata.type if entry.metadata else ""),
+        "warehouse_stats": stats,
+    }
 
 
 def _resolve_project(artifact: LoadedArtifact, requested: str | None) -> Project:
@@ -552,23 +712,49 @@ def _merge_columns(
     cols: dict[str, dict[str, Any]] = {}
     for order, col in enumerate(spec.columns):
         cols[col.name.lower()] = {
-            "name": col.name, "position": 10_000 + order, "data_type": col.data_type,
-            "description": col.description, "tags": col.tags, "meta": col.meta, "documented": True,
-            "in_warehouse": False, "dbt_pii": col.dbt_pii,
+            "name": col.name,
+            "position": 10_000 + order,
+            "data_type": col.data_type,
+            "description": col.description,
+            "tags": col.tags,
+            "meta": col.meta,
+            "documented": True,
+            "in_warehouse": False,
+            "dbt_pii": col.dbt_pii,
         }
     if catalog_given:
-        warehouse = [(c.name, c.type or "", c.index or 0) for c in (entry.columns.values() if entry else [])]
+        warehouse = [
+            (c.name, c.type or "", c.index or 0) for c in (entry.columns.values() if entry else [])
+        ]
     else:
-        warehouse = [(c.name, c.data_type, c.position) for c in existing.values()
-                     if c.in_warehouse and c.removed_at is None]
+        warehouse = [
+            (c.name, c.data_type, c.position)
+            for c in existing.values()
+            if c.in_warehouse and c.removed_at is None
+        ]
     for name, data_type, position in warehouse:
         key = name.lower()
         row = cols.get(key)
         if row is None:
-            cols[key] = {"name": name, "position": position, "data_type": data_type, "description": "",
-                         "tags": [], "meta": {}, "documented": False, "in_warehouse": True, "dbt_pii": ""}
+            cols[key] = {
+                "name": name,
+                "position": position,
+                "data_type": data_type,
+                "description": "",
+                "tags": [],
+                "meta": {},
+                "documented": False,
+                "in_warehouse": True,
+                "dbt_pii": "",
+            }
         else:
-            row.update({"position": position, "in_warehouse": True, "data_type": data_type or row["data_type"]})
+            row.update(
+                {
+                    "position": position,
+                    "in_warehouse": True,
+                    "data_type": data_type or row["data_type"],
+                }
+            )
     return cols
 
 
@@ -596,9 +782,14 @@ def _stored_refs(existing: dict[str, dict[str, Any]]) -> dict[str, str]:
     return refs
 
 
-def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: IngestOutcome,
-                  progress: ProgressCallback, existing: dict[str, dict[str, Any]],
-                  warehouse_hashes: dict[str, str] | None) -> dict[str, int]:
+def _write_assets(
+    parsed: ParsedManifest,
+    bundle: ArtifactBundle,
+    outcome: IngestOutcome,
+    progress: ProgressCallback,
+    existing: dict[str, dict[str, Any]],
+    warehouse_hashes: dict[str, str] | None,
+) -> dict[str, int]:
     project, run = outcome.project, outcome.run
     now = timezone.now()
     catalog_entries = _catalog_entries(bundle)
@@ -619,7 +810,9 @@ def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: Inges
             action = "added"
         elif old["removed_at"] is not None:
             action = "restored"
-        elif old["manifest_hash"] != spec.manifest_hash or (catalog_given and old["warehouse_hash"] != warehouse_hash):
+        elif old["manifest_hash"] != spec.manifest_hash or (
+            catalog_given and old["warehouse_hash"] != warehouse_hash
+        ):
             action = "changed"
         else:
             outcome.count(spec.kind, "unchanged")
@@ -628,30 +821,48 @@ def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: Inges
         values = dict(spec.fields)
         if catalog_given:
             values.update(_warehouse_fields(entry))
-        to_write.append(Asset(
-            project=project, unique_id=uid, manifest_hash=spec.manifest_hash, warehouse_hash=warehouse_hash,
-            raw_digest=spec.raw_digest,
-            first_seen_run=run if action == "added" else None, last_changed_run=run,
-            removed_at=None, removed_by_run=None, **values,
-        ))
+        to_write.append(
+            Asset(
+                project=project,
+                unique_id=uid,
+                manifest_hash=spec.manifest_hash,
+                warehouse_hash=warehouse_hash,
+                raw_digest=spec.raw_digest,
+                first_seen_run=run if action == "added" else None,
+                last_changed_run=run,
+                removed_at=None,
+                removed_by_run=None,
+                **values,
+            )
+        )
         outcome.count(spec.kind, "added" if action in ("added", "restored") else "changed")
 
     changed_fields_before = {}
     changed_uids = [uid for uid, action in actions.items() if action == "changed"]
     compare = list(MANIFEST_FIELDS) + (list(WAREHOUSE_FIELDS) if catalog_given else [])
     for start in range(0, len(changed_uids), BATCH):
-        for row in Asset.objects.filter(project=project, unique_id__in=changed_uids[start:start + BATCH]).values(
-            "unique_id", *compare
-        ):
+        for row in Asset.objects.filter(
+            project=project, unique_id__in=changed_uids[start : start + BATCH]
+        ).values("unique_id", *compare):
             changed_fields_before[row.pop("unique_id")] = row
 
-    update_fields = [*MANIFEST_FIELDS, "manifest_hash", "warehouse_hash", "raw_digest", "last_changed_run", "removed_at",
-                     "removed_by_run", "updated_at"]
+    update_fields = [
+        *MANIFEST_FIELDS,
+        "manifest_hash",
+        "warehouse_hash",
+        "raw_digest",
+        "last_changed_run",
+        "removed_at",
+        "removed_by_run",
+        "updated_at",
+    ]
     if catalog_given:
         update_fields += list(WAREHOUSE_FIELDS)
     for start in range(0, len(to_write), BATCH):
         Asset.objects.bulk_create(
-            to_write[start:start + BATCH], update_conflicts=True, unique_fields=["project", "unique_id"],
+            to_write[start : start + BATCH],
+            update_conflicts=True,
+            unique_fields=["project", "unique_id"],
             update_fields=update_fields,
         )
         progress("writing assets", 20 + int(30 * (start + BATCH) / max(1, len(to_write))))
@@ -660,9 +871,11 @@ def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: Inges
 
     # Tombstones: active assets that the manifest no longer has.
     present = set(parsed.assets) | parsed.unchanged_assets
-    gone = [uid for uid, row in existing.items() if uid not in present and row["removed_at"] is None]
+    gone = [
+        uid for uid, row in existing.items() if uid not in present and row["removed_at"] is None
+    ]
     for start in range(0, len(gone), BATCH):
-        Asset.objects.filter(project=project, unique_id__in=gone[start:start + BATCH]).update(
+        Asset.objects.filter(project=project, unique_id__in=gone[start : start + BATCH]).update(
             removed_at=now, removed_by_run=run, last_changed_run=run
         )
     for uid in gone:
@@ -684,7 +897,9 @@ def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: Inges
             outcome.changed_ids.add(ids[uid])
         else:
             outcome.added_ids.add(ids[uid])
-        changes.append(AssetChange(asset_id=ids[uid], ingest_run=run, action=action, fields=fields_changed))
+        changes.append(
+            AssetChange(asset_id=ids[uid], ingest_run=run, action=action, fields=fields_changed)
+        )
     changes += [AssetChange(asset_id=ids[uid], ingest_run=run, action="removed") for uid in gone]
     AssetChange.objects.bulk_create(changes, batch_size=BATCH)
 
@@ -693,11 +908,17 @@ def _write_assets(parsed: ParsedManifest, bundle: ArtifactBundle, outcome: Inges
     return ids
 
 
-def _write_columns(parsed: ParsedManifest, uids: list[str], ids: dict[str, int],
-                   catalog_entries: dict[str, s.CatalogTable] | None, run: IngestRun, now: datetime) -> None:
+def _write_columns(
+    parsed: ParsedManifest,
+    uids: list[str],
+    ids: dict[str, int],
+    catalog_entries: dict[str, s.CatalogTable] | None,
+    run: IngestRun,
+    now: datetime,
+) -> None:
     catalog_given = catalog_entries is not None
     for start in range(0, len(uids), BATCH):
-        chunk = uids[start:start + BATCH]
+        chunk = uids[start : start + BATCH]
         asset_ids = [ids[uid] for uid in chunk]
         existing: dict[int, dict[str, Column]] = {}
         for col in Column.objects.filter(asset_id__in=asset_ids):
@@ -710,18 +931,33 @@ def _write_columns(parsed: ParsedManifest, uids: list[str], ids: dict[str, int],
             entry = catalog_entries.get(uid) if catalog_entries is not None else None
             merged = _merge_columns(parsed.assets[uid], entry, catalog_given, old)
             for key, values in merged.items():
-                rows.append(Column(asset_id=asset_id, name_key=key, removed_at=None, removed_by_run=None, **values))
+                rows.append(
+                    Column(
+                        asset_id=asset_id,
+                        name_key=key,
+                        removed_at=None,
+                        removed_by_run=None,
+                        **values,
+                    )
+                )
             stale += [c.pk for key, c in old.items() if key not in merged and c.removed_at is None]
         Column.objects.bulk_create(
-            rows, batch_size=BATCH, update_conflicts=True, unique_fields=["asset", "name_key"],
+            rows,
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["asset", "name_key"],
             update_fields=list(COLUMN_FIELDS),
         )
         if stale:
             Column.objects.filter(pk__in=stale).update(removed_at=now, removed_by_run=run)
 
 
-def _write_tests(parsed: ParsedManifest, ids: dict[str, int], outcome: IngestOutcome,
-                 existing: dict[str, tuple[str, str, str, Any]]) -> dict[str, int]:
+def _write_tests(
+    parsed: ParsedManifest,
+    ids: dict[str, int],
+    outcome: IngestOutcome,
+    existing: dict[str, tuple[str, str, str, Any]],
+) -> dict[str, int]:
     project, run = outcome.project, outcome.run
     if parsed.unchanged_tests:
         outcome.count("test", "unchanged", len(parsed.unchanged_tests))
@@ -733,16 +969,27 @@ def _write_tests(parsed: ParsedManifest, ids: dict[str, int], outcome: IngestOut
             continue
         outcome.count("test", "added" if old is None or old[2] is not None else "changed")
         asset_id = ids.get(spec.attached_unique_id) if spec.attached_unique_id else None
-        rows.append(DataTest(project=project, unique_id=uid, asset_id=asset_id, removed_at=None,
-                             removed_by_run=None, **spec.fields))
+        rows.append(
+            DataTest(
+                project=project,
+                unique_id=uid,
+                asset_id=asset_id,
+                removed_at=None,
+                removed_by_run=None,
+                **spec.fields,
+            )
+        )
     DataTest.objects.bulk_create(
-        rows, batch_size=BATCH, update_conflicts=True, unique_fields=["project", "unique_id"],
+        rows,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["project", "unique_id"],
         update_fields=list(TEST_FIELDS),
     )
     present = set(parsed.tests) | parsed.unchanged_tests
     gone = [uid for uid, row in existing.items() if uid not in present and row[2] is None]
     for start in range(0, len(gone), BATCH):
-        DataTest.objects.filter(project=project, unique_id__in=gone[start:start + BATCH]).update(
+        DataTest.objects.filter(project=project, unique_id__in=gone[start : start + BATCH]).update(
             removed_at=timezone.now(), removed_by_run=run
         )
     if gone:
@@ -752,7 +999,11 @@ def _write_tests(parsed: ParsedManifest, ids: dict[str, int], outcome: IngestOut
 
 def _stored_ids(model, project: Project, invocation: str) -> set[str]:
     """unique_ids whose result of this invocation is stored already (re-ingest skips them)."""
-    return set(model.objects.filter(project=project, invocation_id=invocation).values_list("unique_id", flat=True))
+    return set(
+        model.objects.filter(project=project, invocation_id=invocation).values_list(
+            "unique_id", flat=True
+        )
+    )
 
 
 def _invocation(artifact: LoadedArtifact) -> str:
@@ -760,8 +1011,12 @@ def _invocation(artifact: LoadedArtifact) -> str:
     return artifact.data.metadata.invocation_id or f"sha256:{artifact.sha256[:56]}"
 
 
-def _write_run_results(bundle: ArtifactBundle, asset_ids: dict[str, int], test_ids: dict[str, int],
-                       outcome: IngestOutcome) -> None:
+def _write_run_results(
+    bundle: ArtifactBundle,
+    asset_ids: dict[str, int],
+    test_ids: dict[str, int],
+    outcome: IngestOutcome,
+) -> None:
     artifact = bundle.run_results
     if not artifact:
         return
@@ -781,21 +1036,35 @@ def _write_run_results(bundle: ArtifactBundle, asset_ids: dict[str, int], test_i
         execute = next((t for t in result.timing if t.name == "execute"), None)
         first = result.timing[0] if result.timing else None
         adapter = result.adapter_response or {}
-        rows.append(NodeRunResult(
-            project=project, ingest_run=run, invocation_id=invocation, unique_id=uid,
-            asset_id=asset_ids.get(uid), test_id=test_ids.get(uid), status=_text(result.status).lower(),
-            message=_text(result.message)[:10_000], failures=_int_or_none(result.failures),
-            execution_time=result.execution_time,
-            started_at=_parse_time((first or execute).started_at) if (first or execute) else None,
-            completed_at=_parse_time(execute.completed_at) if execute else None,
-            rows_affected=adapter.get("rows_affected") if isinstance(adapter.get("rows_affected"), int) else None,
-            generated_at=generated,
-        ))
+        rows.append(
+            NodeRunResult(
+                project=project,
+                ingest_run=run,
+                invocation_id=invocation,
+                unique_id=uid,
+                asset_id=asset_ids.get(uid),
+                test_id=test_ids.get(uid),
+                status=_text(result.status).lower(),
+                message=_text(result.message)[:10_000],
+                failures=_int_or_none(result.failures),
+                execution_time=result.execution_time,
+                started_at=_parse_time((first or execute).started_at)
+                if (first or execute)
+                else None,
+                completed_at=_parse_time(execute.completed_at) if execute else None,
+                rows_affected=adapter.get("rows_affected")
+                if isinstance(adapter.get("rows_affected"), int)
+                else None,
+                generated_at=generated,
+            )
+        )
         outcome.count("run_result", "added")
     NodeRunResult.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
 
 
-def _write_freshness(bundle: ArtifactBundle, asset_ids: dict[str, int], outcome: IngestOutcome) -> set[int]:
+def _write_freshness(
+    bundle: ArtifactBundle, asset_ids: dict[str, int], outcome: IngestOutcome
+) -> set[int]:
     """Store new freshness results; returns the assets that got one (their search facet changes)."""
     artifact = bundle.sources
     if not artifact:
@@ -812,13 +1081,22 @@ def _write_freshness(bundle: ArtifactBundle, asset_ids: dict[str, int], outcome:
                 outcome.count("freshness", "unchanged")
             continue
         seen.add(uid)
-        rows.append(SourceFreshnessResult(
-            project=project, ingest_run=run, invocation_id=invocation, unique_id=uid, asset_id=asset_ids[uid],
-            status=_text(result.status).lower(), max_loaded_at=_parse_time(result.max_loaded_at),
-            snapshotted_at=_parse_time(result.snapshotted_at), age_seconds=result.max_loaded_at_time_ago_in_s,
-            criteria=msgspec.to_builtins(result.criteria) if result.criteria else {},
-            error=_text(result.error)[:10_000], generated_at=generated,
-        ))
+        rows.append(
+            SourceFreshnessResult(
+                project=project,
+                ingest_run=run,
+                invocation_id=invocation,
+                unique_id=uid,
+                asset_id=asset_ids[uid],
+                status=_text(result.status).lower(),
+                max_loaded_at=_parse_time(result.max_loaded_at),
+                snapshotted_at=_parse_time(result.snapshotted_at),
+                age_seconds=result.max_loaded_at_time_ago_in_s,
+                criteria=msgspec.to_builtins(result.criteria) if result.criteria else {},
+                error=_text(result.error)[:10_000],
+                generated_at=generated,
+            )
+        )
         outcome.count("freshness", "added")
     SourceFreshnessResult.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
     return {row.asset_id for row in rows}
@@ -831,8 +1109,9 @@ def _run_hooks(outcome: IngestOutcome) -> None:
         import_string(path)(outcome)
 
 
-def dbt_ingest_write(run: IngestRun, bundle: ArtifactBundle, project_name: str | None,
-                     progress: ProgressCallback) -> IngestOutcome:
+def dbt_ingest_write(
+    run: IngestRun, bundle: ArtifactBundle, project_name: str | None, progress: ProgressCallback
+) -> IngestOutcome:
     """Parse, check and write, in one transaction: any error rolls everything back.
 
     Parsing happens after the project row is locked, so the decision to skip entries
@@ -843,21 +1122,46 @@ def dbt_ingest_write(run: IngestRun, bundle: ArtifactBundle, project_name: str |
         existing = {
             row["unique_id"]: row
             for row in Asset.objects.filter(project=project).values(
-                "id", "unique_id", "kind", "name", "version", "latest_version", "details", "manifest_hash",
-                "warehouse_hash", "raw_digest", "removed_at")
+                "id",
+                "unique_id",
+                "kind",
+                "name",
+                "version",
+                "latest_version",
+                "details",
+                "manifest_hash",
+                "warehouse_hash",
+                "raw_digest",
+                "removed_at",
+            )
         }
-        existing_tests = {row[0]: row for row in DataTest.objects.filter(project=project).values_list(
-            "unique_id", "content_hash", "removed_at", "raw_digest")}
+        existing_tests = {
+            row[0]: row
+            for row in DataTest.objects.filter(project=project).values_list(
+                "unique_id", "content_hash", "removed_at", "raw_digest"
+            )
+        }
         warehouse_hashes = _warehouse_hashes(_catalog_entries(bundle))
         skip_assets = {
-            uid: row["raw_digest"] for uid, row in existing.items()
-            if row["raw_digest"] and row["removed_at"] is None
-            and (warehouse_hashes is None or warehouse_hashes.get(uid, NOT_IN_WAREHOUSE) == row["warehouse_hash"])
+            uid: row["raw_digest"]
+            for uid, row in existing.items()
+            if row["raw_digest"]
+            and row["removed_at"] is None
+            and (
+                warehouse_hashes is None
+                or warehouse_hashes.get(uid, NOT_IN_WAREHOUSE) == row["warehouse_hash"]
+            )
         }
-        skip_tests = {uid: row[3] for uid, row in existing_tests.items() if row[3] and row[2] is None}
+        skip_tests = {
+            uid: row[3] for uid, row in existing_tests.items() if row[3] and row[2] is None
+        }
         progress("parsing manifest", 12)
-        parsed = parse_manifest(bundle.manifest, skip_assets=skip_assets, skip_tests=skip_tests,
-                                stored_refs=_stored_refs(existing))
+        parsed = parse_manifest(
+            bundle.manifest,
+            skip_assets=skip_assets,
+            skip_tests=skip_tests,
+            stored_refs=_stored_refs(existing),
+        )
         bundle.warnings += check_consistency(bundle, parsed)
         outcome = IngestOutcome(run=run, project=project)
         progress("writing assets", 20)
@@ -868,14 +1172,23 @@ def dbt_ingest_write(run: IngestRun, bundle: ArtifactBundle, project_name: str |
         _write_run_results(bundle, asset_ids, test_ids, outcome)
         refreshed = _write_freshness(bundle, asset_ids, outcome)
         progress("updating search", 88)
-        search_documents_sync(outcome.added_ids | outcome.changed_ids | outcome.removed_ids | refreshed)
+        search_documents_sync(
+            outcome.added_ids | outcome.changed_ids | outcome.removed_ids | refreshed
+        )
         progress("deriving lineage", 90)
         _run_hooks(outcome)
         ingest_run_finish(
-            run, project=project, status=IngestRun.Status.SUCCEEDED, phase="done", progress=100,
-            counts=outcome.counts, warnings=bundle.warnings + parsed.warnings + outcome.warnings,
+            run,
+            project=project,
+            status=IngestRun.Status.SUCCEEDED,
+            phase="done",
+            progress=100,
+            counts=outcome.counts,
+            warnings=bundle.warnings + parsed.warnings + outcome.warnings,
             invocation_id=_text(parsed.metadata.invocation_id),
             schema_versions={a.kind: a.describe()["schema_version"] for a in bundle.files()},
-            files=[a.describe() for a in bundle.files()], finished_at=timezone.now(), error="",
+            files=[a.describe() for a in bundle.files()],
+            finished_at=timezone.now(),
+            error="",
         )
     return outcome

@@ -16,7 +16,9 @@ class Project(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     dbt_project_id = models.CharField(
-        max_length=64, blank=True, help_text="metadata.project_id of its manifests (a hash of the name)."
+        max_length=64,
+        blank=True,
+        help_text="metadata.project_id of its manifests (a hash of the name).",
     )
     adapter_type = models.CharField(max_length=50, blank=True)
     dialect = models.CharField(max_length=30, blank=True, help_text="sqlglot dialect for its SQL.")
@@ -53,20 +55,32 @@ class IngestRun(models.Model):
         SCHEDULE = "schedule"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DBT)
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingest_runs")
-    project_name = models.CharField(max_length=200, blank=True, help_text="Requested project name, if any.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingest_runs"
+    )
+    project_name = models.CharField(
+        max_length=200, blank=True, help_text="Requested project name, if any."
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.CLI)
     phase = models.CharField(max_length=60, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
-    files = models.JSONField(default=list, blank=True, help_text="[{kind, name, path, size, sha256}]")
-    counts = models.JSONField(default=dict, blank=True, help_text="{kind: {added, changed, unchanged, removed}}")
+    files = models.JSONField(
+        default=list, blank=True, help_text="[{kind, name, path, size, sha256}]"
+    )
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="{kind: {added, changed, unchanged, removed}}"
+    )
     warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     invocation_id = models.CharField(max_length=64, blank=True)
     schema_versions = models.JSONField(default=dict, blank=True)
     followups = models.JSONField(
-        default=dict, blank=True, help_text="Results of work done after the run, e.g. column lineage."
+        default=dict,
+        blank=True,
+        help_text="Results of work done after the run, e.g. column lineage.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -77,14 +91,24 @@ class IngestRun(models.Model):
     # Crash recovery (catalog.services.ingest_runs_sweep): the worker running a run writes
     # heartbeat_at every few seconds; a running run whose heartbeat stops is queued again.
     queued_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the run was last handed to the broker (created_at if never re-sent)."
+        null=True,
+        blank=True,
+        help_text="When the run was last handed to the broker (created_at if never re-sent).",
     )
-    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker running it.")
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker has started the run.")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker running it."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker has started the run."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="ingestrun_progress_lte_100")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="ingestrun_progress_lte_100"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Ingest run #{self.pk} ({self.kind}, {self.status})"
@@ -134,7 +158,10 @@ class Asset(models.Model):
     identifier = models.CharField(max_length=255, blank=True)
     relation_name = models.CharField(max_length=768, blank=True)
     relation_key = models.CharField(
-        max_length=768, blank=True, db_index=True, help_text="Lower-cased db.schema.identifier for matching."
+        max_length=768,
+        blank=True,
+        db_index=True,
+        help_text="Lower-cased db.schema.identifier for matching.",
     )
     package_name = models.CharField(max_length=255, blank=True)
     path = models.CharField(max_length=1024, blank=True)
@@ -151,9 +178,13 @@ class Asset(models.Model):
     contract_enforced = models.BooleanField(default=False)
     tags = models.JSONField(default=list, blank=True)
     meta = models.JSONField(default=dict, blank=True)
-    depends_on = models.JSONField(default=list, blank=True, help_text="unique_ids this node depends on.")
+    depends_on = models.JSONField(
+        default=list, blank=True, help_text="unique_ids this node depends on."
+    )
     details = models.JSONField(
-        default=dict, blank=True, help_text="Kind-specific facts: exposure owner/url, metric type_params, source freshness config..."
+        default=dict,
+        blank=True,
+        help_text="Kind-specific facts: exposure owner/url, metric type_params, source freshness config...",
     )
     # Ingested curation hints from dbt meta; a person's decision is stored in governance.
     dbt_owners = models.JSONField(default=list, blank=True)
@@ -161,19 +192,35 @@ class Asset(models.Model):
     # From catalog.json
     warehouse_type = models.CharField(max_length=50, blank=True)
     warehouse_stats = models.JSONField(default=dict, blank=True)
-    manifest_hash = models.CharField(max_length=32, blank=True, help_text="Digest of the fields read from the manifest.")
-    warehouse_hash = models.CharField(max_length=32, blank=True, help_text="Digest of the catalog.json entry.")
-    raw_digest = models.CharField(max_length=32, blank=True, help_text="Digest of the entry's raw manifest JSON.")
-    first_seen_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    last_changed_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    removed_by_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    manifest_hash = models.CharField(
+        max_length=32, blank=True, help_text="Digest of the fields read from the manifest."
+    )
+    warehouse_hash = models.CharField(
+        max_length=32, blank=True, help_text="Digest of the catalog.json entry."
+    )
+    raw_digest = models.CharField(
+        max_length=32, blank=True, help_text="Digest of the entry's raw manifest JSON."
+    )
+    first_seen_run = models.ForeignKey(
+        IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_changed_run = models.ForeignKey(
+        IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_by_run = models.ForeignKey(
+        IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     removed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["project_id", "kind", "name", "id"]
-        constraints = [models.UniqueConstraint(fields=["project", "unique_id"], name="asset_unique_per_project")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "unique_id"], name="asset_unique_per_project"
+            )
+        ]
         indexes = [models.Index(fields=["project", "kind", "removed_at"])]
 
     def __str__(self) -> str:
@@ -193,7 +240,9 @@ class Column(models.Model):
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="columns")
     name = models.CharField(max_length=512)
-    name_key = models.CharField(max_length=512, db_index=True, help_text="Lower-cased name for matching.")
+    name_key = models.CharField(
+        max_length=512, db_index=True, help_text="Lower-cased name for matching."
+    )
     position = models.PositiveIntegerField(default=0)
     data_type = models.CharField(max_length=255, blank=True)
     description = models.TextField(blank=True)
@@ -201,13 +250,19 @@ class Column(models.Model):
     meta = models.JSONField(default=dict, blank=True)
     documented = models.BooleanField(default=False, help_text="Declared in the dbt YAML.")
     in_warehouse = models.BooleanField(default=False, help_text="Present in catalog.json.")
-    dbt_pii = models.CharField(max_length=100, blank=True, help_text="PII flag read from dbt meta/tags, as written.")
-    removed_by_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dbt_pii = models.CharField(
+        max_length=100, blank=True, help_text="PII flag read from dbt meta/tags, as written."
+    )
+    removed_by_run = models.ForeignKey(
+        IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["asset_id", "position", "name"]
-        constraints = [models.UniqueConstraint(fields=["asset", "name_key"], name="column_unique_per_asset")]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "name_key"], name="column_unique_per_asset")
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset.name}.{self.name}"
@@ -225,8 +280,12 @@ class DataTest(models.Model):
     unique_id = models.CharField(max_length=512)
     name = models.CharField(max_length=512)
     test_type = models.CharField(max_length=20, choices=TestType.choices)
-    test_name = models.CharField(max_length=255, blank=True, help_text="unique, not_null, accepted_values...")
-    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="tests")
+    test_name = models.CharField(
+        max_length=255, blank=True, help_text="unique, not_null, accepted_values..."
+    )
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="tests"
+    )
     column_name = models.CharField(max_length=512, blank=True)
     severity = models.CharField(max_length=10, blank=True)
     kwargs = models.JSONField(default=dict, blank=True)
@@ -235,12 +294,16 @@ class DataTest(models.Model):
     tags = models.JSONField(default=list, blank=True)
     content_hash = models.CharField(max_length=32, blank=True)
     raw_digest = models.CharField(max_length=32, blank=True)
-    removed_by_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removed_by_run = models.ForeignKey(
+        IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["project_id", "name", "id"]
-        constraints = [models.UniqueConstraint(fields=["project", "unique_id"], name="test_unique_per_project")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "unique_id"], name="test_unique_per_project")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -253,8 +316,12 @@ class NodeRunResult(models.Model):
     ingest_run = models.ForeignKey(IngestRun, on_delete=models.CASCADE, related_name="run_results")
     invocation_id = models.CharField(max_length=64)
     unique_id = models.CharField(max_length=512)
-    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="run_results")
-    test = models.ForeignKey(DataTest, null=True, blank=True, on_delete=models.SET_NULL, related_name="results")
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="run_results"
+    )
+    test = models.ForeignKey(
+        DataTest, null=True, blank=True, on_delete=models.SET_NULL, related_name="results"
+    )
     status = models.CharField(max_length=20, db_index=True)
     message = models.TextField(blank=True)
     failures = models.IntegerField(null=True, blank=True)
@@ -267,9 +334,14 @@ class NodeRunResult(models.Model):
     class Meta:
         ordering = ["-generated_at", "unique_id"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "invocation_id", "unique_id"], name="runresult_unique")
+            models.UniqueConstraint(
+                fields=["project", "invocation_id", "unique_id"], name="runresult_unique"
+            )
         ]
-        indexes = [models.Index(fields=["asset", "-generated_at"]), models.Index(fields=["test", "-generated_at"])]
+        indexes = [
+            models.Index(fields=["asset", "-generated_at"]),
+            models.Index(fields=["test", "-generated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unique_id}: {self.status}"
@@ -279,10 +351,14 @@ class SourceFreshnessResult(models.Model):
     """One source's freshness check in one invocation (sources.json)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="freshness_results")
-    ingest_run = models.ForeignKey(IngestRun, on_delete=models.CASCADE, related_name="freshness_results")
+    ingest_run = models.ForeignKey(
+        IngestRun, on_delete=models.CASCADE, related_name="freshness_results"
+    )
     invocation_id = models.CharField(max_length=64)
     unique_id = models.CharField(max_length=512)
-    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="freshness_results")
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="freshness_results"
+    )
     status = models.CharField(max_length=20)
     max_loaded_at = models.DateTimeField(null=True, blank=True)
     snapshotted_at = models.DateTimeField(null=True, blank=True)
@@ -294,7 +370,9 @@ class SourceFreshnessResult(models.Model):
     class Meta:
         ordering = ["-generated_at", "unique_id"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "invocation_id", "unique_id"], name="freshness_unique")
+            models.UniqueConstraint(
+                fields=["project", "invocation_id", "unique_id"], name="freshness_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -311,7 +389,9 @@ class AssetChange(models.Model):
         RESTORED = "restored"
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="changes")
-    ingest_run = models.ForeignKey(IngestRun, on_delete=models.CASCADE, related_name="asset_changes")
+    ingest_run = models.ForeignKey(
+        IngestRun, on_delete=models.CASCADE, related_name="asset_changes"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     fields = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -334,12 +414,16 @@ class SearchDocument(models.Model):
     indexes; on SQLite an FTS5 table over ``SearchText`` kept by triggers.
     """
 
-    asset = models.OneToOneField(Asset, primary_key=True, on_delete=models.CASCADE, related_name="search_document")
+    asset = models.OneToOneField(
+        Asset, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30)
     name = models.CharField(max_length=255)
     label = models.CharField(max_length=255, blank=True)
-    summary = models.CharField(max_length=300, blank=True, help_text="The start of the description.")
+    summary = models.CharField(
+        max_length=300, blank=True, help_text="The start of the description."
+    )
     popularity = models.FloatField(default=0.0)
     tier = models.PositiveSmallIntegerField(null=True, blank=True)
     certified = models.BooleanField(default=False)
@@ -351,7 +435,9 @@ class SearchDocument(models.Model):
     owners = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     has_pii = models.BooleanField(default=False)
-    freshness = models.CharField(max_length=10, blank=True, help_text="Latest source freshness: pass, warn, error.")
+    freshness = models.CharField(
+        max_length=10, blank=True, help_text="Latest source freshness: pass, warn, error."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -365,7 +451,9 @@ class SearchText(models.Model):
     reads narrow rows. On SQLite its FTS5 index is kept by triggers: a migration that
     rebuilds this table must create them again (see 0007)."""
 
-    asset = models.OneToOneField(Asset, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    asset = models.OneToOneField(
+        Asset, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(max_length=255)
     label = models.CharField(max_length=255, blank=True)
     description = models.TextField(blank=True)

@@ -31,7 +31,9 @@ def _key(run_id: int) -> str:
 
 def progress_set(run_id: int, phase: str, percent: int) -> None:
     try:
-        cache.set(_key(run_id), {"phase": phase, "percent": max(0, min(100, int(percent)))}, _TTL_SECONDS)
+        cache.set(
+            _key(run_id), {"phase": phase, "percent": max(0, min(100, int(percent)))}, _TTL_SECONDS
+        )
     except Exception:  # progress is best effort; never fail an ingest because the cache is down
         return
 
@@ -49,8 +51,14 @@ def terminal_progress(desc: str, *, disabled: bool = False) -> Iterator[Progress
     callback; drawn only on a terminal."""
     from tqdm import tqdm
 
-    bar = tqdm(total=100, unit="%", desc=desc, disable=disabled or not sys.stderr.isatty(), file=sys.stderr,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+    bar = tqdm(
+        total=100,
+        unit="%",
+        desc=desc,
+        disable=disabled or not sys.stderr.isatty(),
+        file=sys.stderr,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}",
+    )
 
     def progress(phase: str, percent: int) -> None:
         bar.set_postfix_str(phase)

@@ -41,11 +41,25 @@ from catalog.models import (
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
 _TRUTHY = {"true", "yes", "1", "certified"}
-RANK_CAP = 1_000  # matches ranked (and counted, and faceted) per search, unless a later page is asked for
-SUMMARY_CHARS = 300  # the start of a description that counts as a "primary" field (SearchDocument.summary)
+RANK_CAP = (
+    1_000  # matches ranked (and counted, and faceted) per search, unless a later page is asked for
+)
+SUMMARY_CHARS = (
+    300  # the start of a description that counts as a "primary" field (SearchDocument.summary)
+)
 WORD_SIMILARITY = 0.3  # pg_trgm similarity a correction must reach
-FACET_FIELDS = ("kind", "project_id", "database", "schema", "tier", "owners", "tags", "has_pii", "freshness",
-                "deprecated")
+FACET_FIELDS = (
+    "kind",
+    "project_id",
+    "database",
+    "schema",
+    "tier",
+    "owners",
+    "tags",
+    "has_pii",
+    "freshness",
+    "deprecated",
+)
 
 
 @dataclass
@@ -53,7 +67,9 @@ class SearchPage:
     asset_ids: list[int]
     total: int
     corrected: str | None = None  # the query actually run when a spelling correction kicked in
-    facets: dict[str, Counter] = field(default_factory=dict)  # facet -> value -> count, over the ranked matches
+    facets: dict[str, Counter] = field(
+        default_factory=dict
+    )  # facet -> value -> count, over the ranked matches
     capped: bool = False  # more matches exist than were ranked: the total is a lower bound
 
 
@@ -67,10 +83,32 @@ def _words(text: str) -> set[str]:
 
 def facet_counts(rows: Iterable[Sequence]) -> dict[str, Counter]:
     """Counts per facet value over rows of ``FACET_FIELDS``."""
-    counts: dict[str, Counter] = {key: Counter() for key in
-                                  ("kind", "project", "schema", "tier", "owner", "tag", "has_pii", "freshness",
-                                   "deprecated")}
-    for kind, project_id, database, schema, tier, owners, tags, has_pii, freshness, deprecated in rows:
+    counts: dict[str, Counter] = {
+        key: Counter()
+        for key in (
+            "kind",
+            "project",
+            "schema",
+            "tier",
+            "owner",
+            "tag",
+            "has_pii",
+            "freshness",
+            "deprecated",
+        )
+    }
+    for (
+        kind,
+        project_id,
+        database,
+        schema,
+        tier,
+        owners,
+        tags,
+        has_pii,
+        freshness,
+        deprecated,
+    ) in rows:
         counts["kind"][kind] += 1
         counts["project"][project_id] += 1
         if schema:
@@ -112,53 +150,112 @@ def search_documents_sync(asset_ids: Iterable[int]) -> int:
     ids = list(asset_ids)
     written = 0
     for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
+        chunk = ids[start : start + 1000]
         columns: dict[int, list[str]] = {}
         pii: set[int] = set()
         vocabulary: set[str] = set()
-        for asset_id, name, description, dbt_pii in Column.objects.filter(
-            asset_id__in=chunk, removed_at__isnull=True
-        ).values_list("asset_id", "name", "description", "dbt_pii").order_by("asset_id", "position"):
+        for asset_id, name, description, dbt_pii in (
+            Column.objects.filter(asset_id__in=chunk, removed_at__isnull=True)
+            .values_list("asset_id", "name", "description", "dbt_pii")
+            .order_by("asset_id", "position")
+        ):
             columns.setdefault(asset_id, []).append(f"{name} {description}".strip())
             vocabulary |= _words(name)
             if dbt_pii:
                 pii.add(asset_id)
-        freshness = latest_status_by(SourceFreshnessResult.objects.filter(asset_id__in=chunk), "asset_id")
+        freshness = latest_status_by(
+            SourceFreshnessResult.objects.filter(asset_id__in=chunk), "asset_id"
+        )
         docs, texts = [], []
         for asset in Asset.objects.filter(pk__in=chunk).only(
-            "id", "project_id", "kind", "name", "label", "description", "tags", "meta", "dbt_tier", "dbt_owners",
-            "database", "schema", "removed_at",
+            "id",
+            "project_id",
+            "kind",
+            "name",
+            "label",
+            "description",
+            "tags",
+            "meta",
+            "dbt_tier",
+            "dbt_owners",
+            "database",
+            "schema",
+            "removed_at",
         ):
             meta = asset.meta or {}
             status = freshness.get(asset.pk, "")
-            docs.append(SearchDocument(
-                asset_id=asset.pk, project_id=asset.project_id, kind=asset.kind, name=asset.name,
-                label=asset.label, summary=asset.description[:SUMMARY_CHARS],
-                tier=asset.dbt_tier, certified=str(meta.get("certified", "")).lower() in _TRUTHY,
-                deprecated=bool(meta.get("deprecated")) or str(meta.get("status", "")).lower() == "deprecated",
-                removed=asset.removed_at is not None,
-                database=asset.database or "", schema=asset.schema or "",
-                owners=sorted(set(asset.dbt_owners or [])), tags=sorted(set(asset.tags or [])),
-                has_pii=asset.pk in pii, freshness="error" if status == "runtime error" else status,
-            ))
-            texts.append(SearchText(
-                asset_id=asset.pk, name=asset.name, label=asset.label, description=asset.description[:20000],
-                column_text=" ".join(columns.get(asset.pk, []))[:50000],
-                tag_text=(" ".join(asset.tags or []) + " " + _meta_text(meta)).strip(),
-            ))
-            vocabulary |= _words(asset.name) | _words(asset.label) | _words(" ".join(asset.tags or []))
+            docs.append(
+                SearchDocument(
+                    asset_id=asset.pk,
+                    project_id=asset.project_id,
+                    kind=asset.kind,
+                    name=asset.name,
+                    label=asset.label,
+                    summary=asset.description[:SUMMARY_CHARS],
+                    tier=asset.dbt_tier,
+                    certified=str(meta.get("certified", "")).lower() in _TRUTHY,
+                    deprecated=bool(meta.get("deprecated"))
+                    or str(meta.get("status", "")).lower() == "deprecated",
+                    removed=asset.removed_at is not None,
+                    database=asset.database or "",
+                    schema=asset.schema or "",
+                    owners=sorted(set(asset.dbt_owners or [])),
+                    tags=sorted(set(asset.tags or [])),
+                    has_pii=asset.pk in pii,
+                    freshness="error" if status == "runtime error" else status,
+                )
+            )
+            texts.append(
+                SearchText(
+                    asset_id=asset.pk,
+                    name=asset.name,
+                    label=asset.label,
+                    description=asset.description[:20000],
+                    column_text=" ".join(columns.get(asset.pk, []))[:50000],
+                    tag_text=(" ".join(asset.tags or []) + " " + _meta_text(meta)).strip(),
+                )
+            )
+            vocabulary |= (
+                _words(asset.name) | _words(asset.label) | _words(" ".join(asset.tags or []))
+            )
         SearchDocument.objects.bulk_create(
-            docs, batch_size=500, update_conflicts=True, unique_fields=["asset"],
-            update_fields=["project", "kind", "name", "label", "summary", "tier", "certified", "deprecated", "removed",
-                           "database", "schema", "owners", "tags", "has_pii", "freshness"],
+            docs,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["asset"],
+            update_fields=[
+                "project",
+                "kind",
+                "name",
+                "label",
+                "summary",
+                "tier",
+                "certified",
+                "deprecated",
+                "removed",
+                "database",
+                "schema",
+                "owners",
+                "tags",
+                "has_pii",
+                "freshness",
+            ],
         )
         SearchText.objects.bulk_create(
-            texts, batch_size=500, update_conflicts=True, unique_fields=["asset"],
+            texts,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["asset"],
             update_fields=["name", "label", "description", "column_text", "tag_text"],
         )
         SearchWord.objects.bulk_create(
-            [SearchWord(word=w) for w in sorted(vocabulary) if 3 <= len(w) <= 64 and not w.isdigit()],
-            batch_size=2000, ignore_conflicts=True,
+            [
+                SearchWord(word=w)
+                for w in sorted(vocabulary)
+                if 3 <= len(w) <= 64 and not w.isdigit()
+            ],
+            batch_size=2000,
+            ignore_conflicts=True,
         )
         written += len(docs)
     return written
@@ -184,7 +281,9 @@ _GROUP_SQL = "CASE WHEN d.removed THEN 2 WHEN d.deprecated THEN 1 ELSE 0 END"
 # owners and tags come as text joined by a unit separator: PostgreSQL unpacks the JSON
 # faster than Python decodes a thousand small documents.
 _LIST_SQL = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(d.{0})), E'\\x1f')"
-_FACETS_SQL = ", ".join(_LIST_SQL.format(f) if f in ("owners", "tags") else f"d.{f}" for f in FACET_FIELDS)
+_FACETS_SQL = ", ".join(
+    _LIST_SQL.format(f) if f in ("owners", "tags") else f"d.{f}" for f in FACET_FIELDS
+)
 # Matches the index catalog_searchdocument_static (migration 0007): for a broad word the
 # database walks it and stops after a page of matches instead of sorting them all.
 _STATIC_ORDER_SQL = "d.removed, d.deprecated, d.popularity DESC, d.tier ASC NULLS LAST, d.certified DESC, d.name, d.asset_id"
@@ -203,18 +302,26 @@ def _like_prefix(text: str) -> str:
 
 
 SMALL_TIER = 2_000  # a tier with fewer matches is ranked by sorting them; a larger one by walking the static order
-WALK_SAMPLED = 100  # a tier this common among the first RANK_CAP matches is walked without counting it first
+WALK_SAMPLED = (
+    100  # a tier this common among the first RANK_CAP matches is walked without counting it first
+)
 _STATIC_FIELDS_SQL = "d.popularity, d.tier, d.certified, d.name"
-_TIER_SQL = (f"CASE WHEN lower(d.name) = %s THEN {EXACT} WHEN starts_with(lower(d.name), %s) THEN {PREFIX} "
-             f"WHEN d.name_vector @@ to_tsquery('simple', %s) THEN {IN_NAME} "
-             f"WHEN d.primary_vector @@ to_tsquery('simple', %s) THEN {IN_PRIMARY} ELSE {ELSEWHERE} END")
+_TIER_SQL = (
+    f"CASE WHEN lower(d.name) = %s THEN {EXACT} WHEN starts_with(lower(d.name), %s) THEN {PREFIX} "
+    f"WHEN d.name_vector @@ to_tsquery('simple', %s) THEN {IN_NAME} "
+    f"WHEN d.primary_vector @@ to_tsquery('simple', %s) THEN {IN_PRIMARY} ELSE {ELSEWHERE} END"
+)
 
 
-def _python_static(popularity: float, tier: int | None, certified: bool, name: str, asset_id: int) -> tuple:
+def _python_static(
+    popularity: float, tier: int | None, certified: bool, name: str, asset_id: int
+) -> tuple:
     return (-popularity, tier if tier is not None else 10**6, not certified, name, asset_id)
 
 
-def _pg_matches(words: list[str], query: str, scope_sql: str, scope_params: list, cap: int) -> list[tuple]:
+def _pg_matches(
+    words: list[str], query: str, scope_sql: str, scope_params: list, cap: int
+) -> list[tuple]:
     """Up to ``cap + 1`` matches (storage order) as (asset_id, group, tier, popularity,
     tier, certified, name, *FACET_FIELDS): all of them for most queries, a sample for a
     broad word, taken from the narrow rows when their name, label or summary suffice (a
@@ -223,7 +330,10 @@ def _pg_matches(words: list[str], query: str, scope_sql: str, scope_params: list
     head = f"SELECT d.asset_id, {_GROUP_SQL}, {_TIER_SQL}, {_STATIC_FIELDS_SQL}, {_FACETS_SQL} "
     sources = [
         ("FROM catalog_searchdocument d WHERE d.primary_vector", len(words) == 1),
-        ("FROM catalog_searchtext t JOIN catalog_searchdocument d ON d.asset_id = t.asset_id WHERE t.vector", True),
+        (
+            "FROM catalog_searchtext t JOIN catalog_searchdocument d ON d.asset_id = t.asset_id WHERE t.vector",
+            True,
+        ),
     ]
     rows: list[tuple] = []
     with connection.cursor() as cursor:
@@ -231,8 +341,10 @@ def _pg_matches(words: list[str], query: str, scope_sql: str, scope_params: list
             if not wanted:
                 continue
             # Every piece is a literal of this module; user input only travels as parameters.
-            cursor.execute(f"{head}{source} @@ to_tsquery('simple', %s){scope_sql} LIMIT %s",  # noqa: S608
-                           [query, query, tsq, tsq, tsq, *scope_params, cap + 1])
+            cursor.execute(
+                f"{head}{source} @@ to_tsquery('simple', %s){scope_sql} LIMIT %s",  # noqa: S608
+                [query, query, tsq, tsq, tsq, *scope_params, cap + 1],
+            )
             rows = cursor.fetchall()
             if len(rows) > cap:
                 break
@@ -247,15 +359,17 @@ def _pg_walk(cursor, tier: int, where: str, params: list, want: int) -> list[tup
     cursor.execute("SET LOCAL enable_bitmapscan = off")
     cursor.execute(
         f"SELECT d.asset_id, {_GROUP_SQL}, {tier} FROM catalog_searchdocument d "  # noqa: S608
-        f"WHERE coalesce({where}, false) ORDER BY {_STATIC_ORDER_SQL} LIMIT %s", [*params, want],
+        f"WHERE coalesce({where}, false) ORDER BY {_STATIC_ORDER_SQL} LIMIT %s",
+        [*params, want],
     )
     found = cursor.fetchall()
     cursor.execute("SET LOCAL enable_bitmapscan = on")
     return found
 
 
-def _pg_ranked(words: list[str], query: str, scope_sql: str, scope_params: list, want: int,
-               sampled: Counter) -> list[tuple]:
+def _pg_ranked(
+    words: list[str], query: str, scope_sql: str, scope_params: list, want: int, sampled: Counter
+) -> list[tuple]:
     """The best ``want`` matches of a broad search as (asset_id, group, tier), one tier at
     a time: a small tier is sorted, a large one read in the static order (an index walk
     that stops after ``want`` rows); stops once enough live matches are in hand.
@@ -266,15 +380,24 @@ def _pg_ranked(words: list[str], query: str, scope_sql: str, scope_params: list,
     tsq = " & ".join(f"{w}:*" for w in words)
     primary = "d.primary_vector @@ to_tsquery('simple', %s)"
     in_name = "d.name_vector @@ to_tsquery('simple', %s)"
-    elsewhere = ("EXISTS (SELECT 1 FROM catalog_searchtext t WHERE t.asset_id = d.asset_id "  # noqa: S608
-                 "AND t.vector @@ to_tsquery('simple', %s)) AND NOT " + primary)
+    elsewhere = (
+        "EXISTS (SELECT 1 FROM catalog_searchtext t WHERE t.asset_id = d.asset_id "  # noqa: S608
+        "AND t.vector @@ to_tsquery('simple', %s)) AND NOT " + primary
+    )
     # Walking, each document's text is looked up by key (a join would read every match).
-    elsewhere_walk = ("(SELECT t.vector FROM catalog_searchtext t WHERE t.asset_id = d.asset_id) "  # noqa: S608
-                      "@@ to_tsquery('simple', %s) AND NOT " + primary)
+    elsewhere_walk = (
+        "(SELECT t.vector FROM catalog_searchtext t WHERE t.asset_id = d.asset_id) "  # noqa: S608
+        "@@ to_tsquery('simple', %s) AND NOT " + primary
+    )
     prefix = _like_prefix(query)
     tiers = [  # (tier, condition, condition when walking, parameters)
         (EXACT, f"lower(d.name) = %s AND {primary}", None, [query, tsq]),
-        (PREFIX, f"lower(d.name) LIKE %s AND lower(d.name) <> %s AND {primary}", None, [prefix, query, tsq]),
+        (
+            PREFIX,
+            f"lower(d.name) LIKE %s AND lower(d.name) <> %s AND {primary}",
+            None,
+            [prefix, query, tsq],
+        ),
         (IN_NAME, f"{in_name} AND NOT lower(d.name) LIKE %s", None, [tsq, prefix]),
         (IN_PRIMARY, f"{primary} AND NOT {in_name}", None, [tsq, tsq]),
         (ELSEWHERE, elsewhere, elsewhere_walk, [tsq, tsq]),
@@ -309,19 +432,29 @@ def _pg_corrections(words: list[str]) -> list[str]:
     fixed = []
     with connection.cursor() as cursor:
         for word in words:
-            cursor.execute("SELECT 1 FROM catalog_searchword WHERE word LIKE %s LIMIT 1", [f"{word}%"])
+            cursor.execute(
+                "SELECT 1 FROM catalog_searchword WHERE word LIKE %s LIMIT 1", [f"{word}%"]
+            )
             if cursor.fetchone():
                 fixed.append(word)
                 continue
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(WORD_SIMILARITY)])
-            cursor.execute("SELECT word FROM catalog_searchword WHERE word %% %s "
-                           "ORDER BY similarity(word, %s) DESC, word LIMIT 1", [word, word])
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                [str(WORD_SIMILARITY)],
+            )
+            cursor.execute(
+                "SELECT word FROM catalog_searchword WHERE word %% %s "
+                "ORDER BY similarity(word, %s) DESC, word LIMIT 1",
+                [word, word],
+            )
             row = cursor.fetchone()
             fixed.append(row[0] if row else word)
     return fixed
 
 
-def _postgres(words: list[str], query: str, scope: tuple[str, list], want: int, cap: int) -> tuple[list, list]:
+def _postgres(
+    words: list[str], query: str, scope: tuple[str, list], want: int, cap: int
+) -> tuple[list, list]:
     with transaction.atomic(), connection.cursor() as cursor:
         # The planner prices matching a tsvector too low and scans whole tables for broad
         # words; the GIN and ordered indexes are much faster here (see bench/README.md).
@@ -342,12 +475,21 @@ def _vocabulary() -> list[str]:
 
 def _sqlite_corrections(words: list[str]) -> list[str]:
     vocabulary = _vocabulary()
-    return [w if any(v.startswith(w) for v in vocabulary)
-            else (difflib.get_close_matches(w, vocabulary, n=1, cutoff=0.75) or [w])[0] for w in words]
+    return [
+        w
+        if any(v.startswith(w) for v in vocabulary)
+        else (difflib.get_close_matches(w, vocabulary, n=1, cutoff=0.75) or [w])[0]
+        for w in words
+    ]
 
 
-def _sqlite(words: list[str], query: str, candidates: QuerySet[Asset] | None, include_removed: bool,
-            cap: int) -> tuple[list, list]:
+def _sqlite(
+    words: list[str],
+    query: str,
+    candidates: QuerySet[Asset] | None,
+    include_removed: bool,
+    cap: int,
+) -> tuple[list, list]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT rowid FROM catalog_searchtext_fts WHERE catalog_searchtext_fts MATCH %s LIMIT 20000",
@@ -370,17 +512,38 @@ def _sqlite(words: list[str], query: str, candidates: QuerySet[Asset] | None, in
         if all(any(t.startswith(w) for t in name_words) for w in words):
             return IN_NAME
         primary = name_words | _words(doc.label) | _words(doc.summary)
-        return IN_PRIMARY if all(any(t.startswith(w) for t in primary) for w in words) else ELSEWHERE
+        return (
+            IN_PRIMARY if all(any(t.startswith(w) for t in primary) for w in words) else ELSEWHERE
+        )
 
-    ranked = sorted(((_group(d), tier(d), _static_key(d), d) for d in docs.only(
-        "asset_id", "name", "label", "summary", "popularity", "certified", "removed", *FACET_FIELDS)),
-        key=lambda r: r[:3])
+    ranked = sorted(
+        (
+            (_group(d), tier(d), _static_key(d), d)
+            for d in docs.only(
+                "asset_id",
+                "name",
+                "label",
+                "summary",
+                "popularity",
+                "certified",
+                "removed",
+                *FACET_FIELDS,
+            )
+        ),
+        key=lambda r: r[:3],
+    )
     rows = [(d.asset_id, group, t) for group, t, _key, d in ranked]
-    return rows, [tuple(getattr(d, f) for f in FACET_FIELDS) for *_r, d in ranked[:cap + 1]]
+    return rows, [tuple(getattr(d, f) for f in FACET_FIELDS) for *_r, d in ranked[: cap + 1]]
 
 
-def search_asset_ids(text: str, candidates: QuerySet[Asset] | None = None, *, limit: int = 25, offset: int = 0,
-                     include_removed: bool = True) -> SearchPage:
+def search_asset_ids(
+    text: str,
+    candidates: QuerySet[Asset] | None = None,
+    *,
+    limit: int = 25,
+    offset: int = 0,
+    include_removed: bool = True,
+) -> SearchPage:
     """Asset ids matching ``text``, best first, with the total and facet counts.
 
     ``candidates`` (a filtered ``Asset`` queryset) limits the search; without it every
@@ -403,6 +566,7 @@ def search_asset_ids(text: str, candidates: QuerySet[Asset] | None = None, *, li
 
         correct = _pg_corrections
     else:
+
         def run(w, q):
             return _sqlite(w, q, candidates, include_removed, cap)
 
@@ -419,4 +583,6 @@ def search_asset_ids(text: str, candidates: QuerySet[Asset] | None = None, *, li
     rows.sort(key=lambda r: (r[1], r[2]))  # stable: each backend hands each tier in its own order
     seen: set[int] = set()
     ids = [r[0] for r in rows if not (r[0] in seen or seen.add(r[0]))]
-    return SearchPage(ids[offset:offset + limit], len(facet_rows), corrected, facet_counts(facet_rows), capped)
+    return SearchPage(
+        ids[offset : offset + limit], len(facet_rows), corrected, facet_counts(facet_rows), capped
+    )

@@ -29,12 +29,17 @@ class CatalogOverview:
 
 def catalog_overview() -> CatalogOverview:
     counts = (
-        Asset.objects.filter(removed_at__isnull=True).values("kind").annotate(n=Count("id")).order_by("kind")
+        Asset.objects.filter(removed_at__isnull=True)
+        .values("kind")
+        .annotate(n=Count("id"))
+        .order_by("kind")
     )
     labels = dict(AssetKind.choices)
     return CatalogOverview(
         projects=Project.objects.count(),
-        assets_by_kind=[(row["kind"], labels.get(row["kind"], row["kind"]), row["n"]) for row in counts],
+        assets_by_kind=[
+            (row["kind"], labels.get(row["kind"], row["kind"]), row["n"]) for row in counts
+        ],
         removed=Asset.objects.filter(removed_at__isnull=False).count(),
         recent_runs=list(IngestRun.objects.select_related("project")[:5]),
     )
@@ -52,14 +57,24 @@ def latest_status_by(results: QuerySet, key: str) -> dict[int, str]:
 class SearchResultsPage:
     """A page of ranked search results, shaped like a Django ``Page`` for templates."""
 
-    def __init__(self, items: list[Asset], number: int, per_page: int, total: int, corrected: str | None,
-                 facet_counts: dict | None = None, capped: bool = False):
+    def __init__(
+        self,
+        items: list[Asset],
+        number: int,
+        per_page: int,
+        total: int,
+        corrected: str | None,
+        facet_counts: dict | None = None,
+        capped: bool = False,
+    ):
         self.object_list = items
         self.facet_counts = facet_counts or {}
         self.capped = capped
         self.number = number
         self.corrected = corrected
-        self.paginator = type("P", (), {"count": total, "num_pages": max(1, math.ceil(total / per_page))})()
+        self.paginator = type(
+            "P", (), {"count": total, "num_pages": max(1, math.ceil(total / per_page))}
+        )()
 
     def __iter__(self):
         return iter(self.object_list)
@@ -83,17 +98,30 @@ class SearchResultsPage:
         return self.number + 1
 
 
-def assets_search(query: str, *, page: int = 1, per_page: int = 25, candidates: QuerySet[Asset] | None = None,
-                  include_removed: bool = True) -> SearchResultsPage:
+def assets_search(
+    query: str,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    candidates: QuerySet[Asset] | None = None,
+    include_removed: bool = True,
+) -> SearchResultsPage:
     """Ranked search over assets (names, descriptions, column names, tags), with facet counts."""
     from catalog.search import search_asset_ids
 
     page = max(1, page)
-    result = search_asset_ids(query, candidates, limit=per_page, offset=(page - 1) * per_page,
-                              include_removed=include_removed)
+    result = search_asset_ids(
+        query,
+        candidates,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+        include_removed=include_removed,
+    )
     by_id = Asset.objects.select_related("project", "search_document").in_bulk(result.asset_ids)
     items = [by_id[i] for i in result.asset_ids if i in by_id]
-    return SearchResultsPage(items, page, per_page, result.total, result.corrected, result.facets, result.capped)
+    return SearchResultsPage(
+        items, page, per_page, result.total, result.corrected, result.facets, result.capped
+    )
 
 
 def ingest_run_progress(run: IngestRun) -> dict:
@@ -113,7 +141,9 @@ class Facet:
     key: str
     label: str
     values: list[tuple[str, str, int]]  # (value, label, count)
-    links: list[tuple[str, int, str, bool]] = field(default_factory=list)  # (label, count, query string, active)
+    links: list[tuple[str, int, str, bool]] = field(
+        default_factory=list
+    )  # (label, count, query string, active)
 
 
 def facet_links(facets: list[Facet], params) -> list[Facet]:
@@ -126,38 +156,66 @@ def facet_links(facets: list[Facet], params) -> list[Facet]:
         for value, label, count in facet.values:
             value = str(value)
             toggled = base.copy()
-            toggled.setlist(facet.key, [v for v in chosen if v != value] if value in chosen else [*chosen, value])
+            toggled.setlist(
+                facet.key,
+                [v for v in chosen if v != value] if value in chosen else [*chosen, value],
+            )
             facet.links.append((label, count, "?" + toggled.urlencode(), value in chosen))
     return facets
 
 
 def search_facets(counts: dict[str, Counter], *, top: int = 12) -> list[Facet]:
     """Facets with labels, from the counts a search returned (``SearchPage.facets``)."""
+
     def most(key: str) -> list[tuple]:
         return sorted(counts.get(key, {}).items(), key=lambda item: (-item[1], str(item[0])))[:top]
 
     kinds = dict(AssetKind.choices)
-    projects = dict(Project.objects.filter(pk__in=list(counts.get("project", {}))).values_list("id", "name"))
+    projects = dict(
+        Project.objects.filter(pk__in=list(counts.get("project", {}))).values_list("id", "name")
+    )
     labels = {"pass": "Fresh", "warn": "Warn", "error": "Stale"}
     facets = [
         Facet("kind", "Kind", [(k, kinds.get(k, k), n) for k, n in most("kind")]),
-        Facet("project", "Project", [(str(p), projects.get(p, "?"), n) for p, n in most("project")]),
-        Facet("schema", "Schema", [(schema, f"{database}.{schema}" if database else schema, n)
-                                   for (database, schema), n in most("schema")]),
-        Facet("tier", "Tier", [(str(t), f"Tier {t}", n) for t, n in sorted(counts.get("tier", {}).items())]),
+        Facet(
+            "project", "Project", [(str(p), projects.get(p, "?"), n) for p, n in most("project")]
+        ),
+        Facet(
+            "schema",
+            "Schema",
+            [
+                (schema, f"{database}.{schema}" if database else schema, n)
+                for (database, schema), n in most("schema")
+            ],
+        ),
+        Facet(
+            "tier",
+            "Tier",
+            [(str(t), f"Tier {t}", n) for t, n in sorted(counts.get("tier", {}).items())],
+        ),
         Facet("owner", "Owner", [(o, o, n) for o, n in most("owner")]),
         Facet("tag", "Tag", [(t, t, n) for t, n in most("tag")]),
         Facet("has_pii", "PII", [("true", "Has PII columns", n) for _v, n in most("has_pii")]),
-        Facet("freshness", "Freshness", [(k, labels.get(k, k), n)
-                                         for k, n in sorted(counts.get("freshness", {}).items())]),
-        Facet("deprecated", "Deprecated", [("true", "Deprecated", n) for _v, n in most("deprecated")]),
+        Facet(
+            "freshness",
+            "Freshness",
+            [(k, labels.get(k, k), n) for k, n in sorted(counts.get("freshness", {}).items())],
+        ),
+        Facet(
+            "deprecated", "Deprecated", [("true", "Deprecated", n) for _v, n in most("deprecated")]
+        ),
     ]
     return [f for f in facets if f.values]
 
 
 ASSET_TABS = (
-    ("overview", "Overview"), ("columns", "Columns"), ("quality", "Quality"), ("lineage", "Lineage"),
-    ("usage", "Usage"), ("code", "Code"), ("history", "History"),
+    ("overview", "Overview"),
+    ("columns", "Columns"),
+    ("quality", "Quality"),
+    ("lineage", "Lineage"),
+    ("usage", "Usage"),
+    ("code", "Code"),
+    ("history", "History"),
 )
 
 
@@ -166,10 +224,14 @@ def asset_header(asset: Asset) -> dict:
     from catalog.models import DataTest, NodeRunResult, SourceFreshnessResult
 
     pii_columns = asset.columns.filter(removed_at__isnull=True).exclude(dbt_pii="").count()
-    freshness = SourceFreshnessResult.objects.filter(asset=asset).order_by("-generated_at", "-id").first()
+    freshness = (
+        SourceFreshnessResult.objects.filter(asset=asset).order_by("-generated_at", "-id").first()
+    )
     last_run = NodeRunResult.objects.filter(asset=asset).order_by("-generated_at", "-id").first()
     tests = DataTest.objects.filter(asset=asset, removed_at__isnull=True)
-    statuses = list(latest_status_by(NodeRunResult.objects.filter(test__in=tests), "test_id").values())
+    statuses = list(
+        latest_status_by(NodeRunResult.objects.filter(test__in=tests), "test_id").values()
+    )
     from catalog.models import SearchDocument
 
     return {
@@ -193,9 +255,11 @@ def asset_columns(asset: Asset, text: str = "") -> list:
         needle = text.lower()
         columns = [c for c in columns if needle in c.name_key or needle in c.description.lower()]
     tests_by_column: dict[str, list[str]] = {}
-    for column_name, test_name in DataTest.objects.filter(asset=asset, removed_at__isnull=True).exclude(
-        column_name=""
-    ).values_list("column_name", "test_name"):
+    for column_name, test_name in (
+        DataTest.objects.filter(asset=asset, removed_at__isnull=True)
+        .exclude(column_name="")
+        .values_list("column_name", "test_name")
+    ):
         tests_by_column.setdefault(column_name.lower(), []).append(test_name or "test")
     for column in columns:
         column.test_names = sorted(tests_by_column.get(column.name_key, []))
@@ -206,7 +270,11 @@ def asset_quality(asset: Asset, history: int = 10) -> list:
     """Tests of the asset with their latest results, newest first."""
     from catalog.models import DataTest, NodeRunResult
 
-    tests = list(DataTest.objects.filter(asset=asset, removed_at__isnull=True).order_by("column_name", "name"))
+    tests = list(
+        DataTest.objects.filter(asset=asset, removed_at__isnull=True).order_by(
+            "column_name", "name"
+        )
+    )
     results: dict[int, list] = {}
     for result in NodeRunResult.objects.filter(test__in=tests).order_by("-generated_at", "-id"):
         bucket = results.setdefault(result.test_id, [])
@@ -219,14 +287,22 @@ def asset_quality(asset: Asset, history: int = 10) -> list:
 
 def catalog_tree() -> list[dict]:
     """Project → database → schema with active asset counts, for the browse page."""
-    rows = (Asset.objects.filter(removed_at__isnull=True).values("project_id", "project__name", "database", "schema")
-            .annotate(n=Count("id")).order_by("project__name", "database", "schema"))
+    rows = (
+        Asset.objects.filter(removed_at__isnull=True)
+        .values("project_id", "project__name", "database", "schema")
+        .annotate(n=Count("id"))
+        .order_by("project__name", "database", "schema")
+    )
     projects: dict[int, dict] = {}
     for row in rows:
-        project = projects.setdefault(row["project_id"], {"id": row["project_id"], "name": row["project__name"],
-                                                          "count": 0, "databases": {}})
+        project = projects.setdefault(
+            row["project_id"],
+            {"id": row["project_id"], "name": row["project__name"], "count": 0, "databases": {}},
+        )
         project["count"] += row["n"]
-        database = project["databases"].setdefault(row["database"] or "—", {"count": 0, "schemas": []})
+        database = project["databases"].setdefault(
+            row["database"] or "—", {"count": 0, "schemas": []}
+        )
         database["count"] += row["n"]
         database["schemas"].append((row["database"], row["schema"] or "—", row["n"]))
     return list(projects.values())
@@ -235,7 +311,9 @@ def catalog_tree() -> list[dict]:
 def recent_changes() -> QuerySet:
     from catalog.models import AssetChange
 
-    return AssetChange.objects.select_related("asset__project", "ingest_run").order_by("-created_at", "-id")
+    return AssetChange.objects.select_related("asset__project", "ingest_run").order_by(
+        "-created_at", "-id"
+    )
 
 
 def freshness_vs_sla(asset: Asset, freshness=None, last_run=None) -> dict | None:

@@ -26,9 +26,9 @@ from catalog.progress import ProgressCallback, progress_set
 logger = logging.getLogger(__name__)
 
 
-
-def ingest_run_create_from_paths(*, paths: list[Path], project_name: str = "", actor=None,
-                                 trigger: str = IngestRun.Trigger.CLI) -> IngestRun:
+def ingest_run_create_from_paths(
+    *, paths: list[Path], project_name: str = "", actor=None, trigger: str = IngestRun.Trigger.CLI
+) -> IngestRun:
     """A queued dbt ingest of files already on this machine (the CLI)."""
     from catalog.artifacts import files_from_paths
 
@@ -37,15 +37,28 @@ def ingest_run_create_from_paths(*, paths: list[Path], project_name: str = "", a
         raise ArtifactError(missing[0], "does not exist.")
     files = files_from_paths(paths)
     if not files:
-        raise ArtifactError(str(paths[0]), "holds no manifest.json, catalog.json, run_results.json or sources.json.")
+        raise ArtifactError(
+            str(paths[0]), "holds no manifest.json, catalog.json, run_results.json or sources.json."
+        )
     return IngestRun.objects.create(
-        kind=IngestRun.Kind.DBT, trigger=trigger, project_name=project_name, created_by=actor,
-        files=[{"kind": f.declared_kind or "", "name": f.name, "path": str(f.path.resolve())} for f in files],
+        kind=IngestRun.Kind.DBT,
+        trigger=trigger,
+        project_name=project_name,
+        created_by=actor,
+        files=[
+            {"kind": f.declared_kind or "", "name": f.name, "path": str(f.path.resolve())}
+            for f in files
+        ],
     )
 
 
-def ingest_run_create_from_uploads(*, uploads: dict[str, UploadedFile], project_name: str = "", actor=None,
-                                   trigger: str = IngestRun.Trigger.API) -> IngestRun:
+def ingest_run_create_from_uploads(
+    *,
+    uploads: dict[str, UploadedFile],
+    project_name: str = "",
+    actor=None,
+    trigger: str = IngestRun.Trigger.API,
+) -> IngestRun:
     """Store uploaded artifacts where workers can read them, and queue the run after commit.
 
     ``uploads`` maps an artifact kind (manifest, catalog, run_results, sources) to the file.
@@ -54,16 +67,23 @@ def ingest_run_create_from_uploads(*, uploads: dict[str, UploadedFile], project_
     limit = settings.LEXICON_MAX_ARTIFACT_BYTES
     for kind, upload in uploads.items():
         if kind not in ARTIFACT_KINDS:
-            raise ArtifactError(upload.name or kind, f"was sent as {kind!r}; use one of {', '.join(ARTIFACT_KINDS)}.")
+            raise ArtifactError(
+                upload.name or kind,
+                f"was sent as {kind!r}; use one of {', '.join(ARTIFACT_KINDS)}.",
+            )
         if upload.size is not None and upload.size > limit:
             raise ArtifactError(
-                upload.name or kind, f"is {upload.size:,} bytes, over the limit of {limit:,} (LEXICON_MAX_ARTIFACT_BYTES)."
+                upload.name or kind,
+                f"is {upload.size:,} bytes, over the limit of {limit:,} (LEXICON_MAX_ARTIFACT_BYTES).",
             )
     if "manifest" not in uploads:
-        raise ArtifactError("manifest.json", "is required; catalog, run_results and sources are read against it.")
+        raise ArtifactError(
+            "manifest.json", "is required; catalog, run_results and sources are read against it."
+        )
     with transaction.atomic():
-        run = IngestRun.objects.create(kind=IngestRun.Kind.DBT, trigger=trigger, project_name=project_name,
-                                       created_by=actor)
+        run = IngestRun.objects.create(
+            kind=IngestRun.Kind.DBT, trigger=trigger, project_name=project_name, created_by=actor
+        )
         folder = ingest_run_upload_dir(run)
         folder.mkdir(parents=True, exist_ok=True)
         files = []
@@ -96,13 +116,21 @@ def ingest_run_claim(run_id: int, *, phase: str, kind: str | None = None) -> int
         runs = runs.filter(kind=kind)
     stale = _stale_running(now) & Q(attempts__lt=settings.LEXICON_INGEST_MAX_ATTEMPTS)
     for _ in range(3):
-        current = runs.filter(Q(status=IngestRun.Status.QUEUED) | stale).values_list("attempts", flat=True).first()
+        current = (
+            runs.filter(Q(status=IngestRun.Status.QUEUED) | stale)
+            .values_list("attempts", flat=True)
+            .first()
+        )
         if current is None:
             return None
         # The attempt read above is part of the swap: of two workers racing for the run, one wins.
         if runs.filter(Q(status=IngestRun.Status.QUEUED) | stale, attempts=current).update(
-            status=IngestRun.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=current + 1,
-            phase=phase, progress=0,
+            status=IngestRun.Status.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=current + 1,
+            phase=phase,
+            progress=0,
         ):
             return current + 1
     return None
@@ -142,7 +170,9 @@ def ingest_run_send(run_id: int, kind: str, *, expires: int | None = None) -> No
 
     name = INGEST_RUN_TASKS[kind]
     task = current_app.tasks.get(name)
-    if task is None:  # a process that never imported that app's tasks module: by name, routed the same
+    if (
+        task is None
+    ):  # a process that never imported that app's tasks module: by name, routed the same
         transaction.on_commit(lambda: current_app.send_task(name, args=(run_id,), expires=expires))
         return
     transaction.on_commit(lambda: task.apply_async((run_id,), expires=expires))
@@ -152,10 +182,14 @@ def _stopped_message(run: IngestRun, max_attempts: int) -> str:
     if run.trigger == IngestRun.Trigger.CLI:
         return "The command running this ingest stopped before it finished; nothing was changed. Re-run the command."
     if run.trigger == IngestRun.Trigger.SCHEDULE:
-        return ("The worker running this scheduled pull stopped; nothing was changed. The next scheduled pull "
-                "catches up.")
-    return (f"The worker running this ingest stopped (attempt {run.attempts} of {max_attempts}); nothing was "
-            "changed. Re-run the ingest.")
+        return (
+            "The worker running this scheduled pull stopped; nothing was changed. The next scheduled pull "
+            "catches up."
+        )
+    return (
+        f"The worker running this ingest stopped (attempt {run.attempts} of {max_attempts}); nothing was "
+        "changed. Re-run the ingest."
+    )
 
 
 def ingest_runs_sweep() -> SweepOutcome:
@@ -179,34 +213,63 @@ def ingest_runs_sweep() -> SweepOutcome:
     now = timezone.now()
     outcome = SweepOutcome()
     max_attempts = settings.LEXICON_INGEST_MAX_ATTEMPTS
-    fields = ("id", "kind", "trigger", "attempts", "heartbeat_at", "started_at", "created_at", "queued_at")
+    fields = (
+        "id",
+        "kind",
+        "trigger",
+        "attempts",
+        "heartbeat_at",
+        "started_at",
+        "created_at",
+        "queued_at",
+    )
     for run in IngestRun.objects.filter(_stale_running(now)).only(*fields).order_by("id"):
-        same = IngestRun.objects.filter(pk=run.pk, status=IngestRun.Status.RUNNING, attempts=run.attempts,
-                                        heartbeat_at=run.heartbeat_at)
+        same = IngestRun.objects.filter(
+            pk=run.pk,
+            status=IngestRun.Status.RUNNING,
+            attempts=run.attempts,
+            heartbeat_at=run.heartbeat_at,
+        )
         if run.trigger in IN_PROCESS_TRIGGERS or run.attempts >= max_attempts:
             message = _stopped_message(run, max_attempts)
-            if same.update(status=IngestRun.Status.FAILED, error=message, finished_at=now, phase="failed"):
+            if same.update(
+                status=IngestRun.Status.FAILED, error=message, finished_at=now, phase="failed"
+            ):
                 logger.warning("ingest run %s failed by the sweep: %s", run.pk, message)
                 outcome.failed.append(run.pk)
                 if run.trigger in (IngestRun.Trigger.API, IngestRun.Trigger.UI):
                     shutil.rmtree(ingest_run_upload_dir(run), ignore_errors=True)
             continue
         with transaction.atomic():
-            if same.update(status=IngestRun.Status.QUEUED, phase="queued again: its worker stopped",
-                           progress=0, queued_at=now):
-                logger.warning("ingest run %s: worker stopped (attempt %s of %s), queued again", run.pk,
-                               run.attempts, max_attempts)
+            if same.update(
+                status=IngestRun.Status.QUEUED,
+                phase="queued again: its worker stopped",
+                progress=0,
+                queued_at=now,
+            ):
+                logger.warning(
+                    "ingest run %s: worker stopped (attempt %s of %s), queued again",
+                    run.pk,
+                    run.attempts,
+                    max_attempts,
+                )
                 ingest_run_send(run.pk, run.kind)
                 outcome.requeued.append(run.pk)
     resend = settings.LEXICON_INGEST_RESEND_SECONDS
     before = now - timedelta(seconds=resend)
     waiting = IngestRun.objects.filter(
-        Q(queued_at__lt=before) | Q(queued_at__isnull=True, created_at__lt=before), status=IngestRun.Status.QUEUED)
+        Q(queued_at__lt=before) | Q(queued_at__isnull=True, created_at__lt=before),
+        status=IngestRun.Status.QUEUED,
+    )
     for run in waiting.only(*fields).order_by("id"):
-        same = IngestRun.objects.filter(pk=run.pk, status=IngestRun.Status.QUEUED, queued_at=run.queued_at)
+        same = IngestRun.objects.filter(
+            pk=run.pk, status=IngestRun.Status.QUEUED, queued_at=run.queued_at
+        )
         if run.trigger in IN_PROCESS_TRIGGERS:
             message = _stopped_message(run, max_attempts)
-            if same.update(status=IngestRun.Status.FAILED, error=message, finished_at=now, phase="failed"):
+            if same.update(
+                status=IngestRun.Status.FAILED, error=message, finished_at=now, phase="failed"
+            ):
                 outcome.failed.append(run.pk)
             continue
         with transaction.atomic():
@@ -243,9 +306,15 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun, ProgressCallback], None],
-                       expected: tuple[type[Exception], ...], phase: str, kind: str | None = None,
-                       progress: ProgressCallback | None = None) -> IngestRun:
+def ingest_run_guarded(
+    *,
+    run_id: int,
+    work: Callable[[IngestRun, ProgressCallback], None],
+    expected: tuple[type[Exception], ...],
+    phase: str,
+    kind: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestRun:
     """Claim a queued run and do ``work(run, report)`` on it; safe to call twice (one caller
     claims it). ``report(phase, percent)`` publishes live progress (the cache, for pages)
     and passes it on to ``progress`` (a command's bar).
@@ -256,6 +325,7 @@ def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun, ProgressCallba
     propagates. ``work`` writes in one transaction, so a failed run changed nothing.
     Uploads are removed once the run is finished.
     """
+
     def report(phase: str, percent: int) -> None:
         progress_set(run_id, phase, percent)
         if progress:
@@ -274,15 +344,21 @@ def ingest_run_guarded(*, run_id: int, work: Callable[[IngestRun, ProgressCallba
         logger.info("%s run %s failed: %s", run.kind, run_id, exc)
         ingest_run_fail(run_id, str(exc))
     except (OperationalError, InterfaceError):
-        IngestRun.objects.filter(pk=run_id).update(status=IngestRun.Status.QUEUED, phase="waiting to retry",
-                                                   queued_at=timezone.now())
+        IngestRun.objects.filter(pk=run_id).update(
+            status=IngestRun.Status.QUEUED, phase="waiting to retry", queued_at=timezone.now()
+        )
         raise
     except Exception as exc:
         logger.exception("%s run %s crashed", run.kind, run_id)
-        ingest_run_fail(run_id, f"Internal error while ingesting ({type(exc).__name__}: {exc}). Nothing was changed.")
+        ingest_run_fail(
+            run_id,
+            f"Internal error while ingesting ({type(exc).__name__}: {exc}). Nothing was changed.",
+        )
         raise
     except KeyboardInterrupt:
-        ingest_run_fail(run_id, "Interrupted before it finished; nothing was changed. Re-run the ingest.")
+        ingest_run_fail(
+            run_id, "Interrupted before it finished; nothing was changed. Re-run the ingest."
+        )
         raise
     finally:
         run.refresh_from_db()
@@ -297,21 +373,35 @@ def ingest_run_execute(*, run_id: int, progress: ProgressCallback | None = None)
 
     def work(run: IngestRun, report: ProgressCallback) -> None:
         report("reading files", 2)
-        files = [ArtifactFile(name=f["name"], path=Path(f["path"]), declared_kind=f.get("kind") or None)
-                 for f in run.files]
+        files = [
+            ArtifactFile(name=f["name"], path=Path(f["path"]), declared_kind=f.get("kind") or None)
+            for f in run.files
+        ]
         bundle = load_bundle(files, settings.LEXICON_MAX_ARTIFACT_BYTES)
         dbt_ingest_write(run, bundle, run.project_name or None, report)
 
-    return ingest_run_guarded(run_id=run_id, work=work, expected=(ArtifactError,), phase="reading files",
-                              progress=progress)
+    return ingest_run_guarded(
+        run_id=run_id,
+        work=work,
+        expected=(ArtifactError,),
+        phase="reading files",
+        progress=progress,
+    )
 
 
 DICTIONARY_PROJECT = "lexicon-dictionary"
 
 
 @transaction.atomic
-def dictionary_metric_asset_upsert(*, slug: str, name: str, label: str = "", description: str = "",
-                                   tags: list[str] | None = None, deprecated: bool = False):
+def dictionary_metric_asset_upsert(
+    *,
+    slug: str,
+    name: str,
+    label: str = "",
+    description: str = "",
+    tags: list[str] | None = None,
+    deprecated: bool = False,
+):
     """The catalog asset (kind ``metric``) of a metric defined only in the metric dictionary.
 
     It lives in its own project (``lexicon-dictionary``), never touched by dbt ingest, so
@@ -321,14 +411,24 @@ def dictionary_metric_asset_upsert(*, slug: str, name: str, label: str = "", des
     from catalog.models import Asset, AssetKind, Project
     from catalog.search import search_documents_sync
 
-    project, _ = Project.objects.get_or_create(name=DICTIONARY_PROJECT, defaults={"adapter_type": "lexicon"})
+    project, _ = Project.objects.get_or_create(
+        name=DICTIONARY_PROJECT, defaults={"adapter_type": "lexicon"}
+    )
     meta = {"source": "lexicon metric dictionary"}
     if deprecated:
         meta["deprecated"] = True
     asset, _ = Asset.objects.update_or_create(
-        project=project, unique_id=f"metric.lexicon.{slug}",
-        defaults={"kind": AssetKind.METRIC, "name": slug, "label": label or name, "description": description,
-                  "tags": tags or [], "meta": meta, "removed_at": None},
+        project=project,
+        unique_id=f"metric.lexicon.{slug}",
+        defaults={
+            "kind": AssetKind.METRIC,
+            "name": slug,
+            "label": label or name,
+            "description": description,
+            "tags": tags or [],
+            "meta": meta,
+            "removed_at": None,
+        },
     )
     search_documents_sync([asset.pk])
     return asset

@@ -24,15 +24,25 @@ def search(request: HttpRequest) -> HttpResponse:
     filters = AssetFilter(request.GET, queryset=Asset.objects.all())
     number = request.GET.get("page", "1")
     candidates, include_removed = search_scope(filters)
-    page = selectors.assets_search(query, page=int(number) if number.isdigit() else 1, candidates=candidates,
-                                   include_removed=include_removed)
+    page = selectors.assets_search(
+        query,
+        page=int(number) if number.isdigit() else 1,
+        candidates=candidates,
+        include_removed=include_removed,
+    )
     return render_page(
         request,
         "catalog/search.html",
-        {"query": query, "page": page, "filters": filters,
-         "facets": selectors.facet_links(selectors.search_facets(page.facet_counts), request.GET) if query else [],
-         "search_url": reverse("catalog:search"),
-         "active": {k: request.GET.getlist(k) for k in request.GET if k not in ("q", "page")}},
+        {
+            "query": query,
+            "page": page,
+            "filters": filters,
+            "facets": selectors.facet_links(selectors.search_facets(page.facet_counts), request.GET)
+            if query
+            else [],
+            "search_url": reverse("catalog:search"),
+            "active": {k: request.GET.getlist(k) for k in request.GET if k not in ("q", "page")},
+        },
         fragment="catalog/partials/_search_results.html",
     )
 
@@ -50,9 +60,16 @@ def browse(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "catalog/browse.html",
-        {"page": page, "filters": filters, "tree": selectors.catalog_tree(), "mine": request.GET.get("owner") == "me",
-         "kinds": AssetKind.choices, "kind": request.GET.get("kind", ""), "projects": Project.objects.all(),
-         "project_id": request.GET.get("project", "")},
+        {
+            "page": page,
+            "filters": filters,
+            "tree": selectors.catalog_tree(),
+            "mine": request.GET.get("owner") == "me",
+            "kinds": AssetKind.choices,
+            "kind": request.GET.get("kind", ""),
+            "projects": Project.objects.all(),
+            "project_id": request.GET.get("project", ""),
+        },
         fragment="catalog/partials/_asset_table.html",
     )
 
@@ -67,9 +84,16 @@ def recently_changed(request: HttpRequest) -> HttpResponse:
 @view_requires(can_view_catalog)
 @require_GET
 def removed_assets(request: HttpRequest) -> HttpResponse:
-    assets = Asset.objects.filter(removed_at__isnull=False).select_related("project", "removed_by_run").order_by(
-        "-removed_at", "name")
-    return render_page(request, "catalog/removed.html", {"page": Paginator(assets, 50).get_page(request.GET.get("page"))})
+    assets = (
+        Asset.objects.filter(removed_at__isnull=False)
+        .select_related("project", "removed_by_run")
+        .order_by("-removed_at", "name")
+    )
+    return render_page(
+        request,
+        "catalog/removed.html",
+        {"page": Paginator(assets, 50).get_page(request.GET.get("page"))},
+    )
 
 
 CATALOG_TABS = {"overview", "columns", "quality", "code"}
@@ -88,17 +112,23 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     own_url = reverse("catalog:asset", args=[asset.pk])
     urls = {key: f"{own_url}?tab={key}" for key in CATALOG_TABS}
     # Panels of higher apps, reversed by name so that catalog imports none of them.
-    urls |= {"lineage": reverse("lineage:asset_panel", args=[asset.pk]),
-             "usage": reverse("lineage:asset_usage_panel", args=[asset.pk]),
-             "history": reverse("governance:asset_history_panel", args=[asset.pk])}
+    urls |= {
+        "lineage": reverse("lineage:asset_panel", args=[asset.pk]),
+        "usage": reverse("lineage:asset_usage_panel", args=[asset.pk]),
+        "history": reverse("governance:asset_history_panel", args=[asset.pk]),
+    }
     context = {
-        "asset": asset, "tab": tab, "column_filter": request.GET.get("q", ""),
+        "asset": asset,
+        "tab": tab,
+        "column_filter": request.GET.get("q", ""),
         "tabs": [(key, label, urls[key]) for key, label in selectors.ASSET_TABS],
         "tab_url_external": urls[tab] if tab not in CATALOG_TABS else "",
         "owners_url": reverse("governance:asset_owners", args=[asset.pk]),
         "policy_url": reverse("governance:asset_policy_panel", args=[asset.pk]),
         "description_url": reverse("governance:asset_description", args=[asset.pk]),
-        "deprecation_banner_url": reverse("metrics_dictionary:asset_deprecation_banner", args=[asset.pk]),
+        "deprecation_banner_url": reverse(
+            "metrics_dictionary:asset_deprecation_banner", args=[asset.pk]
+        ),
     }
     if tab == "columns":
         context["columns"] = selectors.asset_columns(asset, context["column_filter"])
@@ -113,7 +143,9 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @view_requires(can_view_catalog)
 @require_GET
 def ingest_runs(request: HttpRequest) -> HttpResponse:
-    page = Paginator(IngestRun.objects.select_related("project", "created_by"), 30).get_page(request.GET.get("page"))
+    page = Paginator(IngestRun.objects.select_related("project", "created_by"), 30).get_page(
+        request.GET.get("page")
+    )
     return render_page(
         request,
         "catalog/ingest_runs.html",
@@ -142,10 +174,16 @@ def ingest_upload(request: HttpRequest) -> HttpResponse:
 
     form = DbtUploadForm(request.POST, request.FILES)
     if form.is_valid():
-        uploads = {k: f for k in ("manifest", "catalog", "run_results", "sources") if (f := form.cleaned_data.get(k))}
+        uploads = {
+            k: f
+            for k in ("manifest", "catalog", "run_results", "sources")
+            if (f := form.cleaned_data.get(k))
+        }
         try:
             run = ingest_run_create_from_uploads(
-                uploads=uploads, project_name=form.cleaned_data["project"], actor=request.user,
+                uploads=uploads,
+                project_name=form.cleaned_data["project"],
+                actor=request.user,
                 trigger=IngestRun.Trigger.UI,
             )
         except ArtifactError as exc:
@@ -154,8 +192,12 @@ def ingest_upload(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Ingest run #{run.pk} queued.")
             return redirect("catalog:ingest_run", pk=run.pk)
     page = Paginator(IngestRun.objects.select_related("project", "created_by"), 30).get_page(1)
-    return render_page(request, "catalog/ingest_runs.html", {"page": page, "can_upload": True, "form": form},
-                       status=400)
+    return render_page(
+        request,
+        "catalog/ingest_runs.html",
+        {"page": page, "can_upload": True, "form": form},
+        status=400,
+    )
 
 
 @view_requires(can_view_catalog)
@@ -163,5 +205,7 @@ def ingest_upload(request: HttpRequest) -> HttpResponse:
 def search_suggest(request: HttpRequest) -> HttpResponse:
     """Type-ahead for the global search box: the best few matches as listbox options."""
     query = request.GET.get("q", "")[:200]
-    page = selectors.assets_search(query, per_page=8, include_removed=False) if query.strip() else None
+    page = (
+        selectors.assets_search(query, per_page=8, include_removed=False) if query.strip() else None
+    )
     return render_page(request, "catalog/partials/_suggest.html", {"query": query, "page": page})

@@ -25,15 +25,23 @@ def idempotent_task_options(*, retries: int = 5, backoff: int = 5) -> dict:
     from django.conf import settings
     from django.db import InterfaceError, OperationalError
 
-    return {"acks_late": True, "autoretry_for": (OperationalError, InterfaceError), "retry_backoff": backoff,
-            "retry_backoff_max": 300, "max_retries": retries, "time_limit": settings.CELERY_TASK_TIME_LIMIT,
-            "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT}
+    return {
+        "acks_late": True,
+        "autoretry_for": (OperationalError, InterfaceError),
+        "retry_backoff": backoff,
+        "retry_backoff_max": 300,
+        "max_retries": retries,
+        "time_limit": settings.CELERY_TASK_TIME_LIMIT,
+        "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    }
 
 
 def _visibility_timeout() -> int:
     from django.conf import settings
 
-    return settings.CELERY_TASK_TIME_LIMIT + 300 + 300  # the longest task, the longest retry countdown, a margin
+    return (
+        settings.CELERY_TASK_TIME_LIMIT + 300 + 300
+    )  # the longest task, the longest retry countdown, a margin
 
 
 app = Celery("lexicon")

@@ -26,7 +26,11 @@ def navigation(request: HttpRequest) -> dict:
         }.get(namespace)
         if namespace == "catalog":
             url_name = request.resolver_match.url_name or ""
-            section = "ingest" if url_name.startswith("ingest") else ("search" if url_name.startswith("search") else "catalog")
+            section = (
+                "ingest"
+                if url_name.startswith("ingest")
+                else ("search" if url_name.startswith("search") else "catalog")
+            )
     return {
         "nav_items": NAV_ITEMS,
         "nav_section": section,

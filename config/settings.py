@@ -33,7 +33,9 @@ if SECRET_KEY is None:
     else:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off.")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG or TESTING else [])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG or TESTING else []
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # --- apps -----------------------------------------------------------------------------
@@ -95,7 +97,9 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'lexicon.sqlite3'}")
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
 if TESTING:
@@ -104,7 +108,9 @@ if TESTING:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite_name = str(DATABASES["default"]["NAME"])
     if _sqlite_name and _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
-        Path(_sqlite_name).parent.mkdir(parents=True, exist_ok=True)  # the embedded mode's var/ directory
+        Path(_sqlite_name).parent.mkdir(
+            parents=True, exist_ok=True
+        )  # the embedded mode's var/ directory
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         # WAL lets the web process read while an in-process ingest writes.
@@ -122,7 +128,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache and Celery ------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", None)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
     # Sessions read from Redis on every request, written through to the database (they
     # survive a Redis restart): one query less per page.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -138,8 +146,10 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3300, minimum=5)
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     # Celery refuses to send a task whose soft limit exceeds its hard limit (beat fails every run).
-    raise ImproperlyConfigured(f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be below "
-                               f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}).")
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be below "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT})."
+    )
 # Beat records a worker heartbeat every minute; /healthz calls the worker down (503) once the
 # last one is older than this.
 LEXICON_HEARTBEAT_STALE_SECONDS = env_int("LEXICON_HEARTBEAT_STALE_SECONDS", 180, minimum=60)
@@ -152,8 +162,10 @@ LEXICON_INGEST_STALE_SECONDS = env_int("LEXICON_INGEST_STALE_SECONDS", 30, minim
 LEXICON_INGEST_MAX_ATTEMPTS = env_int("LEXICON_INGEST_MAX_ATTEMPTS", 3, minimum=1)
 LEXICON_INGEST_RESEND_SECONDS = env_int("LEXICON_INGEST_RESEND_SECONDS", 120, minimum=30)
 if LEXICON_INGEST_STALE_SECONDS < 3 * LEXICON_INGEST_HEARTBEAT_SECONDS:
-    raise ImproperlyConfigured(f"LEXICON_INGEST_STALE_SECONDS ({LEXICON_INGEST_STALE_SECONDS}) must be at least three "
-                               f"heartbeats (LEXICON_INGEST_HEARTBEAT_SECONDS={LEXICON_INGEST_HEARTBEAT_SECONDS}).")
+    raise ImproperlyConfigured(
+        f"LEXICON_INGEST_STALE_SECONDS ({LEXICON_INGEST_STALE_SECONDS}) must be at least three "
+        f"heartbeats (LEXICON_INGEST_HEARTBEAT_SECONDS={LEXICON_INGEST_HEARTBEAT_SECONDS})."
+    )
 
 # --- auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -164,7 +176,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # The user of a session comes from the cache (governance.auth_cache), with their roles; the
 # plain ModelBackend second keeps sessions signed in before it valid.
-AUTHENTICATION_BACKENDS = ["governance.auth_cache.CachedModelBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "governance.auth_cache.CachedModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -266,9 +281,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a "status"; name each enum after its model.
-    "ENUM_NAME_OVERRIDES": {"ClassificationStatusEnum": "governance.models.ColumnClassification.Status",
-                            "MetricStatusEnum": "metrics_dictionary.models.MetricStatus",
-                            "WebhookDeliveryStatusEnum": "metrics_dictionary.models.WebhookDelivery.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ClassificationStatusEnum": "governance.models.ColumnClassification.Status",
+        "MetricStatusEnum": "metrics_dictionary.models.MetricStatus",
+        "WebhookDeliveryStatusEnum": "metrics_dictionary.models.WebhookDelivery.Status",
+    },
 }
 
 # --- Lexicon --------------------------------------------------------------------------
@@ -286,13 +303,17 @@ LEXICON_META_OWNER_KEYS = env_list("LEXICON_META_OWNER_KEYS", ["owner", "owners"
 LEXICON_META_TIER_KEYS = env_list("LEXICON_META_TIER_KEYS", ["tier"])
 LEXICON_META_PII_KEYS = env_list("LEXICON_META_PII_KEYS", ["contains_pii", "pii", "sensitivity"])
 LEXICON_PII_TAGS = env_list("LEXICON_PII_TAGS", ["pii", "sensitive"])
+
+
 # Default freshness SLA per tier, hours, as "1:24,2:72,3:168" (governance policies refine it).
 def _tier_hours(items: list[str]) -> dict[int, int]:
     out = {}
     for item in items:
         tier, _, hours = item.partition(":")
         if not (tier.strip().isdigit() and hours.strip().isdigit()):
-            raise ImproperlyConfigured(f"LEXICON_TIER_FRESHNESS_SLA_HOURS: {item!r} is not tier:hours, e.g. 1:24.")
+            raise ImproperlyConfigured(
+                f"LEXICON_TIER_FRESHNESS_SLA_HOURS: {item!r} is not tier:hours, e.g. 1:24."
+            )
         out[int(tier)] = int(hours)
     return out
 
@@ -302,7 +323,9 @@ LEXICON_TIER_FRESHNESS_SLA_HOURS = _tier_hours(
 )
 # Function (asset) -> SLA hours or None that catalog pages ask; governance's tier policies
 # (which default to LEXICON_TIER_FRESHNESS_SLA_HOURS). Empty: the setting above only.
-LEXICON_TIER_SLA_SOURCE = env_str("LEXICON_TIER_SLA_SOURCE", "governance.policies.freshness_sla_hours")
+LEXICON_TIER_SLA_SOURCE = env_str(
+    "LEXICON_TIER_SLA_SOURCE", "governance.policies.freshness_sla_hours"
+)
 
 LOGGING = {
     "version": 1,
@@ -312,10 +335,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 # Post-ingest hooks of higher apps, called inside the ingest transaction with the outcome.
-LEXICON_INGEST_HOOKS = ["lineage.hooks.dbt_table_edges_sync", "lineage.hooks.column_lineage_enqueue",
-                        "governance.pii.pii_after_ingest",
-                        # dbt semantic-layer import and the drift check of approved metrics.
-                        "metrics_dictionary.hooks.dictionary_after_ingest"]
+LEXICON_INGEST_HOOKS = [
+    "lineage.hooks.dbt_table_edges_sync",
+    "lineage.hooks.column_lineage_enqueue",
+    "governance.pii.pii_after_ingest",
+    # dbt semantic-layer import and the drift check of approved metrics.
+    "metrics_dictionary.hooks.dictionary_after_ingest",
+]
 # Parse changed models' SQL for column lineage after every dbt ingest (a Celery task).
 LEXICON_COLUMN_LINEAGE_AFTER_INGEST = env_bool("LEXICON_COLUMN_LINEAGE_AFTER_INGEST", True)
 # Where uploaded artifacts wait for a worker (workers must see the same directory).
@@ -326,8 +352,10 @@ LEXICON_PII_RULES_FILE = env_str("LEXICON_PII_RULES_FILE", "")
 # (copy, transform, aggregate); aggregates are left out by default (a count of emails is not PII).
 LEXICON_PII_PROPAGATE_KINDS = env_list("LEXICON_PII_PROPAGATE_KINDS", ["copy", "transform"])
 if unknown_kinds := set(LEXICON_PII_PROPAGATE_KINDS) - {"copy", "transform", "aggregate"}:
-    raise ImproperlyConfigured(f"LEXICON_PII_PROPAGATE_KINDS: {', '.join(sorted(unknown_kinds))} is not copy, "
-                               "transform or aggregate.")
+    raise ImproperlyConfigured(
+        f"LEXICON_PII_PROPAGATE_KINDS: {', '.join(sorted(unknown_kinds))} is not copy, "
+        "transform or aggregate."
+    )
 
 
 # --- metric dictionary -----------------------------------------------------------------
@@ -338,7 +366,12 @@ def _approval_rules(items: list[str]) -> dict[int, dict[str, int]]:
     out = {}
     for item in items:
         parts = [p.strip() for p in item.split(":")]
-        if len(parts) != 3 or not all(p.isdigit() for p in parts) or int(parts[1]) < 1 or int(parts[2]) > int(parts[1]):
+        if (
+            len(parts) != 3
+            or not all(p.isdigit() for p in parts)
+            or int(parts[1]) < 1
+            or int(parts[2]) > int(parts[1])
+        ):
             raise ImproperlyConfigured(
                 f"LEXICON_METRIC_APPROVAL_RULES: {item!r} is not tier:approvals:governance, e.g. 1:2:1 "
                 "(at least one approval, governance approvals not more than approvals)."
@@ -350,6 +383,8 @@ def _approval_rules(items: list[str]) -> dict[int, dict[str, int]]:
 LEXICON_METRIC_APPROVAL_RULES = _approval_rules(
     env_list("LEXICON_METRIC_APPROVAL_RULES", ["1:2:1", "2:1:0", "3:1:0"])
 )
+
+
 # Where links in emails, the Atom feed and webhook payloads point (no trailing slash).
 def _served_address() -> str:
     """Unset LEXICON_BASE_URL: the address `make run` serves, http://HOST:PORT (default

@@ -16,7 +16,9 @@ from config.health import health_report
 def home(request: HttpRequest) -> HttpResponse:
     """The front door: what is in the catalog, or what to do first when it is empty."""
     return render(
-        request, "home.html", {"overview": catalog_overview(), "perms_can_ingest": can_ingest(request.user)}
+        request,
+        "home.html",
+        {"overview": catalog_overview(), "perms_can_ingest": can_ingest(request.user)},
     )
 
 

@@ -28,16 +28,38 @@ class GovernanceConfig(AppConfig):
         # Cached users (governance.auth_cache) are dropped whenever they, their groups or a
         # group of theirs change.
         user_model = get_user_model()
-        post_save.connect(auth_cache.user_changed, sender=user_model, dispatch_uid="governance_auth_cache_user")
-        post_delete.connect(auth_cache.user_changed, sender=user_model, dispatch_uid="governance_auth_cache_user_del")
-        m2m_changed.connect(auth_cache.memberships_changed, sender=user_model.groups.through,
-                            dispatch_uid="governance_auth_cache_groups")
-        post_save.connect(auth_cache.group_changed, sender=Group, dispatch_uid="governance_auth_cache_group")
-        pre_delete.connect(auth_cache.group_changed, sender=Group, dispatch_uid="governance_auth_cache_group_del")
+        post_save.connect(
+            auth_cache.user_changed, sender=user_model, dispatch_uid="governance_auth_cache_user"
+        )
+        post_delete.connect(
+            auth_cache.user_changed,
+            sender=user_model,
+            dispatch_uid="governance_auth_cache_user_del",
+        )
+        m2m_changed.connect(
+            auth_cache.memberships_changed,
+            sender=user_model.groups.through,
+            dispatch_uid="governance_auth_cache_groups",
+        )
+        post_save.connect(
+            auth_cache.group_changed, sender=Group, dispatch_uid="governance_auth_cache_group"
+        )
+        pre_delete.connect(
+            auth_cache.group_changed, sender=Group, dispatch_uid="governance_auth_cache_group_del"
+        )
 
         # Role grants are permission changes: audit them wherever they are made.
-        m2m_changed.connect(group_membership_audit, sender=get_user_model().groups.through,
-                            dispatch_uid="governance_group_membership_audit")
+        m2m_changed.connect(
+            group_membership_audit,
+            sender=get_user_model().groups.through,
+            dispatch_uid="governance_group_membership_audit",
+        )
         # So are superuser/staff rights and deactivating an account.
-        pre_save.connect(account_flags_remember, sender=user_model, dispatch_uid="governance_account_flags_remember")
-        post_save.connect(account_flags_audit, sender=user_model, dispatch_uid="governance_account_flags_audit")
+        pre_save.connect(
+            account_flags_remember,
+            sender=user_model,
+            dispatch_uid="governance_account_flags_remember",
+        )
+        post_save.connect(
+            account_flags_audit, sender=user_model, dispatch_uid="governance_account_flags_audit"
+        )

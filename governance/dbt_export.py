@@ -44,24 +44,45 @@ def project_meta_patch(project: Project) -> dict[str, Any]:
 
     meta: dict[int, dict[str, Any]] = defaultdict(dict)
     owners: dict[int, list[AssetOwner]] = defaultdict(list)
-    for row in AssetOwner.objects.filter(asset__in=assets).select_related("user", "team").order_by("asset_id", "id"):
+    for row in (
+        AssetOwner.objects.filter(asset__in=assets)
+        .select_related("user", "team")
+        .order_by("asset_id", "id")
+    ):
         owners[row.asset_id].append(row)
     for asset_id, rows in owners.items():
         meta[asset_id][owner_key] = list(dict.fromkeys(_owner_name(r) for r in rows))
-        meta[asset_id]["lexicon_owners"] = [{"name": _owner_name(r), "type": r.owner_type} for r in rows]
-    for asset_id, tier in AssetTier.objects.filter(asset__in=assets).values_list("asset_id", "tier"):
+        meta[asset_id]["lexicon_owners"] = [
+            {"name": _owner_name(r), "type": r.owner_type} for r in rows
+        ]
+    for asset_id, tier in AssetTier.objects.filter(asset__in=assets).values_list(
+        "asset_id", "tier"
+    ):
         meta[asset_id][tier_key] = tier
 
-    descriptions = dict(AssetDescription.objects.filter(asset__in=assets).values_list("asset_id", "text"))
+    descriptions = dict(
+        AssetDescription.objects.filter(asset__in=assets).values_list("asset_id", "text")
+    )
     column_meta: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     # A person's decision: their own classification, or a suggestion they confirmed or rejected.
-    decisions = (ColumnClassification.objects
-                 .filter(Q(origin=ColumnClassification.Origin.PERSON) | Q(decided_by__isnull=False),
-                         column__asset__in=assets, column__removed_at__isnull=True,
-                         status__in=(ColumnClassification.Status.CONFIRMED, ColumnClassification.Status.REJECTED))
-                 .select_related("column").order_by("column__asset_id", "column__position", "column__name", "id"))
+    decisions = (
+        ColumnClassification.objects.filter(
+            Q(origin=ColumnClassification.Origin.PERSON) | Q(decided_by__isnull=False),
+            column__asset__in=assets,
+            column__removed_at__isnull=True,
+            status__in=(
+                ColumnClassification.Status.CONFIRMED,
+                ColumnClassification.Status.REJECTED,
+            ),
+        )
+        .select_related("column")
+        .order_by("column__asset_id", "column__position", "column__name", "id")
+    )
     for decision in decisions:
-        is_pii = decision.status == ColumnClassification.Status.CONFIRMED and decision.category != PiiCategory.NONE
+        is_pii = (
+            decision.status == ColumnClassification.Status.CONFIRMED
+            and decision.category != PiiCategory.NONE
+        )
         entries = column_meta[decision.column.asset_id]
         if entries.get(decision.column.name, {}).get(pii_key):
             continue  # a confirmed PII category wins over a rejection of another category
@@ -75,7 +96,9 @@ def project_meta_patch(project: Project) -> dict[str, Any]:
     patch: dict[str, Any] = {"version": 2}
     sources: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for asset in assets.filter(pk__in=touched).order_by("kind", "name", "version"):
-        entry = _entry(asset.name, meta.get(asset.pk), column_meta.get(asset.pk), descriptions.get(asset.pk))
+        entry = _entry(
+            asset.name, meta.get(asset.pk), column_meta.get(asset.pk), descriptions.get(asset.pk)
+        )
         if asset.kind == AssetKind.SOURCE:
             sources[(asset.details or {}).get("source_name") or "unknown"].append(entry)
         elif asset.kind in SECTIONS:
@@ -90,7 +113,9 @@ def project_meta_patch(project: Project) -> dict[str, Any]:
             else:
                 section.append(entry)
     if sources:
-        patch["sources"] = [{"name": name, "tables": tables} for name, tables in sorted(sources.items())]
+        patch["sources"] = [
+            {"name": name, "tables": tables} for name, tables in sorted(sources.items())
+        ]
     return patch
 
 
@@ -98,8 +123,12 @@ def _version(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def _entry(name: str, meta: dict[str, Any] | None, columns: dict[str, dict[str, Any]] | None,
-           description: str | None = None) -> dict[str, Any]:
+def _entry(
+    name: str,
+    meta: dict[str, Any] | None,
+    columns: dict[str, dict[str, Any]] | None,
+    description: str | None = None,
+) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": name}
     if description:
         entry["description"] = description
@@ -111,9 +140,13 @@ def _entry(name: str, meta: dict[str, Any] | None, columns: dict[str, dict[str, 
 
 
 def project_meta_patch_yaml(project: Project) -> str:
-    header = (f"# Lexicon: owners, tiers and PII decisions made by people for dbt project {project.name}.\n"
-              "# Merge these meta keys into your schema.yml files; Lexicon reads them back unchanged.\n")
-    body = yaml.safe_dump(project_meta_patch(project), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    header = (
+        f"# Lexicon: owners, tiers and PII decisions made by people for dbt project {project.name}.\n"
+        "# Merge these meta keys into your schema.yml files; Lexicon reads them back unchanged.\n"
+    )
+    body = yaml.safe_dump(
+        project_meta_patch(project), sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
     return header + body
 
 
@@ -122,6 +155,10 @@ def meta_patch_response(project: Project):
     from django.http import HttpResponse
     from django.utils.text import slugify
 
-    response = HttpResponse(project_meta_patch_yaml(project), content_type="application/yaml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slugify(project.name) or project.pk}-lexicon-meta.yml"'
+    response = HttpResponse(
+        project_meta_patch_yaml(project), content_type="application/yaml; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slugify(project.name) or project.pk}-lexicon-meta.yml"'
+    )
     return response

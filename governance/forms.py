@@ -13,13 +13,22 @@ from governance.throttle import client_ip, login_failure_record, login_lockout, 
 
 
 class TierPolicyForm(forms.Form):
-    freshness_sla_hours = forms.IntegerField(required=False, min_value=1, max_value=24 * 366,
-                                             label="Freshness SLA (max age, hours)",
-                                             help_text="Empty: no freshness promise.")
-    required_tests = forms.CharField(required=False, label="Required tests on the primary key",
-                                     help_text="dbt test names, comma-separated, e.g. unique, not_null.")
+    freshness_sla_hours = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=24 * 366,
+        label="Freshness SLA (max age, hours)",
+        help_text="Empty: no freshness promise.",
+    )
+    required_tests = forms.CharField(
+        required=False,
+        label="Required tests on the primary key",
+        help_text="dbt test names, comma-separated, e.g. unique, not_null.",
+    )
     description_required = forms.BooleanField(required=False)
-    column_docs_target_pct = forms.IntegerField(min_value=0, max_value=100, label="Columns documented (%)")
+    column_docs_target_pct = forms.IntegerField(
+        min_value=0, max_value=100, label="Columns documented (%)"
+    )
     owner_required = forms.BooleanField(required=False)
     pii_review_required = forms.BooleanField(required=False, label="PII review required")
 
@@ -28,10 +37,14 @@ class TierPolicyForm(forms.Form):
 
     @classmethod
     def initial_from(cls, policy) -> dict:
-        return {"freshness_sla_hours": policy.freshness_sla_hours, "required_tests": ", ".join(policy.required_tests),
-                "description_required": policy.description_required,
-                "column_docs_target_pct": policy.column_docs_target_pct, "owner_required": policy.owner_required,
-                "pii_review_required": policy.pii_review_required}
+        return {
+            "freshness_sla_hours": policy.freshness_sla_hours,
+            "required_tests": ", ".join(policy.required_tests),
+            "description_required": policy.description_required,
+            "column_docs_target_pct": policy.column_docs_target_pct,
+            "owner_required": policy.owner_required,
+            "pii_review_required": policy.pii_review_required,
+        }
 
 
 def _users():
@@ -45,8 +58,11 @@ class AssetOwnersForm(forms.Form):
 
 
 class AssetTierForm(forms.Form):
-    tier = forms.TypedChoiceField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3"), (0, "dbt's tier")],
-                                  coerce=int, help_text="dbt's tier: drop the tier set here.")
+    tier = forms.TypedChoiceField(
+        choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3"), (0, "dbt's tier")],
+        coerce=int,
+        help_text="dbt's tier: drop the tier set here.",
+    )
     reason = forms.CharField(required=False, max_length=500)
 
 
@@ -57,8 +73,9 @@ class TeamForm(forms.Form):
 
 
 class UserRolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(choices=[(r, r) for r in ROLES], required=False,
-                                      widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=[(r, r) for r in ROLES], required=False, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class ThrottledLoginMixin:
@@ -97,5 +114,10 @@ class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationF
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “dbt CI”.")
-    expires_days = forms.IntegerField(required=False, min_value=1, max_value=3660, label="Expires after (days)",
-                                      help_text="Empty: never expires.")
+    expires_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3660,
+        label="Expires after (days)",
+        help_text="Empty: never expires.",
+    )

@@ -20,7 +20,9 @@ class Team(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     email = models.EmailField(blank=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="lexicon_teams")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="lexicon_teams"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -39,23 +41,38 @@ class AssetOwner(models.Model):
     """An owner of an asset chosen by a person (a user or a team)."""
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="owner_assignments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="asset_ownerships")
-    owner_type = models.CharField(max_length=20, choices=OwnerType.choices, default=OwnerType.TECHNICAL)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="asset_ownerships"
+    )
+    owner_type = models.CharField(
+        max_length=20, choices=OwnerType.choices, default=OwnerType.TECHNICAL
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assigned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["asset_id", "owner_type", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(user__isnull=False) & Q(team__isnull=True)) | (Q(user__isnull=True) & Q(team__isnull=False)),
+                condition=(Q(user__isnull=False) & Q(team__isnull=True))
+                | (Q(user__isnull=True) & Q(team__isnull=False)),
                 name="asset_owner_user_xor_team",
             ),
-            models.UniqueConstraint(fields=["asset", "user", "owner_type"], name="asset_owner_user_unique",
-                                    condition=Q(user__isnull=False)),
-            models.UniqueConstraint(fields=["asset", "team", "owner_type"], name="asset_owner_team_unique",
-                                    condition=Q(team__isnull=False)),
+            models.UniqueConstraint(
+                fields=["asset", "user", "owner_type"],
+                name="asset_owner_user_unique",
+                condition=Q(user__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["asset", "team", "owner_type"],
+                name="asset_owner_team_unique",
+                condition=Q(team__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -68,12 +85,16 @@ class AssetTier(models.Model):
     asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="tier_decision")
     tier = models.PositiveSmallIntegerField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
     reason = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["asset_id"]
-        constraints = [models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="asset_tier_1_to_3")]
+        constraints = [
+            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="asset_tier_1_to_3")
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset_id}: tier {self.tier}"
@@ -123,22 +144,32 @@ class ColumnClassification(models.Model):
 
     column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="classifications")
     category = models.CharField(max_length=30, choices=PiiCategory.choices)
-    sensitivity = models.CharField(max_length=10, choices=Sensitivity.choices, default=Sensitivity.MEDIUM)
+    sensitivity = models.CharField(
+        max_length=10, choices=Sensitivity.choices, default=Sensitivity.MEDIUM
+    )
     origin = models.CharField(max_length=20, choices=Origin.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUGGESTED)
-    source_column = models.ForeignKey(Column, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source_column = models.ForeignKey(
+        Column, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["column_id", "-decided_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["column", "origin", "category"], name="classification_unique"),
+            models.UniqueConstraint(
+                fields=["column", "origin", "category"], name="classification_unique"
+            ),
         ]
-        indexes = [models.Index(fields=["status", "origin"]), models.Index(fields=["source_column", "category"])]
+        indexes = [
+            models.Index(fields=["status", "origin"]),
+            models.Index(fields=["source_column", "category"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.column_id}: {self.category} ({self.origin}, {self.status})"
@@ -148,9 +179,16 @@ class AuditEvent(models.Model):
     """One human change: who, when, what, before and after. Append-only."""
 
     # No database constraint and no cascade: deleting a user must not rewrite audit rows.
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING,
-                              db_constraint=False, related_name="+")
-    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(
+        max_length=150, blank=True, help_text="Kept if the user is deleted."
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=60)
@@ -178,18 +216,28 @@ class TierPolicy(models.Model):
     from ``LEXICON_TIER_FRESHNESS_SLA_HOURS``), so the checks work before anyone edits.
     """
 
-    tier = models.PositiveSmallIntegerField(unique=True, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
+    tier = models.PositiveSmallIntegerField(
+        unique=True, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")]
+    )
     freshness_sla_hours = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Max age of the data in hours; empty: no freshness promise.")
+        null=True,
+        blank=True,
+        help_text="Max age of the data in hours; empty: no freshness promise.",
+    )
     required_tests = models.JSONField(
-        default=list, blank=True, help_text='dbt tests required on the primary key, e.g. ["unique", "not_null"].')
+        default=list,
+        blank=True,
+        help_text='dbt tests required on the primary key, e.g. ["unique", "not_null"].',
+    )
     description_required = models.BooleanField(default=False)
     column_docs_target_pct = models.PositiveSmallIntegerField(
-        default=0, help_text="Share of columns that must have a description (0 to 100).")
+        default=0, help_text="Share of columns that must have a description (0 to 100)."
+    )
     owner_required = models.BooleanField(default=False)
     pii_review_required = models.BooleanField(default=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -197,7 +245,9 @@ class TierPolicy(models.Model):
         verbose_name_plural = "tier policies"
         constraints = [
             models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="tier_policy_1_to_3"),
-            models.CheckConstraint(condition=Q(column_docs_target_pct__lte=100), name="tier_policy_pct_max_100"),
+            models.CheckConstraint(
+                condition=Q(column_docs_target_pct__lte=100), name="tier_policy_pct_max_100"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -207,9 +257,13 @@ class TierPolicy(models.Model):
 class AssetDescription(models.Model):
     """A description written by a person; shown instead of dbt's, never touched by ingest."""
 
-    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="description_decision")
+    asset = models.OneToOneField(
+        Asset, on_delete=models.CASCADE, related_name="description_decision"
+    )
     text = models.TextField(help_text="Markdown.")
-    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     written_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -218,6 +272,7 @@ class AssetDescription(models.Model):
     def __str__(self) -> str:
         return f"description of {self.asset_id}"
 
+
 # ---- PII classification and scorecard (issue 8b)
 
 
@@ -225,7 +280,9 @@ class ScorecardSnapshot(models.Model):
     """The scorecard's numbers on one day (one row per day; the beat task overwrites it)."""
 
     day = models.DateField(unique=True)
-    values = models.JSONField(default=dict, help_text="{kpi key: {value, numerator, denominator, failing}}")
+    values = models.JSONField(
+        default=dict, help_text="{kpi key: {value, numerator, denominator, failing}}"
+    )
     created_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -246,24 +303,35 @@ class ApiToken(models.Model):
     find the row and to let people tell their tokens apart.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
-                             help_text="The owner: a request with the token acts as this user.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="The owner: a request with the token acts as this user.",
+    )
     name = models.CharField(max_length=100, help_text="What it is for, e.g. 'dbt CI'.")
-    prefix = models.CharField(max_length=16, unique=True, help_text="The key's public first characters.")
+    prefix = models.CharField(
+        max_length=16, unique=True, help_text="The key's public first characters."
+    )
     key_hash = models.CharField(max_length=64, help_text="SHA-256 of the whole key, hex.")
     # Reserved for issue 21 (scoped tokens, service accounts): empty = the owner's full rights.
     # Nothing reads it yet.
     scopes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
-    last_used_at = models.DateTimeField(null=True, blank=True, help_text="Updated at most once a minute.")
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="Updated at most once a minute."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user_id", "-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "name"], condition=Q(revoked_at__isnull=True),
-                                    name="governance_apitoken_live_name_unique"),
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="governance_apitoken_live_name_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -283,8 +351,11 @@ class LoginFailure(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip", "at"]),
-                   models.Index(fields=["at"])]
+        indexes = [
+            models.Index(fields=["username", "at"]),
+            models.Index(fields=["ip", "at"]),
+            models.Index(fields=["at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} from {self.ip}"

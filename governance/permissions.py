@@ -71,7 +71,11 @@ def check(user, action: str, obj: Any = None) -> Decision:
     result = fn(user, obj)
     if isinstance(result, Decision):
         return result
-    return ALLOW if result else Decision(False, f"Your role does not allow {_DESCRIPTIONS[action].lower()}.")
+    return (
+        ALLOW
+        if result
+        else Decision(False, f"Your role does not allow {_DESCRIPTIONS[action].lower()}.")
+    )
 
 
 def allowed(user, action: str, obj: Any = None) -> bool:
@@ -158,7 +162,6 @@ def _audit_view(user, obj) -> bool:
     return has_role(user, GOVERNANCE_REVIEWER, ADMIN)
 
 
-
 class _RoleHolder:
     """A stand-in user holding exactly one role, to tabulate role-level rules."""
 
@@ -187,7 +190,13 @@ def role_matrix() -> list[tuple[str, str, dict[str, bool]]]:
     holders = {role: _RoleHolder(role) for role in ROLES}
     out = []
     for action, description in actions().items():
-        out.append((action, description, {role: check(holder, action).allowed for role, holder in holders.items()}))
+        out.append(
+            (
+                action,
+                description,
+                {role: check(holder, action).allowed for role, holder in holders.items()},
+            )
+        )
     return out
 
 
@@ -205,25 +214,39 @@ def role_matrix_markdown() -> str:
         "catalog and lineage pages use the same role predicates from `catalog/permissions.py`",
         "that the `catalog.view` and `ingest.run` rules wrap. A signed-in user without a role",
         "may do nothing; an anonymous visitor is sent to sign in (pages) or gets 403",
-        "\"Authentication credentials were not provided\" (API).",
+        '"Authentication credentials were not provided" (API).',
         "",
         "## Roles",
         "",
     ]
     lines += [f"- **{role}**: {text}" for role, text in ROLE_DESCRIPTIONS.items()]
-    lines += ["", "## Matrix", "", "| action | what | " + " | ".join(ROLES) + " |",
-              "|---|---|" + "---|" * len(ROLES)]
+    lines += [
+        "",
+        "## Matrix",
+        "",
+        "| action | what | " + " | ".join(ROLES) + " |",
+        "|---|---|" + "---|" * len(ROLES),
+    ]
     for action, description, cells in role_matrix():
-        lines.append(f"| `{action}` | {description} | " + " | ".join("yes" if cells[r] else "—" for r in ROLES)
-                     + " |")
-    lines += ["", "Object-level rules (e.g. a metric owner reviewing their own metrics) are shown for",
-              "\"no particular object\"; the rule's tests cover the per-object answers.", ""]
+        lines.append(
+            f"| `{action}` | {description} | "
+            + " | ".join("yes" if cells[r] else "—" for r in ROLES)
+            + " |"
+        )
+    lines += [
+        "",
+        "Object-level rules (e.g. a metric owner reviewing their own metrics) are shown for",
+        '"no particular object"; the rule\'s tests cover the per-object answers.',
+        "",
+    ]
     return "\n".join(lines)
+
 
 # ---- PII classification and scorecard (issue 8b)
 
 
 @rule("scorecard.view", "Reading the governance scorecard")
 def _scorecard_view(user, obj) -> bool:
-    return True  # every role may see how governed the catalog is; ``check`` refused users without one
-
+    return (
+        True  # every role may see how governed the catalog is; ``check`` refused users without one
+    )

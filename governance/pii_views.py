@@ -28,11 +28,18 @@ def _queue_context(request: HttpRequest, params) -> dict:
     counts_filter = review_queue({**without_status, "status": ""})
     counts = dict(counts_filter.qs.order_by().values_list("status").annotate(n=Count("id")))
     return {
-        "filters": filters, "page": page, "params": params,
-        "counts": [(s, label, counts.get(s, 0)) for s, label in ColumnClassification.Status.choices],
+        "filters": filters,
+        "page": page,
+        "params": params,
+        "counts": [
+            (s, label, counts.get(s, 0)) for s, label in ColumnClassification.Status.choices
+        ],
         "status": params.get("status", ColumnClassification.Status.SUGGESTED),
-        "projects": Project.objects.all(), "tiers": TIER_CHOICES, "categories": PiiCategory.choices,
-        "origins": ColumnClassification.Origin.choices, "statuses": ColumnClassification.Status.choices,
+        "projects": Project.objects.all(),
+        "tiers": TIER_CHOICES,
+        "categories": PiiCategory.choices,
+        "origins": ColumnClassification.Origin.choices,
+        "statuses": ColumnClassification.Status.choices,
         "filtered": any(params.get(k) for k in ("project", "tier", "category", "origin", "q")),
     }
 
@@ -41,8 +48,12 @@ def _queue_context(request: HttpRequest, params) -> dict:
 @require_GET
 def review_queue_page(request: HttpRequest) -> HttpResponse:
     """Suggestions waiting for a reviewer, filterable; htmx swaps just the list."""
-    return render_page(request, "governance/review_queue.html", _queue_context(request, request.GET),
-                       fragment="governance/partials/_review_queue.html")
+    return render_page(
+        request,
+        "governance/review_queue.html",
+        _queue_context(request, request.GET),
+        fragment="governance/partials/_review_queue.html",
+    )
 
 
 @view_allows("column.classify")
@@ -53,13 +64,19 @@ def review_queue_decide(request: HttpRequest) -> HttpResponse:
     decision = request.POST.get("decision", "")
     params = request.GET
     try:
-        rows = column_classifications_review(classification_ids=ids, decision=decision, actor=request.user,
-                                             request_id=getattr(request, "request_id", ""))
+        rows = column_classifications_review(
+            classification_ids=ids,
+            decision=decision,
+            actor=request.user,
+            request_id=getattr(request, "request_id", ""),
+        )
     except ReviewError as exc:
         context = _queue_context(request, params) | {"error": str(exc)}
         return render(request, "governance/partials/_review_queue.html", context, status=400)
     verb = "Confirmed" if decision == "confirm" else "Rejected"
-    context = _queue_context(request, params) | {"notice": f"{verb} {len(rows)} classification{'s' * (len(rows) != 1)}."}
+    context = _queue_context(request, params) | {
+        "notice": f"{verb} {len(rows)} classification{'s' * (len(rows) != 1)}."
+    }
     if not request.htmx:
         messages.success(request, context["notice"])
         return redirect(f"{reverse('governance:review_queue')}?{params.urlencode()}")
@@ -75,13 +92,23 @@ def _column(request: HttpRequest, pk: int) -> Column:
 def column_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A column: its effective classification with origin, and every classification beside it."""
     column = _column(request, pk)
-    rows = list(ColumnClassification.objects.filter(column=column).select_related("source_column__asset",
-                                                                                    "decided_by"))
-    return render(request, "governance/column.html", {
-        "column": column, "effective": effective_for(column), "rows": rows,
-        "can_classify": allowed(request.user, "column.classify", column),
-        "categories": PiiCategory.choices, "sensitivities": ColumnClassification.Sensitivity.choices,
-    })
+    rows = list(
+        ColumnClassification.objects.filter(column=column).select_related(
+            "source_column__asset", "decided_by"
+        )
+    )
+    return render(
+        request,
+        "governance/column.html",
+        {
+            "column": column,
+            "effective": effective_for(column),
+            "rows": rows,
+            "can_classify": allowed(request.user, "column.classify", column),
+            "categories": PiiCategory.choices,
+            "sensitivities": ColumnClassification.Sensitivity.choices,
+        },
+    )
 
 
 @view_allows("column.classify", get_object=lambda request, pk: _column(request, pk))
@@ -97,9 +124,15 @@ def column_classify(request: HttpRequest, pk: int) -> HttpResponse:
     if category == PiiCategory.NONE:
         sensitivity = ColumnClassification.Sensitivity.LOW
     try:
-        column_classification_decide(column=column, category=category, status=status, sensitivity=sensitivity,
-                                     note=request.POST.get("note", "")[:2000], actor=request.user,
-                                     request_id=getattr(request, "request_id", ""))
+        column_classification_decide(
+            column=column,
+            category=category,
+            status=status,
+            sensitivity=sensitivity,
+            note=request.POST.get("note", "")[:2000],
+            actor=request.user,
+            request_id=getattr(request, "request_id", ""),
+        )
     except ValueError as exc:
         messages.error(request, f"Not saved: {exc}.")
     else:
@@ -112,7 +145,9 @@ def column_classify(request: HttpRequest, pk: int) -> HttpResponse:
 def asset_columns_pii(request: HttpRequest, pk: int) -> HttpResponse:
     """Out-of-band swaps filling the PII cell of each row of an asset's Columns tab."""
     columns = list(Column.objects.filter(asset_id=pk, removed_at__isnull=True))
-    return render(request, "governance/partials/_asset_columns_pii.html", {"items": _effective_items(columns)})
+    return render(
+        request, "governance/partials/_asset_columns_pii.html", {"items": _effective_items(columns)}
+    )
 
 
 def _effective_items(columns: list[Column]) -> list[tuple[Column, object]]:
@@ -126,10 +161,18 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
     kpis = scorecard_compute()
     trends = scorecard_trends()
     labels = {k.key: k.label for k in kpis}
-    chart = {"labels": trends["labels"],
-             "series": [{"label": labels.get(s["key"], s["key"]), "points": s["points"]} for s in trends["series"]]}
-    return render(request, "governance/scorecard.html", {"kpis": kpis, "chart": chart,
-                                                         "has_trend": bool(trends["labels"])})
+    chart = {
+        "labels": trends["labels"],
+        "series": [
+            {"label": labels.get(s["key"], s["key"]), "points": s["points"]}
+            for s in trends["series"]
+        ],
+    }
+    return render(
+        request,
+        "governance/scorecard.html",
+        {"kpis": kpis, "chart": chart, "has_trend": bool(trends["labels"])},
+    )
 
 
 @view_allows("scorecard.view")

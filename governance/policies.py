@@ -36,7 +36,20 @@ from governance.models import (
 TIERS = (1, 2, 3)
 # Kinds that are built or loaded, so tests and freshness apply to them.
 DATA_KINDS = (AssetKind.MODEL, AssetKind.SNAPSHOT, AssetKind.SEED, AssetKind.SOURCE)
-LAYER_PREFIXES = {"stg", "int", "dim", "fct", "fact", "base", "mart", "rpt", "src", "raw", "obt", "agg"}
+LAYER_PREFIXES = {
+    "stg",
+    "int",
+    "dim",
+    "fct",
+    "fact",
+    "base",
+    "mart",
+    "rpt",
+    "src",
+    "raw",
+    "obt",
+    "agg",
+}
 
 CHECK_LABELS = {
     "owner": "Owner assigned",
@@ -103,13 +116,18 @@ def freshness_sla_hours(asset: Asset) -> int | None:
         return default_policy(asset.dbt_tier).freshness_sla_hours if asset.dbt_tier else None
     decided = AssetTier.objects.filter(asset=OuterRef("pk")).values("tier")[:1]
     stored = TierPolicy.objects.filter(tier=OuterRef("effective_tier"))
-    row = (Asset.objects.filter(pk=asset.pk)
-           .annotate(effective_tier=Coalesce(Subquery(decided), F("dbt_tier")))
-           .annotate(stored=Exists(stored), hours=Subquery(stored.values("freshness_sla_hours")[:1]))
-           .values("effective_tier", "stored", "hours").first())
+    row = (
+        Asset.objects.filter(pk=asset.pk)
+        .annotate(effective_tier=Coalesce(Subquery(decided), F("dbt_tier")))
+        .annotate(stored=Exists(stored), hours=Subquery(stored.values("freshness_sla_hours")[:1]))
+        .values("effective_tier", "stored", "hours")
+        .first()
+    )
     if not row or not row["effective_tier"]:
         return None
-    return row["hours"] if row["stored"] else default_policy(row["effective_tier"]).freshness_sla_hours
+    return (
+        row["hours"] if row["stored"] else default_policy(row["effective_tier"]).freshness_sla_hours
+    )
 
 
 def _singular(word: str) -> str:
@@ -132,8 +150,9 @@ def conventional_key_names(asset_name: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def primary_key(asset: Asset, columns: list[Column], tests_by_column: dict[str, set[str]],
-                required: list[str]) -> tuple[list[str], str]:
+def primary_key(
+    asset: Asset, columns: list[Column], tests_by_column: dict[str, set[str]], required: list[str]
+) -> tuple[list[str], str]:
     """(lower-cased key column names, how they were found); ([], "") when none is found."""
     meta_key = (asset.meta or {}).get("primary_key")
     if meta_key:
@@ -147,7 +166,9 @@ def primary_key(asset: Asset, columns: list[Column], tests_by_column: dict[str, 
         if candidate in names:
             return [candidate], "naming convention"
     if required:
-        tested = [c.name_key for c in columns if set(required) <= tests_by_column.get(c.name_key, set())]
+        tested = [
+            c.name_key for c in columns if set(required) <= tests_by_column.get(c.name_key, set())
+        ]
         if tested:
             return tested[:1], f"column tested {' + '.join(required)}"
     return [], ""
@@ -158,12 +179,19 @@ def _latest_loaded_at(assets: list[Asset]) -> dict[int, object]:
     ``max_loaded_at``, or a node's newest successful run's ``completed_at``."""
     ids = [a.pk for a in assets]
     loaded: dict[int, object] = {}
-    for asset_id, at in (SourceFreshnessResult.objects.filter(asset_id__in=ids, max_loaded_at__isnull=False)
-                         .order_by("asset_id", "-generated_at", "-id").values_list("asset_id", "max_loaded_at")):
+    for asset_id, at in (
+        SourceFreshnessResult.objects.filter(asset_id__in=ids, max_loaded_at__isnull=False)
+        .order_by("asset_id", "-generated_at", "-id")
+        .values_list("asset_id", "max_loaded_at")
+    ):
         loaded.setdefault(asset_id, at)
-    for asset_id, at in (NodeRunResult.objects.filter(asset_id__in=ids, status__in=("success", "pass"),
-                                                      completed_at__isnull=False)
-                         .order_by("asset_id", "-completed_at", "-id").values_list("asset_id", "completed_at")):
+    for asset_id, at in (
+        NodeRunResult.objects.filter(
+            asset_id__in=ids, status__in=("success", "pass"), completed_at__isnull=False
+        )
+        .order_by("asset_id", "-completed_at", "-id")
+        .values_list("asset_id", "completed_at")
+    ):
         loaded.setdefault(asset_id, at)
     return loaded
 
@@ -187,15 +215,21 @@ def policy_checks_many(assets: Iterable[Asset]) -> dict[int, list[Check]]:
     tiers = effective_tiers(ids)
     policies = tier_policies()
     columns: dict[int, list[Column]] = defaultdict(list)
-    for column in Column.objects.filter(asset_id__in=ids, removed_at__isnull=True).order_by("asset_id", "position"):
+    for column in Column.objects.filter(asset_id__in=ids, removed_at__isnull=True).order_by(
+        "asset_id", "position"
+    ):
         columns[column.asset_id].append(column)
     tests: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for asset_id, column_name, test_name in DataTest.objects.filter(
-            asset_id__in=ids, removed_at__isnull=True).exclude(column_name="").values_list(
-            "asset_id", "column_name", "test_name"):
+    for asset_id, column_name, test_name in (
+        DataTest.objects.filter(asset_id__in=ids, removed_at__isnull=True)
+        .exclude(column_name="")
+        .values_list("asset_id", "column_name", "test_name")
+    ):
         tests[asset_id][column_name.lower()].add((test_name or "").lower())
     owned = set(AssetOwner.objects.filter(asset_id__in=ids).values_list("asset_id", flat=True))
-    described_here = set(AssetDescription.objects.filter(asset_id__in=ids).values_list("asset_id", flat=True))
+    described_here = set(
+        AssetDescription.objects.filter(asset_id__in=ids).values_list("asset_id", flat=True)
+    )
     loaded = _latest_loaded_at(assets)
     reviewed = pii_reviewed_column_ids([c.pk for cols in columns.values() for c in cols])
     now = timezone.now()
@@ -211,44 +245,82 @@ def policy_checks_many(assets: Iterable[Asset]) -> dict[int, list[Check]]:
         checks: list[Check] = []
         if policy.owner_required:
             has_owner = asset.pk in owned or bool(asset.dbt_owners)
-            checks.append(Check("owner", has_owner, "owned" if has_owner else "no owner in dbt meta or Lexicon"))
+            checks.append(
+                Check(
+                    "owner", has_owner, "owned" if has_owner else "no owner in dbt meta or Lexicon"
+                )
+            )
         if policy.description_required:
             ok = bool(asset.description.strip()) or asset.pk in described_here
-            checks.append(Check("description", ok, ("described in Lexicon" if asset.pk in described_here else
-                                                    "described in dbt") if ok else "no description"))
+            checks.append(
+                Check(
+                    "description",
+                    ok,
+                    ("described in Lexicon" if asset.pk in described_here else "described in dbt")
+                    if ok
+                    else "no description",
+                )
+            )
         if policy.column_docs_target_pct and cols:
             documented = sum(1 for c in cols if c.description.strip())
             pct = 100 * documented / len(cols)
-            checks.append(Check("column_docs", pct >= policy.column_docs_target_pct,
-                                f"{documented} of {len(cols)} columns described ({pct:.0f}%, "
-                                f"target {policy.column_docs_target_pct}%)"))
+            checks.append(
+                Check(
+                    "column_docs",
+                    pct >= policy.column_docs_target_pct,
+                    f"{documented} of {len(cols)} columns described ({pct:.0f}%, "
+                    f"target {policy.column_docs_target_pct}%)",
+                )
+            )
         required = [t.lower() for t in policy.required_tests]
         if required and asset.kind in DATA_KINDS:
             checks.append(_tests_check(asset, cols, tests.get(asset.pk, {}), required))
         if policy.freshness_sla_hours and asset.kind in DATA_KINDS:
             at = loaded.get(asset.pk)
             if at is None:
-                checks.append(Check("freshness", False, "no successful run or freshness result recorded"))
+                checks.append(
+                    Check("freshness", False, "no successful run or freshness result recorded")
+                )
             else:
                 age = (now - at).total_seconds() / 3600
-                checks.append(Check("freshness", age <= policy.freshness_sla_hours,
-                                    f"{age:.0f} h old, SLA {policy.freshness_sla_hours} h"))
+                checks.append(
+                    Check(
+                        "freshness",
+                        age <= policy.freshness_sla_hours,
+                        f"{age:.0f} h old, SLA {policy.freshness_sla_hours} h",
+                    )
+                )
         if policy.pii_review_required and cols:
             open_columns = [c.name for c in cols if c.pk not in reviewed]
-            checks.append(Check("pii_review", not open_columns,
-                                f"all {len(cols)} columns reviewed" if not open_columns else
-                                f"{len(open_columns)} of {len(cols)} columns not reviewed: "
-                                + ", ".join(open_columns[:5]) + ("…" if len(open_columns) > 5 else "")))
+            checks.append(
+                Check(
+                    "pii_review",
+                    not open_columns,
+                    f"all {len(cols)} columns reviewed"
+                    if not open_columns
+                    else f"{len(open_columns)} of {len(cols)} columns not reviewed: "
+                    + ", ".join(open_columns[:5])
+                    + ("…" if len(open_columns) > 5 else ""),
+                )
+            )
         out[asset.pk] = checks
     return out
 
 
-def _tests_check(asset: Asset, cols: list[Column], tests: dict[str, set[str]], required: list[str]) -> Check:
+def _tests_check(
+    asset: Asset, cols: list[Column], tests: dict[str, set[str]], required: list[str]
+) -> Check:
     key, how = primary_key(asset, cols, tests, required)
     if not key:
-        return Check("tests", False, "no primary key found: set meta.primary_key or test a key column "
-                                     + " + ".join(required))
-    missing = [f"{name}: {test}" for name in key for test in required if test not in tests.get(name, set())]
+        return Check(
+            "tests",
+            False,
+            "no primary key found: set meta.primary_key or test a key column "
+            + " + ".join(required),
+        )
+    missing = [
+        f"{name}: {test}" for name in key for test in required if test not in tests.get(name, set())
+    ]
     if missing:
         return Check("tests", False, f"key {', '.join(key)} ({how}) lacks " + ", ".join(missing))
     return Check("tests", True, f"key {', '.join(key)} ({how}) has {' + '.join(required)}")

@@ -60,11 +60,21 @@ class Kpi:
         return self.value >= self.target
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "label": self.label, "description": self.description, "available": self.available,
-                "value": self.value, "numerator": self.numerator, "denominator": self.denominator,
-                "target": self.target, "meets_target": self.meets_target, "unit": self.unit,
-                "failing_asset_ids": sorted(self.failing), "unavailable_reason": self.unavailable_reason,
-                "failing_other": [{"name": n, "url": u, "why": w} for n, u, w in self.failing_other]}
+        return {
+            "key": self.key,
+            "label": self.label,
+            "description": self.description,
+            "available": self.available,
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "target": self.target,
+            "meets_target": self.meets_target,
+            "unit": self.unit,
+            "failing_asset_ids": sorted(self.failing),
+            "unavailable_reason": self.unavailable_reason,
+            "failing_other": [{"name": n, "url": u, "why": w} for n, u, w in self.failing_other],
+        }
 
 
 class ScorecardData:
@@ -72,8 +82,12 @@ class ScorecardData:
 
     @cached_property
     def assets(self) -> dict[int, Asset]:
-        return {a.pk: a for a in Asset.objects.filter(kind__in=DATA_KINDS, removed_at__isnull=True)
-                .select_related("project").order_by("pk")}
+        return {
+            a.pk: a
+            for a in Asset.objects.filter(kind__in=DATA_KINDS, removed_at__isnull=True)
+            .select_related("project")
+            .order_by("pk")
+        }
 
     @cached_property
     def tiers(self) -> dict[int, int | None]:
@@ -124,8 +138,12 @@ def assets_with_required_tests(assets: list[Asset]) -> dict[int, str]:
     the tests on the primary key); assets that pass are absent."""
     from governance.policies import policy_checks_many
 
-    return {pk: check.detail for pk, checks in policy_checks_many(assets).items()
-            for check in checks if check.name == "tests" and not check.passed}
+    return {
+        pk: check.detail
+        for pk, checks in policy_checks_many(assets).items()
+        for check in checks
+        if check.name == "tests" and not check.passed
+    }
 
 
 @register_kpi("tier1_test_coverage")
@@ -133,18 +151,25 @@ def tier1_test_coverage(data: ScorecardData) -> Kpi:
     models = data.with_tier(1, kinds=(AssetKind.MODEL,))
     why = assets_with_required_tests(models)
     failing = [a.pk for a in models if a.pk in why]
-    return Kpi("tier1_test_coverage", "Tier-1 test coverage",
-               "Share of Tier-1 models with the tests their tier policy requires on the primary key.",
-               numerator=len(models) - len(failing), denominator=len(models), target=100.0, failing=failing,
-               details={pk: why[pk] for pk in failing})
+    return Kpi(
+        "tier1_test_coverage",
+        "Tier-1 test coverage",
+        "Share of Tier-1 models with the tests their tier policy requires on the primary key.",
+        numerator=len(models) - len(failing),
+        denominator=len(models),
+        target=100.0,
+        failing=failing,
+        details={pk: why[pk] for pk in failing},
+    )
 
 
 def documentation_completeness(assets: list[Asset]) -> dict[int, float]:
     """Per asset, the percentage of {the asset, each active column} that has a description."""
     described: dict[int, list[int]] = {a.pk: [1 if a.description.strip() else 0, 1] for a in assets}
     for chunk in chunked(described):
-        for asset_id, description in Column.objects.filter(asset__in=chunk, removed_at__isnull=True).values_list(
-                "asset_id", "description"):
+        for asset_id, description in Column.objects.filter(
+            asset__in=chunk, removed_at__isnull=True
+        ).values_list("asset_id", "description"):
             described[asset_id][0] += 1 if description.strip() else 0
             described[asset_id][1] += 1
     return {pk: 100.0 * done / total for pk, (done, total) in described.items()}
@@ -155,24 +180,41 @@ def documentation(data: ScorecardData) -> Kpi:
     assets = data.with_tier(1, 2)
     completeness = documentation_completeness(assets)
     failing = [a.pk for a in assets if completeness[a.pk] < DOC_TARGETS[data.tiers[a.pk]]]
-    return Kpi("documentation", "Documentation completeness",
-               "Share of Tier-1 and Tier-2 assets whose description and column descriptions reach the tier's "
-               "target (Tier 1: 95 %, Tier 2: 80 % described).",
-               numerator=len(assets) - len(failing), denominator=len(assets), target=100.0, failing=failing,
-               details={pk: f"{completeness[pk]:.0f} % described, target {DOC_TARGETS[data.tiers[pk]]:.0f} %"
-                        for pk in failing})
+    return Kpi(
+        "documentation",
+        "Documentation completeness",
+        "Share of Tier-1 and Tier-2 assets whose description and column descriptions reach the tier's "
+        "target (Tier 1: 95 %, Tier 2: 80 % described).",
+        numerator=len(assets) - len(failing),
+        denominator=len(assets),
+        target=100.0,
+        failing=failing,
+        details={
+            pk: f"{completeness[pk]:.0f} % described, target {DOC_TARGETS[data.tiers[pk]]:.0f} %"
+            for pk in failing
+        },
+    )
 
 
 @register_kpi("ownership")
 def ownership(data: ScorecardData) -> Kpi:
     assets = list(data.assets.values())
-    owned = set(AssetOwner.objects.filter(asset__kind__in=DATA_KINDS, asset__removed_at__isnull=True).values_list(
-        "asset_id", flat=True))
+    owned = set(
+        AssetOwner.objects.filter(
+            asset__kind__in=DATA_KINDS, asset__removed_at__isnull=True
+        ).values_list("asset_id", flat=True)
+    )
     failing = [a.pk for a in assets if a.pk not in owned and not a.dbt_owners]
-    return Kpi("ownership", "Ownership coverage",
-               "Share of models, sources, seeds and snapshots with an owner (set here or in dbt meta).",
-               numerator=len(assets) - len(failing), denominator=len(assets), target=100.0, failing=failing,
-               details={pk: "no owner" for pk in failing})
+    return Kpi(
+        "ownership",
+        "Ownership coverage",
+        "Share of models, sources, seeds and snapshots with an owner (set here or in dbt meta).",
+        numerator=len(assets) - len(failing),
+        denominator=len(assets),
+        target=100.0,
+        failing=failing,
+        details={pk: "no owner" for pk in failing},
+    )
 
 
 @register_kpi("freshness")
@@ -191,18 +233,26 @@ def freshness(data: ScorecardData) -> Kpi:
         if not sla["ok"]:
             failing.append(asset.pk)
             details[asset.pk] = f"{sla['age_hours']:.0f} h old, SLA {sla['sla_hours']} h"
-    return Kpi("freshness", "Freshness compliance",
-               "Share of tiered sources and models whose last load or successful run is within the tier's SLA "
-               "(assets with no timestamp are not counted).",
-               numerator=measured - len(failing), denominator=measured, target=100.0, failing=failing,
-               details=details)
+    return Kpi(
+        "freshness",
+        "Freshness compliance",
+        "Share of tiered sources and models whose last load or successful run is within the tier's SLA "
+        "(assets with no timestamp are not counted).",
+        numerator=measured - len(failing),
+        denominator=measured,
+        target=100.0,
+        failing=failing,
+        details=details,
+    )
 
 
 def _newest(model, ids: list[int]) -> dict:
     """The newest result row per asset (freshness results or run results)."""
     out = {}
     for chunk in chunked(ids):
-        for row in model.objects.filter(asset__in=chunk).order_by("asset_id", "-generated_at", "-id"):
+        for row in model.objects.filter(asset__in=chunk).order_by(
+            "asset_id", "-generated_at", "-id"
+        ):
             out.setdefault(row.asset_id, row)
     return out
 
@@ -213,20 +263,32 @@ QUALITY_STATUSES = ("pass", "fail", "error", "warn")
 @register_kpi("data_quality")
 def data_quality(data: ScorecardData) -> Kpi:
     # Tests attached to an active asset (a failing test must point at an asset to drill down to).
-    in_scope = {"removed_at__isnull": True, "asset__isnull": False, "asset__removed_at__isnull": True}
+    in_scope = {
+        "removed_at__isnull": True,
+        "asset__isnull": False,
+        "asset__removed_at__isnull": True,
+    }
     tests = dict(DataTest.objects.filter(**in_scope).values_list("pk", "asset_id"))
-    latest = latest_status_by(NodeRunResult.objects.filter(**{f"test__{k}": v for k, v in in_scope.items()}),
-                              "test_id")
+    latest = latest_status_by(
+        NodeRunResult.objects.filter(**{f"test__{k}": v for k, v in in_scope.items()}), "test_id"
+    )
     counted = {t: s for t, s in latest.items() if s in QUALITY_STATUSES}
     bad: dict[int, int] = defaultdict(int)
     for test_id, status in counted.items():
         if status != "pass":
             bad[tests[test_id]] += 1
     passed = sum(1 for s in counted.values() if s == "pass")
-    return Kpi("data_quality", "Data-quality pass rate",
-               "Share of tests whose latest result passed (warn, fail and error do not).",
-               numerator=passed, denominator=len(counted), target=100.0, failing=sorted(bad), unit="tests",
-               details={pk: f"{n} test{'s' if n != 1 else ''} not passing" for pk, n in bad.items()})
+    return Kpi(
+        "data_quality",
+        "Data-quality pass rate",
+        "Share of tests whose latest result passed (warn, fail and error do not).",
+        numerator=passed,
+        denominator=len(counted),
+        target=100.0,
+        failing=sorted(bad),
+        unit="tests",
+        details={pk: f"{n} test{'s' if n != 1 else ''} not passing" for pk, n in bad.items()},
+    )
 
 
 def column_review_states() -> dict[int, tuple[int, int]]:
@@ -238,13 +300,26 @@ def column_review_states() -> dict[int, tuple[int, int]]:
     from governance.models import ColumnClassification
     from governance.pii import effective_classification
 
-    in_scope = {"asset__kind__in": DATA_KINDS, "asset__removed_at__isnull": True, "removed_at__isnull": True}
-    totals = dict(Column.objects.filter(**in_scope).values("asset_id").annotate(n=Count("id")).values_list(
-        "asset_id", "n"))
-    decided = ColumnClassification.objects.filter(**{f"column__{k}": v for k, v in in_scope.items()}).exclude(
-        status=ColumnClassification.Status.SUGGESTED).values("column_id")
+    in_scope = {
+        "asset__kind__in": DATA_KINDS,
+        "asset__removed_at__isnull": True,
+        "removed_at__isnull": True,
+    }
+    totals = dict(
+        Column.objects.filter(**in_scope)
+        .values("asset_id")
+        .annotate(n=Count("id"))
+        .values_list("asset_id", "n")
+    )
+    decided = (
+        ColumnClassification.objects.filter(**{f"column__{k}": v for k, v in in_scope.items()})
+        .exclude(status=ColumnClassification.Status.SUGGESTED)
+        .values("column_id")
+    )
     rows: dict[tuple[int, int], list[ColumnClassification]] = defaultdict(list)
-    for row in ColumnClassification.objects.filter(column__in=decided).annotate(asset_id=F("column__asset_id")):
+    for row in ColumnClassification.objects.filter(column__in=decided).annotate(
+        asset_id=F("column__asset_id")
+    ):
         rows[(row.asset_id, row.column_id)].append(row)
     reviewed: dict[int, int] = defaultdict(int)
     for (asset_id, _column_id), column_rows in rows.items():
@@ -259,19 +334,33 @@ def pii_review(data: ScorecardData) -> Kpi:
     reviewed = sum(done for done, _t in states.values())
     total = sum(t for _d, t in states.values())
     failing = sorted(pk for pk, (done, t) in states.items() if done < t)
-    return Kpi("pii_review", "PII review coverage",
-               "Share of columns classified (a confirmed category) or confirmed clean by a reviewer.",
-               numerator=reviewed, denominator=total, target=100.0, failing=failing, unit="columns",
-               details={pk: f"{states[pk][1] - states[pk][0]} of {states[pk][1]} columns not reviewed"
-                        for pk in failing})
+    return Kpi(
+        "pii_review",
+        "PII review coverage",
+        "Share of columns classified (a confirmed category) or confirmed clean by a reviewer.",
+        numerator=reviewed,
+        denominator=total,
+        target=100.0,
+        failing=failing,
+        unit="columns",
+        details={
+            pk: f"{states[pk][1] - states[pk][0]} of {states[pk][1]} columns not reviewed"
+            for pk in failing
+        },
+    )
 
 
 @register_kpi("executive_metrics_approved")
 def executive_metrics_approved(data: ScorecardData) -> Kpi:
     """Placeholder until the metric dictionary registers the real provider."""
-    return Kpi("executive_metrics_approved", "Executive metrics approved",
-               "Share of executive metrics whose current version is approved.", available=False, unit="metrics",
-               unavailable_reason="Not available: the metric dictionary does not report approvals yet.")
+    return Kpi(
+        "executive_metrics_approved",
+        "Executive metrics approved",
+        "Share of executive metrics whose current version is approved.",
+        available=False,
+        unit="metrics",
+        unavailable_reason="Not available: the metric dictionary does not report approvals yet.",
+    )
 
 
 # ---------------------------------------------------------------------------- daily snapshots
@@ -281,8 +370,16 @@ def executive_metrics_approved(data: ScorecardData) -> Kpi:
 def scorecard_snapshot_take(*, day: date | None = None) -> ScorecardSnapshot:
     """Store today's numbers; taking it again the same day replaces that day's row."""
     day = day or timezone.localdate()
-    values = {k.key: {"value": k.value, "numerator": k.numerator, "denominator": k.denominator,
-                      "failing": len(k.failing), "available": k.available} for k in scorecard_compute()}
+    values = {
+        k.key: {
+            "value": k.value,
+            "numerator": k.numerator,
+            "denominator": k.denominator,
+            "failing": len(k.failing),
+            "available": k.available,
+        }
+        for k in scorecard_compute()
+    }
     snapshot, _ = ScorecardSnapshot.objects.update_or_create(day=day, defaults={"values": values})
     return snapshot
 
@@ -304,8 +401,11 @@ def failing_assets(kpi: Kpi) -> list[Asset]:
     out = []
     for chunk in chunked(kpi.failing):
         tiers = dict(AssetTier.objects.filter(asset__in=chunk).values_list("asset_id", "tier"))
-        for asset in Asset.objects.filter(pk__in=chunk).select_related("project").only(
-                "id", "name", "kind", "dbt_tier", "project__name"):
+        for asset in (
+            Asset.objects.filter(pk__in=chunk)
+            .select_related("project")
+            .only("id", "name", "kind", "dbt_tier", "project__name")
+        ):
             asset.effective_tier = tiers.get(asset.pk, asset.dbt_tier)
             asset.failing_detail = kpi.details.get(asset.pk, "")
             out.append(asset)

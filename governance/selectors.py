@@ -25,19 +25,30 @@ def effective_owners(asset: Asset) -> list[EffectiveOwner]:
         return [
             EffectiveOwner(
                 display=(a.user.get_full_name() or a.user.username) if a.user else a.team.name,
-                owner_type=a.owner_type, origin="person", user_id=a.user_id, team_id=a.team_id,
+                owner_type=a.owner_type,
+                origin="person",
+                user_id=a.user_id,
+                team_id=a.team_id,
             )
             for a in people
         ]
     users = {
         u.email.lower(): u
-        for u in get_user_model().objects.filter(email__in=[o for o in asset.dbt_owners if "@" in o])
+        for u in get_user_model().objects.filter(
+            email__in=[o for o in asset.dbt_owners if "@" in o]
+        )
     }
     out = []
     for owner in asset.dbt_owners:
         user = users.get(owner.lower())
-        out.append(EffectiveOwner(display=(user.get_full_name() or user.username) if user else owner,
-                                  owner_type="technical", origin="dbt", user_id=user.pk if user else None))
+        out.append(
+            EffectiveOwner(
+                display=(user.get_full_name() or user.username) if user else owner,
+                owner_type="technical",
+                origin="dbt",
+                user_id=user.pk if user else None,
+            )
+        )
     return out
 
 
@@ -72,16 +83,31 @@ def asset_history(asset: Asset, limit: int = 100) -> list[dict]:
     from governance.models import AuditEvent
 
     entries = [
-        {"at": c.created_at, "who": f"ingest run #{c.ingest_run_id}", "run_id": c.ingest_run_id,
-         "what": c.get_action_display(), "detail": ", ".join(c.fields), "origin": "dbt"}
+        {
+            "at": c.created_at,
+            "who": f"ingest run #{c.ingest_run_id}",
+            "run_id": c.ingest_run_id,
+            "what": c.get_action_display(),
+            "detail": ", ".join(c.fields),
+            "origin": "dbt",
+        }
         for c in AssetChange.objects.filter(asset=asset).order_by("-created_at", "-id")[:limit]
     ]
     column_ids = [str(pk) for pk in asset.columns.values_list("pk", flat=True)]
-    events = AuditEvent.objects.filter(object_type="catalog.asset", object_id=str(asset.pk)) | AuditEvent.objects.filter(
-        object_type="catalog.column", object_id__in=column_ids)
+    events = AuditEvent.objects.filter(
+        object_type="catalog.asset", object_id=str(asset.pk)
+    ) | AuditEvent.objects.filter(object_type="catalog.column", object_id__in=column_ids)
     for e in events.order_by("-at", "-id")[:limit]:
-        entries.append({"at": e.at, "who": e.actor_name or "unknown", "run_id": None, "what": e.action,
-                        "detail": f"{e.object_repr}: {e.before} → {e.after}", "origin": "person"})
+        entries.append(
+            {
+                "at": e.at,
+                "who": e.actor_name or "unknown",
+                "run_id": None,
+                "what": e.action,
+                "detail": f"{e.object_repr}: {e.before} → {e.after}",
+                "origin": "person",
+            }
+        )
     return sorted(entries, key=lambda row: row["at"], reverse=True)[:limit]
 
 
@@ -101,6 +127,10 @@ def effective_description(asset: Asset) -> EffectiveDescription:
 
     person = AssetDescription.objects.select_related("written_by").filter(asset=asset).first()
     if person:
-        return EffectiveDescription(person.text, "person",
-                                    person.written_by.get_username() if person.written_by else "", person.written_at)
+        return EffectiveDescription(
+            person.text,
+            "person",
+            person.written_by.get_username() if person.written_by else "",
+            person.written_at,
+        )
     return EffectiveDescription(asset.description, "dbt" if asset.description.strip() else "")

@@ -20,37 +20,64 @@ from governance.models import (
 )
 
 
-def audit_record(*, actor, action: str, obj: Any, before: Any = None, after: Any = None,
-                 request_id: str = "") -> AuditEvent:
+def audit_record(
+    *, actor, action: str, obj: Any, before: Any = None, after: Any = None, request_id: str = ""
+) -> AuditEvent:
     """Append one audit row; the request id defaults to the current request's (middleware)."""
     from governance.middleware import current_request_id
 
     request_id = request_id or current_request_id()
     return AuditEvent.objects.create(
-        actor=actor, actor_name=getattr(actor, "username", "") or "", action=action,
-        object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=str(obj)[:300],
-        before=before, after=after, request_id=request_id,
+        actor=actor,
+        actor_name=getattr(actor, "username", "") or "",
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        before=before,
+        after=after,
+        request_id=request_id,
     )
 
 
 def _owner_snapshot(asset: Asset) -> list[dict[str, Any]]:
     return [
-        {"user": a.user.username if a.user else None, "team": a.team.name if a.team else None, "type": a.owner_type}
+        {
+            "user": a.user.username if a.user else None,
+            "team": a.team.name if a.team else None,
+            "type": a.owner_type,
+        }
         for a in asset.owner_assignments.select_related("user", "team").order_by("id")
     ]
 
 
 @transaction.atomic
-def asset_owners_set(*, asset: Asset, users=(), teams: tuple[Team, ...] = (), owner_type: str = OwnerType.TECHNICAL,
-                     actor) -> list[AssetOwner]:
+def asset_owners_set(
+    *,
+    asset: Asset,
+    users=(),
+    teams: tuple[Team, ...] = (),
+    owner_type: str = OwnerType.TECHNICAL,
+    actor,
+) -> list[AssetOwner]:
     """Replace the person-set owners of one type; dbt's owners stay recorded beside them."""
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     before = _owner_snapshot(asset)
     asset.owner_assignments.filter(owner_type=owner_type).delete()
-    rows = [AssetOwner(asset=asset, user=u, owner_type=owner_type, assigned_by=actor) for u in users]
-    rows += [AssetOwner(asset=asset, team=t, owner_type=owner_type, assigned_by=actor) for t in teams]
+    rows = [
+        AssetOwner(asset=asset, user=u, owner_type=owner_type, assigned_by=actor) for u in users
+    ]
+    rows += [
+        AssetOwner(asset=asset, team=t, owner_type=owner_type, assigned_by=actor) for t in teams
+    ]
     AssetOwner.objects.bulk_create(rows)
-    audit_record(actor=actor, action="asset.owners_set", obj=asset, before=before, after=_owner_snapshot(asset))
+    audit_record(
+        actor=actor,
+        action="asset.owners_set",
+        obj=asset,
+        before=before,
+        after=_owner_snapshot(asset),
+    )
     return rows
 
 
@@ -64,14 +91,27 @@ def asset_tier_set(*, asset: Asset, tier: int, reason: str = "", actor) -> Asset
         asset=asset, defaults={"tier": tier, "reason": reason, "decided_by": actor}
     )
     search_signals_set(asset.pk, tier=tier)
-    audit_record(actor=actor, action="asset.tier_set", obj=asset, before=before, after={"tier": tier, "reason": reason})
+    audit_record(
+        actor=actor,
+        action="asset.tier_set",
+        obj=asset,
+        before=before,
+        after={"tier": tier, "reason": reason},
+    )
     return decision
 
 
 @transaction.atomic
-def column_classification_decide(*, column: Column, category: str, status: str, actor,
-                                 sensitivity: str = ColumnClassification.Sensitivity.MEDIUM,
-                                 note: str = "", request_id: str = "") -> ColumnClassification:
+def column_classification_decide(
+    *,
+    column: Column,
+    category: str,
+    status: str,
+    actor,
+    sensitivity: str = ColumnClassification.Sensitivity.MEDIUM,
+    note: str = "",
+    request_id: str = "",
+) -> ColumnClassification:
     """A person's PII classification of a column (confirm a category, reject PII, or
     suggest one for another reviewer); lineage suggestions follow (``governance.pii``)."""
     from governance.pii import pii_propagation_sync
@@ -88,21 +128,41 @@ def column_classification_decide(*, column: Column, category: str, status: str, 
         .first()
     )
     before = {"category": previous.category, "status": previous.status} if previous else None
-    ColumnClassification.objects.filter(column=column, origin=ColumnClassification.Origin.PERSON).delete()
+    ColumnClassification.objects.filter(
+        column=column, origin=ColumnClassification.Origin.PERSON
+    ).delete()
     decision = ColumnClassification.objects.create(
-        column=column, category=category, sensitivity=sensitivity, origin=ColumnClassification.Origin.PERSON,
-        status=status, note=note, decided_by=actor, decided_at=timezone.now(),
+        column=column,
+        category=category,
+        sensitivity=sensitivity,
+        origin=ColumnClassification.Origin.PERSON,
+        status=status,
+        note=note,
+        decided_by=actor,
+        decided_at=timezone.now(),
     )
-    audit_record(actor=actor, action="column.classification_decide", obj=column, before=before,
-                 after={"category": category, "status": status, "sensitivity": sensitivity}, request_id=request_id)
+    audit_record(
+        actor=actor,
+        action="column.classification_decide",
+        obj=column,
+        before=before,
+        after={"category": category, "status": status, "sensitivity": sensitivity},
+        request_id=request_id,
+    )
     pii_propagation_sync(project_ids=[column.asset.project_id])
     return decision
 
 
 # ---- policies, teams, audit (issue 8a)
 
-POLICY_FIELDS = ("freshness_sla_hours", "required_tests", "description_required", "column_docs_target_pct",
-                 "owner_required", "pii_review_required")
+POLICY_FIELDS = (
+    "freshness_sla_hours",
+    "required_tests",
+    "description_required",
+    "column_docs_target_pct",
+    "owner_required",
+    "pii_review_required",
+)
 
 
 class PolicyError(ValueError):
@@ -125,17 +185,29 @@ def tier_policy_update(*, tier: int, actor, **changes: Any):
     if unknown:
         raise PolicyError(f"unknown policy field(s): {', '.join(sorted(unknown))}")
     hours = changes.get("freshness_sla_hours")
-    if hours is not None and (not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 366):
-        raise PolicyError("freshness_sla_hours: a whole number of hours from 1 to 8784, or empty for no SLA")
+    if hours is not None and (
+        not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 366
+    ):
+        raise PolicyError(
+            "freshness_sla_hours: a whole number of hours from 1 to 8784, or empty for no SLA"
+        )
     pct = changes.get("column_docs_target_pct")
-    if pct is not None and (not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100):
+    if pct is not None and (
+        not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100
+    ):
         raise PolicyError("column_docs_target_pct: a whole number from 0 to 100")
     if "required_tests" in changes:
         tests = changes["required_tests"]
-        if not isinstance(tests, list | tuple) or not all(isinstance(t, str) and t.strip() for t in tests):
-            raise PolicyError("required_tests: a list of dbt test names, e.g. [\"unique\", \"not_null\"]")
+        if not isinstance(tests, list | tuple) or not all(
+            isinstance(t, str) and t.strip() for t in tests
+        ):
+            raise PolicyError(
+                'required_tests: a list of dbt test names, e.g. ["unique", "not_null"]'
+            )
         changes["required_tests"] = list(dict.fromkeys(t.strip() for t in tests))
-    policy = TierPolicy.objects.select_for_update().filter(tier=tier).first() or default_policy(tier)
+    policy = TierPolicy.objects.select_for_update().filter(tier=tier).first() or default_policy(
+        tier
+    )
     before = _policy_snapshot(policy)
     for name, value in changes.items():
         setattr(policy, name, value)
@@ -143,15 +215,22 @@ def tier_policy_update(*, tier: int, actor, **changes: Any):
     policy.save()
     after = _policy_snapshot(policy)
     if after != before:
-        audit_record(actor=actor, action="policy.update", obj=policy,
-                     before={k: v for k, v in before.items() if before[k] != after[k]},
-                     after={k: v for k, v in after.items() if before[k] != after[k]})
+        audit_record(
+            actor=actor,
+            action="policy.update",
+            obj=policy,
+            before={k: v for k, v in before.items() if before[k] != after[k]},
+            after={k: v for k, v in after.items() if before[k] != after[k]},
+        )
     return policy
 
 
 def _team_snapshot(team: Team) -> dict[str, Any]:
-    return {"name": team.name, "email": team.email,
-            "members": sorted(team.members.values_list("username", flat=True))}
+    return {
+        "name": team.name,
+        "email": team.email,
+        "members": sorted(team.members.values_list("username", flat=True)),
+    }
 
 
 @transaction.atomic
@@ -175,8 +254,13 @@ def team_save(*, team: Team | None = None, name: str, email: str = "", members=(
     team.members.set(members)
     after = _team_snapshot(team)
     if after != before:
-        audit_record(actor=actor, action="team.create" if before is None else "team.update", obj=team,
-                     before=before, after=after)
+        audit_record(
+            actor=actor,
+            action="team.create" if before is None else "team.update",
+            obj=team,
+            before=before,
+            after=after,
+        )
     return team
 
 
@@ -208,10 +292,16 @@ def user_roles_set(*, user, roles: list[str], actor) -> list[str]:
     if ADMIN in before and ADMIN not in roles:
         from django.contrib.auth import get_user_model
 
-        others = get_user_model().objects.filter(is_active=True).exclude(pk=user.pk).filter(
-            Q(groups__name=ADMIN) | Q(is_superuser=True))
+        others = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .exclude(pk=user.pk)
+            .filter(Q(groups__name=ADMIN) | Q(is_superuser=True))
+        )
         if not others.exists():
-            raise ValueError(f"roles: {user.get_username()} is the last admin; make someone else admin first")
+            raise ValueError(
+                f"roles: {user.get_username()} is the last admin; make someone else admin first"
+            )
     groups = [Group.objects.get_or_create(name=role)[0] for role in roles]
     token = _role_signal_muted.set(True)
     try:
@@ -222,7 +312,13 @@ def user_roles_set(*, user, roles: list[str], actor) -> list[str]:
     user.__dict__.pop("_lexicon_roles", None)
     after = _roles_of(user)
     if after != before:
-        audit_record(actor=actor, action="user.roles_set", obj=user, before={"roles": before}, after={"roles": after})
+        audit_record(
+            actor=actor,
+            action="user.roles_set",
+            obj=user,
+            before={"roles": before},
+            after={"roles": after},
+        )
     return after
 
 
@@ -236,25 +332,37 @@ def _request_actor():
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def group_membership_audit(*, sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+def group_membership_audit(
+    *, sender, instance, action: str, reverse: bool, pk_set, **kwargs
+) -> None:
     """``m2m_changed`` receiver for ``User.groups``: one audit row per user whose groups changed."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    if _role_signal_muted.get() or action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
+    if _role_signal_muted.get() or action not in (
+        "post_add",
+        "post_remove",
+        "pre_clear",
+        "post_clear",
+    ):
         return
     if action == "pre_clear":
         # The cleared names are gone by post_clear; keep them on the instance until then.
         instance._lexicon_cleared = (
-            list(instance.groups.values_list("name", flat=True)) if not reverse
-            else list(instance.user_set.values_list("pk", flat=True)))
+            list(instance.groups.values_list("name", flat=True))
+            if not reverse
+            else list(instance.user_set.values_list("pk", flat=True))
+        )
         return
     actor = _request_actor()
     User = get_user_model()
     if not reverse:
         users = [instance]
-        names = (sorted(Group.objects.filter(pk__in=pk_set or ()).values_list("name", flat=True))
-                 if action != "post_clear" else sorted(getattr(instance, "_lexicon_cleared", [])))
+        names = (
+            sorted(Group.objects.filter(pk__in=pk_set or ()).values_list("name", flat=True))
+            if action != "post_clear"
+            else sorted(getattr(instance, "_lexicon_cleared", []))
+        )
         changes = {instance.pk: names}
     else:
         user_ids = pk_set if action != "post_clear" else getattr(instance, "_lexicon_cleared", [])
@@ -266,10 +374,17 @@ def group_membership_audit(*, sender, instance, action: str, reverse: bool, pk_s
             continue
         user.__dict__.pop("_lexicon_roles", None)
         after = sorted(user.groups.values_list("name", flat=True))
-        audit_record(actor=actor, action="user.groups_changed", obj=user,
-                     before={"groups": sorted(set(after) - set(changes[user.pk])) if verb == "added"
-                             else sorted(set(after) | set(changes[user.pk]))},
-                     after={"groups": after})
+        audit_record(
+            actor=actor,
+            action="user.groups_changed",
+            obj=user,
+            before={
+                "groups": sorted(set(after) - set(changes[user.pk]))
+                if verb == "added"
+                else sorted(set(after) | set(changes[user.pk]))
+            },
+            after={"groups": after},
+        )
 
 
 ACCOUNT_FLAGS = ("is_superuser", "is_staff", "is_active")
@@ -279,7 +394,9 @@ def account_flags_remember(*, sender, instance, **kwargs) -> None:
     """``pre_save`` receiver for the user model: the stored superuser/staff/active flags,
     so that ``account_flags_audit`` can tell what a save changed."""
     update_fields = kwargs.get("update_fields")
-    if instance.pk is None or (update_fields is not None and not set(update_fields) & set(ACCOUNT_FLAGS)):
+    if instance.pk is None or (
+        update_fields is not None and not set(update_fields) & set(ACCOUNT_FLAGS)
+    ):
         instance._lexicon_flags = None  # a login's last_login update costs no extra query
         return
     stored = sender.objects.filter(pk=instance.pk).values(*ACCOUNT_FLAGS).first()
@@ -316,16 +433,23 @@ def asset_description_set(*, asset: Asset, text: str, actor):
     if len(text) > 20000:
         raise ValueError("text: a description is at most 20,000 characters")
     existing = AssetDescription.objects.select_for_update().filter(asset=asset).first()
-    before = {"text": existing.text, "origin": "person"} if existing else {"text": asset.description, "origin": "dbt"}
+    before = (
+        {"text": existing.text, "origin": "person"}
+        if existing
+        else {"text": asset.description, "origin": "dbt"}
+    )
     if text:
-        decision, _ = AssetDescription.objects.update_or_create(asset=asset,
-                                                                defaults={"text": text, "written_by": actor})
+        decision, _ = AssetDescription.objects.update_or_create(
+            asset=asset, defaults={"text": text, "written_by": actor}
+        )
         after = {"text": text, "origin": "person"}
     else:
         AssetDescription.objects.filter(asset=asset).delete()
         decision, after = None, {"text": asset.description, "origin": "dbt"}
     if after != before:
-        audit_record(actor=actor, action="asset.description_set", obj=asset, before=before, after=after)
+        audit_record(
+            actor=actor, action="asset.description_set", obj=asset, before=before, after=after
+        )
     return decision
 
 
@@ -337,5 +461,10 @@ def asset_tier_clear(*, asset: Asset, actor) -> None:
         return
     existing.delete()
     search_signals_set(asset.pk, tier=asset.dbt_tier)
-    audit_record(actor=actor, action="asset.tier_set", obj=asset, before={"tier": existing.tier},
-                 after={"tier": asset.dbt_tier, "origin": "dbt"})
+    audit_record(
+        actor=actor,
+        action="asset.tier_set",
+        obj=asset,
+        before={"tier": existing.tier},
+        after={"tier": asset.dbt_tier, "origin": "dbt"},
+    )

@@ -7,7 +7,9 @@ from celery import shared_task
 from config.celery import idempotent_task_options
 
 
-@shared_task(name="governance.tasks.scorecard_snapshot", **idempotent_task_options(retries=3, backoff=30))
+@shared_task(
+    name="governance.tasks.scorecard_snapshot", **idempotent_task_options(retries=3, backoff=30)
+)
 def scorecard_snapshot() -> dict:
     """Refresh PII propagation (column lineage may have changed since), then store today's
     scorecard; running it again the same day replaces that day's numbers."""

@@ -65,7 +65,9 @@ def client_ip(request) -> str | None:
 
 def _lock_for(failures, limit: int, now) -> float | None:
     """Seconds until fewer than ``limit`` of these failures fall in the window, or None."""
-    recent = list(failures.filter(at__gt=now - _window()).order_by("-at").values_list("at", flat=True)[:limit])
+    recent = list(
+        failures.filter(at__gt=now - _window()).order_by("-at").values_list("at", flat=True)[:limit]
+    )
     if len(recent) < limit:
         return None
     return (recent[-1] + _window() - now).total_seconds()
@@ -74,12 +76,17 @@ def _lock_for(failures, limit: int, now) -> float | None:
 def login_lockout(*, username: str, ip: str | None) -> Lockout | None:
     """The lock-out that applies to this username or address now, if any."""
     now = timezone.now()
-    seconds = _lock_for(LoginFailure.objects.filter(username=_normal(username)),
-                        settings.LEXICON_LOGIN_MAX_FAILURES, now)
+    seconds = _lock_for(
+        LoginFailure.objects.filter(username=_normal(username)),
+        settings.LEXICON_LOGIN_MAX_FAILURES,
+        now,
+    )
     if seconds is not None:
         return Lockout("account", seconds)
     if ip:
-        seconds = _lock_for(LoginFailure.objects.filter(ip=ip), settings.LEXICON_LOGIN_MAX_FAILURES_PER_IP, now)
+        seconds = _lock_for(
+            LoginFailure.objects.filter(ip=ip), settings.LEXICON_LOGIN_MAX_FAILURES_PER_IP, now
+        )
         if seconds is not None:
             return Lockout("address", seconds)
     return None
@@ -96,8 +103,12 @@ def login_failure_record(*, username: str, ip: str | None) -> Lockout | None:
         user_model = get_user_model()
         user = user_model.objects.filter(**{user_model.USERNAME_FIELD: username}).first()
         if user is not None:
-            audit_record(actor=None, action="user.login_locked", obj=user,
-                         after={"scope": lockout.scope, "ip": ip, "minutes": lockout.minutes_left})
+            audit_record(
+                actor=None,
+                action="user.login_locked",
+                obj=user,
+                after={"scope": lockout.scope, "ip": ip, "minutes": lockout.minutes_left},
+            )
     return lockout
 
 

@@ -26,15 +26,22 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_days"]
         try:
-            created, key = api_token_create(user=request.user, name=form.cleaned_data["name"], actor=request.user,
-                                            expires_at=timezone.now() + timedelta(days=days) if days else None)
+            created, key = api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                actor=request.user,
+                expires_at=timezone.now() + timedelta(days=days) if days else None,
+            )
             form = ApiTokenForm()
         except TokenError as exc:
             form.add_error("name", str(exc))
     tokens = ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at", "-id")
-    return render(request, "governance/api_tokens.html",
-                  {"form": form, "tokens": tokens, "created": created, "key": key, "now": timezone.now()},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "governance/api_tokens.html",
+        {"form": form, "tokens": tokens, "created": created, "key": key, "now": timezone.now()},
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -43,5 +50,7 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     # Only one's own tokens: somebody else's is a 404, not a hint that it exists.
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token, actor=request.user)
-    messages.success(request, f"Token “{token.name}” ({token.prefix}…) is revoked; requests with it now get 401.")
+    messages.success(
+        request, f"Token “{token.name}” ({token.prefix}…) is revoked; requests with it now get 401."
+    )
     return redirect("governance:api_tokens")

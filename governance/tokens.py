@@ -59,7 +59,9 @@ def key_prefix(key: str) -> str:
     return key[:PREFIX_LENGTH]
 
 
-def api_token_create(*, user, name: str, expires_at: datetime | None = None, actor) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user, name: str, expires_at: datetime | None = None, actor
+) -> tuple[ApiToken, str]:
     """Make a token for ``user``; returns the row and the key, which is not stored anywhere."""
     name = name.strip()
     if not name:
@@ -67,19 +69,36 @@ def api_token_create(*, user, name: str, expires_at: datetime | None = None, act
     if expires_at is not None and expires_at <= timezone.now():
         raise TokenError("The expiry must be in the future.")
     if ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
-        raise TokenError(f"{user.get_username()} already has a token named {name!r}; revoke it or pick another name.")
+        raise TokenError(
+            f"{user.get_username()} already has a token named {name!r}; revoke it or pick another name."
+        )
     for _attempt in range(5):  # a prefix collision (54 random bits) is all but impossible
         key = new_key()
         try:
             with transaction.atomic():
-                token = ApiToken.objects.create(user=user, name=name, prefix=key_prefix(key),
-                                                key_hash=key_digest(key), expires_at=expires_at)
-                audit_record(actor=actor, action="api_token.create", obj=token,
-                             after={"owner": user.get_username(), "name": name, "prefix": token.prefix,
-                                    "expires_at": expires_at.isoformat() if expires_at else None})
+                token = ApiToken.objects.create(
+                    user=user,
+                    name=name,
+                    prefix=key_prefix(key),
+                    key_hash=key_digest(key),
+                    expires_at=expires_at,
+                )
+                audit_record(
+                    actor=actor,
+                    action="api_token.create",
+                    obj=token,
+                    after={
+                        "owner": user.get_username(),
+                        "name": name,
+                        "prefix": token.prefix,
+                        "expires_at": expires_at.isoformat() if expires_at else None,
+                    },
+                )
         except IntegrityError:
             if ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
-                raise TokenError(f"{user.get_username()} already has a token named {name!r}.") from None
+                raise TokenError(
+                    f"{user.get_username()} already has a token named {name!r}."
+                ) from None
             continue
         return token, key
     raise RuntimeError("could not draw an unused token prefix")  # pragma: no cover
@@ -90,8 +109,13 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
     now = timezone.now()
     if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
         token.revoked_at = now
-        audit_record(actor=actor, action="api_token.revoke", obj=token,
-                     before={"revoked_at": None}, after={"revoked_at": now.isoformat()})
+        audit_record(
+            actor=actor,
+            action="api_token.revoke",
+            obj=token,
+            before={"revoked_at": None},
+            after={"revoked_at": now.isoformat()},
+        )
     else:
         token.refresh_from_db(fields=["revoked_at"])
     return token
@@ -128,7 +152,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() not in AUTH_KEYWORDS:
             return None  # no token offered: the session may still authenticate
         if len(parts) != 2:
-            raise AuthenticationFailed("Invalid token header: send 'Token <key>' or 'Bearer <key>'.")
+            raise AuthenticationFailed(
+                "Invalid token header: send 'Token <key>' or 'Bearer <key>'."
+            )
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:
@@ -150,9 +176,12 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema) -> dict[str, str]:
-        return {"type": "http", "scheme": "bearer",
-                "description": "An API token (`manage.py token_create`, or the API tokens page), "
-                               "sent as `Authorization: Bearer <key>` or `Authorization: Token <key>`."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token (`manage.py token_create`, or the API tokens page), "
+            "sent as `Authorization: Bearer <key>` or `Authorization: Token <key>`.",
+        }
 
 
 # ---- from rest_framework.authtoken (plain-text keys) to ApiToken
@@ -174,8 +203,13 @@ def legacy_authtokens_convert(*, connection, api_token_model=ApiToken) -> int:
         cursor.execute('SELECT "key", "user_id", "created" FROM "authtoken_token"')
         rows = cursor.fetchall()
     for key, user_id, created in rows:
-        api_token_model.objects.create(user_id=user_id, name=LEGACY_NAME, prefix=key_prefix(key),
-                                       key_hash=key_digest(key), created_at=_aware(created))
+        api_token_model.objects.create(
+            user_id=user_id,
+            name=LEGACY_NAME,
+            prefix=key_prefix(key),
+            key_hash=key_digest(key),
+            created_at=_aware(created),
+        )
     with connection.cursor() as cursor:
         cursor.execute('DROP TABLE "authtoken_token"')
         cursor.execute("DELETE FROM django_migrations WHERE app = %s", ["authtoken"])

@@ -12,7 +12,11 @@ urlpatterns = [
     path("assets/<int:pk>/tier/edit/", views.asset_tier_edit, name="asset_tier_edit"),
     path("assets/<int:pk>/policy/", views.asset_policy_panel, name="asset_policy_panel"),
     path("assets/<int:pk>/description/", views.asset_description_panel, name="asset_description"),
-    path("assets/<int:pk>/description/edit/", views.asset_description_edit, name="asset_description_edit"),
+    path(
+        "assets/<int:pk>/description/edit/",
+        views.asset_description_edit,
+        name="asset_description_edit",
+    ),
     path("mine/", views.my_assets, name="my_assets"),
     path("policies/", views.policies, name="policies"),
     path("policies/<int:tier>/edit/", views.policy_edit, name="policy_edit"),

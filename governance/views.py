@@ -18,8 +18,16 @@ def index(request: HttpRequest) -> HttpResponse:
     from governance.permissions import role_matrix
 
     matrix = [(action, text, [cells[r] for r in ROLES]) for action, text, cells in role_matrix()]
-    return render(request, "governance/index.html", {"roles": ROLE_DESCRIPTIONS, "role_names": ROLES, "matrix": matrix,
-                                                     "projects": Project.objects.order_by("name")})
+    return render(
+        request,
+        "governance/index.html",
+        {
+            "roles": ROLE_DESCRIPTIONS,
+            "role_names": ROLES,
+            "matrix": matrix,
+            "projects": Project.objects.order_by("name"),
+        },
+    )
 
 
 @view_allows("catalog.view")
@@ -27,7 +35,11 @@ def index(request: HttpRequest) -> HttpResponse:
 def asset_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The History tab of an asset page: ingest changes and people's edits together."""
     asset = get_object_or_404(Asset, pk=pk)
-    return render(request, "governance/partials/_asset_history.html", {"asset": asset, "entries": asset_history(asset)})
+    return render(
+        request,
+        "governance/partials/_asset_history.html",
+        {"asset": asset, "entries": asset_history(asset)},
+    )
 
 
 @view_allows("catalog.view")
@@ -35,7 +47,9 @@ def asset_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
 def asset_owners_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """Effective owners (a person's choice, else dbt's) with their type and origin."""
     asset = get_object_or_404(Asset, pk=pk)
-    return render(request, "governance/partials/_asset_owners.html", _owners_context(request, asset))
+    return render(
+        request, "governance/partials/_asset_owners.html", _owners_context(request, asset)
+    )
 
 
 # ---- policies, teams, audit (issue 8a)
@@ -69,9 +83,14 @@ from governance.policies import (  # noqa: E402
 
 def _owners_context(request: HttpRequest, asset: Asset) -> dict:
     tier, tier_origin = effective_tier(asset)
-    return {"asset": asset, "owners": effective_owners(asset), "tier": tier, "tier_origin": tier_origin,
-            "can_edit_owners": allowed(request.user, "asset.set_owners", asset),
-            "can_edit_tier": allowed(request.user, "asset.set_tier", asset)}
+    return {
+        "asset": asset,
+        "owners": effective_owners(asset),
+        "tier": tier,
+        "tier_origin": tier_origin,
+        "can_edit_owners": allowed(request.user, "asset.set_owners", asset),
+        "can_edit_tier": allowed(request.user, "asset.set_tier", asset),
+    }
 
 
 def _header_changed(response: HttpResponse) -> HttpResponse:
@@ -85,19 +104,37 @@ def _header_changed(response: HttpResponse) -> HttpResponse:
 def asset_owners_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Reviewers set the owners of one type (users and teams); the header fragment comes back."""
     asset = get_object_or_404(Asset, pk=pk)
-    owner_type = request.POST.get("owner_type") or request.GET.get("owner_type") or OwnerType.TECHNICAL
+    owner_type = (
+        request.POST.get("owner_type") or request.GET.get("owner_type") or OwnerType.TECHNICAL
+    )
     current = asset.owner_assignments.filter(owner_type=owner_type)
-    form = AssetOwnersForm(request.POST or None, initial={
-        "owner_type": owner_type, "users": [a.user_id for a in current if a.user_id],
-        "teams": [a.team_id for a in current if a.team_id]})
+    form = AssetOwnersForm(
+        request.POST or None,
+        initial={
+            "owner_type": owner_type,
+            "users": [a.user_id for a in current if a.user_id],
+            "teams": [a.team_id for a in current if a.team_id],
+        },
+    )
     if request.method == "POST" and form.is_valid():
-        services.asset_owners_set(asset=asset, users=tuple(form.cleaned_data["users"]),
-                                  teams=tuple(form.cleaned_data["teams"]),
-                                  owner_type=form.cleaned_data["owner_type"], actor=request.user)
-        return _header_changed(render(request, "governance/partials/_asset_owners.html",
-                                      _owners_context(request, asset)))
-    return render(request, "governance/partials/_asset_owners_form.html", {"asset": asset, "form": form},
-                  status=400 if request.method == "POST" else 200)
+        services.asset_owners_set(
+            asset=asset,
+            users=tuple(form.cleaned_data["users"]),
+            teams=tuple(form.cleaned_data["teams"]),
+            owner_type=form.cleaned_data["owner_type"],
+            actor=request.user,
+        )
+        return _header_changed(
+            render(
+                request, "governance/partials/_asset_owners.html", _owners_context(request, asset)
+            )
+        )
+    return render(
+        request,
+        "governance/partials/_asset_owners_form.html",
+        {"asset": asset, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @view_allows("asset.set_tier", lambda request, pk: get_object_or_404(Asset, pk=pk))
@@ -108,14 +145,25 @@ def asset_tier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssetTierForm(request.POST or None, initial={"tier": tier})
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["tier"]:
-            services.asset_tier_set(asset=asset, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"],
-                                    actor=request.user)
+            services.asset_tier_set(
+                asset=asset,
+                tier=form.cleaned_data["tier"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
         else:
             services.asset_tier_clear(asset=asset, actor=request.user)
-        return _header_changed(render(request, "governance/partials/_asset_owners.html",
-                                      _owners_context(request, asset)))
-    return render(request, "governance/partials/_asset_tier_form.html", {"asset": asset, "form": form},
-                  status=400 if request.method == "POST" else 200)
+        return _header_changed(
+            render(
+                request, "governance/partials/_asset_owners.html", _owners_context(request, asset)
+            )
+        )
+    return render(
+        request,
+        "governance/partials/_asset_tier_form.html",
+        {"asset": asset, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @view_allows("catalog.view")
@@ -124,16 +172,22 @@ def asset_policy_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """Pass/fail badges of the asset's tier policy checks (loaded into the asset page)."""
     asset = get_object_or_404(Asset, pk=pk)
     tier, _origin = effective_tier(asset)
-    return render(request, "governance/partials/_asset_policy.html",
-                  {"asset": asset, "tier": tier, "checks": policy_checks(asset)})
+    return render(
+        request,
+        "governance/partials/_asset_policy.html",
+        {"asset": asset, "tier": tier, "checks": policy_checks(asset)},
+    )
 
 
 @view_allows("catalog.view")
 @require_GET
 def policies(request: HttpRequest) -> HttpResponse:
     """The three tier policies; reviewers edit them in place."""
-    return render_page(request, "governance/policies.html",
-                       {"policies": tier_policies().values(), "can_edit": allowed(request.user, "policy.edit")})
+    return render_page(
+        request,
+        "governance/policies.html",
+        {"policies": tier_policies().values(), "can_edit": allowed(request.user, "policy.edit")},
+    )
 
 
 @view_allows("policy.edit")
@@ -153,22 +207,32 @@ def policy_edit(request: HttpRequest, tier: int) -> HttpResponse:
         else:
             messages.success(request, f"Tier {tier} policy saved.")
             return redirect("governance:policies")
-    return render_page(request, "governance/policy_edit.html", {"policy": policy, "form": form},
-                       fragment="governance/partials/_policy_form.html",
-                       status=400 if request.method == "POST" else 200)
+    return render_page(
+        request,
+        "governance/policy_edit.html",
+        {"policy": policy, "form": form},
+        fragment="governance/partials/_policy_form.html",
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @view_allows("catalog.view")
 @require_GET
 def my_assets(request: HttpRequest) -> HttpResponse:
     """Assets I own, directly or through a team, with their policy checks."""
-    assets = (Asset.objects.filter(assets_owned_by(request.user), removed_at__isnull=True)
-              .select_related("project").order_by("project__name", "kind", "name"))
+    assets = (
+        Asset.objects.filter(assets_owned_by(request.user), removed_at__isnull=True)
+        .select_related("project")
+        .order_by("project__name", "kind", "name")
+    )
     page = Paginator(assets, 50).get_page(request.GET.get("page"))
     checks = policy_checks_many(page.object_list)
     rows = [(asset, checks.get(asset.pk, [])) for asset in page.object_list]
-    return render_page(request, "governance/my_assets.html",
-                       {"page": page, "rows": rows, "teams": Team.objects.filter(members=request.user)})
+    return render_page(
+        request,
+        "governance/my_assets.html",
+        {"page": page, "rows": rows, "teams": Team.objects.filter(members=request.user)},
+    )
 
 
 def _audit_filtered(request: HttpRequest) -> AuditEventFilter:
@@ -183,10 +247,19 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render_page(request, "governance/audit_log.html",
-                       {"filters": filters, "page": page, "filter_query": query.urlencode(),
-                        "actions": AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()},
-                       fragment="governance/partials/_audit_table.html")
+    return render_page(
+        request,
+        "governance/audit_log.html",
+        {
+            "filters": filters,
+            "page": page,
+            "filter_query": query.urlencode(),
+            "actions": AuditEvent.objects.order_by("action")
+            .values_list("action", flat=True)
+            .distinct(),
+        },
+        fragment="governance/partials/_audit_table.html",
+    )
 
 
 class _Echo:
@@ -194,8 +267,18 @@ class _Echo:
         return value
 
 
-AUDIT_CSV_COLUMNS = ("id", "at", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
-                     "after", "request_id")
+AUDIT_CSV_COLUMNS = (
+    "id",
+    "at",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "request_id",
+)
 
 
 def _cell(value: str) -> str:
@@ -220,8 +303,10 @@ def _audit_rows(queryset) -> Iterator[list]:
 def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered audit log as CSV, streamed row by row."""
     writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in _audit_rows(_audit_filtered(request).qs)),
-                                     content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _audit_rows(_audit_filtered(request).qs)),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = 'attachment; filename="lexicon-audit.csv"'
     return response
 
@@ -229,9 +314,15 @@ def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
 @view_allows("catalog.view")
 @require_GET
 def teams(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "governance/teams.html", {
-        "teams": Team.objects.prefetch_related("members").order_by("name"),
-        "can_manage": allowed(request.user, "team.manage"), "form": TeamForm()})
+    return render_page(
+        request,
+        "governance/teams.html",
+        {
+            "teams": Team.objects.prefetch_related("members").order_by("name"),
+            "can_manage": allowed(request.user, "team.manage"),
+            "form": TeamForm(),
+        },
+    )
 
 
 @view_allows("team.manage")
@@ -248,9 +339,17 @@ def team_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, f"Team {form.cleaned_data['name']} saved.")
             return redirect("governance:teams")
-    return render_page(request, "governance/teams.html", {
-        "teams": Team.objects.prefetch_related("members").order_by("name"), "can_manage": True, "form": form,
-        "editing": team}, status=400)
+    return render_page(
+        request,
+        "governance/teams.html",
+        {
+            "teams": Team.objects.prefetch_related("members").order_by("name"),
+            "can_manage": True,
+            "form": form,
+            "editing": team,
+        },
+        status=400,
+    )
 
 
 @view_allows("users.manage")
@@ -263,7 +362,9 @@ def roles(request: HttpRequest) -> HttpResponse:
         form = UserRolesForm(request.POST)
         if form.is_valid():
             try:
-                services.user_roles_set(user=user, roles=form.cleaned_data["roles"], actor=request.user)
+                services.user_roles_set(
+                    user=user, roles=form.cleaned_data["roles"], actor=request.user
+                )
             except ValueError as exc:
                 messages.error(request, str(exc))
             else:
@@ -274,7 +375,9 @@ def roles(request: HttpRequest) -> HttpResponse:
     from catalog.permissions import ROLES
 
     rows = [(u, {g.name for g in u.groups.all()}) for u in page.object_list]
-    return render_page(request, "governance/roles.html", {"page": page, "rows": rows, "roles": ROLES})
+    return render_page(
+        request, "governance/roles.html", {"page": page, "rows": rows, "roles": ROLES}
+    )
 
 
 @view_allows("catalog.view")
@@ -284,7 +387,6 @@ def dbt_meta_patch(request: HttpRequest, pk: int) -> HttpResponse:
     from governance.dbt_export import meta_patch_response
 
     return meta_patch_response(get_object_or_404(Project, pk=pk))
-
 
 
 @view_allows("catalog.view")
@@ -297,9 +399,15 @@ def asset_description_panel(request: HttpRequest, pk: int) -> HttpResponse:
 def _description_panel(request: HttpRequest, asset: Asset) -> HttpResponse:
     from governance.selectors import effective_description
 
-    return render(request, "governance/partials/_asset_description.html", {
-        "asset": asset, "description": effective_description(asset),
-        "can_edit": allowed(request.user, "asset.describe", asset)})
+    return render(
+        request,
+        "governance/partials/_asset_description.html",
+        {
+            "asset": asset,
+            "description": effective_description(asset),
+            "can_edit": allowed(request.user, "asset.describe", asset),
+        },
+    )
 
 
 @view_allows("asset.describe", lambda request, pk: get_object_or_404(Asset, pk=pk))
@@ -310,7 +418,9 @@ def asset_description_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     asset = get_object_or_404(Asset, pk=pk)
     current = effective_description(asset)
-    text = request.POST.get("text", current.text if current.origin == "person" else asset.description)
+    text = request.POST.get(
+        "text", current.text if current.origin == "person" else asset.description
+    )
     error = ""
     if request.method == "POST":
         try:
@@ -319,5 +429,9 @@ def asset_description_edit(request: HttpRequest, pk: int) -> HttpResponse:
             error = str(exc)
         else:
             return _header_changed(_description_panel(request, asset))
-    return render(request, "governance/partials/_asset_description_form.html",
-                  {"asset": asset, "text": text, "error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "governance/partials/_asset_description_form.html",
+        {"asset": asset, "text": text, "error": error},
+        status=400 if error else 200,
+    )

@@ -51,12 +51,18 @@ def die_with_parent(parent_pid: int) -> None:
     if os.getppid() != parent_pid:
         os._exit(1)
     if not armed:
-        threading.Thread(target=_watch_parent, args=(parent_pid, 1.0), name="watch-parent", daemon=True).start()
+        threading.Thread(
+            target=_watch_parent, args=(parent_pid, 1.0), name="watch-parent", daemon=True
+        ).start()
 
 
 def parser_pool(workers: int, start_method: str) -> ProcessPoolExecutor:
     """A process pool whose children die with this process. ``start_method`` is ``fork``
     (children inherit the loaded Django apps) or ``spawn`` (children import only what the
     submitted function needs)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(start_method),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )

@@ -39,7 +39,11 @@ def parse_log_time(value: str) -> datetime | None:
 
 def format_log_time(value: datetime) -> str:
     """The Snowflake export format, milliseconds and a numeric offset."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d} " + value.strftime("%z")
+    return (
+        value.strftime("%Y-%m-%d %H:%M:%S.")
+        + f"{value.microsecond // 1000:03d} "
+        + value.strftime("%z")
+    )
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,16 @@ def querylog_offset(newest: datetime, now: datetime, quantum: timedelta) -> time
     return quantum * max(0, steps)
 
 
-def shift_query_history(source: Path, dest: Path, *, now: datetime, after: datetime | None = None,
-                        quantum: timedelta = QUERYLOG_QUANTUM, id_column: str = "QUERY_ID",
-                        time_columns: tuple[str, ...] = ("START_TIME", "END_TIME")) -> ShiftedLog:
+def shift_query_history(
+    source: Path,
+    dest: Path,
+    *,
+    now: datetime,
+    after: datetime | None = None,
+    quantum: timedelta = QUERYLOG_QUANTUM,
+    id_column: str = "QUERY_ID",
+    time_columns: tuple[str, ...] = ("START_TIME", "END_TIME"),
+) -> ShiftedLog:
     """Copy the CSV query history ``source`` to ``dest`` with its times moved so that its newest
     start time lands within ``quantum`` after ``now`` (``querylog_offset``).
 
@@ -78,7 +89,9 @@ def shift_query_history(source: Path, dest: Path, *, now: datetime, after: datet
         reader = csv.DictReader(handle)
         fieldnames = list(reader.fieldnames or [])
         rows = list(reader)
-    starts = [t for t in (parse_log_time(row.get(start_column) or "") for row in rows) if t is not None]
+    starts = [
+        t for t in (parse_log_time(row.get(start_column) or "") for row in rows) if t is not None
+    ]
     offset = querylog_offset(max(starts), now, quantum) if starts else timedelta(0)
     suffix = f"~{offset.days}" if offset else ""
     kept = counted_before = in_future = 0
@@ -105,5 +118,11 @@ def shift_query_history(source: Path, dest: Path, *, now: datetime, after: datet
             kept += 1
             if started is not None and (newest_written is None or started > newest_written):
                 newest_written = started
-    return ShiftedLog(path=dest, rows=kept, counted_before=counted_before, in_future=in_future,
-                      offset=offset, newest_written=newest_written)
+    return ShiftedLog(
+        path=dest,
+        rows=kept,
+        counted_before=counted_before,
+        in_future=in_future,
+        offset=offset,
+        newest_written=newest_written,
+    )

@@ -20,8 +20,13 @@ def _schema(value: Any, where: str) -> dict[str, dict[str, str]] | None:
         isinstance(table, str) and isinstance(cols, dict) and all(isinstance(c, str) for c in cols)
         for table, cols in value.items()
     ):
-        raise ExplainInputError(f"{where}: schema must be {{\"db.schema.table\": {{\"column\": \"type\"}}}}")
-    return {table: {col: "" if t is None else str(t) for col, t in cols.items()} for table, cols in value.items()}
+        raise ExplainInputError(
+            f'{where}: schema must be {{"db.schema.table": {{"column": "type"}}}}'
+        )
+    return {
+        table: {col: "" if t is None else str(t) for col, t in cols.items()}
+        for table, cols in value.items()
+    }
 
 
 def explain(request: dict[str, Any], *, where: str = "request") -> dict[str, Any]:
@@ -37,9 +42,14 @@ def explain(request: dict[str, Any], *, where: str = "request") -> dict[str, Any
         raise ExplainInputError(f"{where}: 'sql' is longer than {MAX_SQL_CHARS:,} characters")
     dialect = request.get("dialect") or "ansi"
     if dialect not in known_dialects():
-        raise ExplainInputError(f"{where}: unknown dialect {dialect!r}; known: {', '.join(known_dialects())}")
+        raise ExplainInputError(
+            f"{where}: unknown dialect {dialect!r}; known: {', '.join(known_dialects())}"
+        )
     result = analyze(
-        sql, dialect=dialect, schema=_schema(request.get("schema"), where),
-        default_db=request.get("default_db") or None, default_schema=request.get("default_schema") or None,
+        sql,
+        dialect=dialect,
+        schema=_schema(request.get("schema"), where),
+        default_db=request.get("default_db") or None,
+        default_schema=request.get("default_schema") or None,
     ).to_dict()
     return {"id": request.get("id"), **result}

@@ -19,24 +19,31 @@ def dbt_table_edges_sync(outcome: IngestOutcome) -> None:
     project = outcome.project
     ids = dict(Asset.objects.filter(project=project).values_list("unique_id", "id"))
     wanted: set[tuple[int, int]] = set()
-    for downstream_id, depends_on in Asset.objects.filter(project=project).values_list("id", "depends_on"):
+    for downstream_id, depends_on in Asset.objects.filter(project=project).values_list(
+        "id", "depends_on"
+    ):
         for uid in depends_on or []:
             upstream_id = ids.get(uid)
             if upstream_id is not None and upstream_id != downstream_id:
                 wanted.add((upstream_id, downstream_id))
     existing = {
         (up, down): pk
-        for pk, up, down in AssetEdge.objects.filter(project=project, origin=EdgeOrigin.DBT).values_list(
-            "id", "upstream_id", "downstream_id"
-        )
+        for pk, up, down in AssetEdge.objects.filter(
+            project=project, origin=EdgeOrigin.DBT
+        ).values_list("id", "upstream_id", "downstream_id")
     }
     stale = [pk for pair, pk in existing.items() if pair not in wanted]
     if stale:
         AssetEdge.objects.filter(pk__in=stale).delete()
     AssetEdge.objects.bulk_create(
         [
-            AssetEdge(project=project, upstream_id=up, downstream_id=down, origin=EdgeOrigin.DBT,
-                      created_by_run=outcome.run)
+            AssetEdge(
+                project=project,
+                upstream_id=up,
+                downstream_id=down,
+                origin=EdgeOrigin.DBT,
+                created_by_run=outcome.run,
+            )
             for up, down in wanted - existing.keys()
         ],
         batch_size=1000,

@@ -25,14 +25,20 @@ class AssetEdge(models.Model):
     upstream = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="downstream_edges")
     downstream = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="upstream_edges")
     origin = models.CharField(max_length=20, choices=EdgeOrigin.choices, default=EdgeOrigin.DBT)
-    created_by_run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by_run = models.ForeignKey(
+        IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["upstream_id", "downstream_id"]
         constraints = [
-            models.UniqueConstraint(fields=["upstream", "downstream", "origin"], name="asset_edge_unique"),
-            models.CheckConstraint(condition=~Q(upstream=F("downstream")), name="asset_edge_not_self"),
+            models.UniqueConstraint(
+                fields=["upstream", "downstream", "origin"], name="asset_edge_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(upstream=F("downstream")), name="asset_edge_not_self"
+            ),
         ]
         indexes = [models.Index(fields=["downstream", "upstream"])]
 
@@ -50,9 +56,15 @@ class ColumnEdge(models.Model):
     """Column-level lineage: ``downstream`` is computed from ``upstream``."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="column_edges")
-    upstream = models.ForeignKey("catalog.Column", on_delete=models.CASCADE, related_name="downstream_edges")
-    downstream = models.ForeignKey("catalog.Column", on_delete=models.CASCADE, related_name="upstream_edges")
-    downstream_asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="column_edges_in")
+    upstream = models.ForeignKey(
+        "catalog.Column", on_delete=models.CASCADE, related_name="downstream_edges"
+    )
+    downstream = models.ForeignKey(
+        "catalog.Column", on_delete=models.CASCADE, related_name="upstream_edges"
+    )
+    downstream_asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="column_edges_in"
+    )
     kind = models.CharField(max_length=20, choices=ColumnEdgeKind.choices)
     expression = models.TextField(blank=True)
     origin = models.CharField(max_length=20, choices=EdgeOrigin.choices, default=EdgeOrigin.SQL)
@@ -60,9 +72,14 @@ class ColumnEdge(models.Model):
     class Meta:
         ordering = ["downstream_id", "upstream_id"]
         constraints = [
-            models.UniqueConstraint(fields=["upstream", "downstream", "origin"], name="column_edge_unique"),
+            models.UniqueConstraint(
+                fields=["upstream", "downstream", "origin"], name="column_edge_unique"
+            ),
         ]
-        indexes = [models.Index(fields=["upstream"]), models.Index(fields=["downstream_asset", "origin"])]
+        indexes = [
+            models.Index(fields=["upstream"]),
+            models.Index(fields=["downstream_asset", "origin"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.upstream_id} → {self.downstream_id} ({self.kind})"
@@ -83,7 +100,9 @@ class ModelParse(models.Model):
     edges = models.PositiveIntegerField(default=0)
     unresolved_sources = models.PositiveIntegerField(default=0)
     parsed_at = models.DateTimeField(auto_now=True)
-    run = models.ForeignKey(IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(
+        IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["asset_id"]
@@ -105,15 +124,23 @@ class QueryLogSource(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     dialect = models.CharField(max_length=30, help_text="sqlglot dialect of its statements.")
-    format = models.CharField(max_length=40, blank=True, help_text="Reader name; blank = detect per file.")
+    format = models.CharField(
+        max_length=40, blank=True, help_text="Reader name; blank = detect per file."
+    )
     settings = models.JSONField(default=dict, blank=True)
     default_database = models.CharField(max_length=255, blank=True)
     default_schema = models.CharField(max_length=255, blank=True)
     project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Where warehouse-only relations seen in this log are cataloged.",
     )
-    watermark = models.DateTimeField(null=True, blank=True, help_text="Newest statement start ingested.")
+    watermark = models.DateTimeField(
+        null=True, blank=True, help_text="Newest statement start ingested."
+    )
     pull_state = models.JSONField(default=dict, blank=True)
     last_pulled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -136,16 +163,28 @@ class QueryLogRun(models.Model):
     source = models.ForeignKey(QueryLogSource, on_delete=models.CASCADE, related_name="runs")
     format = models.CharField(max_length=40, blank=True)
     rows = models.PositiveIntegerField(default=0)
-    records = models.PositiveIntegerField(default=0, help_text="Statements counted (new, after dedup).")
-    executions = models.PositiveBigIntegerField(default=0, help_text="Executions counted (calls summed).")
+    records = models.PositiveIntegerField(
+        default=0, help_text="Statements counted (new, after dedup)."
+    )
+    executions = models.PositiveBigIntegerField(
+        default=0, help_text="Executions counted (calls summed)."
+    )
     duplicates = models.PositiveIntegerField(default=0)
-    too_old = models.PositiveIntegerField(default=0, help_text="Older than the dedup window before the watermark.")
+    too_old = models.PositiveIntegerField(
+        default=0, help_text="Older than the dedup window before the watermark."
+    )
     malformed = models.PositiveIntegerField(default=0)
-    malformed_rows = models.JSONField(default=list, blank=True, help_text="[{line, message}], the first 50.")
+    malformed_rows = models.JSONField(
+        default=list, blank=True, help_text="[{line, message}], the first 50."
+    )
     fingerprints = models.PositiveIntegerField(default=0)
     fingerprints_new = models.PositiveIntegerField(default=0)
-    unparsable = models.PositiveIntegerField(default=0, help_text="Statements whose SQL could not be analysed.")
-    unparsable_reasons = models.JSONField(default=dict, blank=True, help_text="{reason: {count, sample}}")
+    unparsable = models.PositiveIntegerField(
+        default=0, help_text="Statements whose SQL could not be analysed."
+    )
+    unparsable_reasons = models.JSONField(
+        default=dict, blank=True, help_text="{reason: {count, sample}}"
+    )
     assets_touched = models.PositiveIntegerField(default=0)
     assets_created = models.PositiveIntegerField(default=0)
     edges_added = models.PositiveIntegerField(default=0)
@@ -173,7 +212,9 @@ class SeenQuery(models.Model):
     """
 
     pk = models.CompositePrimaryKey("source", "key")
-    source = models.ForeignKey(QueryLogSource, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    source = models.ForeignKey(
+        QueryLogSource, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     key = models.BigIntegerField()
     started_at = models.DateTimeField()
 
@@ -191,22 +232,31 @@ class Fingerprint(models.Model):
     are part of ``key``); the result is reused by every later run.
     """
 
-    key = models.BigIntegerField(unique=True, help_text="64-bit hash of dialect, defaults and text.")
+    key = models.BigIntegerField(
+        unique=True, help_text="64-bit hash of dialect, defaults and text."
+    )
     dialect = models.CharField(max_length=30)
     default_database = models.CharField(max_length=255, blank=True)
     default_schema = models.CharField(max_length=255, blank=True)
     text = models.TextField(help_text="Normalised text.")
     example = models.TextField(blank=True, help_text="One statement with its literals redacted.")
-    raw_example = models.TextField(blank=True, help_text="One raw statement; only with LEXICON_STORE_RAW_QUERY_TEXT.")
+    raw_example = models.TextField(
+        blank=True, help_text="One raw statement; only with LEXICON_STORE_RAW_QUERY_TEXT."
+    )
     statement_type = models.CharField(max_length=30, blank=True)
     reads = models.JSONField(default=list, blank=True)
     writes = models.JSONField(default=list, blank=True)
-    columns = models.JSONField(default=list, blank=True, help_text="[[table, column], ...] in the select list.")
+    columns = models.JSONField(
+        default=list, blank=True, help_text="[[table, column], ...] in the select list."
+    )
     filters = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="[[table, column], ...] named elsewhere (WHERE, JOIN, GROUP BY); counted when cataloged.",
     )
-    lineage = models.JSONField(default=list, blank=True, help_text="Column lineage of DML: [[target, [sources]]].")
+    lineage = models.JSONField(
+        default=list, blank=True, help_text="Column lineage of DML: [[target, [sources]]]."
+    )
     error = models.TextField(blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
 
@@ -220,14 +270,18 @@ class Fingerprint(models.Model):
 class FingerprintAsset(models.Model):
     """A fingerprint reads or writes an asset (resolved by relation key)."""
 
-    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="asset_links")
+    fingerprint = models.ForeignKey(
+        Fingerprint, on_delete=models.CASCADE, related_name="asset_links"
+    )
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
     writes = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["fingerprint_id", "asset_id"]
         constraints = [
-            models.UniqueConstraint(fields=["fingerprint", "asset", "writes"], name="fingerprint_asset_unique")
+            models.UniqueConstraint(
+                fields=["fingerprint", "asset", "writes"], name="fingerprint_asset_unique"
+            )
         ]
         indexes = [models.Index(fields=["asset", "fingerprint"])]
 
@@ -239,7 +293,9 @@ class FingerprintDay(models.Model):
     """Executions of one fingerprint on one day (UTC): the base of top queries per asset."""
 
     pk = models.CompositePrimaryKey("fingerprint", "day")
-    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    fingerprint = models.ForeignKey(
+        Fingerprint, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     query_count = models.PositiveBigIntegerField(default=0)
     last_run_at = models.DateTimeField()
@@ -255,7 +311,9 @@ class FingerprintUser(models.Model):
     """Executions of one fingerprint by one user (all time)."""
 
     pk = models.CompositePrimaryKey("fingerprint", "user")
-    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    fingerprint = models.ForeignKey(
+        Fingerprint, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     user = models.CharField(max_length=255)
     query_count = models.PositiveBigIntegerField(default=0)
     last_run_at = models.DateTimeField()
@@ -271,7 +329,9 @@ class AssetUserDay(models.Model):
     """Queries of one user touching one asset on one day; asset-day figures are derived from it."""
 
     pk = models.CompositePrimaryKey("asset", "day", "user")
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     user = models.CharField(max_length=255)
     day = models.DateField()
     query_count = models.PositiveBigIntegerField(default=0)
@@ -288,7 +348,9 @@ class AssetUsageDay(models.Model):
     """Per asset per day: queries touching it, queries reading it, distinct users."""
 
     pk = models.CompositePrimaryKey("asset", "day")
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     query_count = models.PositiveBigIntegerField(default=0)
     read_count = models.PositiveBigIntegerField(default=0)
@@ -305,7 +367,9 @@ class ColumnUsageDay(models.Model):
     """Queries referencing one column on one day."""
 
     pk = models.CompositePrimaryKey("column", "day")
-    column = models.ForeignKey("catalog.Column", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    column = models.ForeignKey(
+        "catalog.Column", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     query_count = models.PositiveBigIntegerField(default=0)
 
@@ -319,7 +383,9 @@ class ColumnUsageDay(models.Model):
 class AssetUsage(models.Model):
     """Last read and last write of an asset seen in any query log, and its popularity."""
 
-    asset = models.OneToOneField(Asset, primary_key=True, on_delete=models.CASCADE, related_name="usage")
+    asset = models.OneToOneField(
+        Asset, primary_key=True, on_delete=models.CASCADE, related_name="usage"
+    )
     last_read_at = models.DateTimeField(null=True, blank=True)
     last_write_at = models.DateTimeField(null=True, blank=True)
     reads_30d = models.PositiveBigIntegerField(default=0)

@@ -12,10 +12,18 @@ from lineage.models import AssetEdge
 
 def asset_neighbours(asset: Asset) -> dict[str, list[Asset]]:
     """Direct upstream and downstream assets (removed ones included, flagged by their tombstone)."""
-    upstream = [e.upstream for e in AssetEdge.objects.filter(downstream=asset).select_related("upstream__project")
-                .order_by("upstream__kind", "upstream__name")]
-    downstream = [e.downstream for e in AssetEdge.objects.filter(upstream=asset)
-                  .select_related("downstream__project").order_by("downstream__kind", "downstream__name")]
+    upstream = [
+        e.upstream
+        for e in AssetEdge.objects.filter(downstream=asset)
+        .select_related("upstream__project")
+        .order_by("upstream__kind", "upstream__name")
+    ]
+    downstream = [
+        e.downstream
+        for e in AssetEdge.objects.filter(upstream=asset)
+        .select_related("downstream__project")
+        .order_by("downstream__kind", "downstream__name")
+    ]
     return {"upstream": upstream, "downstream": downstream}
 
 
@@ -35,8 +43,15 @@ def _ids_in(queryset, column: str, ids):
     return queryset.filter(**{f"{column}__in": ids})
 
 
-def _walk(start: int, direction: str, depth: int, edge_model, up_field: str, down_field: str,
-          max_nodes: int) -> tuple[dict[int, int], set[tuple[int, int]], bool]:
+def _walk(
+    start: int,
+    direction: str,
+    depth: int,
+    edge_model,
+    up_field: str,
+    down_field: str,
+    max_nodes: int,
+) -> tuple[dict[int, int], set[tuple[int, int]], bool]:
     """Breadth-first walk over an edge table, one query per level and direction.
 
     Returns {node id: distance}, edges as (upstream, downstream), and whether the walk
@@ -45,13 +60,15 @@ def _walk(start: int, direction: str, depth: int, edge_model, up_field: str, dow
     distance = {start: 0}
     edges: set[tuple[int, int]] = set()
     truncated = False
-    for way in (("up", "down") if direction == "both" else (direction,)):
+    for way in ("up", "down") if direction == "both" else (direction,):
         frontier = {start}
         for level in range(1, depth + 1):
             if not frontier:
                 break
             key = up_field if way == "down" else down_field
-            rows = _ids_in(edge_model.objects.all(), key, frontier).values_list(up_field, down_field)
+            rows = _ids_in(edge_model.objects.all(), key, frontier).values_list(
+                up_field, down_field
+            )
             next_frontier = set()
             for up, down in rows:
                 edges.add((up, down))
@@ -67,48 +84,92 @@ def _walk(start: int, direction: str, depth: int, edge_model, up_field: str, dow
     return distance, edges, truncated
 
 
-def asset_graph(asset: Asset, *, direction: str = "both", depth: int = 1, max_nodes: int = MAX_NODES) -> dict:
+def asset_graph(
+    asset: Asset, *, direction: str = "both", depth: int = 1, max_nodes: int = MAX_NODES
+) -> dict:
     """Nodes and edges around an asset: ``depth`` levels up and/or down."""
     depth = max(1, min(MAX_DEPTH, depth))
-    distance, edges, truncated = _walk(asset.pk, direction, depth, AssetEdge, "upstream_id", "downstream_id",
-                                       max_nodes)
+    distance, edges, truncated = _walk(
+        asset.pk, direction, depth, AssetEdge, "upstream_id", "downstream_id", max_nodes
+    )
     from catalog.models import Column, SearchDocument, SourceFreshnessResult
     from catalog.selectors import latest_status_by
 
     nodes = _ids_in(Asset.objects.all(), "id", distance).values_list(
-        "id", "name", "label", "kind", "dbt_tier", "removed_at", "project__name", "unique_id")
-    pii = set(_ids_in(Column.objects.filter(removed_at__isnull=True).exclude(dbt_pii=""), "asset_id", distance)
-              .order_by().values_list("asset_id", flat=True).distinct())
-    deprecated = set(_ids_in(SearchDocument.objects.filter(deprecated=True), "asset_id", distance)
-                     .values_list("asset_id", flat=True))
-    freshness = latest_status_by(_ids_in(SourceFreshnessResult.objects.all(), "asset_id", distance), "asset_id")
+        "id", "name", "label", "kind", "dbt_tier", "removed_at", "project__name", "unique_id"
+    )
+    pii = set(
+        _ids_in(
+            Column.objects.filter(removed_at__isnull=True).exclude(dbt_pii=""), "asset_id", distance
+        )
+        .order_by()
+        .values_list("asset_id", flat=True)
+        .distinct()
+    )
+    deprecated = set(
+        _ids_in(SearchDocument.objects.filter(deprecated=True), "asset_id", distance).values_list(
+            "asset_id", flat=True
+        )
+    )
+    freshness = latest_status_by(
+        _ids_in(SourceFreshnessResult.objects.all(), "asset_id", distance), "asset_id"
+    )
     return {
         "root": asset.pk,
-        "nodes": [{"id": pk, "name": label or name, "kind": kind, "unique_id": unique_id, "project": project,
-                   "tier": tier, "removed": removed_at is not None, "pii": pk in pii, "deprecated": pk in deprecated,
-                   "freshness": freshness.get(pk, ""), "distance": distance[pk]}
-                  for pk, name, label, kind, tier, removed_at, project, unique_id in nodes],
+        "nodes": [
+            {
+                "id": pk,
+                "name": label or name,
+                "kind": kind,
+                "unique_id": unique_id,
+                "project": project,
+                "tier": tier,
+                "removed": removed_at is not None,
+                "pii": pk in pii,
+                "deprecated": pk in deprecated,
+                "freshness": freshness.get(pk, ""),
+                "distance": distance[pk],
+            }
+            for pk, name, label, kind, tier, removed_at, project, unique_id in nodes
+        ],
         "edges": [{"source": u, "target": d} for u, d in sorted(edges)],
         "truncated": truncated,
     }
 
 
-def column_graph(column, *, direction: str = "both", depth: int = 1, max_nodes: int = MAX_NODES) -> dict:
+def column_graph(
+    column, *, direction: str = "both", depth: int = 1, max_nodes: int = MAX_NODES
+) -> dict:
     from catalog.models import Column
     from lineage.models import ColumnEdge
 
     depth = max(1, min(MAX_DEPTH, depth))
-    distance, edges, truncated = _walk(column.pk, direction, depth, ColumnEdge, "upstream_id", "downstream_id",
-                                       max_nodes)
-    kinds = {(e.upstream_id, e.downstream_id): e.kind for e in ColumnEdge.objects.filter(
-        upstream_id__in=[u for u, _ in edges], downstream_id__in=[d for _, d in edges]).only(
-        "upstream_id", "downstream_id", "kind")}
+    distance, edges, truncated = _walk(
+        column.pk, direction, depth, ColumnEdge, "upstream_id", "downstream_id", max_nodes
+    )
+    kinds = {
+        (e.upstream_id, e.downstream_id): e.kind
+        for e in ColumnEdge.objects.filter(
+            upstream_id__in=[u for u, _ in edges], downstream_id__in=[d for _, d in edges]
+        ).only("upstream_id", "downstream_id", "kind")
+    }
     nodes = Column.objects.filter(pk__in=distance).select_related("asset")
     return {
         "root": column.pk,
-        "nodes": [{"id": c.pk, "column": c.name, "asset_id": c.asset_id, "asset": c.asset.name,
-                   "kind": c.asset.kind, "distance": distance[c.pk]} for c in nodes],
-        "edges": [{"source": u, "target": d, "kind": kinds.get((u, d), "")} for u, d in sorted(edges)],
+        "nodes": [
+            {
+                "id": c.pk,
+                "column": c.name,
+                "asset_id": c.asset_id,
+                "asset": c.asset.name,
+                "kind": c.asset.kind,
+                "distance": distance[c.pk],
+            }
+            for c in nodes
+        ],
+        "edges": [
+            {"source": u, "target": d, "kind": kinds.get((u, d), "")} for u, d in sorted(edges)
+        ],
         "truncated": truncated,
     }
 
@@ -130,9 +191,19 @@ def column_impact(column, *, depth: int = MAX_DEPTH) -> list[dict]:
         if n["distance"] <= 0:
             continue
         a = assets[n["asset_id"]]
-        rows.append({"id": a.pk, "name": a.label or a.name, "column": n["column"], "kind": a.kind,
-                     "unique_id": a.unique_id, "project": a.project.name, "tier": a.dbt_tier,
-                     "removed": a.removed_at is not None, "distance": n["distance"]})
+        rows.append(
+            {
+                "id": a.pk,
+                "name": a.label or a.name,
+                "column": n["column"],
+                "kind": a.kind,
+                "unique_id": a.unique_id,
+                "project": a.project.name,
+                "tier": a.dbt_tier,
+                "removed": a.removed_at is not None,
+                "distance": n["distance"],
+            }
+        )
     return sorted(rows, key=lambda r: (r["distance"], r["name"], r["column"]))
 
 
@@ -174,38 +245,83 @@ def asset_usage(asset: Asset, *, days: int = USAGE_DAYS, top: int = 10) -> dict:
     for n in range(days):
         day = since + timedelta(days=n)
         row = by_day.get(day)
-        series.append({"day": day, "queries": row.query_count if row else 0, "reads": row.read_count if row else 0,
-                       "users": row.distinct_users if row else 0})
-    users = list(AssetUserDay.objects.filter(asset=asset, day__gte=since).values("user")
-                 .annotate(queries=Sum("query_count"), days=Count("day"), last_day=Max("day"))
-                 .order_by("-queries", "user")[:top])
+        series.append(
+            {
+                "day": day,
+                "queries": row.query_count if row else 0,
+                "reads": row.read_count if row else 0,
+                "users": row.distinct_users if row else 0,
+            }
+        )
+    users = list(
+        AssetUserDay.objects.filter(asset=asset, day__gte=since)
+        .values("user")
+        .annotate(queries=Sum("query_count"), days=Count("day"), last_day=Max("day"))
+        .order_by("-queries", "user")[:top]
+    )
     fingerprint_ids = FingerprintAsset.objects.filter(asset=asset).values("fingerprint_id")
-    top_rows = list(FingerprintDay.objects.filter(fingerprint_id__in=fingerprint_ids, day__gte=since)
-                    .values("fingerprint_id").annotate(queries=Sum("query_count"), last_run=Max("last_run_at"))
-                    .order_by("-queries", "fingerprint_id")[:top])
+    top_rows = list(
+        FingerprintDay.objects.filter(fingerprint_id__in=fingerprint_ids, day__gte=since)
+        .values("fingerprint_id")
+        .annotate(queries=Sum("query_count"), last_run=Max("last_run_at"))
+        .order_by("-queries", "fingerprint_id")[:top]
+    )
     fingerprints = Fingerprint.objects.in_bulk([r["fingerprint_id"] for r in top_rows])
-    writes = set(FingerprintAsset.objects.filter(asset=asset, writes=True, fingerprint_id__in=fingerprints)
-                 .values_list("fingerprint_id", flat=True))
+    writes = set(
+        FingerprintAsset.objects.filter(
+            asset=asset, writes=True, fingerprint_id__in=fingerprints
+        ).values_list("fingerprint_id", flat=True)
+    )
     query_users: dict[int, list[str]] = {}
-    for fp_id, user in (FingerprintUser.objects.filter(fingerprint_id__in=fingerprints)
-                        .order_by("fingerprint_id", "-query_count", "user").values_list("fingerprint_id", "user")):
+    for fp_id, user in (
+        FingerprintUser.objects.filter(fingerprint_id__in=fingerprints)
+        .order_by("fingerprint_id", "-query_count", "user")
+        .values_list("fingerprint_id", "user")
+    ):
         query_users.setdefault(fp_id, []).append(user)
-    queries = [{"fingerprint_id": r["fingerprint_id"], "text": fingerprints[r["fingerprint_id"]].text,
-                "example": fingerprints[r["fingerprint_id"]].example,
-                "statement_type": fingerprints[r["fingerprint_id"]].statement_type,
-                "writes": r["fingerprint_id"] in writes, "queries": r["queries"], "last_run": r["last_run"],
-                "users": query_users.get(r["fingerprint_id"], [])[:5],
-                "user_count": len(query_users.get(r["fingerprint_id"], []))} for r in top_rows]
-    column_rows = list(ColumnUsageDay.objects.filter(column__asset=asset, day__gte=since).values("column_id")
-                       .annotate(queries=Sum("query_count")).order_by("-queries", "column_id")[:top])
-    names = dict(Column.objects.filter(pk__in=[r["column_id"] for r in column_rows]).values_list("id", "name"))
-    columns = [{"column_id": r["column_id"], "name": names.get(r["column_id"], "?"), "queries": r["queries"]}
-               for r in column_rows]
+    queries = [
+        {
+            "fingerprint_id": r["fingerprint_id"],
+            "text": fingerprints[r["fingerprint_id"]].text,
+            "example": fingerprints[r["fingerprint_id"]].example,
+            "statement_type": fingerprints[r["fingerprint_id"]].statement_type,
+            "writes": r["fingerprint_id"] in writes,
+            "queries": r["queries"],
+            "last_run": r["last_run"],
+            "users": query_users.get(r["fingerprint_id"], [])[:5],
+            "user_count": len(query_users.get(r["fingerprint_id"], [])),
+        }
+        for r in top_rows
+    ]
+    column_rows = list(
+        ColumnUsageDay.objects.filter(column__asset=asset, day__gte=since)
+        .values("column_id")
+        .annotate(queries=Sum("query_count"))
+        .order_by("-queries", "column_id")[:top]
+    )
+    names = dict(
+        Column.objects.filter(pk__in=[r["column_id"] for r in column_rows]).values_list(
+            "id", "name"
+        )
+    )
+    columns = [
+        {
+            "column_id": r["column_id"],
+            "name": names.get(r["column_id"], "?"),
+            "queries": r["queries"],
+        }
+        for r in column_rows
+    ]
     summary = AssetUsage.objects.filter(asset=asset).first()
     return {
-        "days": days, "since": since, "series": series,
-        "total_queries": sum(p["queries"] for p in series), "total_reads": sum(p["reads"] for p in series),
-        "top_users": users, "top_queries": queries, "top_columns": columns,
+        "days": days,
+        "since": since,
+        "series": series,
+        "total_queries": sum(p["queries"] for p in series),
+        "total_reads": sum(p["reads"] for p in series),
+        "top_users": users,
+        "top_queries": queries,
+        "top_columns": columns,
         "last_read_at": summary.last_read_at if summary else None,
         "last_write_at": summary.last_write_at if summary else None,
         "popularity": summary.popularity if summary else 0.0,
@@ -220,13 +336,24 @@ def consumers(asset_ids, *, days: int = USAGE_DAYS) -> list[dict]:
 
     from lineage.models import AssetUserDay
 
-    rows = (_ids_in(AssetUserDay.objects.filter(day__gte=_since(days)).exclude(user=""), "asset_id", asset_ids)
-            .values("user").annotate(queries=Sum("query_count"), assets=Count("asset_id", distinct=True),
-                                     last_day=Max("day")).order_by("-queries", "user"))
+    rows = (
+        _ids_in(
+            AssetUserDay.objects.filter(day__gte=_since(days)).exclude(user=""),
+            "asset_id",
+            asset_ids,
+        )
+        .values("user")
+        .annotate(
+            queries=Sum("query_count"), assets=Count("asset_id", distinct=True), last_day=Max("day")
+        )
+        .order_by("-queries", "user")
+    )
     return list(rows)
 
 
-def unused_assets(*, days: int = 90, tier: int | None = None, owner: str = "", project_id: int | None = None):
+def unused_assets(
+    *, days: int = 90, tier: int | None = None, owner: str = "", project_id: int | None = None
+):
     """Active relations with no reads in the last ``days`` days (or never), oldest read
     first: deprecation candidates. Only meaningful once query logs are ingested."""
     from datetime import timedelta
@@ -237,10 +364,24 @@ def unused_assets(*, days: int = 90, tier: int | None = None, owner: str = "", p
     from catalog.models import AssetKind
 
     cutoff = timezone.now() - timedelta(days=days)
-    assets = (Asset.objects.filter(removed_at__isnull=True, kind__in=[
-        AssetKind.MODEL, AssetKind.SOURCE, AssetKind.SEED, AssetKind.SNAPSHOT, AssetKind.WAREHOUSE_RELATION])
-        .filter(Q(usage__isnull=True) | Q(usage__last_read_at__isnull=True) | Q(usage__last_read_at__lt=cutoff))
-        .select_related("project", "usage"))
+    assets = (
+        Asset.objects.filter(
+            removed_at__isnull=True,
+            kind__in=[
+                AssetKind.MODEL,
+                AssetKind.SOURCE,
+                AssetKind.SEED,
+                AssetKind.SNAPSHOT,
+                AssetKind.WAREHOUSE_RELATION,
+            ],
+        )
+        .filter(
+            Q(usage__isnull=True)
+            | Q(usage__last_read_at__isnull=True)
+            | Q(usage__last_read_at__lt=cutoff)
+        )
+        .select_related("project", "usage")
+    )
     if tier is not None:
         assets = assets.filter(dbt_tier=tier)
     if owner:

@@ -41,7 +41,9 @@ def ingest_querylog_pull_live() -> int:
     """Beat entry: queue a pull of every live source."""
     from lineage.models import QueryLogSource
 
-    sources = [s.pk for s in QueryLogSource.objects.filter(format="pg_stat_statements") if s.is_live]
+    sources = [
+        s.pk for s in QueryLogSource.objects.filter(format="pg_stat_statements") if s.is_live
+    ]
     for source_id in sources:
         ingest_querylog_pull.delay(source_id)
     return len(sources)

@@ -30,7 +30,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def asset_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The Lineage tab of an asset page: what it reads from and what reads from it."""
     asset = get_object_or_404(Asset, pk=pk)
-    return render(request, "lineage/partials/_asset_panel.html", {"asset": asset, **asset_neighbours(asset)})
+    return render(
+        request, "lineage/partials/_asset_panel.html", {"asset": asset, **asset_neighbours(asset)}
+    )
 
 
 @view_requires(can_view_catalog)
@@ -43,8 +45,11 @@ def asset_usage_panel(request: HttpRequest, pk: int) -> HttpResponse:
     days = request.GET.get("days", "30")
     days = int(days) if days in ("7", "30", "90") else 30
     usage = asset_usage(asset, days=days)
-    chart = {"labels": [p["day"].isoformat() for p in usage["series"]],
-             "queries": [p["queries"] for p in usage["series"]], "users": [p["users"] for p in usage["series"]]}
+    chart = {
+        "labels": [p["day"].isoformat() for p in usage["series"]],
+        "queries": [p["queries"] for p in usage["series"]],
+        "users": [p["users"] for p in usage["series"]],
+    }
     # The last write seen in a query log is a freshness signal for tables dbt does not run.
     sla_hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(asset.dbt_tier or 0)
     write_fresh = None
@@ -52,9 +57,18 @@ def asset_usage_panel(request: HttpRequest, pk: int) -> HttpResponse:
         from django.utils import timezone
 
         write_fresh = (timezone.now() - usage["last_write_at"]).total_seconds() <= sla_hours * 3600
-    return render(request, "lineage/partials/_usage_panel.html",
-                  {"asset": asset, "usage": usage, "chart": chart, "days": days, "sla_hours": sla_hours,
-                   "write_fresh": write_fresh})
+    return render(
+        request,
+        "lineage/partials/_usage_panel.html",
+        {
+            "asset": asset,
+            "usage": usage,
+            "chart": chart,
+            "days": days,
+            "sla_hours": sla_hours,
+            "write_fresh": write_fresh,
+        },
+    )
 
 
 @view_requires(can_view_catalog)
@@ -63,9 +77,13 @@ def explain_query(request: HttpRequest) -> HttpResponse:
     """Paste a query, see the tables it reads and writes and where each column comes from."""
     import json
 
-    form = {"sql": request.POST.get("sql", ""), "dialect": request.POST.get("dialect", "snowflake"),
-            "schema": request.POST.get("schema", ""), "default_db": request.POST.get("default_db", ""),
-            "default_schema": request.POST.get("default_schema", "")}
+    form = {
+        "sql": request.POST.get("sql", ""),
+        "dialect": request.POST.get("dialect", "snowflake"),
+        "schema": request.POST.get("schema", ""),
+        "default_db": request.POST.get("default_db", ""),
+        "default_schema": request.POST.get("default_schema", ""),
+    }
     result = error = None
     if request.method == "POST":
         try:
@@ -76,8 +94,13 @@ def explain_query(request: HttpRequest) -> HttpResponse:
         except ExplainInputError as exc:
             error = str(exc).removeprefix("form: ")
     context = {"form": form, "result": result, "error": error, "dialects": known_dialects()}
-    return render_page(request, "lineage/explain.html", context, fragment="lineage/partials/_explain_result.html",
-                       status=400 if error else 200)
+    return render_page(
+        request,
+        "lineage/explain.html",
+        context,
+        fragment="lineage/partials/_explain_result.html",
+        status=400 if error else 200,
+    )
 
 
 @view_requires(can_view_catalog)
@@ -102,17 +125,43 @@ def asset_impact(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="impact-{asset.name}.csv"'
         writer = csv.writer(response)
-        writer.writerow(["depth", "kind", "name", "column", "unique_id", "project", "tier", "removed"])
+        writer.writerow(
+            ["depth", "kind", "name", "column", "unique_id", "project", "tier", "removed"]
+        )
         for row in rows:
-            writer.writerow([row["distance"], row["kind"], row["name"], row.get("column", ""), row["unique_id"],
-                             row["project"], row["tier"] or "", "yes" if row["removed"] else ""])
+            writer.writerow(
+                [
+                    row["distance"],
+                    row["kind"],
+                    row["name"],
+                    row.get("column", ""),
+                    row["unique_id"],
+                    row["project"],
+                    row["tier"] or "",
+                    "yes" if row["removed"] else "",
+                ]
+            )
         for person in people:
-            writer.writerow(["", "consumer", person["user"], "", f"{person['queries']} queries on "
-                             f"{person['assets']} assets, last {person['last_day']:%Y-%m-%d}", "", "", ""])
+            writer.writerow(
+                [
+                    "",
+                    "consumer",
+                    person["user"],
+                    "",
+                    f"{person['queries']} queries on "
+                    f"{person['assets']} assets, last {person['last_day']:%Y-%m-%d}",
+                    "",
+                    "",
+                    "",
+                ]
+            )
         return response
     columns = asset.columns.filter(removed_at__isnull=True).order_by("position", "name")
-    return render(request, "lineage/impact.html",
-                  {"asset": asset, "rows": rows, "column": column, "columns": columns, "consumers": people})
+    return render(
+        request,
+        "lineage/impact.html",
+        {"asset": asset, "rows": rows, "column": column, "columns": columns, "consumers": people},
+    )
 
 
 @view_requires(can_view_catalog)
@@ -123,16 +172,27 @@ def asset_graph_page(request: HttpRequest, pk: int) -> HttpResponse:
     from lineage.models import ColumnEdge
 
     asset = get_object_or_404(Asset.objects.select_related("project"), pk=pk)
-    with_lineage = set(ColumnEdge.objects.filter(downstream_asset=asset).values_list("downstream_id", flat=True))
-    columns = [(c.pk, c.name, c.pk in with_lineage)
-               for c in Column.objects.filter(asset=asset, removed_at__isnull=True).order_by("position", "name")]
+    with_lineage = set(
+        ColumnEdge.objects.filter(downstream_asset=asset).values_list("downstream_id", flat=True)
+    )
+    columns = [
+        (c.pk, c.name, c.pk in with_lineage)
+        for c in Column.objects.filter(asset=asset, removed_at__isnull=True).order_by(
+            "position", "name"
+        )
+    ]
     up = request.GET.get("up", "1")
     down = request.GET.get("down", "1")
-    return render(request, "lineage/graph.html", {
-        "asset": asset, "columns": columns,
-        "up": int(up) if up.isdigit() and 0 <= int(up) <= 5 else 1,
-        "down": int(down) if down.isdigit() and 0 <= int(down) <= 5 else 1,
-    })
+    return render(
+        request,
+        "lineage/graph.html",
+        {
+            "asset": asset,
+            "columns": columns,
+            "up": int(up) if up.isdigit() and 0 <= int(up) <= 5 else 1,
+            "down": int(down) if down.isdigit() and 0 <= int(down) <= 5 else 1,
+        },
+    )
 
 
 @view_requires(can_view_catalog)
@@ -151,10 +211,15 @@ def unused_assets_page(request: HttpRequest) -> HttpResponse:
     owner = request.GET.get("owner", "").strip()[:200]
     assets = unused_assets(days=days, tier=tier, owner=owner)
     page = Paginator(assets, 50).get_page(request.GET.get("page"))
-    has_logs = IngestRun.objects.filter(kind=IngestRun.Kind.QUERY_LOG, status=IngestRun.Status.SUCCEEDED).exists()
-    return render_page(request, "lineage/unused.html",
-                       {"page": page, "days": days, "tier": tier_text, "owner": owner, "has_logs": has_logs},
-                       fragment="lineage/partials/_unused_table.html")
+    has_logs = IngestRun.objects.filter(
+        kind=IngestRun.Kind.QUERY_LOG, status=IngestRun.Status.SUCCEEDED
+    ).exists()
+    return render_page(
+        request,
+        "lineage/unused.html",
+        {"page": page, "days": days, "tier": tier_text, "owner": owner, "has_logs": has_logs},
+        fragment="lineage/partials/_unused_table.html",
+    )
 
 
 @view_requires(can_ingest)
@@ -175,16 +240,27 @@ def querylog_upload(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         extras = {k: data[k] for k in ("access_history", "query_text") if data.get(k)}
         try:
-            run = querylog_run_create_from_upload(upload=data["log"], source_name=data["source"], fmt=data["format"],
-                                                  extras=extras, actor=request.user, trigger=IngestRun.Trigger.UI)
+            run = querylog_run_create_from_upload(
+                upload=data["log"],
+                source_name=data["source"],
+                fmt=data["format"],
+                extras=extras,
+                actor=request.user,
+                trigger=IngestRun.Trigger.UI,
+            )
         except (QueryLogError, WrongFormat) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Query-log run #{run.pk} queued.")
             return redirect("catalog:ingest_run", pk=run.pk)
     status = 400 if request.method == "POST" else 200
-    return render_page(request, "lineage/querylog_upload.html", {"form": form}, status=status,
-                       fragment="lineage/partials/_querylog_upload_form.html")
+    return render_page(
+        request,
+        "lineage/querylog_upload.html",
+        {"form": form},
+        status=status,
+        fragment="lineage/partials/_querylog_upload_form.html",
+    )
 
 
 @view_requires(can_view_catalog)

@@ -47,8 +47,14 @@ from metrics_dictionary.models import (
 logger = logging.getLogger(__name__)
 
 AGGREGATIONS = {
-    "sum": "SUM({})", "count": "COUNT({})", "count_distinct": "COUNT(DISTINCT {})", "average": "AVG({})",
-    "avg": "AVG({})", "min": "MIN({})", "max": "MAX({})", "median": "MEDIAN({})",
+    "sum": "SUM({})",
+    "count": "COUNT({})",
+    "count_distinct": "COUNT(DISTINCT {})",
+    "average": "AVG({})",
+    "avg": "AVG({})",
+    "min": "MIN({})",
+    "max": "MAX({})",
+    "median": "MEDIAN({})",
     "sum_boolean": "SUM(CASE WHEN {} THEN 1 ELSE 0 END)",
 }
 LEGACY_SIMPLE = {"count", "count_distinct", "sum", "average", "min", "max", "median"}
@@ -78,10 +84,27 @@ class _Resolver:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        assets = list(Asset.objects.filter(project=project, removed_at__isnull=True,
-                                           kind__in=[AssetKind.METRIC, AssetKind.SEMANTIC_MODEL, AssetKind.MODEL])
-                      .only("id", "unique_id", "kind", "name", "details", "depends_on", "label", "description",
-                            "meta", "group", "dbt_owners", "dbt_tier", "tags"))
+        assets = list(
+            Asset.objects.filter(
+                project=project,
+                removed_at__isnull=True,
+                kind__in=[AssetKind.METRIC, AssetKind.SEMANTIC_MODEL, AssetKind.MODEL],
+            ).only(
+                "id",
+                "unique_id",
+                "kind",
+                "name",
+                "details",
+                "depends_on",
+                "label",
+                "description",
+                "meta",
+                "group",
+                "dbt_owners",
+                "dbt_tier",
+                "tags",
+            )
+        )
         self.model_ids = {a.unique_id: a.pk for a in assets if a.kind == AssetKind.MODEL}
         self.model_by_name = {a.name: a.pk for a in assets if a.kind == AssetKind.MODEL}
         self.metrics = {a.name: a for a in assets if a.kind == AssetKind.METRIC}
@@ -92,16 +115,36 @@ class _Resolver:
             details = sm.details or {}
             models = [self.model_ids[u] for u in sm.depends_on or [] if u in self.model_ids]
             if not models and (match := _REF_RE.search(details.get("model") or "")):
-                models = [self.model_by_name[match.group(1)]] if match.group(1) in self.model_by_name else []
-            entity = details.get("primary_entity") or next(
-                (e.get("name") for e in details.get("entities") or [] if e.get("type") == "primary"), "") or ""
+                models = (
+                    [self.model_by_name[match.group(1)]]
+                    if match.group(1) in self.model_by_name
+                    else []
+                )
+            entity = (
+                details.get("primary_entity")
+                or next(
+                    (
+                        e.get("name")
+                        for e in details.get("entities") or []
+                        if e.get("type") == "primary"
+                    ),
+                    "",
+                )
+                or ""
+            )
             dimensions = [d.get("name") for d in details.get("dimensions") or [] if d.get("name")]
             self.semantic[sm.name] = (models, entity, dimensions)
             for m in details.get("measures") or []:
                 if m.get("name"):
-                    self.measures[m["name"]] = Measure(m["name"], (m.get("agg") or "sum").lower(),
-                                                       m.get("expr") or "", models, entity, dimensions,
-                                                       m.get("agg_params"))
+                    self.measures[m["name"]] = Measure(
+                        m["name"],
+                        (m.get("agg") or "sum").lower(),
+                        m.get("expr") or "",
+                        models,
+                        entity,
+                        dimensions,
+                        m.get("agg_params"),
+                    )
 
     def measure(self, ref: Any) -> Measure | None:
         name = ref.get("name") if isinstance(ref, dict) else ref
@@ -112,9 +155,18 @@ class _Resolver:
         agg = params.get("metric_aggregation_params")
         if not isinstance(agg, dict) or not agg.get("agg"):
             return None
-        models, entity, dimensions = self.semantic.get(agg.get("semantic_model") or "", ([], "", []))
-        return Measure(metric.name, str(agg["agg"]).lower(), params.get("expr") or "", models, entity, dimensions,
-                       agg.get("agg_params"))
+        models, entity, dimensions = self.semantic.get(
+            agg.get("semantic_model") or "", ([], "", [])
+        )
+        return Measure(
+            metric.name,
+            str(agg["agg"]).lower(),
+            params.get("expr") or "",
+            models,
+            entity,
+            dimensions,
+            agg.get("agg_params"),
+        )
 
     def formula(self, metric: Asset, depth: int = 0) -> tuple[str, list[Measure]]:
         """SQL of a metric over model columns, and the measures it uses."""
@@ -129,8 +181,11 @@ class _Resolver:
         if kind in ("derived", "expression") and not params:
             return d.get("expression") or "", []
         if kind in ("simple", "cumulative"):
-            measure = self.measure(params.get("measure")) or self.measure(
-                (params.get("input_measures") or [None])[0]) or self.inline_measure(metric, params)
+            measure = (
+                self.measure(params.get("measure"))
+                or self.measure((params.get("input_measures") or [None])[0])
+                or self.inline_measure(metric, params)
+            )
             if measure is None and kind == "cumulative":
                 inner = (params.get("cumulative_type_params") or {}).get("metric")
                 if inner:
@@ -144,7 +199,10 @@ class _Resolver:
             return self._derived(params, depth)
         if kind == "conversion":
             conv = params.get("conversion_type_params") or {}
-            base, conversion = self.measure(conv.get("base_measure")), self.measure(conv.get("conversion_measure"))
+            base, conversion = (
+                self.measure(conv.get("base_measure")),
+                self.measure(conv.get("conversion_measure")),
+            )
             if not (base and conversion):
                 return metric.name, []
             if conv.get("calculation") == "conversions":
@@ -177,8 +235,14 @@ class _Resolver:
             return expr_sql, measures
 
         def swap(node: exp.Expression) -> exp.Expression:
-            if isinstance(node, exp.Column) and not node.table and node.name.lower() in replacements:
-                return exp.Paren(this=exp.maybe_parse(replacements[node.name.lower()].split(" /*")[0]))
+            if (
+                isinstance(node, exp.Column)
+                and not node.table
+                and node.name.lower() in replacements
+            ):
+                return exp.Paren(
+                    this=exp.maybe_parse(replacements[node.name.lower()].split(" /*")[0])
+                )
             return node
 
         try:
@@ -196,8 +260,12 @@ class _Resolver:
 
 def _name(ref: Any) -> Any:
     if isinstance(ref, dict):
-        keep = {k: v for k, v in ref.items() if k in ("name", "alias", "filter", "offset_window", "offset_to_grain")
-                and v not in (None, "", [], {})}
+        keep = {
+            k: v
+            for k, v in ref.items()
+            if k in ("name", "alias", "filter", "offset_window", "offset_to_grain")
+            and v not in (None, "", [], {})
+        }
         return keep if len(keep) > 1 else ref.get("name")
     return ref
 
@@ -219,7 +287,10 @@ def _type_params(kind: str, params: dict[str, Any], resolver: _Resolver) -> dict
                 out["join_to_timespine"] = True
         return out
     if kind == MetricType.RATIO:
-        return {"numerator": _name(params.get("numerator")), "denominator": _name(params.get("denominator"))}
+        return {
+            "numerator": _name(params.get("numerator")),
+            "denominator": _name(params.get("denominator")),
+        }
     if kind == MetricType.CUMULATIVE:
         cumulative = params.get("cumulative_type_params") or {}
         if params.get("measure"):
@@ -238,7 +309,10 @@ def _type_params(kind: str, params: dict[str, Any], resolver: _Resolver) -> dict
             out["period_agg"] = cumulative["period_agg"]
         return out
     if kind == MetricType.DERIVED:
-        return {"expr": params.get("expr") or "", "metrics": [_name(m) for m in params.get("metrics") or []]}
+        return {
+            "expr": params.get("expr") or "",
+            "metrics": [_name(m) for m in params.get("metrics") or []],
+        }
     if kind == MetricType.CONVERSION:
         conv = dict(params.get("conversion_type_params") or {})
         out = {k: v for k, v in conv.items() if v not in (None, "", [], {})}
@@ -255,7 +329,11 @@ def _filters(details: dict[str, Any]) -> list[str]:
     out: list[str] = []
     flt = details.get("filter")
     if isinstance(flt, dict):
-        out += [w.get("where_sql_template", "") for w in flt.get("where_filters") or [] if isinstance(w, dict)]
+        out += [
+            w.get("where_sql_template", "")
+            for w in flt.get("where_filters") or []
+            if isinstance(w, dict)
+        ]
     elif isinstance(flt, str) and flt:
         out.append(flt)
     for f in details.get("filters") or []:  # legacy: {field, operator, value}
@@ -278,18 +356,29 @@ def definition_from_dbt(metric: Asset, resolver: _Resolver) -> dict[str, Any]:
     else:  # legacy derived / expression metrics
         inputs = [u.split(".")[-1] for u in metric.depends_on or [] if u.startswith("metric.")]
         if inputs:
-            kind, type_params = MetricType.DERIVED, {"expr": d.get("expression") or "", "metrics": inputs}
+            kind, type_params = (
+                MetricType.DERIVED,
+                {"expr": d.get("expression") or "", "metrics": inputs},
+            )
         else:
             kind, type_params = MetricType.SIMPLE, {}
     model_ids = sorted({pk for m in measures for pk in m.model_ids})
     if not model_ids:
-        model_ids = sorted({resolver.model_ids[u] for u in metric.depends_on or [] if u in resolver.model_ids})
+        model_ids = sorted(
+            {resolver.model_ids[u] for u in metric.depends_on or [] if u in resolver.model_ids}
+        )
         if not model_ids and (match := _REF_RE.search(d.get("model") or "")):
-            model_ids = [resolver.model_by_name[match.group(1)]] if match.group(1) in resolver.model_by_name else []
+            model_ids = (
+                [resolver.model_by_name[match.group(1)]]
+                if match.group(1) in resolver.model_by_name
+                else []
+            )
     grains = [g for g in (d.get("time_grains") or []) if isinstance(g, str)]
     if d.get("time_granularity"):
         grains.append(d["time_granularity"])
-    dimensions = [x if isinstance(x, str) else str(x.get("name", "")) for x in d.get("dimensions") or []]
+    dimensions = [
+        x if isinstance(x, str) else str(x.get("name", "")) for x in d.get("dimensions") or []
+    ]
     if not dimensions:
         dimensions = sorted({dim for m in measures for dim in m.dimensions})
     entity = next((m.entity for m in measures if m.entity), "")
@@ -299,7 +388,9 @@ def definition_from_dbt(metric: Asset, resolver: _Resolver) -> dict[str, Any]:
         "formula": formula if formula != metric.name else "",
         "metric_type": kind,
         "type_params": type_params,
-        "time_grains": [g.lower() for g in grains if g.lower() in ("day", "week", "month", "quarter", "year")],
+        "time_grains": [
+            g.lower() for g in grains if g.lower() in ("day", "week", "month", "quarter", "year")
+        ],
         "entity_grain": entity,
         "dimensions": [x for x in dimensions if x],
         "filters": _filters(d),
@@ -326,10 +417,16 @@ def _owners(metric: Metric, asset: Asset) -> None:
     if not names:
         return
     User = get_user_model()
-    users = User.objects.filter(is_active=True).filter(email__in=names) | User.objects.filter(username__in=names)
+    users = User.objects.filter(is_active=True).filter(email__in=names) | User.objects.filter(
+        username__in=names
+    )
     MetricOwner.objects.bulk_create(
-        [MetricOwner(metric=metric, user=u, owner_type=OwnerType.TECHNICAL) for u in users.distinct()],
-        ignore_conflicts=True)
+        [
+            MetricOwner(metric=metric, user=u, owner_type=OwnerType.TECHNICAL)
+            for u in users.distinct()
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _clean(definition: dict[str, Any], warnings: list[str], name: str) -> dict[str, Any]:
@@ -349,20 +446,29 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def _write_version(metric: Metric, number: int, clean: dict[str, Any], dbt_digest: str, state: str) -> MetricVersion:
+def _write_version(
+    metric: Metric, number: int, clean: dict[str, Any], dbt_digest: str, state: str
+) -> MetricVersion:
     from metrics_dictionary.services import _write_definition
 
-    version = MetricVersion(metric=metric, number=number, source="dbt", dbt_digest=dbt_digest, label=clean["label"])
+    version = MetricVersion(
+        metric=metric, number=number, source="dbt", dbt_digest=dbt_digest, label=clean["label"]
+    )
     _write_definition(version, clean)
     if state != VersionState.DRAFT:
-        MetricVersion.objects.filter(pk=version.pk).update(state=state, submitted_at=timezone.now(), review_round=1,
-                                                           base_version=metric.current_version_id)
+        MetricVersion.objects.filter(pk=version.pk).update(
+            state=state,
+            submitted_at=timezone.now(),
+            review_round=1,
+            base_version=metric.current_version_id,
+        )
         version.refresh_from_db()
     return version
 
 
-def dbt_metrics_import(*, project: Project, run: IngestRun | None = None,
-                       warnings_out: list[str] | None = None) -> int:
+def dbt_metrics_import(
+    *, project: Project, run: IngestRun | None = None, warnings_out: list[str] | None = None
+) -> int:
     """Create or update dictionary metrics from the project's dbt metrics. Returns how many
     metrics were created or got a new version. Called inside the ingest transaction;
     problems go to ``warnings_out`` (the ingest run's warnings)."""
@@ -372,24 +478,42 @@ def dbt_metrics_import(*, project: Project, run: IngestRun | None = None,
     if not resolver.metrics:
         return 0
     warnings: list[str] = []
-    existing = {m.dbt_unique_id: m for m in Metric.objects.filter(defined_in_dbt=True, asset__project=project)}
+    existing = {
+        m.dbt_unique_id: m
+        for m in Metric.objects.filter(defined_in_dbt=True, asset__project=project)
+    }
     written = 0
     for asset in sorted(resolver.metrics.values(), key=lambda a: a.name):
         definition = definition_from_dbt(asset, resolver)
-        dbt_digest = digest(json.dumps({k: v for k, v in definition.items() if k != "related_column_ids"},
-                                       sort_keys=True, default=str))
+        dbt_digest = digest(
+            json.dumps(
+                {k: v for k, v in definition.items() if k != "related_column_ids"},
+                sort_keys=True,
+                default=str,
+            )
+        )
         metric = existing.get(asset.unique_id)
         if metric is None:
             clean = _clean(definition, warnings, asset.name)
             metric = Metric.objects.create(
-                slug=_unique_slug(asset.name), name=(asset.label or asset.name)[:200], tier=_tier(asset),
-                domain=str((asset.meta or {}).get("domain") or asset.group or "")[:100], defined_in_dbt=True,
-                dbt_unique_id=asset.unique_id, asset=asset, status=MetricStatus.DRAFT)
+                slug=_unique_slug(asset.name),
+                name=(asset.label or asset.name)[:200],
+                tier=_tier(asset),
+                domain=str((asset.meta or {}).get("domain") or asset.group or "")[:100],
+                defined_in_dbt=True,
+                dbt_unique_id=asset.unique_id,
+                asset=asset,
+                status=MetricStatus.DRAFT,
+            )
             _owners(metric, asset)
             clean["change_summary"] = clean.get("change_summary") or "Imported from dbt."
             version = _write_version(metric, 1, clean, dbt_digest, VersionState.IN_REVIEW)
-            audit_record(actor=None, action="metric.import", obj=metric,
-                         after={"dbt_unique_id": asset.unique_id, "run": run.pk if run else None})
+            audit_record(
+                actor=None,
+                action="metric.import",
+                obj=metric,
+                after={"dbt_unique_id": asset.unique_id, "run": run.pk if run else None},
+            )
             _publish(metric, version, None)
             written += 1
             continue
@@ -397,19 +521,34 @@ def dbt_metrics_import(*, project: Project, run: IngestRun | None = None,
         if latest is not None and latest.dbt_digest == dbt_digest:
             continue
         if metric.status == MetricStatus.RETIRED:
-            warnings.append(f"metric {asset.name} changed in dbt but is retired in Lexicon; not imported")
+            warnings.append(
+                f"metric {asset.name} changed in dbt but is retired in Lexicon; not imported"
+            )
             continue
         metric = Metric.objects.select_for_update().get(pk=metric.pk)
         for stale in metric.versions.filter(source="dbt", state=VersionState.IN_REVIEW):
-            MetricVersion.objects.filter(pk=stale.pk).update(state=VersionState.REJECTED, decided_at=timezone.now())
-            audit_record(actor=None, action="metric_version.replaced_by_dbt", obj=stale,
-                         before={"state": VersionState.IN_REVIEW}, after={"state": VersionState.REJECTED})
+            MetricVersion.objects.filter(pk=stale.pk).update(
+                state=VersionState.REJECTED, decided_at=timezone.now()
+            )
+            audit_record(
+                actor=None,
+                action="metric_version.replaced_by_dbt",
+                obj=stale,
+                before={"state": VersionState.IN_REVIEW},
+                after={"state": VersionState.REJECTED},
+            )
         clean = _clean(definition, warnings, asset.name)
-        clean["change_summary"] = f"Changed in dbt (ingest run #{run.pk})." if run else "Changed in dbt."
+        clean["change_summary"] = (
+            f"Changed in dbt (ingest run #{run.pk})." if run else "Changed in dbt."
+        )
         number = (metric.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = _write_version(metric, number, clean, dbt_digest, VersionState.IN_REVIEW)
-        audit_record(actor=None, action="metric_version.propose", obj=version,
-                     after={"source": "dbt", "run": run.pk if run else None})
+        audit_record(
+            actor=None,
+            action="metric_version.propose",
+            obj=version,
+            after={"source": "dbt", "run": run.pk if run else None},
+        )
         _notify("review_requested", version.pk)
         written += 1
     if warnings_out is not None:

@@ -22,13 +22,27 @@ _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Keys each MetricFlow type accepts in ``type_params`` (anything else is refused by name).
 TYPE_PARAM_KEYS: dict[str, set[str]] = {
     # dbt 1.12+ also defines simple metrics without a measure: agg + expr on a semantic model.
-    MetricType.SIMPLE: {"measure", "fill_nulls_with", "join_to_timespine", "agg", "expr", "semantic_model"},
+    MetricType.SIMPLE: {
+        "measure",
+        "fill_nulls_with",
+        "join_to_timespine",
+        "agg",
+        "expr",
+        "semantic_model",
+    },
     MetricType.RATIO: {"numerator", "denominator"},
     MetricType.CUMULATIVE: {"measure", "metric", "window", "grain_to_date", "period_agg"},
     MetricType.DERIVED: {"expr", "metrics"},
     MetricType.CONVERSION: {"conversion_type_params"},
 }
-CONVERSION_KEYS = {"base_measure", "conversion_measure", "entity", "calculation", "window", "constant_properties"}
+CONVERSION_KEYS = {
+    "base_measure",
+    "conversion_measure",
+    "entity",
+    "calculation",
+    "window",
+    "constant_properties",
+}
 
 LIST_FIELDS = ("time_grains", "dimensions", "filters")
 TEXT_LIMITS = {"label": 200, "entity_grain": 200, "unit": 50, "format": 50}
@@ -54,8 +68,10 @@ def type_params_errors(metric_type: str, params: Any, *, formula: str = "") -> l
     errors = []
     unknown = set(params) - TYPE_PARAM_KEYS[metric_type]
     if unknown:
-        errors.append(f"{', '.join(sorted(unknown))} not allowed for a {metric_type} metric; allowed: "
-                      f"{', '.join(sorted(TYPE_PARAM_KEYS[metric_type]))}")
+        errors.append(
+            f"{', '.join(sorted(unknown))} not allowed for a {metric_type} metric; allowed: "
+            f"{', '.join(sorted(TYPE_PARAM_KEYS[metric_type]))}"
+        )
     if metric_type == MetricType.SIMPLE:
         if "measure" in params and _name_of(params["measure"]) is None:
             errors.append("measure must be a measure name")
@@ -87,13 +103,17 @@ def type_params_errors(metric_type: str, params: Any, *, formula: str = "") -> l
             errors.append("a derived metric needs a list of input metrics")
         elif any(_name_of(m) is None for m in inputs):
             errors.append("each input metric needs a name")
-        elif isinstance(params.get("expr"), str) and (problem := formula_parse_error(params["expr"])):
+        elif isinstance(params.get("expr"), str) and (
+            problem := formula_parse_error(params["expr"])
+        ):
             errors.append(f"expr: {problem}")
     elif metric_type == MetricType.CONVERSION:
         conv = params.get("conversion_type_params")
         if not isinstance(conv, dict):
-            errors.append("a conversion metric needs conversion_type_params "
-                          "(base_measure, conversion_measure, entity)")
+            errors.append(
+                "a conversion metric needs conversion_type_params "
+                "(base_measure, conversion_measure, entity)"
+            )
         else:
             unknown = set(conv) - CONVERSION_KEYS
             if unknown:
@@ -105,7 +125,9 @@ def type_params_errors(metric_type: str, params: Any, *, formula: str = "") -> l
                 errors.append("conversion_type_params needs an entity")
             if conv.get("calculation") not in (None, "conversion_rate", "conversions"):
                 errors.append("calculation must be conversion_rate or conversions")
-            if conv.get("window") and not (isinstance(conv["window"], str) and _WINDOW_RE.match(conv["window"])):
+            if conv.get("window") and not (
+                isinstance(conv["window"], str) and _WINDOW_RE.match(conv["window"])
+            ):
                 errors.append(f"window {conv['window']!r} is not like '7 days'")
     return errors
 
@@ -126,16 +148,35 @@ def definition_clean(data: dict[str, Any], *, base: dict[str, Any] | None = None
     ``related_column_ids``), starting from ``base`` (e.g. the current version) and
     overridden by ``data``. Raises ``DefinitionInvalid`` with per-field errors."""
     out: dict[str, Any] = {f: "" for f in CONTENT_FIELDS}
-    out.update({"metric_type": MetricType.SIMPLE, "type_params": {}, "time_grains": [], "dimensions": [],
-                "filters": [], "related_asset_ids": [], "related_column_ids": []})
+    out.update(
+        {
+            "metric_type": MetricType.SIMPLE,
+            "type_params": {},
+            "time_grains": [],
+            "dimensions": [],
+            "filters": [],
+            "related_asset_ids": [],
+            "related_column_ids": [],
+        }
+    )
     out.update({k: v for k, v in (base or {}).items() if k in out})
     out.update({k: v for k, v in data.items() if k in out})
     errors: dict[str, list[str]] = {}
     unknown = set(data) - set(out)
     if unknown:
         errors["__all__"] = [f"unknown field(s): {', '.join(sorted(unknown))}"]
-    for key in ("label", "description", "formula", "metric_type", "entity_grain", "unit", "format", "caveats",
-                "example_query", "change_summary"):
+    for key in (
+        "label",
+        "description",
+        "formula",
+        "metric_type",
+        "entity_grain",
+        "unit",
+        "format",
+        "caveats",
+        "example_query",
+        "change_summary",
+    ):
         value = out[key]
         if value is None:
             value = ""
@@ -152,7 +193,9 @@ def definition_clean(data: dict[str, Any], *, base: dict[str, Any] | None = None
         out[key] = _string_list(out[key], key, errors)
     bad_grains = [g for g in out["time_grains"] if g.lower() not in GRAINS]
     if bad_grains:
-        errors.setdefault("time_grains", []).append(f"{', '.join(bad_grains)}: use {', '.join(GRAINS)}")
+        errors.setdefault("time_grains", []).append(
+            f"{', '.join(bad_grains)}: use {', '.join(GRAINS)}"
+        )
     out["time_grains"] = [g.lower() for g in out["time_grains"]]
     if out["formula"] and (problem := formula_parse_error(out["formula"])):
         errors.setdefault("formula", []).append(problem)
@@ -169,7 +212,9 @@ def definition_clean(data: dict[str, Any], *, base: dict[str, Any] | None = None
             errors.setdefault("type_params", []).append(f"not valid JSON: {exc}")
             out["type_params"] = {}
     if not errors.get("metric_type"):
-        problems = type_params_errors(out["metric_type"], out["type_params"], formula=out["formula"])
+        problems = type_params_errors(
+            out["metric_type"], out["type_params"], formula=out["formula"]
+        )
         if problems:
             errors.setdefault("type_params", []).extend(problems)
     for key, model in (("related_asset_ids", Asset), ("related_column_ids", Column)):
@@ -180,9 +225,13 @@ def definition_clean(data: dict[str, Any], *, base: dict[str, Any] | None = None
         found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
         missing = [i for i in ids if i not in found]
         if missing:
-            errors.setdefault(key, []).append(f"no such {model._meta.verbose_name}: {', '.join(map(str, missing))}")
+            errors.setdefault(key, []).append(
+                f"no such {model._meta.verbose_name}: {', '.join(map(str, missing))}"
+            )
         out[key] = sorted(set(ids))
     if errors:
         first = next(iter(errors.items()))
-        raise DefinitionInvalid(f"The definition is not valid: {first[0]}: {first[1][0]}", errors=errors)
+        raise DefinitionInvalid(
+            f"The definition is not valid: {first[0]}: {first[1][0]}", errors=errors
+        )
     return out

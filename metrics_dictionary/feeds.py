@@ -39,7 +39,9 @@ class ChangeLogFeed(Feed):
         return reverse("metrics_dictionary:index")
 
     def items(self, obj: dict[str, str]):
-        return changelog(domain=obj["domain"], owner=obj["owner"], tier=obj["tier"] or None, limit=50)
+        return changelog(
+            domain=obj["domain"], owner=obj["owner"], tier=obj["tier"] or None, limit=50
+        )
 
     def item_title(self, item: ChangeLogEntry) -> str:
         return item.title
@@ -49,7 +51,9 @@ class ChangeLogFeed(Feed):
 
     def item_link(self, item: ChangeLogEntry) -> str:
         if item.metric_id and item.version_id:
-            return reverse("metrics_dictionary:version", args=[item.metric.slug, item.version.number])
+            return reverse(
+                "metrics_dictionary:version", args=[item.metric.slug, item.version.number]
+            )
         if item.metric_id:
             return reverse("metrics_dictionary:metric", args=[item.metric.slug])
         return reverse("catalog:asset", args=[item.asset_id])

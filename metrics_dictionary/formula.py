@@ -14,10 +14,29 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance,
-                      exp.VariancePop)
-NUMERIC_TYPE_WORDS = ("int", "numeric", "decimal", "float", "double", "real", "number", "money", "bigint",
-                      "smallint", "tinyint", "hugeint")
+NUMERIC_AGGREGATES = (
+    exp.Sum,
+    exp.Avg,
+    exp.Stddev,
+    exp.StddevPop,
+    exp.StddevSamp,
+    exp.Variance,
+    exp.VariancePop,
+)
+NUMERIC_TYPE_WORDS = (
+    "int",
+    "numeric",
+    "decimal",
+    "float",
+    "double",
+    "real",
+    "number",
+    "money",
+    "bigint",
+    "smallint",
+    "tinyint",
+    "hugeint",
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +88,9 @@ def _in_numeric_value_position(column: exp.Column) -> bool:
     return False
 
 
-def formula_column_refs(sql: str, dialect: str | None = None, *, exclude: set[str] | frozenset[str] = frozenset()
-                        ) -> list[ColumnRef]:
+def formula_column_refs(
+    sql: str, dialect: str | None = None, *, exclude: set[str] | frozenset[str] = frozenset()
+) -> list[ColumnRef]:
     """Columns the formula references, first occurrence order, without ``exclude`` names.
 
     Unparseable SQL yields no references (validation reports the parse error)."""

@@ -19,8 +19,15 @@ def asset_deprecation_banner(request: HttpRequest, pk: int) -> HttpResponse:
     asset, a link to its governed definition in the dictionary."""
     asset = get_object_or_404(Asset, pk=pk)
     notice = selectors.asset_deprecation(asset)
-    return render(request, "metrics_dictionary/partials/_asset_deprecation_banner.html",
-                  {"asset": asset, "notice": notice, "metrics": list(asset.dictionary_metrics.order_by("name"))})
+    return render(
+        request,
+        "metrics_dictionary/partials/_asset_deprecation_banner.html",
+        {
+            "asset": asset,
+            "notice": notice,
+            "metrics": list(asset.dictionary_metrics.order_by("name")),
+        },
+    )
 
 
 @view_requires(can_view_catalog)
@@ -31,5 +38,8 @@ def metric_banner(request: HttpRequest, slug: str) -> HttpResponse:
         metric = selectors.metric_get(slug)
     except Metric.DoesNotExist:
         raise Http404("No such metric") from None
-    return render(request, "metrics_dictionary/partials/_metric_banners.html",
-                  {"metric": metric, "banners": selectors.metric_banners(metric)})
+    return render(
+        request,
+        "metrics_dictionary/partials/_metric_banners.html",
+        {"metric": metric, "banners": selectors.metric_banners(metric)},
+    )

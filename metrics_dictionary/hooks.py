@@ -22,9 +22,11 @@ def dictionary_after_ingest(outcome: IngestOutcome) -> None:
         drift_check_project(outcome.project.pk, touched)
     if touched:
         # The ingest rebuilt these documents from dbt's facts, which know nothing of our notices.
-        for asset_id in DeprecationNotice.objects.filter(asset_id__in=touched, withdrawn_at__isnull=True).values_list(
-                "asset_id", flat=True):
+        for asset_id in DeprecationNotice.objects.filter(
+            asset_id__in=touched, withdrawn_at__isnull=True
+        ).values_list("asset_id", flat=True):
             search_signals_set(asset_id, deprecated=True)
-        for asset_id in Metric.objects.filter(asset_id__in=touched, status__in=[
-                MetricStatus.DEPRECATED, MetricStatus.RETIRED]).values_list("asset_id", flat=True):
+        for asset_id in Metric.objects.filter(
+            asset_id__in=touched, status__in=[MetricStatus.DEPRECATED, MetricStatus.RETIRED]
+        ).values_list("asset_id", flat=True):
             search_signals_set(asset_id, deprecated=True)

@@ -19,9 +19,22 @@ from catalog.models import Asset, Column
 from governance.models import OwnerType, Team
 
 __all__ = [
-    "ChangeLogEntry", "Comment", "DeprecationNotice", "ImmutableVersionError", "Metric", "MetricOwner",
-    "MetricStatus", "MetricType", "MetricVersion", "OwnerType", "Review", "SUBSCRIBABLE_EVENTS", "VersionState",
-    "Webhook", "WebhookDelivery", "WebhookEvent",
+    "ChangeLogEntry",
+    "Comment",
+    "DeprecationNotice",
+    "ImmutableVersionError",
+    "Metric",
+    "MetricOwner",
+    "MetricStatus",
+    "MetricType",
+    "MetricVersion",
+    "OwnerType",
+    "Review",
+    "SUBSCRIBABLE_EVENTS",
+    "VersionState",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
 ]
 
 
@@ -67,36 +80,50 @@ class Metric(models.Model):
 
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
-    tier = models.PositiveSmallIntegerField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], default=3)
-    status = models.CharField(max_length=20, choices=MetricStatus.choices, default=MetricStatus.DRAFT,
-                              db_index=True)
-    domain = models.CharField(max_length=100, blank=True, db_index=True, help_text="Business domain, e.g. Finance.")
+    tier = models.PositiveSmallIntegerField(
+        choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], default=3
+    )
+    status = models.CharField(
+        max_length=20, choices=MetricStatus.choices, default=MetricStatus.DRAFT, db_index=True
+    )
+    domain = models.CharField(
+        max_length=100, blank=True, db_index=True, help_text="Business domain, e.g. Finance."
+    )
     category = models.CharField(max_length=100, blank=True)
     current_version = models.ForeignKey(
-        "MetricVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "MetricVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The approved version readers see; null until the first approval.",
     )
     # The catalog asset (kind metric) that makes the metric searchable: dbt's metric node
     # when ``defined_in_dbt``, otherwise one the dictionary created in its own project.
-    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="dictionary_metrics")
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="dictionary_metrics"
+    )
     defined_in_dbt = models.BooleanField(default=False)
     dbt_unique_id = models.CharField(max_length=512, blank=True, db_index=True)
     needs_attention = models.BooleanField(default=False, db_index=True)
     attention_reasons = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="[{kind, message, asset, column, ...}] found by the drift check after an ingest.",
     )
     attention_since = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]
-        constraints = [models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="metric_tier_1_to_3")]
+        constraints = [
+            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="metric_tier_1_to_3")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -110,25 +137,42 @@ class MetricOwner(models.Model):
     """An owner of a metric: a user or a team, with a type (technical, business, steward)."""
 
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="owners")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="owned_metrics")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="owned_metrics")
-    owner_type = models.CharField(max_length=20, choices=OwnerType.choices, default=OwnerType.BUSINESS)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="owned_metrics",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="owned_metrics"
+    )
+    owner_type = models.CharField(
+        max_length=20, choices=OwnerType.choices, default=OwnerType.BUSINESS
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assigned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["metric_id", "owner_type", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(user__isnull=False) & Q(team__isnull=True)) | (Q(user__isnull=True) & Q(team__isnull=False)),
+                condition=(Q(user__isnull=False) & Q(team__isnull=True))
+                | (Q(user__isnull=True) & Q(team__isnull=False)),
                 name="metric_owner_user_xor_team",
             ),
-            models.UniqueConstraint(fields=["metric", "user", "owner_type"], name="metric_owner_user_unique",
-                                    condition=Q(user__isnull=False)),
-            models.UniqueConstraint(fields=["metric", "team", "owner_type"], name="metric_owner_team_unique",
-                                    condition=Q(team__isnull=False)),
+            models.UniqueConstraint(
+                fields=["metric", "user", "owner_type"],
+                name="metric_owner_user_unique",
+                condition=Q(user__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["metric", "team", "owner_type"],
+                name="metric_owner_team_unique",
+                condition=Q(team__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,15 +187,29 @@ class MetricOwner(models.Model):
 
 # The fields that make up a version's definition: compared by diffs, frozen on approval.
 CONTENT_FIELDS: tuple[str, ...] = (
-    "label", "description", "formula", "metric_type", "type_params", "time_grains", "entity_grain",
-    "dimensions", "filters", "unit", "format", "caveats", "example_query", "change_summary",
+    "label",
+    "description",
+    "formula",
+    "metric_type",
+    "type_params",
+    "time_grains",
+    "entity_grain",
+    "dimensions",
+    "filters",
+    "unit",
+    "format",
+    "caveats",
+    "example_query",
+    "change_summary",
 )
 
 
 class MetricVersionQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         """Refuse bulk updates of content fields on frozen versions (they bypass ``save``)."""
-        touched = set(kwargs) & (set(CONTENT_FIELDS) | {"metric", "metric_id", "number", "proposed_by"})
+        touched = set(kwargs) & (
+            set(CONTENT_FIELDS) | {"metric", "metric_id", "number", "proposed_by"}
+        )
         if touched and self.filter(state__in=FROZEN_STATES).exists():
             raise ImmutableVersionError(
                 f"approved versions are immutable; cannot update {', '.join(sorted(touched))}"
@@ -164,45 +222,75 @@ class MetricVersion(models.Model):
 
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    state = models.CharField(max_length=20, choices=VersionState.choices, default=VersionState.DRAFT,
-                             db_index=True)
+    state = models.CharField(
+        max_length=20, choices=VersionState.choices, default=VersionState.DRAFT, db_index=True
+    )
     # --- definition
     label = models.CharField(max_length=200)
-    description = models.TextField(blank=True, help_text="Business meaning, markdown (rendered sanitised).")
-    formula = models.TextField(blank=True, help_text="SQL expression(s) over the related models' columns.")
-    metric_type = models.CharField(max_length=20, choices=MetricType.choices, default=MetricType.SIMPLE)
-    type_params = models.JSONField(default=dict, blank=True,
-                                   help_text="MetricFlow type parameters, validated per type.")
+    description = models.TextField(
+        blank=True, help_text="Business meaning, markdown (rendered sanitised)."
+    )
+    formula = models.TextField(
+        blank=True, help_text="SQL expression(s) over the related models' columns."
+    )
+    metric_type = models.CharField(
+        max_length=20, choices=MetricType.choices, default=MetricType.SIMPLE
+    )
+    type_params = models.JSONField(
+        default=dict, blank=True, help_text="MetricFlow type parameters, validated per type."
+    )
     time_grains = models.JSONField(default=list, blank=True, help_text='e.g. ["day", "month"]')
     entity_grain = models.CharField(max_length=200, blank=True, help_text="e.g. account")
     dimensions = models.JSONField(default=list, blank=True)
-    filters = models.JSONField(default=list, blank=True, help_text="SQL / MetricFlow filter expressions.")
+    filters = models.JSONField(
+        default=list, blank=True, help_text="SQL / MetricFlow filter expressions."
+    )
     unit = models.CharField(max_length=50, blank=True, help_text="e.g. USD, %, accounts")
     format = models.CharField(max_length=50, blank=True, help_text="e.g. 0,0.00")
     caveats = models.TextField(blank=True, help_text="Known limitations, markdown.")
     example_query = models.TextField(blank=True)
     change_summary = models.TextField(blank=True)
-    related_assets = models.ManyToManyField(Asset, blank=True, related_name="metric_versions",
-                                            help_text="The models (marts) the metric is computed from.")
+    related_assets = models.ManyToManyField(
+        Asset,
+        blank=True,
+        related_name="metric_versions",
+        help_text="The models (marts) the metric is computed from.",
+    )
     related_columns = models.ManyToManyField(Column, blank=True, related_name="metric_versions")
     # --- provenance and workflow
-    source = models.CharField(max_length=10, choices=[("lexicon", "Lexicon"), ("dbt", "dbt")], default="lexicon")
-    dbt_digest = models.CharField(max_length=32, blank=True, help_text="Digest of the dbt definition it came from.")
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="proposed_metric_versions")
+    source = models.CharField(
+        max_length=10, choices=[("lexicon", "Lexicon"), ("dbt", "dbt")], default="lexicon"
+    )
+    dbt_digest = models.CharField(
+        max_length=32, blank=True, help_text="Digest of the dbt definition it came from."
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_metric_versions",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    review_round = models.PositiveIntegerField(default=0, help_text="Incremented on every submission.")
+    review_round = models.PositiveIntegerField(
+        default=0, help_text="Incremented on every submission."
+    )
     base_version = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The approved version when this one was submitted; approval is refused if that changed.",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
     column_snapshot = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text="Types of the related columns when approved, for the drift check: {column_id: {...}}.",
     )
 
@@ -211,9 +299,12 @@ class MetricVersion(models.Model):
     class Meta:
         ordering = ["metric_id", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["metric", "number"], name="metric_version_number_unique"),
-            models.UniqueConstraint(fields=["metric"], condition=Q(state="approved"),
-                                    name="metric_one_approved_version"),
+            models.UniqueConstraint(
+                fields=["metric", "number"], name="metric_version_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["metric"], condition=Q(state="approved"), name="metric_one_approved_version"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,7 +314,9 @@ class MetricVersion(models.Model):
         # The one invariant enforced here rather than in services: nothing, not even a
         # service with a bug, may rewrite the content of a published definition.
         if self.pk:
-            stored = MetricVersion.objects.filter(pk=self.pk).values("state", *CONTENT_FIELDS).first()
+            stored = (
+                MetricVersion.objects.filter(pk=self.pk).values("state", *CONTENT_FIELDS).first()
+            )
             if stored and stored["state"] in FROZEN_STATES:
                 changed = [f for f in CONTENT_FIELDS if stored[f] != getattr(self, f)]
                 if changed:
@@ -251,16 +344,22 @@ class Review(models.Model):
 
     version = models.ForeignKey(MetricVersion, on_delete=models.CASCADE, related_name="reviews")
     round = models.PositiveIntegerField(default=1)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decision = models.CharField(max_length=20, choices=Decision.choices)
     comment = models.TextField(blank=True)
-    as_governance = models.BooleanField(default=False, help_text="The reviewer held the governance reviewer role.")
+    as_governance = models.BooleanField(
+        default=False, help_text="The reviewer held the governance reviewer role."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["version_id", "created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "round", "reviewer"], name="review_once_per_round"),
+            models.UniqueConstraint(
+                fields=["version", "round", "reviewer"], name="review_once_per_round"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -271,9 +370,12 @@ class Comment(models.Model):
     """Discussion on a metric, optionally about one version. Markdown, rendered sanitised."""
 
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="comments")
-    version = models.ForeignKey(MetricVersion, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.ForeignKey(
+        MetricVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -290,28 +392,47 @@ class DeprecationNotice(models.Model):
     At most one active (not withdrawn) notice per metric and per asset.
     """
 
-    metric = models.ForeignKey(Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="deprecations")
-    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="deprecations")
+    metric = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="deprecations"
+    )
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="deprecations"
+    )
     reason = models.TextField()
     sunset_date = models.DateField(null=True, blank=True)
-    replacement = models.ForeignKey(Metric, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    replacement_asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    replacement = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    replacement_asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    retired_at = models.DateTimeField(null=True, blank=True, help_text="When the sunset task retired it.")
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sunset task retired it."
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(metric__isnull=False) & Q(asset__isnull=True)) | (Q(metric__isnull=True) & Q(asset__isnull=False)),
+                condition=(Q(metric__isnull=False) & Q(asset__isnull=True))
+                | (Q(metric__isnull=True) & Q(asset__isnull=False)),
                 name="deprecation_metric_xor_asset",
             ),
-            models.UniqueConstraint(fields=["metric"], condition=Q(withdrawn_at__isnull=True, metric__isnull=False),
-                                    name="deprecation_one_active_per_metric"),
-            models.UniqueConstraint(fields=["asset"], condition=Q(withdrawn_at__isnull=True, asset__isnull=False),
-                                    name="deprecation_one_active_per_asset"),
+            models.UniqueConstraint(
+                fields=["metric"],
+                condition=Q(withdrawn_at__isnull=True, metric__isnull=False),
+                name="deprecation_one_active_per_metric",
+            ),
+            models.UniqueConstraint(
+                fields=["asset"],
+                condition=Q(withdrawn_at__isnull=True, asset__isnull=False),
+                name="deprecation_one_active_per_asset",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -332,18 +453,26 @@ class ChangeLogEntry(models.Model):
         NEEDS_ATTENTION = "needs_attention", "Needs attention"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
-    metric = models.ForeignKey(Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="changelog")
-    version = models.ForeignKey(MetricVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    deprecation = models.ForeignKey(DeprecationNotice, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    metric = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="changelog"
+    )
+    version = models.ForeignKey(
+        MetricVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    deprecation = models.ForeignKey(
+        DeprecationNotice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     # Snapshots so the log filters without joins and keeps its meaning if the metric changes.
     domain = models.CharField(max_length=100, blank=True, db_index=True)
     tier = models.PositiveSmallIntegerField(null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -376,12 +505,19 @@ class Webhook(models.Model):
 
     name = models.CharField(max_length=200)
     url = models.URLField(max_length=1000)
-    events = models.JSONField(default=list, help_text="SUBSCRIBABLE_EVENTS values; empty means all.")
+    events = models.JSONField(
+        default=list, help_text="SUBSCRIBABLE_EVENTS values; empty means all."
+    )
     active = models.BooleanField(default=True)
     secret_salt = models.CharField(max_length=64, blank=True)
-    secret_env = models.CharField(max_length=100, blank=True,
-                                  help_text="Name of an environment variable holding the secret instead.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    secret_env = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Name of an environment variable holding the secret instead.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -405,7 +541,9 @@ class WebhookDelivery(models.Model):
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40, choices=WebhookEvent.choices)
     payload = models.JSONField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)

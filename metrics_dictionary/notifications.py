@@ -37,49 +37,71 @@ def notify(kind: str, object_id: int, extra: dict[str, Any] | None = None) -> in
     if kind == "needs_attention":
         metric = Metric.objects.get(pk=object_id)
         lines = "\n".join(f"- {r['message']}" for r in metric.attention_reasons or [])
-        return _send(f"{metric.name} needs attention",
-                     f"The catalog changed under the approved definition of {metric.name}:\n\n{lines}\n\n"
-                     f"Review it: {_url('metrics_dictionary:metric', metric.slug)}\n",
-                     metric_owner_users(metric))
+        return _send(
+            f"{metric.name} needs attention",
+            f"The catalog changed under the approved definition of {metric.name}:\n\n{lines}\n\n"
+            f"Review it: {_url('metrics_dictionary:metric', metric.slug)}\n",
+            metric_owner_users(metric),
+        )
     if kind == "deprecated":
         notice = DeprecationNotice.objects.select_related("metric", "replacement").get(pk=object_id)
         metric = notice.metric
         if metric is None:
             return 0
-        proposers = [v.proposed_by for v in metric.versions.filter(state__in=["draft", "in_review",
-                                                                              "changes_requested"])
-                     .select_related("proposed_by") if v.proposed_by]
-        sunset = f"\nIt will be retired after {notice.sunset_date:%Y-%m-%d}." if notice.sunset_date else ""
+        proposers = [
+            v.proposed_by
+            for v in metric.versions.filter(
+                state__in=["draft", "in_review", "changes_requested"]
+            ).select_related("proposed_by")
+            if v.proposed_by
+        ]
+        sunset = (
+            f"\nIt will be retired after {notice.sunset_date:%Y-%m-%d}."
+            if notice.sunset_date
+            else ""
+        )
         replacement = f"\nUse {notice.replacement.name} instead." if notice.replacement else ""
-        return _send(f"{metric.name} is deprecated",
-                     f"{metric.name} was deprecated: {notice.reason}{sunset}{replacement}\n\n"
-                     f"{_url('metrics_dictionary:metric', metric.slug)}\n",
-                     list(metric_owner_users(metric)) + proposers)
+        return _send(
+            f"{metric.name} is deprecated",
+            f"{metric.name} was deprecated: {notice.reason}{sunset}{replacement}\n\n"
+            f"{_url('metrics_dictionary:metric', metric.slug)}\n",
+            list(metric_owner_users(metric)) + proposers,
+        )
     version = MetricVersion.objects.select_related("metric", "proposed_by").get(pk=object_id)
     metric = version.metric
     link = _url("metrics_dictionary:version", metric.slug, version.number)
     if kind == "review_requested":
         reviewers = [u for u in metric_reviewers(metric) if u.pk != version.proposed_by_id]
         who = version.proposed_by.username if version.proposed_by else "dbt"
-        return _send(f"Review requested: {metric.name} v{version.number}",
-                     f"{who} proposed a change to {metric.name} (tier {metric.tier}).\n\n"
-                     f"{version.change_summary or 'No change summary given.'}\n\nReview it: {link}\n",
-                     reviewers)
+        return _send(
+            f"Review requested: {metric.name} v{version.number}",
+            f"{who} proposed a change to {metric.name} (tier {metric.tier}).\n\n"
+            f"{version.change_summary or 'No change summary given.'}\n\nReview it: {link}\n",
+            reviewers,
+        )
     review = Review.objects.select_related("reviewer").filter(pk=extra.get("review_id")).first()
     by = review.reviewer.username if review and review.reviewer else "someone"
     comment = f"\n\nComment: {review.comment}" if review and review.comment else ""
     proposer = [version.proposed_by] if version.proposed_by else []
     if kind == "approval_recorded":
-        return _send(f"{metric.name} v{version.number}: approved by {by}, more approvals needed",
-                     f"{by} approved v{version.number} of {metric.name}; it needs more approvals before it is "
-                     f"published.{comment}\n\n{link}\n", proposer)
+        return _send(
+            f"{metric.name} v{version.number}: approved by {by}, more approvals needed",
+            f"{by} approved v{version.number} of {metric.name}; it needs more approvals before it is "
+            f"published.{comment}\n\n{link}\n",
+            proposer,
+        )
     if kind == "published":
-        return _send(f"{metric.name} v{version.number} is approved and published",
-                     f"v{version.number} of {metric.name} is now the approved definition.\n\n"
-                     f"{version.change_summary}\n\n{link}\n", proposer + list(metric_owner_users(metric)))
+        return _send(
+            f"{metric.name} v{version.number} is approved and published",
+            f"v{version.number} of {metric.name} is now the approved definition.\n\n"
+            f"{version.change_summary}\n\n{link}\n",
+            proposer + list(metric_owner_users(metric)),
+        )
     if kind == "decided":
         verb = "requested changes to" if version.state == "changes_requested" else "rejected"
-        return _send(f"{by} {verb} {metric.name} v{version.number}",
-                     f"{by} {verb} v{version.number} of {metric.name}.{comment}\n\n{link}\n",
-                     proposer + list(metric_owner_users(metric)))
+        return _send(
+            f"{by} {verb} {metric.name} v{version.number}",
+            f"{by} {verb} v{version.number} of {metric.name}.{comment}\n\n{link}\n",
+            proposer + list(metric_owner_users(metric)),
+        )
     raise ValueError(f"unknown notification kind {kind!r}")

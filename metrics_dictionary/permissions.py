@@ -28,7 +28,10 @@ def _metric_of(obj):
 def _metric_propose(user, obj) -> Decision:
     if has_role(user, *CONTRIBUTOR_ROLES):
         return ALLOW
-    return Decision(False, "Proposing metrics needs the analyst role or above; viewers can read and follow them.")
+    return Decision(
+        False,
+        "Proposing metrics needs the analyst role or above; viewers can read and follow them.",
+    )
 
 
 @rule("metric.edit", "Editing a draft metric version")
@@ -37,7 +40,11 @@ def _metric_edit(user, obj) -> Decision:
 
     if not has_role(user, *CONTRIBUTOR_ROLES):
         return Decision(False, "Editing metric drafts needs the analyst role or above.")
-    if isinstance(obj, MetricVersion) and obj.proposed_by_id not in (None, user.pk) and not has_role(user, ADMIN):
+    if (
+        isinstance(obj, MetricVersion)
+        and obj.proposed_by_id not in (None, user.pk)
+        and not has_role(user, ADMIN)
+    ):
         return Decision(False, "Only the proposer of this draft (or an admin) can edit it.")
     return ALLOW
 
@@ -48,9 +55,14 @@ def _metric_submit(user, obj) -> Decision:
 
     if not has_role(user, *CONTRIBUTOR_ROLES):
         return Decision(False, "Submitting metric changes needs the analyst role or above.")
-    if isinstance(obj, MetricVersion) and obj.proposed_by_id not in (None, user.pk) \
-            and not (has_role(user, ADMIN) or is_metric_owner(user, obj.metric)):
-        return Decision(False, "Only the proposer, the metric's owners or an admin can submit this version.")
+    if (
+        isinstance(obj, MetricVersion)
+        and obj.proposed_by_id not in (None, user.pk)
+        and not (has_role(user, ADMIN) or is_metric_owner(user, obj.metric))
+    ):
+        return Decision(
+            False, "Only the proposer, the metric's owners or an admin can submit this version."
+        )
     return ALLOW
 
 
@@ -61,8 +73,14 @@ def _metric_review(user, obj) -> Decision:
     metric = _metric_of(obj)
     if isinstance(obj, MetricVersion) and obj.proposed_by_id == user.pk:
         return Decision(False, "You proposed this version; someone else must review it.")
-    allowed, reason = may_review(user, metric) if metric is not None else (
-        has_role(user, METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN), "Reviewing metrics needs the metric owner role.")
+    allowed, reason = (
+        may_review(user, metric)
+        if metric is not None
+        else (
+            has_role(user, METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN),
+            "Reviewing metrics needs the metric owner role.",
+        )
+    )
     return ALLOW if allowed else Decision(False, reason)
 
 
@@ -85,14 +103,18 @@ def _owner_or_reviewer(user, obj, refusal: str) -> Decision:
 
 @rule("metric.manage", "Changing a metric's owners, tier, domain or name")
 def _metric_manage(user, obj) -> Decision:
-    return _owner_or_reviewer(user, obj, "Only the metric's owners, governance reviewers and admins change its "
-                                         "owners or tier.")
+    return _owner_or_reviewer(
+        user,
+        obj,
+        "Only the metric's owners, governance reviewers and admins change its owners or tier.",
+    )
 
 
 @rule("metric.deprecate", "Deprecating a metric")
 def _metric_deprecate(user, obj) -> Decision:
-    return _owner_or_reviewer(user, obj, "Only the metric's owners, governance reviewers and admins deprecate a "
-                                         "metric.")
+    return _owner_or_reviewer(
+        user, obj, "Only the metric's owners, governance reviewers and admins deprecate a metric."
+    )
 
 
 @rule("asset.deprecate", "Deprecating a catalog asset")

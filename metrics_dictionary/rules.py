@@ -34,7 +34,9 @@ class ApprovalRule:
 def approval_rule(tier: int) -> ApprovalRule:
     """The rule for a tier; a tier without an entry needs one approval."""
     entry = settings.LEXICON_METRIC_APPROVAL_RULES.get(int(tier), {"approvals": 1, "governance": 0})
-    return ApprovalRule(tier=int(tier), approvals=entry["approvals"], governance=entry["governance"])
+    return ApprovalRule(
+        tier=int(tier), approvals=entry["approvals"], governance=entry["governance"]
+    )
 
 
 def is_metric_owner(user, metric) -> bool:
@@ -49,10 +51,16 @@ def may_review(user, metric) -> tuple[bool, str]:
     if has_role(user, ADMIN, GOVERNANCE_REVIEWER):
         return True, ""
     if not has_role(user, METRIC_OWNER):
-        return False, "Only the metric's owners, governance reviewers and admins review metric changes."
+        return (
+            False,
+            "Only the metric's owners, governance reviewers and admins review metric changes.",
+        )
     if is_metric_owner(user, metric):
         return True, ""
-    return False, f"You do not own the metric “{metric.name}”; its owners or a governance reviewer review it."
+    return (
+        False,
+        f"You do not own the metric “{metric.name}”; its owners or a governance reviewer review it.",
+    )
 
 
 def metric_reviewers(metric) -> QuerySet:
@@ -61,8 +69,11 @@ def metric_reviewers(metric) -> QuerySet:
     owners = Q(owned_metrics__metric=metric) | Q(lexicon_teams__owned_metrics__metric=metric)
     return (
         User.objects.filter(is_active=True)
-        .filter((owners & Q(groups__name=METRIC_OWNER)) | Q(groups__name__in=[GOVERNANCE_REVIEWER, ADMIN])
-                | Q(is_superuser=True))
+        .filter(
+            (owners & Q(groups__name=METRIC_OWNER))
+            | Q(groups__name__in=[GOVERNANCE_REVIEWER, ADMIN])
+            | Q(is_superuser=True)
+        )
         .distinct()
         .order_by("username")
     )

@@ -19,20 +19,38 @@ EXECUTIVE_TIER = 1
 
 @register_kpi("executive_metrics_approved", replace=True)
 def executive_metrics_approved(data: ScorecardData) -> Kpi:
-    metrics = list(Metric.objects.filter(tier=EXECUTIVE_TIER)
-                   .exclude(status__in=(MetricStatus.DEPRECATED, MetricStatus.RETIRED))
-                   .only("slug", "name", "asset_id", "current_version_id", "needs_attention").order_by("slug"))
+    metrics = list(
+        Metric.objects.filter(tier=EXECUTIVE_TIER)
+        .exclude(status__in=(MetricStatus.DEPRECATED, MetricStatus.RETIRED))
+        .only("slug", "name", "asset_id", "current_version_id", "needs_attention")
+        .order_by("slug")
+    )
     details: dict[int, str] = {}
     others: list[tuple[str, str, str]] = []
     for metric in metrics:
-        reason = ("no approved version yet" if metric.current_version_id is None else
-                  "approved, but needs attention (the catalog changed under it)" if metric.needs_attention else "")
+        reason = (
+            "no approved version yet"
+            if metric.current_version_id is None
+            else "approved, but needs attention (the catalog changed under it)"
+            if metric.needs_attention
+            else ""
+        )
         if reason and metric.asset_id:
             details[metric.asset_id] = f"{metric.slug}: {reason}"
         elif reason:
-            others.append((metric.name, reverse("metrics_dictionary:metric", args=[metric.slug]), reason))
+            others.append(
+                (metric.name, reverse("metrics_dictionary:metric", args=[metric.slug]), reason)
+            )
     failing = len(details) + len(others)
-    return Kpi("executive_metrics_approved", "Executive metrics approved",
-               "Share of tier-1 metrics with an approved version that nothing has drifted under.",
-               numerator=len(metrics) - failing, denominator=len(metrics), target=100.0,
-               failing=list(details), details=details, failing_other=others, unit="metrics")
+    return Kpi(
+        "executive_metrics_approved",
+        "Executive metrics approved",
+        "Share of tier-1 metrics with an approved version that nothing has drifted under.",
+        numerator=len(metrics) - failing,
+        denominator=len(metrics),
+        target=100.0,
+        failing=list(details),
+        details=details,
+        failing_other=others,
+        unit="metrics",
+    )

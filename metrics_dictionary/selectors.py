@@ -47,15 +47,28 @@ from metrics_dictionary.rules import ApprovalRule, approval_rule
 # ---------------------------------------------------------------------------- directory
 
 
-def metrics_list(user=None, *, q: str = "", domain: str = "", tier: int | str | None = None, status: str = "",
-                 owner: str = "", needs_attention: bool | None = None) -> QuerySet[Metric]:
+def metrics_list(
+    user=None,
+    *,
+    q: str = "",
+    domain: str = "",
+    tier: int | str | None = None,
+    status: str = "",
+    owner: str = "",
+    needs_attention: bool | None = None,
+) -> QuerySet[Metric]:
     """The directory: every metric (any role may read), filtered; ``q`` goes through the
     catalog search for published metrics and matches slug/name/label for the others.
     ``owner`` is a username or a team name."""
     qs = Metric.objects.select_related("current_version", "asset").prefetch_related(
         Prefetch("owners", queryset=MetricOwner.objects.select_related("user", "team")),
-        Prefetch("deprecations", queryset=DeprecationNotice.objects.filter(withdrawn_at__isnull=True)
-                 .select_related("replacement"), to_attr="active_deprecations"),
+        Prefetch(
+            "deprecations",
+            queryset=DeprecationNotice.objects.filter(withdrawn_at__isnull=True).select_related(
+                "replacement"
+            ),
+            to_attr="active_deprecations",
+        ),
     )
     if domain:
         qs = qs.filter(domain__iexact=domain)
@@ -73,8 +86,12 @@ def metrics_list(user=None, *, q: str = "", domain: str = "", tier: int | str | 
 
         page = search_asset_ids(q, Asset.objects.filter(kind=AssetKind.METRIC), limit=500)
         hits = {asset_id: rank for rank, asset_id in enumerate(page.asset_ids)}
-        text = (Q(slug__icontains=q) | Q(name__icontains=q) | Q(versions__label__icontains=q)
-                | Q(domain__icontains=q))
+        text = (
+            Q(slug__icontains=q)
+            | Q(name__icontains=q)
+            | Q(versions__label__icontains=q)
+            | Q(domain__icontains=q)
+        )
         qs = qs.filter(Q(asset_id__in=list(hits)) | text).distinct()
         # Search rank first (deprecated last, as the catalog search ranks them), then by name.
         ids = list(qs.values_list("pk", "asset_id", "name"))
@@ -88,10 +105,21 @@ def metric_facets() -> dict[str, list[tuple[str, int]]]:
     """Counts for the directory filters: domain, tier, status."""
     base = Metric.objects.order_by()
     return {
-        "domain": [(r["domain"], r["n"]) for r in base.exclude(domain="").values("domain").annotate(n=Count("id"))
-                   .order_by("domain")],
-        "tier": [(str(r["tier"]), r["n"]) for r in base.values("tier").annotate(n=Count("id")).order_by("tier")],
-        "status": [(r["status"], r["n"]) for r in base.values("status").annotate(n=Count("id")).order_by("status")],
+        "domain": [
+            (r["domain"], r["n"])
+            for r in base.exclude(domain="")
+            .values("domain")
+            .annotate(n=Count("id"))
+            .order_by("domain")
+        ],
+        "tier": [
+            (str(r["tier"]), r["n"])
+            for r in base.values("tier").annotate(n=Count("id")).order_by("tier")
+        ],
+        "status": [
+            (r["status"], r["n"])
+            for r in base.values("status").annotate(n=Count("id")).order_by("status")
+        ],
     }
 
 
@@ -101,40 +129,58 @@ def metric_get(slug: str) -> Metric:
         Metric.objects.select_related("current_version__proposed_by", "asset__project")
         .prefetch_related(
             Prefetch("owners", queryset=MetricOwner.objects.select_related("user", "team")),
-            Prefetch("deprecations", queryset=DeprecationNotice.objects.filter(withdrawn_at__isnull=True)
-                     .select_related("replacement", "created_by"), to_attr="active_deprecations"),
-            "current_version__related_assets", "current_version__related_columns__asset",
+            Prefetch(
+                "deprecations",
+                queryset=DeprecationNotice.objects.filter(withdrawn_at__isnull=True).select_related(
+                    "replacement", "created_by"
+                ),
+                to_attr="active_deprecations",
+            ),
+            "current_version__related_assets",
+            "current_version__related_columns__asset",
         )
         .get(slug=slug)
     )
 
 
 def metric_versions(metric: Metric) -> QuerySet[MetricVersion]:
-    return (metric.versions.select_related("proposed_by", "base_version")
-            .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))
-            .order_by("-number"))
+    return (
+        metric.versions.select_related("proposed_by", "base_version")
+        .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))
+        .order_by("-number")
+    )
 
 
 def version_get(metric: Metric, number: int) -> MetricVersion:
     """Raises MetricVersion.DoesNotExist."""
-    return (metric.versions.select_related("proposed_by", "metric", "base_version")
-            .prefetch_related("related_assets", "related_columns__asset",
-                              Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))
-            .get(number=number))
+    return (
+        metric.versions.select_related("proposed_by", "metric", "base_version")
+        .prefetch_related(
+            "related_assets",
+            "related_columns__asset",
+            Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+        )
+        .get(number=number)
+    )
 
 
 def active_deprecation(metric: Metric) -> DeprecationNotice | None:
     cached = getattr(metric, "active_deprecations", None)
     if cached is not None:
         return cached[0] if cached else None
-    return metric.deprecations.filter(withdrawn_at__isnull=True).select_related("replacement").first()
+    return (
+        metric.deprecations.filter(withdrawn_at__isnull=True).select_related("replacement").first()
+    )
 
 
 def asset_deprecation(asset: Asset | int) -> DeprecationNotice | None:
     """The active deprecation notice of a catalog asset, if any."""
     asset_id = asset if isinstance(asset, int) else asset.pk
-    return (DeprecationNotice.objects.filter(asset_id=asset_id, withdrawn_at__isnull=True)
-            .select_related("replacement", "replacement_asset", "created_by").first())
+    return (
+        DeprecationNotice.objects.filter(asset_id=asset_id, withdrawn_at__isnull=True)
+        .select_related("replacement", "replacement_asset", "created_by")
+        .first()
+    )
 
 
 @dataclass
@@ -155,24 +201,47 @@ def metric_banners(metric: Metric) -> list[Banner]:
     notice = active_deprecation(metric)
     if metric.status == MetricStatus.RETIRED:
         replacement = notice.replacement if notice else None
-        banners.append(Banner(
-            "danger", "Retired",
-            f"This metric was retired on {metric.retired_at:%Y-%m-%d}." if metric.retired_at else "This metric was retired.",
-            items=[notice.reason] if notice else [],
-            link_url=reverse("metrics_dictionary:metric", args=[replacement.slug]) if replacement else "",
-            link_text=f"Use {replacement.name} instead" if replacement else ""))
+        banners.append(
+            Banner(
+                "danger",
+                "Retired",
+                f"This metric was retired on {metric.retired_at:%Y-%m-%d}."
+                if metric.retired_at
+                else "This metric was retired.",
+                items=[notice.reason] if notice else [],
+                link_url=reverse("metrics_dictionary:metric", args=[replacement.slug])
+                if replacement
+                else "",
+                link_text=f"Use {replacement.name} instead" if replacement else "",
+            )
+        )
     elif notice is not None:
-        sunset = f" It will be retired after {notice.sunset_date:%Y-%m-%d}." if notice.sunset_date else ""
+        sunset = (
+            f" It will be retired after {notice.sunset_date:%Y-%m-%d}."
+            if notice.sunset_date
+            else ""
+        )
         replacement = notice.replacement
-        banners.append(Banner(
-            "warn", "Deprecated", f"{notice.reason}{sunset}",
-            link_url=reverse("metrics_dictionary:metric", args=[replacement.slug]) if replacement else "",
-            link_text=f"Use {replacement.name} instead" if replacement else ""))
+        banners.append(
+            Banner(
+                "warn",
+                "Deprecated",
+                f"{notice.reason}{sunset}",
+                link_url=reverse("metrics_dictionary:metric", args=[replacement.slug])
+                if replacement
+                else "",
+                link_text=f"Use {replacement.name} instead" if replacement else "",
+            )
+        )
     if metric.needs_attention:
-        banners.append(Banner(
-            "warn", "Needs attention",
-            "The catalog changed under this metric's approved definition; its owners have been told.",
-            items=[r.get("message", "") for r in metric.attention_reasons or []]))
+        banners.append(
+            Banner(
+                "warn",
+                "Needs attention",
+                "The catalog changed under this metric's approved definition; its owners have been told.",
+                items=[r.get("message", "") for r in metric.attention_reasons or []],
+            )
+        )
     return banners
 
 
@@ -181,9 +250,14 @@ def approval_progress(version: MetricVersion) -> dict[str, Any]:
     rule: ApprovalRule = approval_rule(version.metric.tier)
     reviews = [r for r in version.reviews.all() if r.round == version.review_round]
     approvals = [r for r in reviews if r.decision == Review.Decision.APPROVE]
-    return {"rule": rule, "rule_text": rule.describe(), "approvals": len(approvals),
-            "governance_approvals": sum(1 for r in approvals if r.as_governance),
-            "approved_by": [r.reviewer for r in approvals], "reviews": reviews}
+    return {
+        "rule": rule,
+        "rule_text": rule.describe(),
+        "approvals": len(approvals),
+        "governance_approvals": sum(1 for r in approvals if r.as_governance),
+        "approved_by": [r.reviewer for r in approvals],
+        "reviews": reviews,
+    }
 
 
 # ---------------------------------------------------------------------------- inbox
@@ -196,19 +270,30 @@ def inbox(user) -> dict[str, list[MetricVersion]]:
     in_review = list(
         MetricVersion.objects.filter(state=VersionState.IN_REVIEW)
         .select_related("metric", "proposed_by")
-        .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
-                          "metric__owners__user", "metric__owners__team")
+        .prefetch_related(
+            Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+            "metric__owners__user",
+            "metric__owners__team",
+        )
         .order_by("submitted_at", "id")
     )
     mine, others = [], []
     for version in in_review:
-        reviewed = any(r.reviewer_id == user.pk and r.round == version.review_round for r in version.reviews.all())
-        if version.proposed_by_id != user.pk and not reviewed and allowed(user, "metric.review", version):
+        reviewed = any(
+            r.reviewer_id == user.pk and r.round == version.review_round
+            for r in version.reviews.all()
+        )
+        if (
+            version.proposed_by_id != user.pk
+            and not reviewed
+            and allowed(user, "metric.review", version)
+        ):
             mine.append(version)
         else:
             others.append(version)
     proposals = list(
-        MetricVersion.objects.filter(proposed_by=user).select_related("metric")
+        MetricVersion.objects.filter(proposed_by=user)
+        .select_related("metric")
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")))
         .order_by("-updated_at", "-id")[:50]
     )
@@ -228,10 +313,21 @@ class FieldDiff:
 
 
 FIELD_LABELS = {
-    "label": "Label", "description": "Business meaning", "formula": "Formula", "metric_type": "Type",
-    "type_params": "Type parameters", "time_grains": "Time grains", "entity_grain": "Entity grain",
-    "dimensions": "Dimensions", "filters": "Filters", "unit": "Unit", "format": "Format", "caveats": "Caveats",
-    "example_query": "Example query", "change_summary": "Change summary", "related_assets": "Related models",
+    "label": "Label",
+    "description": "Business meaning",
+    "formula": "Formula",
+    "metric_type": "Type",
+    "type_params": "Type parameters",
+    "time_grains": "Time grains",
+    "entity_grain": "Entity grain",
+    "dimensions": "Dimensions",
+    "filters": "Filters",
+    "unit": "Unit",
+    "format": "Format",
+    "caveats": "Caveats",
+    "example_query": "Example query",
+    "change_summary": "Change summary",
+    "related_assets": "Related models",
     "related_columns": "Related columns",
 }
 
@@ -268,7 +364,10 @@ def _dialect_for(assets: list[Asset]) -> str:
 def _input_metric_names(version: MetricVersion) -> set[str]:
     params = version.type_params or {}
     names = set()
-    for value in (params.get("metrics") or []) + [params.get("numerator"), params.get("denominator")]:
+    for value in (params.get("metrics") or []) + [
+        params.get("numerator"),
+        params.get("denominator"),
+    ]:
         if isinstance(value, dict):
             names.update(filter(None, (value.get("name"), value.get("alias"))))
         elif isinstance(value, str):
@@ -288,27 +387,43 @@ class ColumnCheck:
     note: str
 
 
-def formula_column_checks(version: MetricVersion, asset_ids: list[int] | None = None) -> list[ColumnCheck]:
+def formula_column_checks(
+    version: MetricVersion, asset_ids: list[int] | None = None
+) -> list[ColumnCheck]:
     """Each column the formula references, resolved against the related models' live columns.
 
     A name found in no related model does not exist; a column used inside SUM/AVG whose
     warehouse type is not numeric is incompatible."""
-    assets = list(Asset.objects.filter(pk__in=asset_ids if asset_ids is not None
-                                       else version.related_assets.values("pk")).select_related("project"))
-    refs = formula_column_refs(version.formula or "", _dialect_for(assets), exclude=_input_metric_names(version))
+    assets = list(
+        Asset.objects.filter(
+            pk__in=asset_ids if asset_ids is not None else version.related_assets.values("pk")
+        ).select_related("project")
+    )
+    refs = formula_column_refs(
+        version.formula or "", _dialect_for(assets), exclude=_input_metric_names(version)
+    )
     columns: dict[str, list[Column]] = {}
-    for column in Column.objects.filter(asset__in=assets, removed_at__isnull=True).select_related("asset"):
+    for column in Column.objects.filter(asset__in=assets, removed_at__isnull=True).select_related(
+        "asset"
+    ):
         columns.setdefault(column.name_key, []).append(column)
     checks = []
     for ref in refs:
         candidates = columns.get(ref.name, [])
         if ref.table:
-            named = [c for c in candidates if ref.table in (c.asset.name.lower(), (c.asset.identifier or "").lower())]
+            named = [
+                c
+                for c in candidates
+                if ref.table in (c.asset.name.lower(), (c.asset.identifier or "").lower())
+            ]
             candidates = named or candidates
         if not candidates:
             where = ", ".join(a.name for a in assets) or "no related model"
-            checks.append(ColumnCheck(ref.name, ref.table, None, None, False, "", None,
-                                      f"not found in {where}"))
+            checks.append(
+                ColumnCheck(
+                    ref.name, ref.table, None, None, False, "", None, f"not found in {where}"
+                )
+            )
             continue
         column = candidates[0]
         numeric = type_is_numeric(column.data_type)
@@ -318,7 +433,11 @@ def formula_column_checks(version: MetricVersion, asset_ids: list[int] | None = 
             note = f"aggregated as a number but the column is {column.data_type}"
         elif numeric is None:
             note = "type unknown (no catalog.json ingested)"
-        checks.append(ColumnCheck(ref.name, ref.table, column.asset, column, True, column.data_type, compatible, note))
+        checks.append(
+            ColumnCheck(
+                ref.name, ref.table, column.asset, column, True, column.data_type, compatible, note
+            )
+        )
     return checks
 
 
@@ -330,11 +449,18 @@ def formula_columns_resolve(version: MetricVersion, asset_ids: list[int]) -> lis
 def column_snapshot(version: MetricVersion) -> dict[str, Any]:
     """Related columns and models as they are now: the drift check compares against this."""
     columns = {
-        str(c.pk): {"asset_id": c.asset_id, "asset": c.asset.name, "column": c.name, "data_type": c.data_type,
-                    "family": type_family(c.data_type)}
+        str(c.pk): {
+            "asset_id": c.asset_id,
+            "asset": c.asset.name,
+            "column": c.name,
+            "data_type": c.data_type,
+            "family": type_family(c.data_type),
+        }
         for c in version.related_columns.select_related("asset")
     }
-    assets = {str(a.pk): {"name": a.name, "unique_id": a.unique_id} for a in version.related_assets.all()}
+    assets = {
+        str(a.pk): {"name": a.name, "unique_id": a.unique_id} for a in version.related_assets.all()
+    }
     return {"columns": columns, "assets": assets}
 
 
@@ -348,8 +474,10 @@ def usage_for_assets(assets: list[Asset], *, days: int = 30) -> tuple[list[dict[
     from lineage.models import AssetUsageDay
     from lineage.selectors import consumers
 
-    people = [{"user": row["user"], "queries": row["queries"], "last_at": row["last_day"]}
-              for row in consumers([a.pk for a in assets], days=days)]
+    people = [
+        {"user": row["user"], "queries": row["queries"], "last_at": row["last_day"]}
+        for row in consumers([a.pk for a in assets], days=days)
+    ]
     if people or AssetUsageDay.objects.exists():
         return people, ""
     return [], NOT_AVAILABLE
@@ -365,12 +493,19 @@ def version_impact(version: MetricVersion) -> dict[str, Any]:
     from lineage.selectors import impact as lineage_impact
 
     metric = version.metric
-    current = metric.current_version if metric.current_version_id != version.pk else (
-        metric.versions.filter(state=VersionState.SUPERSEDED).order_by("-number").first())
+    current = (
+        metric.current_version
+        if metric.current_version_id != version.pk
+        else (metric.versions.filter(state=VersionState.SUPERSEDED).order_by("-number").first())
+    )
     assets = list(version.related_assets.select_related("project"))
     checks = formula_column_checks(version, [a.pk for a in assets])
     problems = [f"{c.name}: {c.note}" for c in checks if not c.exists or c.compatible is False]
-    problems += [f"{a.name} was removed from the manifest on {a.removed_at:%Y-%m-%d}" for a in assets if a.removed_at]
+    problems += [
+        f"{a.name} was removed from the manifest on {a.removed_at:%Y-%m-%d}"
+        for a in assets
+        if a.removed_at
+    ]
     downstream: list[dict[str, Any]] = []
     seen: set[int] = set()
     for asset in assets:
@@ -380,10 +515,16 @@ def version_impact(version: MetricVersion) -> dict[str, Any]:
                 downstream.append({**node, "via": asset.name})
     usage, usage_reason = usage_for_assets(assets)
     return {
-        "version": version, "against": current, "diff": version_diff(current, version),
-        "columns": checks, "problems": problems, "related_assets": assets,
-        "downstream": downstream, "exposures": [n for n in downstream if n["kind"] == AssetKind.EXPOSURE],
-        "usage": usage, "usage_reason": usage_reason if not usage else "",
+        "version": version,
+        "against": current,
+        "diff": version_diff(current, version),
+        "columns": checks,
+        "problems": problems,
+        "related_assets": assets,
+        "downstream": downstream,
+        "exposures": [n for n in downstream if n["kind"] == AssetKind.EXPOSURE],
+        "usage": usage,
+        "usage_reason": usage_reason if not usage else "",
         "progress": approval_progress(version),
     }
 
@@ -391,18 +532,28 @@ def version_impact(version: MetricVersion) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- change log
 
 
-def changelog(*, domain: str = "", owner: str = "", tier: int | str | None = None, kind: str = "",
-              limit: int | None = None) -> QuerySet[ChangeLogEntry]:
+def changelog(
+    *,
+    domain: str = "",
+    owner: str = "",
+    tier: int | str | None = None,
+    kind: str = "",
+    limit: int | None = None,
+) -> QuerySet[ChangeLogEntry]:
     """Release notes, newest first: approvals, deprecations, retirements (and drift flags
     when ``kind`` asks for them). ``owner`` is a username or a team name."""
-    qs = ChangeLogEntry.objects.select_related("metric", "version", "asset", "actor", "deprecation__replacement")
+    qs = ChangeLogEntry.objects.select_related(
+        "metric", "version", "asset", "actor", "deprecation__replacement"
+    )
     qs = qs.filter(kind=kind) if kind else qs.exclude(kind=ChangeLogEntry.Kind.NEEDS_ATTENTION)
     if domain:
         qs = qs.filter(domain__iexact=domain)
     if tier not in (None, "") and str(tier).isdigit():
         qs = qs.filter(tier=int(tier))
     if owner:
-        qs = qs.filter(Q(metric__owners__user__username=owner) | Q(metric__owners__team__name=owner)).distinct()
+        qs = qs.filter(
+            Q(metric__owners__user__username=owner) | Q(metric__owners__team__name=owner)
+        ).distinct()
     qs = qs.order_by("-at", "-id")
     return qs[:limit] if limit else qs
 
@@ -426,8 +577,11 @@ def metric_history(metric: Metric, limit: int = 200) -> list[Any]:
     from governance.models import AuditEvent
 
     version_ids = [str(pk) for pk in metric.versions.values_list("pk", flat=True)]
-    events = (AuditEvent.objects.filter(object_type="metrics_dictionary.metric", object_id=str(metric.pk))
-              | AuditEvent.objects.filter(object_type="metrics_dictionary.metricversion", object_id__in=version_ids))
+    events = AuditEvent.objects.filter(
+        object_type="metrics_dictionary.metric", object_id=str(metric.pk)
+    ) | AuditEvent.objects.filter(
+        object_type="metrics_dictionary.metricversion", object_id__in=version_ids
+    )
     return list(events.order_by("-at", "-id")[:limit])
 
 
@@ -452,8 +606,12 @@ def metric_lineage(metric: Metric) -> dict[str, Any]:
 
 def metric_ids_owned_by(user) -> QuerySet:
     """Ids of the metrics ``user`` owns directly or through one of their teams ("my metrics")."""
-    return (MetricOwner.objects.filter(Q(user=user) | Q(team__members=user)).order_by()
-            .values_list("metric_id", flat=True).distinct())
+    return (
+        MetricOwner.objects.filter(Q(user=user) | Q(team__members=user))
+        .order_by()
+        .values_list("metric_id", flat=True)
+        .distinct()
+    )
 
 
 def input_metrics(version: MetricVersion) -> list[tuple[str, Metric | None]]:
@@ -484,13 +642,22 @@ def webhooks_list() -> QuerySet:
     one query however many webhooks there are."""
     last = WebhookDelivery.objects.filter(webhook=OuterRef("pk")).order_by("-created_at", "-id")
     week_ago = timezone.now() - timedelta(days=7)
-    return (Webhook.objects.select_related("created_by")
-            .annotate(last_status=Subquery(last.values("status")[:1]),
-                      last_created_at=Subquery(last.values("created_at")[:1]),
-                      last_delivered_at=Subquery(last.values("delivered_at")[:1]),
-                      failed_7d=Count("deliveries", filter=Q(deliveries__status=WebhookDelivery.Status.FAILED,
-                                                             deliveries__created_at__gte=week_ago)))
-            .order_by("name", "id"))
+    return (
+        Webhook.objects.select_related("created_by")
+        .annotate(
+            last_status=Subquery(last.values("status")[:1]),
+            last_created_at=Subquery(last.values("created_at")[:1]),
+            last_delivered_at=Subquery(last.values("delivered_at")[:1]),
+            failed_7d=Count(
+                "deliveries",
+                filter=Q(
+                    deliveries__status=WebhookDelivery.Status.FAILED,
+                    deliveries__created_at__gte=week_ago,
+                ),
+            ),
+        )
+        .order_by("name", "id")
+    )
 
 
 def webhook_deliveries(webhook: Webhook) -> QuerySet:

@@ -25,8 +25,12 @@ def _refuse_frozen_m2m(sender, instance, action, reverse, **kwargs) -> None:
             # Clearing from the catalog side happens only when a catalog row is deleted.
             return
         if versions.filter(pk__in=pk_set).exists():
-            raise ImmutableVersionError("approved metric versions are immutable; their related assets cannot change")
+            raise ImmutableVersionError(
+                "approved metric versions are immutable; their related assets cannot change"
+            )
         return
     stored = MetricVersion.objects.filter(pk=instance.pk).values_list("state", flat=True).first()
     if stored in FROZEN_STATES:
-        raise ImmutableVersionError(f"{instance} is {stored} and immutable; its related assets and columns cannot change")
+        raise ImmutableVersionError(
+            f"{instance} is {stored} and immutable; its related assets and columns cannot change"
+        )

@@ -10,8 +10,14 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, time_limit=120, soft_time_limit=100, autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True,
-             max_retries=5)
+@shared_task(
+    acks_late=True,
+    time_limit=120,
+    soft_time_limit=100,
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
 def send_notification(kind: str, object_id: int, extra: dict | None = None) -> int:
     """Email the people concerned by one event (see ``notifications``)."""
     from metrics_dictionary.notifications import notify
@@ -38,7 +44,9 @@ def deliver_webhook(self, delivery_id: int, max_attempts: int | None = None) -> 
         if self.request.retries + 1 >= limit:
             delivery_give_up(delivery_id, str(exc))
             return "failed"
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries), max_retries=limit) from exc
+        raise self.retry(
+            exc=exc, countdown=backoff_seconds(self.request.retries), max_retries=limit
+        ) from exc
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)

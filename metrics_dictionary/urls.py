@@ -14,13 +14,21 @@ urlpatterns = [
     path("webhooks/", views.webhooks, name="webhooks"),
     path("webhooks/<int:pk>/", views.webhook_detail, name="webhook"),
     path("webhooks/<int:pk>/edit/", views.webhook_edit, name="webhook_edit"),
-    path("webhooks/<int:pk>/rotate-secret/", views.webhook_rotate_secret, name="webhook_rotate_secret"),
+    path(
+        "webhooks/<int:pk>/rotate-secret/",
+        views.webhook_rotate_secret,
+        name="webhook_rotate_secret",
+    ),
     path("webhooks/<int:pk>/ping/", views.webhook_ping, name="webhook_ping"),
     path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
     # Change log Atom feed.
     path("changes/feed.atom", feeds.ChangeLogFeed(), name="changelog_feed"),
     # Banner fragments (htmx): the catalog asset page includes the asset one by URL name.
-    path("assets/<int:pk>/deprecation-banner/", fragments.asset_deprecation_banner, name="asset_deprecation_banner"),
+    path(
+        "assets/<int:pk>/deprecation-banner/",
+        fragments.asset_deprecation_banner,
+        name="asset_deprecation_banner",
+    ),
     path("m/<slug:slug>/banner/", fragments.metric_banner, name="metric_banner"),
     # The metric page, its versions and actions.
     path("m/<slug:slug>/", views.metric_detail, name="metric"),
@@ -28,7 +36,11 @@ urlpatterns = [
     path("m/<slug:slug>/propose/", views.propose_version, name="propose_version"),
     path("m/<slug:slug>/comments/", views.comment_add, name="comment_add"),
     path("m/<slug:slug>/deprecate/", views.deprecate, name="deprecate"),
-    path("m/<slug:slug>/deprecation/withdraw/", views.deprecation_withdraw, name="deprecation_withdraw"),
+    path(
+        "m/<slug:slug>/deprecation/withdraw/",
+        views.deprecation_withdraw,
+        name="deprecation_withdraw",
+    ),
     path("m/<slug:slug>/settings/", views.metric_settings, name="settings"),
     path("m/<slug:slug>/v/<int:number>/", views.version_detail, name="version"),
     path("m/<slug:slug>/v/<int:number>/edit/", views.version_edit, name="version_edit"),

@@ -37,8 +37,13 @@ from metrics_dictionary.forms import (
 from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState, Webhook
 
 PAGE_SIZE = 25
-METRIC_TABS = (("overview", "Definition"), ("versions", "Versions"), ("lineage", "Lineage"),
-               ("discussion", "Discussion"), ("history", "History"))
+METRIC_TABS = (
+    ("overview", "Definition"),
+    ("versions", "Versions"),
+    ("lineage", "Lineage"),
+    ("discussion", "Discussion"),
+    ("history", "History"),
+)
 
 
 def _metric_or_404(slug: str) -> Metric:
@@ -69,7 +74,9 @@ def _version_arg(request: HttpRequest, slug: str, number: int, **kwargs: Any) ->
 def progress_text(progress: dict[str, Any]) -> str:
     """“1 of 2 approvals · a governance reviewer still needed”."""
     rule = progress["rule"]
-    text = f"{progress['approvals']} of {rule.approvals} approval{'s' if rule.approvals != 1 else ''}"
+    text = (
+        f"{progress['approvals']} of {rule.approvals} approval{'s' if rule.approvals != 1 else ''}"
+    )
     if progress["governance_approvals"] < rule.governance:
         text += " · a governance reviewer still needed"
     return text
@@ -78,8 +85,13 @@ def progress_text(progress: dict[str, Any]) -> str:
 def _refusal(request: HttpRequest, exc: WorkflowError | str, *, status: int = 403) -> HttpResponse:
     message = exc.message if isinstance(exc, WorkflowError) else exc
     status = exc.status_code if isinstance(exc, WorkflowError) else status
-    return render_page(request, "metrics_dictionary/refusal.html", {"message": message, "status": status},
-                       fragment="metrics_dictionary/partials/_refusal.html", status=status)
+    return render_page(
+        request,
+        "metrics_dictionary/refusal.html",
+        {"message": message, "status": status},
+        fragment="metrics_dictionary/partials/_refusal.html",
+        status=status,
+    )
 
 
 def _done(request: HttpRequest, url: str) -> HttpResponse:
@@ -101,9 +113,16 @@ def index(request: HttpRequest) -> HttpResponse:
     get = request.GET
     mine = get.get("mine") == "1"
     attention = get.get("attention") == "1"
-    filters = {"q": get.get("q", "")[:200].strip(), "domain": get.get("domain", ""), "tier": get.get("tier", ""),
-               "status": get.get("status", ""), "owner": "" if mine else get.get("owner", "")}
-    metrics = selectors.metrics_list(request.user, needs_attention=True if attention else None, **filters)
+    filters = {
+        "q": get.get("q", "")[:200].strip(),
+        "domain": get.get("domain", ""),
+        "tier": get.get("tier", ""),
+        "status": get.get("status", ""),
+        "owner": "" if mine else get.get("owner", ""),
+    }
+    metrics = selectors.metrics_list(
+        request.user, needs_attention=True if attention else None, **filters
+    )
     if mine:  # owned directly or through one of my teams
         owned = selectors.metric_ids_owned_by(request.user)
         if isinstance(metrics, list):
@@ -113,15 +132,25 @@ def index(request: HttpRequest) -> HttpResponse:
             metrics = metrics.filter(pk__in=owned)
     page = Paginator(metrics, PAGE_SIZE).get_page(get.get("page"))
     context = {
-        "page": page, "filters": filters, "mine": mine, "attention": attention,
+        "page": page,
+        "filters": filters,
+        "mine": mine,
+        "attention": attention,
         "filtered": any(filters.values()) or mine or attention,
-        "facets": selectors.metric_facets(), "owners": selectors.metric_owner_names(),
-        "statuses": MetricStatus.choices, "total": Metric.objects.count(),
-        "can_propose": allowed(request.user, "metric.propose"), "can_ingest": can_ingest(request.user),
+        "facets": selectors.metric_facets(),
+        "owners": selectors.metric_owner_names(),
+        "statuses": MetricStatus.choices,
+        "total": Metric.objects.count(),
+        "can_propose": allowed(request.user, "metric.propose"),
+        "can_ingest": can_ingest(request.user),
         "can_manage_webhooks": allowed(request.user, "webhook.manage"),
     }
-    return render_page(request, "metrics_dictionary/index.html", context,
-                       fragment="metrics_dictionary/partials/_directory_results.html")
+    return render_page(
+        request,
+        "metrics_dictionary/index.html",
+        context,
+        fragment="metrics_dictionary/partials/_directory_results.html",
+    )
 
 
 # ---------------------------------------------------------------------------- the metric page
@@ -130,13 +159,19 @@ def index(request: HttpRequest) -> HttpResponse:
 def _tab_context(request: HttpRequest, metric: Metric, tab: str) -> dict[str, Any]:
     if tab == "versions":
         versions = list(selectors.metric_versions(metric))
-        return {"versions": versions, "default_a": versions[1].number if len(versions) > 1 else "",
-                "default_b": versions[0].number if versions else ""}
+        return {
+            "versions": versions,
+            "default_a": versions[1].number if len(versions) > 1 else "",
+            "default_b": versions[0].number if versions else "",
+        }
     if tab == "lineage":
         return {"lineage": selectors.metric_lineage(metric)}
     if tab == "discussion":
-        return {"comments": selectors.metric_comments(metric), "comment_form": CommentForm(),
-                "comment_check": check(request.user, "metric.comment", metric)}
+        return {
+            "comments": selectors.metric_comments(metric),
+            "comment_form": CommentForm(),
+            "comment_check": check(request.user, "metric.comment", metric),
+        }
     if tab == "history":
         return {"events": selectors.metric_history(metric)}
     return {}
@@ -149,26 +184,45 @@ def metric_detail(request: HttpRequest, slug: str) -> HttpResponse:
     metric = _metric_or_404(slug)
     tab = request.GET.get("tab", "overview")
     tab = tab if tab in dict(METRIC_TABS) else "overview"
-    context: dict[str, Any] = {"metric": metric, "tab": tab, "tabs": METRIC_TABS, **_tab_context(request, metric, tab)}
+    context: dict[str, Any] = {
+        "metric": metric,
+        "tab": tab,
+        "tabs": METRIC_TABS,
+        **_tab_context(request, metric, tab),
+    }
     if wants_fragment(request) and tab != "overview":
         return render(request, f"metrics_dictionary/partials/_tab_{tab}.html", context)
     version = metric.current_version
     if version is None:  # not approved yet: show the newest proposal, labelled as such
         latest = metric.versions.order_by("-number").values_list("number", flat=True).first()
         version = selectors.version_get(metric, latest) if latest else None
-    context.update({
-        "version": version, "banners": selectors.metric_banners(metric),
-        "inputs": selectors.input_metrics(version) if version else [],
-        "notice": selectors.active_deprecation(metric),
-        "open_versions": [v for v in metric.versions.filter(state__in=[VersionState.IN_REVIEW, VersionState.DRAFT,
-                                                                       VersionState.CHANGES_REQUESTED])
-                          .order_by("-number").only("number", "state", "metric_id")],
-        "can_propose": metric.status != MetricStatus.RETIRED and allowed(request.user, "metric.propose", metric),
-        "can_deprecate": metric.status not in (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
-        and allowed(request.user, "metric.deprecate", metric),
-        "can_manage": allowed(request.user, "metric.manage", metric),
-        "can_withdraw": metric.status == MetricStatus.DEPRECATED and allowed(request.user, "metric.deprecate", metric),
-    })
+    context.update(
+        {
+            "version": version,
+            "banners": selectors.metric_banners(metric),
+            "inputs": selectors.input_metrics(version) if version else [],
+            "notice": selectors.active_deprecation(metric),
+            "open_versions": [
+                v
+                for v in metric.versions.filter(
+                    state__in=[
+                        VersionState.IN_REVIEW,
+                        VersionState.DRAFT,
+                        VersionState.CHANGES_REQUESTED,
+                    ]
+                )
+                .order_by("-number")
+                .only("number", "state", "metric_id")
+            ],
+            "can_propose": metric.status != MetricStatus.RETIRED
+            and allowed(request.user, "metric.propose", metric),
+            "can_deprecate": metric.status not in (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
+            and allowed(request.user, "metric.deprecate", metric),
+            "can_manage": allowed(request.user, "metric.manage", metric),
+            "can_withdraw": metric.status == MetricStatus.DEPRECATED
+            and allowed(request.user, "metric.deprecate", metric),
+        }
+    )
     if wants_fragment(request):
         return render(request, "metrics_dictionary/partials/_tab_overview.html", context)
     return render(request, "metrics_dictionary/metric_detail.html", context)
@@ -184,8 +238,12 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
         return _refusal(request, "Pick two versions to compare.", status=400)
     old, new = (_version_or_404(metric, int(n)) for n in numbers)
     context = {"metric": metric, "old": old, "new": new, "diff": selectors.version_diff(old, new)}
-    return render_page(request, "metrics_dictionary/compare.html", context,
-                       fragment="metrics_dictionary/partials/_diff.html")
+    return render_page(
+        request,
+        "metrics_dictionary/compare.html",
+        context,
+        fragment="metrics_dictionary/partials/_diff.html",
+    )
 
 
 @view_allows("metric.comment", _metric_arg)
@@ -196,18 +254,28 @@ def comment_add(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if form.is_valid():
         try:
-            services.metric_comment_add(metric=metric, body=form.cleaned_data["body"], actor=request.user)
+            services.metric_comment_add(
+                metric=metric, body=form.cleaned_data["body"], actor=request.user
+            )
         except WorkflowError as exc:
             form.add_error("body", exc.message)
             status = exc.status_code
         else:
             if not wants_fragment(request):
-                return redirect(reverse("metrics_dictionary:metric", args=[metric.slug]) + "?tab=discussion")
+                return redirect(
+                    reverse("metrics_dictionary:metric", args=[metric.slug]) + "?tab=discussion"
+                )
             form = CommentForm()
     else:
         status = 400
-    context = {"metric": metric, **_tab_context(request, metric, "discussion"), "comment_form": form}
-    return render(request, "metrics_dictionary/partials/_tab_discussion.html", context, status=status)
+    context = {
+        "metric": metric,
+        **_tab_context(request, metric, "discussion"),
+        "comment_form": form,
+    }
+    return render(
+        request, "metrics_dictionary/partials/_tab_discussion.html", context, status=status
+    )
 
 
 # ---------------------------------------------------------------------------- propose and edit
@@ -219,11 +287,17 @@ def _save_definition(request: HttpRequest, form: DefinitionForm, save) -> HttpRe
         version = save()
         if request.POST.get("action") == "submit":
             services.metric_version_submit(version=version, actor=request.user)
-            messages.success(request, f"{version.metric.name} v{version.number} is in review; its reviewers "
-                                      "have been told.")
+            messages.success(
+                request,
+                f"{version.metric.name} v{version.number} is in review; its reviewers "
+                "have been told.",
+            )
         else:
-            messages.success(request, f"Draft v{version.number} of {version.metric.name} saved. Submit it for "
-                                      "review when it is ready.")
+            messages.success(
+                request,
+                f"Draft v{version.number} of {version.metric.name} saved. Submit it for "
+                "review when it is ready.",
+            )
     except DefinitionInvalid as exc:
         form.add_definition_errors(exc)
         return None
@@ -234,11 +308,21 @@ def _save_definition(request: HttpRequest, form: DefinitionForm, save) -> HttpRe
     return redirect("metrics_dictionary:version", slug=version.metric.slug, number=version.number)
 
 
-def _form_page(request: HttpRequest, form: DefinitionForm, *, title: str, metric: Metric | None = None,
-               version: MetricVersion | None = None) -> HttpResponse:
+def _form_page(
+    request: HttpRequest,
+    form: DefinitionForm,
+    *,
+    title: str,
+    metric: Metric | None = None,
+    version: MetricVersion | None = None,
+) -> HttpResponse:
     status = getattr(form, "refusal_status", 400) if form.is_bound else 200
-    return render(request, "metrics_dictionary/propose.html",
-                  {"form": form, "title": title, "metric": metric, "version": version}, status=status)
+    return render(
+        request,
+        "metrics_dictionary/propose.html",
+        {"form": form, "title": title, "metric": metric, "version": version},
+        status=status,
+    )
 
 
 @view_allows("metric.propose")
@@ -248,9 +332,19 @@ def propose(request: HttpRequest) -> HttpResponse:
     form = DefinitionForm(request.POST or None, new_metric=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        response = _save_definition(request, form, lambda: services.metric_propose(
-            name=data["name"], definition=form.definition(), actor=request.user, tier=data["tier"] or 3,
-            domain=data["domain"], category=data["category"], owner_users=data["owners"]))
+        response = _save_definition(
+            request,
+            form,
+            lambda: services.metric_propose(
+                name=data["name"],
+                definition=form.definition(),
+                actor=request.user,
+                tier=data["tier"] or 3,
+                domain=data["domain"],
+                category=data["category"],
+                owner_users=data["owners"],
+            ),
+        )
         if response:
             return response
     return _form_page(request, form, title="Propose a metric")
@@ -262,15 +356,24 @@ def propose_version(request: HttpRequest, slug: str) -> HttpResponse:
     """A new draft version of an existing metric, starting from its approved definition."""
     metric = request.metric
     if metric.status == MetricStatus.RETIRED:
-        return _refusal(request, f"“{metric.name}” is retired; it no longer takes changes.", status=409)
+        return _refusal(
+            request, f"“{metric.name}” is retired; it no longer takes changes.", status=409
+        )
     base = metric.current_version or metric.versions.order_by("-number").first()
     form = DefinitionForm(request.POST or None, new_metric=False, version=base)
     if request.method == "POST" and form.is_valid():
-        response = _save_definition(request, form, lambda: services.metric_version_propose(
-            metric=metric, definition=form.definition(), actor=request.user))
+        response = _save_definition(
+            request,
+            form,
+            lambda: services.metric_version_propose(
+                metric=metric, definition=form.definition(), actor=request.user
+            ),
+        )
         if response:
             return response
-    return _form_page(request, form, title=f"Propose a change to {metric.name}", metric=metric, version=base)
+    return _form_page(
+        request, form, title=f"Propose a change to {metric.name}", metric=metric, version=base
+    )
 
 
 @view_allows("metric.edit", _version_arg)
@@ -279,19 +382,32 @@ def version_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """The proposer edits their draft (or a version sent back with changes requested)."""
     version = request.version
     if not version.is_editable:
-        return _refusal(request, f"v{version.number} is {version.get_state_display().lower()}; only drafts and "
-                                 "versions with changes requested can be edited. Propose a new version instead.",
-                        status=409)
+        return _refusal(
+            request,
+            f"v{version.number} is {version.get_state_display().lower()}; only drafts and "
+            "versions with changes requested can be edited. Propose a new version instead.",
+            status=409,
+        )
     form = DefinitionForm(request.POST or None, new_metric=False, version=version)
     if request.method == "GET":
         form.initial["change_summary"] = version.change_summary
     if request.method == "POST" and form.is_valid():
-        response = _save_definition(request, form, lambda: services.metric_version_update(
-            version=version, definition=form.definition(), actor=request.user))
+        response = _save_definition(
+            request,
+            form,
+            lambda: services.metric_version_update(
+                version=version, definition=form.definition(), actor=request.user
+            ),
+        )
         if response:
             return response
-    return _form_page(request, form, title=f"Edit v{version.number} of {version.metric.name}",
-                      metric=version.metric, version=version)
+    return _form_page(
+        request,
+        form,
+        title=f"Edit v{version.number} of {version.metric.name}",
+        metric=version.metric,
+        version=version,
+    )
 
 
 @view_allows("metric.propose")
@@ -302,12 +418,25 @@ def validate(request: HttpRequest) -> HttpResponse:
     form = DefinitionForm(request.POST, new_metric=request.POST.get("_form") == "new")
     valid = form.is_valid()
     checks = []
-    if "related_models" not in form.errors and "formula" not in form.errors and form.cleaned_data.get("formula"):
+    if (
+        "related_models" not in form.errors
+        and "formula" not in form.errors
+        and form.cleaned_data.get("formula")
+    ):
         probe = MetricVersion(formula=form.cleaned_data["formula"], type_params=form.type_params())
-        checks = selectors.formula_column_checks(probe, form.cleaned_data.get("related_models") or [])
-    return render(request, "metrics_dictionary/partials/_validation.html",
-                  {"form": form, "valid": valid, "checks": checks,
-                   "has_models": bool(form.cleaned_data.get("related_models"))})
+        checks = selectors.formula_column_checks(
+            probe, form.cleaned_data.get("related_models") or []
+        )
+    return render(
+        request,
+        "metrics_dictionary/partials/_validation.html",
+        {
+            "form": form,
+            "valid": valid,
+            "checks": checks,
+            "has_models": bool(form.cleaned_data.get("related_models")),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- review
@@ -323,10 +452,17 @@ def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
     impact = selectors.version_impact(version)
     review_check = check(request.user, "metric.review", version)
     context = {
-        "metric": metric, "version": version, "impact": impact, "progress": impact["progress"],
+        "metric": metric,
+        "version": version,
+        "impact": impact,
+        "progress": impact["progress"],
         "progress_text": progress_text(impact["progress"]),
-        "review_check": review_check, "decision_form": DecisionForm(), "inputs": selectors.input_metrics(version),
-        "already_reviewed": any(r.reviewer_id == request.user.pk for r in impact["progress"]["reviews"]),
+        "review_check": review_check,
+        "decision_form": DecisionForm(),
+        "inputs": selectors.input_metrics(version),
+        "already_reviewed": any(
+            r.reviewer_id == request.user.pk for r in impact["progress"]["reviews"]
+        ),
         "can_submit": version.is_editable and allowed(request.user, "metric.submit", version),
         "can_edit": version.is_editable and allowed(request.user, "metric.edit", version),
     }
@@ -344,23 +480,37 @@ def version_decide(request: HttpRequest, slug: str, number: int) -> HttpResponse
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _refusal(request, "Choose approve, request changes or reject.", status=400)
-    action = {"approve": services.metric_version_approve, "request_changes": services.metric_version_request_changes,
-              "reject": services.metric_version_reject}[form.cleaned_data["decision"]]
+    action = {
+        "approve": services.metric_version_approve,
+        "request_changes": services.metric_version_request_changes,
+        "reject": services.metric_version_reject,
+    }[form.cleaned_data["decision"]]
     try:
         version = action(version=version, actor=request.user, comment=form.cleaned_data["comment"])
     except WorkflowError as exc:
         return _refusal(request, exc)
     if version.state == VersionState.APPROVED:
-        messages.success(request, f"v{version.number} approved and published: it is now the definition of "
-                                  f"{version.metric.name} everyone sees.")
+        messages.success(
+            request,
+            f"v{version.number} approved and published: it is now the definition of "
+            f"{version.metric.name} everyone sees.",
+        )
     elif version.state == VersionState.IN_REVIEW:
         version = selectors.version_get(version.metric, version.number)
-        messages.success(request, f"Your approval is recorded: {progress_text(selectors.approval_progress(version))}.")
+        messages.success(
+            request,
+            f"Your approval is recorded: {progress_text(selectors.approval_progress(version))}.",
+        )
     elif version.state == VersionState.CHANGES_REQUESTED:
-        messages.success(request, f"Changes requested; the proposer can edit v{version.number} and submit it again.")
+        messages.success(
+            request,
+            f"Changes requested; the proposer can edit v{version.number} and submit it again.",
+        )
     else:
         messages.success(request, f"v{version.number} rejected; it will never be published.")
-    return _done(request, reverse("metrics_dictionary:version", args=[version.metric.slug, version.number]))
+    return _done(
+        request, reverse("metrics_dictionary:version", args=[version.metric.slug, version.number])
+    )
 
 
 @view_allows("metric.submit", _version_arg)
@@ -368,11 +518,15 @@ def version_decide(request: HttpRequest, slug: str, number: int) -> HttpResponse
 def version_submit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     version = request.version
     try:
-        services.metric_version_submit(version=version, actor=request.user, comment=request.POST.get("comment", ""))
+        services.metric_version_submit(
+            version=version, actor=request.user, comment=request.POST.get("comment", "")
+        )
     except WorkflowError as exc:
         return _refusal(request, exc)
     messages.success(request, f"v{version.number} is in review; its reviewers have been told.")
-    return _done(request, reverse("metrics_dictionary:version", args=[version.metric.slug, version.number]))
+    return _done(
+        request, reverse("metrics_dictionary:version", args=[version.metric.slug, version.number])
+    )
 
 
 @view_allows("catalog.view")
@@ -384,10 +538,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
     def rows(versions: list[MetricVersion]) -> list[tuple[MetricVersion, str]]:
         return [(v, progress_text(selectors.approval_progress(v))) for v in versions]
 
-    return render(request, "metrics_dictionary/inbox.html", {
-        "waiting_for_me": rows(boxes["waiting_for_me"]), "waiting_for_others": rows(boxes["waiting_for_others"]),
-        "my_proposals": boxes["my_proposals"], "can_propose": allowed(request.user, "metric.propose"),
-    })
+    return render(
+        request,
+        "metrics_dictionary/inbox.html",
+        {
+            "waiting_for_me": rows(boxes["waiting_for_me"]),
+            "waiting_for_others": rows(boxes["waiting_for_others"]),
+            "my_proposals": boxes["my_proposals"],
+            "can_propose": allowed(request.user, "metric.propose"),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- change log and deprecation
@@ -398,13 +558,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def changes(request: HttpRequest) -> HttpResponse:
     """Release notes: approved changes and deprecations, filtered by domain, owner, tier."""
     filters = {k: request.GET.get(k, "") for k in ("domain", "owner", "tier")}
-    entries = selectors.changelog(domain=filters["domain"], owner=filters["owner"], tier=filters["tier"] or None)
+    entries = selectors.changelog(
+        domain=filters["domain"], owner=filters["owner"], tier=filters["tier"] or None
+    )
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    return render_page(request, "metrics_dictionary/changes.html", {
-        "page": Paginator(entries, 30).get_page(request.GET.get("page")), "filters": filters,
-        "domains": [d for d, _n in selectors.metric_facets()["domain"]], "owners": selectors.metric_owner_names(),
-        "feed_url": reverse("metrics_dictionary:changelog_feed") + (f"?{query}" if query else ""),
-    }, fragment="metrics_dictionary/partials/_changes_list.html")
+    return render_page(
+        request,
+        "metrics_dictionary/changes.html",
+        {
+            "page": Paginator(entries, 30).get_page(request.GET.get("page")),
+            "filters": filters,
+            "domains": [d for d, _n in selectors.metric_facets()["domain"]],
+            "owners": selectors.metric_owner_names(),
+            "feed_url": reverse("metrics_dictionary:changelog_feed")
+            + (f"?{query}" if query else ""),
+        },
+        fragment="metrics_dictionary/partials/_changes_list.html",
+    )
 
 
 @view_allows("metric.deprecate", _metric_arg)
@@ -419,8 +589,13 @@ def deprecate(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.metric_deprecate(metric=metric, reason=data["reason"], sunset_date=data["sunset_date"],
-                                          replacement=data["replacement"], actor=request.user)
+                services.metric_deprecate(
+                    metric=metric,
+                    reason=data["reason"],
+                    sunset_date=data["sunset_date"],
+                    replacement=data["replacement"],
+                    actor=request.user,
+                )
             except WorkflowError as exc:
                 for field, errors in exc.errors.items():
                     for error in errors:
@@ -429,10 +604,16 @@ def deprecate(request: HttpRequest, slug: str) -> HttpResponse:
                     form.add_error(None, exc.message)
                 status = exc.status_code
             else:
-                messages.success(request, f"{metric.name} is deprecated; readers see the notice on its page.")
+                messages.success(
+                    request, f"{metric.name} is deprecated; readers see the notice on its page."
+                )
                 return redirect("metrics_dictionary:metric", slug=metric.slug)
-    return render(request, "metrics_dictionary/deprecate.html", {"metric": metric, "form": form}, status=status)
-
+    return render(
+        request,
+        "metrics_dictionary/deprecate.html",
+        {"metric": metric, "form": form},
+        status=status,
+    )
 
 
 @view_allows("metric.manage", _metric_arg)
@@ -445,20 +626,35 @@ def metric_settings(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():  # one change: name/tier and owners together or not at all
-                services.metric_update(metric=metric, actor=request.user, name=data["name"], tier=data["tier"],
-                                       domain=data["domain"], category=data["category"])
+                services.metric_update(
+                    metric=metric,
+                    actor=request.user,
+                    name=data["name"],
+                    tier=data["tier"],
+                    domain=data["domain"],
+                    category=data["category"],
+                )
                 for field, owner_type in OWNER_FIELDS:
                     if field in form.changed_data:
                         users, teams = data[field]
-                        services.metric_owners_set(metric=metric, actor=request.user, users=users, teams=teams,
-                                                   owner_type=owner_type)
+                        services.metric_owners_set(
+                            metric=metric,
+                            actor=request.user,
+                            users=users,
+                            teams=teams,
+                            owner_type=owner_type,
+                        )
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"{data['name']} updated.")
             return redirect("metrics_dictionary:metric", slug=metric.slug)
-    return render(request, "metrics_dictionary/settings.html", {"metric": metric, "form": form},
-                  status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "metrics_dictionary/settings.html",
+        {"metric": metric, "form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @view_allows("metric.deprecate", _metric_arg)
@@ -487,13 +683,25 @@ def _webhook_or_404(pk: int) -> Webhook:
         raise Http404(f"No webhook {pk}") from None
 
 
-def _webhook_page(request: HttpRequest, webhook: Webhook, *, form: WebhookEditForm | None = None,
-                  secret: str | None = None, status: int = 200) -> HttpResponse:
-    return render(request, "metrics_dictionary/webhook_detail.html", {
-        "webhook": webhook, "secret": secret,
-        "form": form or WebhookEditForm(initial=WebhookEditForm.initial_for(webhook)),
-        "deliveries": list(selectors.webhook_deliveries(webhook)[:50]),
-    }, status=status)
+def _webhook_page(
+    request: HttpRequest,
+    webhook: Webhook,
+    *,
+    form: WebhookEditForm | None = None,
+    secret: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "metrics_dictionary/webhook_detail.html",
+        {
+            "webhook": webhook,
+            "secret": secret,
+            "form": form or WebhookEditForm(initial=WebhookEditForm.initial_for(webhook)),
+            "deliveries": list(selectors.webhook_deliveries(webhook)[:50]),
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -508,16 +716,29 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                created, secret = services.webhook_create(name=data["name"], url=data["url"], events=data["events"],
-                                                          secret_env=data["secret_env"], actor=request.user)
+                created, secret = services.webhook_create(
+                    name=data["name"],
+                    url=data["url"],
+                    events=data["events"],
+                    secret_env=data["secret_env"],
+                    actor=request.user,
+                )
             except WorkflowError as exc:
                 form.add_service_errors(exc)
                 status = exc.status_code
             else:
                 form, status = WebhookCreateForm(), 200
-    return render(request, "metrics_dictionary/webhooks.html", {
-        "webhooks": list(selectors.webhooks_list()), "form": form, "created": created, "secret": secret,
-    }, status=status)
+    return render(
+        request,
+        "metrics_dictionary/webhooks.html",
+        {
+            "webhooks": list(selectors.webhooks_list()),
+            "form": form,
+            "created": created,
+            "secret": secret,
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -537,8 +758,14 @@ def webhook_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _webhook_page(request, webhook, form=form, status=400)
     data = form.cleaned_data
     try:
-        services.webhook_update(webhook=webhook, actor=request.user, name=data["name"], url=data["url"],
-                                events=data["events"], active=data["active"])
+        services.webhook_update(
+            webhook=webhook,
+            actor=request.user,
+            name=data["name"],
+            url=data["url"],
+            events=data["events"],
+            active=data["active"],
+        )
     except WorkflowError as exc:
         form.add_service_errors(exc)
         return _webhook_page(request, webhook, form=form, status=exc.status_code)
@@ -577,8 +804,11 @@ def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the webhook and its deliveries."""
     webhook = _webhook_or_404(pk)
     if request.method == "GET":
-        return render(request, "metrics_dictionary/webhook_delete.html",
-                      {"webhook": webhook, "deliveries": webhook.deliveries.count()})
+        return render(
+            request,
+            "metrics_dictionary/webhook_delete.html",
+            {"webhook": webhook, "deliveries": webhook.deliveries.count()},
+        )
     try:
         services.webhook_delete(webhook=webhook, actor=request.user)
     except WorkflowError as exc:

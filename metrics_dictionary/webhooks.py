@@ -41,11 +41,16 @@ def webhook_secret(hook: Webhook) -> str:
     if hook.secret_env:
         value = os.environ.get(hook.secret_env)
         if not value:
-            raise WebhookSecretMissing(f"environment variable {hook.secret_env} (secret of webhook "
-                                       f"“{hook.name}”) is not set")
+            raise WebhookSecretMissing(
+                f"environment variable {hook.secret_env} (secret of webhook "
+                f"“{hook.name}”) is not set"
+            )
         return value
-    return hmac.new(settings.SECRET_KEY.encode(), f"lexicon-webhook:{hook.pk}:{hook.secret_salt}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"lexicon-webhook:{hook.pk}:{hook.secret_salt}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -58,14 +63,22 @@ def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) ->
 
 
 def _body(event: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"event": event, "id": str(uuid.uuid4()), "sent_at": timezone.now().isoformat(), **payload}
+    return {
+        "event": event,
+        "id": str(uuid.uuid4()),
+        "sent_at": timezone.now().isoformat(),
+        **payload,
+    }
 
 
 def deliveries_create(*, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """One delivery per active webhook subscribed to ``event``, sent after commit."""
     body = _body(event, payload)
-    rows = [WebhookDelivery(webhook=h, event=event, payload=body) for h in Webhook.objects.filter(active=True)
-            if h.wants(event)]
+    rows = [
+        WebhookDelivery(webhook=h, event=event, payload=body)
+        for h in Webhook.objects.filter(active=True)
+        if h.wants(event)
+    ]
     WebhookDelivery.objects.bulk_create(rows)
     for row in rows:
         transaction.on_commit(lambda pk=row.pk: delivery_dispatch(pk))
@@ -74,7 +87,9 @@ def deliveries_create(*, event: str, payload: dict[str, Any]) -> list[WebhookDel
 
 def delivery_create(*, webhook: Webhook, event: str, payload: dict[str, Any]) -> WebhookDelivery:
     """One delivery to this webhook whatever it subscribes to (a test ping), sent after commit."""
-    row = WebhookDelivery.objects.create(webhook=webhook, event=event, payload=_body(event, payload))
+    row = WebhookDelivery.objects.create(
+        webhook=webhook, event=event, payload=_body(event, payload)
+    )
     transaction.on_commit(lambda: delivery_dispatch(row.pk))
     return row
 
@@ -95,7 +110,7 @@ def delivery_dispatch(delivery_id: int) -> None:
 def backoff_seconds(retries: int) -> int:
     """Wait before retry number ``retries + 1``: 30 s, 60 s, 120 s ... (LEXICON_WEBHOOK_BACKOFF_SECONDS
     doubled per retry), at most an hour."""
-    return min(3600, settings.LEXICON_WEBHOOK_BACKOFF_SECONDS * 2 ** retries)
+    return min(3600, settings.LEXICON_WEBHOOK_BACKOFF_SECONDS * 2**retries)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: int) -> int:
@@ -121,38 +136,56 @@ def delivery_attempt(delivery_id: int) -> WebhookDelivery:
     try:
         secret = webhook_secret(hook)
     except WebhookSecretMissing as exc:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=attempts, status=WebhookDelivery.Status.FAILED,
-                                                              last_error=str(exc))
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempts, status=WebhookDelivery.Status.FAILED, last_error=str(exc)
+        )
         delivery.refresh_from_db()
         return delivery
-    headers = {"Content-Type": "application/json", "User-Agent": "Lexicon-Webhooks/1",
-               SIGNATURE_HEADER: sign(secret, timestamp, body), TIMESTAMP_HEADER: timestamp,
-               EVENT_HEADER: delivery.event, DELIVERY_HEADER: str(delivery.pk)}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Lexicon-Webhooks/1",
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+        TIMESTAMP_HEADER: timestamp,
+        EVENT_HEADER: delivery.event,
+        DELIVERY_HEADER: str(delivery.pk),
+    }
     try:
         code = _post(hook.url, body, headers, settings.LEXICON_WEBHOOK_TIMEOUT_SECONDS)
     except (urllib.error.URLError, OSError) as exc:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=attempts, last_status_code=None,
-                                                              last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempts,
+            last_status_code=None,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
         raise TransientDeliveryError(str(exc)) from exc
     if 200 <= code < 300:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempts, last_status_code=code, last_error="", status=WebhookDelivery.Status.SUCCEEDED,
-            delivered_at=timezone.now())
+            attempts=attempts,
+            last_status_code=code,
+            last_error="",
+            status=WebhookDelivery.Status.SUCCEEDED,
+            delivered_at=timezone.now(),
+        )
     elif code >= 500 or code in (408, 429):
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=attempts, last_status_code=code,
-                                                              last_error=f"HTTP {code}")
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempts, last_status_code=code, last_error=f"HTTP {code}"
+        )
         raise TransientDeliveryError(f"HTTP {code}")
     else:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempts, last_status_code=code, last_error=f"HTTP {code} (not retried)",
-            status=WebhookDelivery.Status.FAILED)
+            attempts=attempts,
+            last_status_code=code,
+            last_error=f"HTTP {code} (not retried)",
+            status=WebhookDelivery.Status.FAILED,
+        )
     delivery.refresh_from_db()
     return delivery
 
 
 def delivery_give_up(delivery_id: int, error: str) -> None:
     WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
-        status=WebhookDelivery.Status.FAILED, last_error=f"gave up: {error}"[:2000])
+        status=WebhookDelivery.Status.FAILED, last_error=f"gave up: {error}"[:2000]
+    )
 
 
 def deliveries_stuck(*, minutes: int = 15) -> list[int]:
@@ -163,5 +196,8 @@ def deliveries_stuck(*, minutes: int = 15) -> list[int]:
     from datetime import timedelta
 
     cutoff = timezone.now() - timedelta(minutes=minutes)
-    return list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, attempts=0,
-                                               created_at__lt=cutoff).values_list("pk", flat=True)[:500])
+    return list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, attempts=0, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )

@@ -111,12 +111,22 @@ class Stack:
         atexit.register(self.stop_all)
 
     # --- one-off commands --------------------------------------------------------------
-    def manage(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-        result = subprocess.run([self.python, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True,
-                                text=True, timeout=timeout)
+    def manage(
+        self, *args: str, check: bool = True, timeout: float = 600
+    ) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [self.python, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check and result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout[-3000:]}\n"
-                               f"{result.stderr[-3000:]}")
+            raise RuntimeError(
+                f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout[-3000:]}\n"
+                f"{result.stderr[-3000:]}"
+            )
         return result
 
     def reset_data(self) -> None:
@@ -126,8 +136,11 @@ class Stack:
         with psycopg.connect(f"{self.postgres}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        subprocess.run(["redis-cli", "-u", f"{self.redis}/{self.redis_db}", "FLUSHDB"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["redis-cli", "-u", f"{self.redis}/{self.redis_db}", "FLUSHDB"],
+            check=True,
+            capture_output=True,
+        )
 
     def prepare(self) -> None:
         """The README's one-off production steps: collectstatic, then migrate."""
@@ -140,8 +153,15 @@ class Stack:
     def start(self, name: str, argv: list[str]) -> Service:
         log_path = self.workdir / "logs" / f"{name}.log"
         handle = log_path.open("ab")
-        proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         handle.close()
         service = Service(name, argv, proc, log_path)
         self.services[name] = service
@@ -149,19 +169,62 @@ class Stack:
         return service
 
     def start_web(self) -> Service:
-        return self.start("web", [self.gunicorn, "config.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py")])
+        return self.start(
+            "web", [self.gunicorn, "config.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py")]
+        )
 
     def start_worker(self) -> Service:
-        return self.start("worker", [self.celery, "-A", "config", "worker", "-Q", "default", "--concurrency", "2",
-                                     "--hostname", "default@%h", "--loglevel", "INFO"])
+        return self.start(
+            "worker",
+            [
+                self.celery,
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "default",
+                "--concurrency",
+                "2",
+                "--hostname",
+                "default@%h",
+                "--loglevel",
+                "INFO",
+            ],
+        )
 
     def start_ingest_worker(self, name: str = "worker-ingest") -> Service:
-        return self.start(name, [self.celery, "-A", "config", "worker", "-Q", "ingest", "--pool", "solo",
-                                 "--hostname", "ingest@%h", "--loglevel", "INFO"])
+        return self.start(
+            name,
+            [
+                self.celery,
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "ingest",
+                "--pool",
+                "solo",
+                "--hostname",
+                "ingest@%h",
+                "--loglevel",
+                "INFO",
+            ],
+        )
 
     def start_beat(self) -> Service:
-        return self.start("beat", [self.celery, "-A", "config", "beat", "--loglevel", "INFO", "--schedule",
-                                   str(self.workdir / "celerybeat-schedule")])
+        return self.start(
+            "beat",
+            [
+                self.celery,
+                "-A",
+                "config",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(self.workdir / "celerybeat-schedule"),
+            ],
+        )
 
     def start_all(self) -> None:
         self.start_web()
@@ -211,7 +274,9 @@ class Stack:
             self.stop(name)
 
     # --- HTTP ----------------------------------------------------------------------------
-    def get_json(self, path: str, token: str | None = None, timeout: float = 10) -> tuple[int, dict]:
+    def get_json(
+        self, path: str, token: str | None = None, timeout: float = 10
+    ) -> tuple[int, dict]:
         request = urllib.request.Request(self.base_url + path)
         if token:
             request.add_header("Authorization", f"Token {token}")
@@ -242,4 +307,6 @@ class Stack:
             except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
                 last = exc
             time.sleep(0.5)
-        raise RuntimeError(f"{self.base_url}{path} did not answer within {timeout:.0f}s (last: {last})")
+        raise RuntimeError(
+            f"{self.base_url}{path} did not answer within {timeout:.0f}s (last: {last})"
+        )

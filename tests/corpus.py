@@ -26,8 +26,12 @@ class CorpusCase:
 def _kind(url: str | None) -> str | None:
     if not url:
         return None
-    for key, kind in (("/manifest/", "manifest"), ("/catalog/", "catalog"), ("/run-results/", "run_results"),
-                      ("/sources/", "sources")):
+    for key, kind in (
+        ("/manifest/", "manifest"),
+        ("/catalog/", "catalog"),
+        ("/run-results/", "run_results"),
+        ("/sources/", "sources"),
+    ):
         if key in url:
             return kind
     return None
@@ -45,14 +49,18 @@ def corpus_cases() -> list[CorpusCase]:
         kind = _kind(url)
         path = CORPUS_ROOT / entry["dest"]
         if kind and path.exists():
-            by_dir.setdefault(path.parent, {}).setdefault(kind, []).append((path, url.rsplit("/", 2)[-2] + "/" + url.rsplit("/", 1)[-1].removesuffix(".json")))
+            by_dir.setdefault(path.parent, {}).setdefault(kind, []).append(
+                (path, url.rsplit("/", 2)[-2] + "/" + url.rsplit("/", 1)[-1].removesuffix(".json"))
+            )
     cases = []
     for _folder, kinds in sorted(by_dir.items()):
         manifests = kinds.get("manifest", [])
         for path, schema in manifests:
             companions = {}
             if len(manifests) == 1:
-                companions = {k: v[0][0] for k, v in kinds.items() if k != "manifest" and len(v) == 1}
+                companions = {
+                    k: v[0][0] for k, v in kinds.items() if k != "manifest" and len(v) == 1
+                }
             cases.append(CorpusCase(path, schema, companions))
     return cases
 

@@ -52,8 +52,11 @@ class _Rollback(Exception):
 
 
 def _models() -> list:
-    return [m for m in apps.get_models(include_auto_created=True)
-            if m._meta.managed and not m._meta.proxy]
+    return [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy
+    ]
 
 
 def _fields(model) -> list:
@@ -66,7 +69,9 @@ def _rows() -> dict[str, dict[Any, tuple[Any, ...]]]:
         fields = _fields(model)
         pk_index = fields.index(model._meta.pk) if model._meta.pk in fields else None
         rows = model._base_manager.order_by("pk").values_list(*[f.attname for f in fields])
-        out[model._meta.label] = {(row[pk_index] if pk_index is not None else row): row for row in rows}
+        out[model._meta.label] = {
+            (row[pk_index] if pk_index is not None else row): row for row in rows
+        }
     return out
 
 
@@ -77,7 +82,9 @@ def _added(before: dict, after: dict) -> Rows:
         old = before.get(label, {})
         changed = [pk for pk, row in old.items() if rows.get(pk) != row]
         if changed:
-            raise AssertionError(f"the example ingest changed or removed pre-existing {label} rows {changed[:5]}")
+            raise AssertionError(
+                f"the example ingest changed or removed pre-existing {label} rows {changed[:5]}"
+            )
         new = [row for pk, row in rows.items() if pk not in old]
         if new:
             added[label] = new
@@ -142,16 +149,24 @@ def _reserve_sqlite_ids(snaps: list[Snapshot]) -> None:
         for label, rows in snap.committed.items():
             model = apps.get_model(label)
             fields = _fields(model)
-            if model._meta.pk not in fields or not model._meta.pk.get_internal_type().endswith("AutoField"):
+            if model._meta.pk not in fields or not model._meta.pk.get_internal_type().endswith(
+                "AutoField"
+            ):
                 continue
-            tops[label] = max(tops.get(label, 0), *(row[fields.index(model._meta.pk)] for row in rows))
+            tops[label] = max(
+                tops.get(label, 0), *(row[fields.index(model._meta.pk)] for row in rows)
+            )
     with connection.cursor() as cursor:
         for label, top in tops.items():
             model = apps.get_model(label)
             table = model._meta.db_table
-            cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", [top, table])
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", [top, table]
+            )
             if cursor.rowcount == 0:
-                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top])
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top]
+                )
 
 
 def restore(name: str = "target", *, committed: bool):
@@ -164,7 +179,9 @@ def restore(name: str = "target", *, committed: bool):
     from catalog.models import IngestRun
 
     if name not in _snapshots:
-        raise RuntimeError(f"the example image {name!r} was not built: request the example_catalog fixture")
+        raise RuntimeError(
+            f"the example image {name!r} was not built: request the example_catalog fixture"
+        )
     snapshot = _snapshots[name]
     image = snapshot.committed if committed else snapshot.plain
     models = []
@@ -177,8 +194,9 @@ def restore(name: str = "target", *, committed: bool):
             batch = max(1, connection.ops.bulk_batch_size(fields, objs) or len(objs))
             for start in range(0, len(objs), batch):
                 # raw=True: every value as recorded (no auto_now, no signals), like loaddata.
-                model._base_manager._insert(objs[start:start + batch], fields=fields, raw=True,
-                                            using=connection.alias)
+                model._base_manager._insert(
+                    objs[start : start + batch], fields=fields, raw=True, using=connection.alias
+                )
             models.append(model)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -59,8 +59,13 @@ def token_client(user):
     from governance.tokens import key_digest, key_prefix, new_key
 
     key = new_key()
-    ApiToken.objects.create(user=user, name=f"tests {key_prefix(key)}", prefix=key_prefix(key),
-                            key_hash=key_digest(key), last_used_at=timezone.now())
+    ApiToken.objects.create(
+        user=user,
+        name=f"tests {key_prefix(key)}",
+        prefix=key_prefix(key),
+        key_hash=key_digest(key),
+        last_used_at=timezone.now(),
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client

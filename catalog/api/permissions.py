@@ -11,7 +11,9 @@ class CanViewCatalog(BasePermission):
     message = "Your account has no role that allows reading the catalog."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and can_view_catalog(request.user))
+        return bool(
+            request.user and request.user.is_authenticated and can_view_catalog(request.user)
+        )
 
 
 class CanIngest(BasePermission):

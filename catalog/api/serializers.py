@@ -9,11 +9,21 @@ class DbtIngestInputSerializer(serializers.Serializer):
     """Multipart upload: manifest required, the other artifacts optional (gzip accepted)."""
 
     manifest = serializers.FileField(help_text="manifest.json (or .json.gz)")
-    catalog = serializers.FileField(required=False, help_text="catalog.json from `dbt docs generate`")
-    run_results = serializers.FileField(required=False, help_text="run_results.json from `dbt build`/`run`/`test`")
-    sources = serializers.FileField(required=False, help_text="sources.json from `dbt source freshness`")
-    project = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                                    help_text="Lexicon project name; default: the dbt project name")
+    catalog = serializers.FileField(
+        required=False, help_text="catalog.json from `dbt docs generate`"
+    )
+    run_results = serializers.FileField(
+        required=False, help_text="run_results.json from `dbt build`/`run`/`test`"
+    )
+    sources = serializers.FileField(
+        required=False, help_text="sources.json from `dbt source freshness`"
+    )
+    project = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Lexicon project name; default: the dbt project name",
+    )
 
 
 class IngestRunSerializer(serializers.ModelSerializer):
@@ -25,9 +35,26 @@ class IngestRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IngestRun
-        fields = ["id", "kind", "status", "phase", "progress", "project", "trigger", "counts", "warnings", "error",
-                  "files", "invocation_id", "created_at", "started_at", "finished_at", "duration_seconds", "url",
-                  "api_url"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "phase",
+            "progress",
+            "project",
+            "trigger",
+            "counts",
+            "warnings",
+            "error",
+            "files",
+            "invocation_id",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "url",
+            "api_url",
+        ]
 
     def get_url(self, run: IngestRun) -> str:
         return self.context["request"].build_absolute_uri(f"/ingest/{run.pk}/")
@@ -56,7 +83,9 @@ class ColumnSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     documented = serializers.BooleanField()
     in_warehouse = serializers.BooleanField()
-    dbt_pii = serializers.CharField(help_text="How dbt flags this column as PII (empty: not flagged)")
+    dbt_pii = serializers.CharField(
+        help_text="How dbt flags this column as PII (empty: not flagged)"
+    )
 
 
 class AssetListSerializer(serializers.Serializer):

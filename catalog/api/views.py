@@ -34,18 +34,25 @@ class DbtIngestView(APIView):
     def post(self, request: Request) -> Response:
         form = DbtIngestInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        uploads = {k: form.validated_data[k] for k in ("manifest", "catalog", "run_results", "sources")
-                   if k in form.validated_data}
+        uploads = {
+            k: form.validated_data[k]
+            for k in ("manifest", "catalog", "run_results", "sources")
+            if k in form.validated_data
+        }
         try:
             run = ingest_run_create_from_uploads(
-                uploads=uploads, project_name=form.validated_data.get("project", ""), actor=request.user,
+                uploads=uploads,
+                project_name=form.validated_data.get("project", ""),
+                actor=request.user,
                 trigger=IngestRun.Trigger.API,
             )
         except ArtifactError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         run.refresh_from_db()  # in eager mode the run has already finished
         body = IngestRunSerializer(run, context={"request": request}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["api_url"]})
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["api_url"]}
+        )
 
 
 class IngestRunDetailView(APIView):
@@ -64,11 +71,19 @@ class AssetViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AssetFilter
 
     def get_queryset(self):
-        queryset = Asset.objects.select_related("project").order_by("project__name", "kind", "name", "id")
+        queryset = Asset.objects.select_related("project").order_by(
+            "project__name", "kind", "name", "id"
+        )
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related(Prefetch(
-                "columns", queryset=Column.objects.filter(removed_at__isnull=True).order_by("position", "name"),
-                to_attr="active_columns"))
+            queryset = queryset.prefetch_related(
+                Prefetch(
+                    "columns",
+                    queryset=Column.objects.filter(removed_at__isnull=True).order_by(
+                        "position", "name"
+                    ),
+                    to_attr="active_columns",
+                )
+            )
         return queryset
 
     def get_serializer_class(self):
@@ -80,17 +95,31 @@ class SearchView(APIView):
 
     permission_classes = [CanViewCatalog]
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("page", int)],
-                   responses=AssetListSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("page", int)],
+        responses=AssetListSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         query = request.query_params.get("q", "")[:200]
         number = request.query_params.get("page", "1")
         page_size = PageNumberPagination.page_size or 50
         filters = AssetFilter(request.query_params, queryset=Asset.objects.all())
         candidates, include_removed = search_scope(filters)
-        page = selectors.assets_search(query, page=int(number) if number.isdigit() else 1, per_page=page_size,
-                                       candidates=candidates, include_removed=include_removed)
-        return Response({
-            "query": query, "corrected": page.corrected, "count": page.paginator.count, "page": page.number,
-            "results": AssetListSerializer(page.object_list, many=True, context={"request": request}).data,
-        })
+        page = selectors.assets_search(
+            query,
+            page=int(number) if number.isdigit() else 1,
+            per_page=page_size,
+            candidates=candidates,
+            include_removed=include_removed,
+        )
+        return Response(
+            {
+                "query": query,
+                "corrected": page.corrected,
+                "count": page.paginator.count,
+                "page": page.number,
+                "results": AssetListSerializer(
+                    page.object_list, many=True, context={"request": request}
+                ).data,
+            }
+        )

@@ -13,7 +13,9 @@ register = template.Library()
 def highlight(text: str, query: str) -> SafeString:
     """Escape ``text`` and wrap the words of ``query`` in <mark>."""
     escaped = escape(text or "")
-    words = sorted({w for w in re.findall(r"[0-9A-Za-z]+", query or "") if len(w) > 1}, key=len, reverse=True)
+    words = sorted(
+        {w for w in re.findall(r"[0-9A-Za-z]+", query or "") if len(w) > 1}, key=len, reverse=True
+    )
     if not words:
         return mark_safe(escaped)  # noqa: S308 - escaped above
     pattern = re.compile("(" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
@@ -35,7 +37,9 @@ def highlight_code(code: str, language: str = "sql") -> SafeString:
     from pygments.lexers import PythonLexer, SqlLexer
 
     lexer = PythonLexer() if (language or "").lower() == "python" else SqlLexer()
-    return mark_safe(pyg_highlight(code or "", lexer, HtmlFormatter(cssclass="code", wrapcode=True)))  # noqa: S308
+    return mark_safe(
+        pyg_highlight(code or "", lexer, HtmlFormatter(cssclass="code", wrapcode=True))
+    )  # noqa: S308
 
 
 @register.filter

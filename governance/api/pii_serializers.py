@@ -12,13 +12,29 @@ class ClassificationSerializer(serializers.ModelSerializer):
     column_name = serializers.CharField(source="column.name", read_only=True)
     asset = serializers.IntegerField(source="column.asset_id", read_only=True)
     asset_name = serializers.CharField(source="column.asset.name", read_only=True)
-    source_column = serializers.IntegerField(source="source_column_id", read_only=True, allow_null=True)
+    source_column = serializers.IntegerField(
+        source="source_column_id", read_only=True, allow_null=True
+    )
     decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
 
     class Meta:
         model = ColumnClassification
-        fields = ["id", "column", "column_name", "asset", "asset_name", "category", "sensitivity", "origin",
-                  "status", "source_column", "note", "decided_by", "decided_at", "created_at"]
+        fields = [
+            "id",
+            "column",
+            "column_name",
+            "asset",
+            "asset_name",
+            "category",
+            "sensitivity",
+            "origin",
+            "status",
+            "source_column",
+            "note",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
 
 
 class EffectiveSerializer(serializers.Serializer):
@@ -38,11 +54,16 @@ class ColumnClassificationsSerializer(serializers.Serializer):
 
 
 class ClassifyInputSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=PiiCategory.choices, help_text='"none": the column holds no PII')
-    sensitivity = serializers.ChoiceField(choices=ColumnClassification.Sensitivity.choices,
-                                          default=ColumnClassification.Sensitivity.MEDIUM)
-    status = serializers.ChoiceField(choices=ColumnClassification.Status.choices,
-                                     default=ColumnClassification.Status.CONFIRMED)
+    category = serializers.ChoiceField(
+        choices=PiiCategory.choices, help_text='"none": the column holds no PII'
+    )
+    sensitivity = serializers.ChoiceField(
+        choices=ColumnClassification.Sensitivity.choices,
+        default=ColumnClassification.Sensitivity.MEDIUM,
+    )
+    status = serializers.ChoiceField(
+        choices=ColumnClassification.Status.choices, default=ColumnClassification.Status.CONFIRMED
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -57,7 +78,9 @@ class KpiSerializer(serializers.Serializer):
     label = serializers.CharField()
     description = serializers.CharField()
     available = serializers.BooleanField()
-    value = serializers.FloatField(allow_null=True, help_text="percent, null when nothing is measured")
+    value = serializers.FloatField(
+        allow_null=True, help_text="percent, null when nothing is measured"
+    )
     numerator = serializers.IntegerField()
     denominator = serializers.IntegerField()
     target = serializers.FloatField(allow_null=True)
@@ -65,7 +88,9 @@ class KpiSerializer(serializers.Serializer):
     unit = serializers.CharField()
     failing_asset_ids = serializers.ListField(child=serializers.IntegerField())
     unavailable_reason = serializers.CharField()
-    failing_other = FailingOtherSerializer(many=True, help_text="Failing items without a catalog asset")
+    failing_other = FailingOtherSerializer(
+        many=True, help_text="Failing items without a catalog asset"
+    )
 
 
 class ScorecardSerializer(serializers.Serializer):

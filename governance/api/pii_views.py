@@ -30,7 +30,9 @@ class ScorecardView(APIView):
 
     @extend_schema(responses=ScorecardSerializer)
     def get(self, request: Request) -> Response:
-        return Response(ScorecardSerializer({"kpis": [k.as_dict() for k in scorecard_compute()]}).data)
+        return Response(
+            ScorecardSerializer({"kpis": [k.as_dict() for k in scorecard_compute()]}).data
+        )
 
 
 class ColumnClassificationsView(APIView):
@@ -40,15 +42,20 @@ class ColumnClassificationsView(APIView):
     permission_classes = [Allows("catalog.view", write="column.classify")]
 
     def _body(self, column: Column) -> dict:
-        rows = ColumnClassification.objects.filter(column=column).select_related("column__asset", "decided_by")
-        return ColumnClassificationsSerializer({"column": column.pk, "effective": effective_for(column),
-                                                "classifications": rows}).data
+        rows = ColumnClassification.objects.filter(column=column).select_related(
+            "column__asset", "decided_by"
+        )
+        return ColumnClassificationsSerializer(
+            {"column": column.pk, "effective": effective_for(column), "classifications": rows}
+        ).data
 
     @extend_schema(responses=ColumnClassificationsSerializer)
     def get(self, request: Request, column_id: int) -> Response:
         return Response(self._body(get_object_or_404(Column, pk=column_id)))
 
-    @extend_schema(request=ClassifyInputSerializer, responses={201: ColumnClassificationsSerializer})
+    @extend_schema(
+        request=ClassifyInputSerializer, responses={201: ColumnClassificationsSerializer}
+    )
     def post(self, request: Request, column_id: int) -> Response:
         from governance.services import column_classification_decide
 
@@ -57,9 +64,15 @@ class ColumnClassificationsView(APIView):
         form = ClassifyInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        column_classification_decide(column=column, category=data["category"], status=data["status"],
-                                     sensitivity=data["sensitivity"], note=data["note"], actor=request.user,
-                                     request_id=getattr(request, "request_id", ""))
+        column_classification_decide(
+            column=column,
+            category=data["category"],
+            status=data["status"],
+            sensitivity=data["sensitivity"],
+            note=data["note"],
+            actor=request.user,
+            request_id=getattr(request, "request_id", ""),
+        )
         return Response(self._body(column), status=status.HTTP_201_CREATED)
 
 

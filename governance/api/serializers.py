@@ -10,8 +10,18 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "at", "actor", "action", "object_type", "object_id", "object_repr", "before", "after",
-                  "request_id"]
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "request_id",
+        ]
 
 
 class TierPolicySerializer(serializers.ModelSerializer):
@@ -22,8 +32,18 @@ class TierPolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TierPolicy
-        fields = ["tier", "freshness_sla_hours", "required_tests", "description_required", "column_docs_target_pct",
-                  "owner_required", "pii_review_required", "stored", "updated_by", "updated_at"]
+        fields = [
+            "tier",
+            "freshness_sla_hours",
+            "required_tests",
+            "description_required",
+            "column_docs_target_pct",
+            "owner_required",
+            "pii_review_required",
+            "stored",
+            "updated_by",
+            "updated_at",
+        ]
         read_only_fields = ["tier", "updated_at"]
 
     def get_stored(self, policy: TierPolicy) -> bool:
@@ -34,7 +54,9 @@ class TierPolicyInputSerializer(serializers.Serializer):
     """PUT body: every field of the policy (a whole replacement)."""
 
     freshness_sla_hours = serializers.IntegerField(min_value=1, max_value=24 * 366, allow_null=True)
-    required_tests = serializers.ListField(child=serializers.CharField(max_length=100), max_length=20)
+    required_tests = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=20
+    )
     description_required = serializers.BooleanField()
     column_docs_target_pct = serializers.IntegerField(min_value=0, max_value=100)
     owner_required = serializers.BooleanField()

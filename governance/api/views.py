@@ -64,7 +64,9 @@ class TierPolicyView(APIView):
         form = TierPolicyInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            policy = tier_policy_update(tier=self._tier(tier), actor=request.user, **form.validated_data)
+            policy = tier_policy_update(
+                tier=self._tier(tier), actor=request.user, **form.validated_data
+            )
         except PolicyError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(TierPolicySerializer(policy).data)
@@ -90,4 +92,3 @@ class DbtMetaPatchView(APIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         project = get_object_or_404(Project, pk=pk)
         return meta_patch_response(project)
-

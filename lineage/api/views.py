@@ -17,8 +17,9 @@ from lineage.selectors import MAX_DEPTH, asset_graph, column_graph
 class ExplainInputSerializer(serializers.Serializer):
     sql = serializers.CharField(trim_whitespace=False)
     dialect = serializers.CharField(required=False, default="ansi")
-    schema = serializers.DictField(required=False, allow_null=True,
-                                   help_text='{"db.schema.table": {"column": "type"}}')
+    schema = serializers.DictField(
+        required=False, allow_null=True, help_text='{"db.schema.table": {"column": "type"}}'
+    )
     default_db = serializers.CharField(required=False, allow_blank=True, default="")
     default_schema = serializers.CharField(required=False, allow_blank=True, default="")
     id = serializers.CharField(required=False, allow_null=True)
@@ -42,16 +43,22 @@ class ExplainView(APIView):
 def _graph_params(request: Request) -> tuple[str, int] | Response:
     direction = request.query_params.get("direction", "both")
     if direction not in ("up", "down", "both"):
-        return Response({"detail": "direction must be up, down or both"}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"detail": "direction must be up, down or both"}, status=status.HTTP_400_BAD_REQUEST
+        )
     depth_text = request.query_params.get("depth", "1")
     if not depth_text.isdigit() or not 1 <= int(depth_text) <= MAX_DEPTH:
-        return Response({"detail": f"depth must be a whole number from 1 to {MAX_DEPTH}"},
-                        status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"detail": f"depth must be a whole number from 1 to {MAX_DEPTH}"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     return direction, int(depth_text)
 
 
-GRAPH_PARAMS = [OpenApiParameter("direction", str, enum=["up", "down", "both"]),
-                OpenApiParameter("depth", int, description=f"1 to {MAX_DEPTH}")]
+GRAPH_PARAMS = [
+    OpenApiParameter("direction", str, enum=["up", "down", "both"]),
+    OpenApiParameter("depth", int, description=f"1 to {MAX_DEPTH}"),
+]
 
 
 class AssetLineageView(APIView):
@@ -88,12 +95,22 @@ class ColumnLineageView(APIView):
 class QueryLogIngestInputSerializer(serializers.Serializer):
     """Multipart upload of one query-log export (gzip accepted)."""
 
-    file = serializers.FileField(help_text="Query-log export: Snowflake QUERY_HISTORY, BigQuery JOBS, "
-                                           "Redshift SYS_QUERY_HISTORY or PostgreSQL csvlog (CSV or JSON lines)")
-    source = serializers.CharField(max_length=100, help_text="Query-log source name; created on first use")
-    format = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="Reader name; detected from the file when left out")
-    access_history = serializers.FileField(required=False, help_text="Snowflake ACCESS_HISTORY export")
+    file = serializers.FileField(
+        help_text="Query-log export: Snowflake QUERY_HISTORY, BigQuery JOBS, "
+        "Redshift SYS_QUERY_HISTORY or PostgreSQL csvlog (CSV or JSON lines)"
+    )
+    source = serializers.CharField(
+        max_length=100, help_text="Query-log source name; created on first use"
+    )
+    format = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Reader name; detected from the file when left out",
+    )
+    access_history = serializers.FileField(
+        required=False, help_text="Snowflake ACCESS_HISTORY export"
+    )
     query_text = serializers.FileField(required=False, help_text="Redshift SYS_QUERY_TEXT export")
 
 
@@ -115,15 +132,22 @@ class QueryLogIngestView(APIView):
         data = form.validated_data
         extras = {k: data[k] for k in ("access_history", "query_text") if k in data}
         try:
-            run = querylog_run_create_from_upload(upload=data["file"], source_name=data["source"],
-                                                  fmt=data.get("format", ""), extras=extras, actor=request.user,
-                                                  trigger=IngestRun.Trigger.API)
+            run = querylog_run_create_from_upload(
+                upload=data["file"],
+                source_name=data["source"],
+                fmt=data.get("format", ""),
+                extras=extras,
+                actor=request.user,
+                trigger=IngestRun.Trigger.API,
+            )
         except (QueryLogError, WrongFormat) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         run.refresh_from_db()  # in eager mode the run has already finished
         body = IngestRunSerializer(run, context={"request": request}).data
         body["query_log"] = _query_log_summary(run)
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["api_url"]})
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["api_url"]}
+        )
 
 
 def _query_log_summary(run) -> dict:
@@ -132,12 +156,24 @@ def _query_log_summary(run) -> dict:
     q = QueryLogRun.objects.filter(run=run).select_related("source").first()
     if q is None:
         return {}
-    return {"source": q.source.name, "format": q.format, "rows": q.rows, "records": q.records,
-            "executions": q.executions, "duplicates": q.duplicates, "too_old": q.too_old, "malformed": q.malformed,
-            "malformed_rows": q.malformed_rows, "fingerprints": q.fingerprints,
-            "fingerprints_new": q.fingerprints_new, "unparsable": q.unparsable,
-            "unparsable_reasons": q.unparsable_reasons, "assets_touched": q.assets_touched,
-            "assets_created": q.assets_created, "edges_added": q.edges_added}
+    return {
+        "source": q.source.name,
+        "format": q.format,
+        "rows": q.rows,
+        "records": q.records,
+        "executions": q.executions,
+        "duplicates": q.duplicates,
+        "too_old": q.too_old,
+        "malformed": q.malformed,
+        "malformed_rows": q.malformed_rows,
+        "fingerprints": q.fingerprints,
+        "fingerprints_new": q.fingerprints_new,
+        "unparsable": q.unparsable,
+        "unparsable_reasons": q.unparsable_reasons,
+        "assets_touched": q.assets_touched,
+        "assets_created": q.assets_created,
+        "edges_added": q.edges_added,
+    }
 
 
 class AssetUsageView(APIView):
@@ -146,27 +182,51 @@ class AssetUsageView(APIView):
 
     permission_classes = [CanViewCatalog]
 
-    @extend_schema(parameters=[OpenApiParameter("days", int, description="1 to 365, default 30")],
-                   responses={200: dict})
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="1 to 365, default 30")],
+        responses={200: dict},
+    )
     def get(self, request: Request, asset_id: int) -> Response:
         from lineage.selectors import asset_usage, consumers
 
         days_text = request.query_params.get("days", "30")
         if not days_text.isdigit() or not 1 <= int(days_text) <= 365:
-            return Response({"detail": "days must be a whole number from 1 to 365"},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": "days must be a whole number from 1 to 365"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         asset = get_object_or_404(Asset, pk=asset_id)
         usage = asset_usage(asset, days=int(days_text))
-        return Response({
-            "asset": asset.pk, "days": usage["days"], "since": usage["since"],
-            "total_queries": usage["total_queries"], "total_reads": usage["total_reads"],
-            "last_read_at": usage["last_read_at"], "last_write_at": usage["last_write_at"],
-            "popularity": usage["popularity"],
-            "per_day": usage["series"],
-            "top_users": usage["top_users"],
-            "top_queries": [{k: q[k] for k in ("fingerprint_id", "text", "example", "statement_type", "writes",
-                                                "queries", "last_run", "users", "user_count")}
-                            for q in usage["top_queries"]],
-            "top_columns": usage["top_columns"],
-            "consumers": consumers({asset.pk}, days=int(days_text)),
-        })
+        return Response(
+            {
+                "asset": asset.pk,
+                "days": usage["days"],
+                "since": usage["since"],
+                "total_queries": usage["total_queries"],
+                "total_reads": usage["total_reads"],
+                "last_read_at": usage["last_read_at"],
+                "last_write_at": usage["last_write_at"],
+                "popularity": usage["popularity"],
+                "per_day": usage["series"],
+                "top_users": usage["top_users"],
+                "top_queries": [
+                    {
+                        k: q[k]
+                        for k in (
+                            "fingerprint_id",
+                            "text",
+                            "example",
+                            "statement_type",
+                            "writes",
+                            "queries",
+                            "last_run",
+                            "users",
+                            "user_count",
+                        )
+                    }
+                    for q in usage["top_queries"]
+                ],
+                "top_columns": usage["top_columns"],
+                "consumers": consumers({asset.pk}, days=int(days_text)),
+            }
+        )

@@ -41,7 +41,9 @@ def normalise(sql: str) -> str:
     if "true" in text or "false" in text:
         text = _BOOLEAN.sub("?", text)
     # Spaces around punctuation, then one split/join folds every run of whitespace.
-    text = " ".join(text.replace(",", " , ").replace("(", " ( ").replace(")", " ) ").replace("=", " = ").split())
+    text = " ".join(
+        text.replace(",", " , ").replace("(", " ( ").replace(")", " ) ").replace("=", " = ").split()
+    )
     if "( ?" in text:
         text = _IN_LIST.sub("( ? )", text)
         if "? ) , (" in text:
@@ -56,10 +58,14 @@ def redact(sql: str) -> str:
 
 def fingerprint_key(text: str, dialect: str, database: str = "", schema: str = "") -> int:
     """A signed 64-bit key (fits a BIGINT) for a normalised text in its parse context."""
-    digest = hashlib.blake2b(f"{dialect}\0{database}\0{schema}\0{text}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(
+        f"{dialect}\0{database}\0{schema}\0{text}".encode(), digest_size=8
+    ).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
 def query_id_key(query_id: str) -> int:
     """A signed 64-bit key for a warehouse query id (dedup)."""
-    return int.from_bytes(hashlib.blake2b(query_id.encode(), digest_size=8).digest(), "big", signed=True)
+    return int.from_bytes(
+        hashlib.blake2b(query_id.encode(), digest_size=8).digest(), "big", signed=True
+    )

@@ -25,8 +25,17 @@ WHERE s.queryid IS NOT NULL
 """
 
 # Statements of Lexicon's own pull and of the server's housekeeping are not usage.
-_IGNORED_PREFIXES = ("select s.userid::text", "set ", "show ", "begin", "commit", "rollback", "discard ",
-                     "deallocate", "reset ")
+_IGNORED_PREFIXES = (
+    "select s.userid::text",
+    "set ",
+    "show ",
+    "begin",
+    "commit",
+    "rollback",
+    "discard ",
+    "deallocate",
+    "reset ",
+)
 
 
 class LivePullError(ValueError):
@@ -41,13 +50,19 @@ def fetch_pg_stat_statements(url: str) -> list[tuple]:
         with psycopg.connect(url, connect_timeout=10, autocommit=True) as conn:
             return conn.execute(_QUERY).fetchall()
     except psycopg.errors.UndefinedTable:
-        raise LivePullError("pg_stat_statements is not installed in that database: "
-                            "run CREATE EXTENSION pg_stat_statements.") from None
+        raise LivePullError(
+            "pg_stat_statements is not installed in that database: "
+            "run CREATE EXTENSION pg_stat_statements."
+        ) from None
     except psycopg.errors.ObjectNotInPrerequisiteState as exc:
-        raise LivePullError(f"pg_stat_statements cannot be read: {str(exc).strip().splitlines()[0]} "
-                            "(add it to shared_preload_libraries and restart PostgreSQL).") from None
+        raise LivePullError(
+            f"pg_stat_statements cannot be read: {str(exc).strip().splitlines()[0]} "
+            "(add it to shared_preload_libraries and restart PostgreSQL)."
+        ) from None
     except psycopg.Error as exc:
-        raise LivePullError(f"Cannot read pg_stat_statements: {str(exc).strip().splitlines()[0]}") from None
+        raise LivePullError(
+            f"Cannot read pg_stat_statements: {str(exc).strip().splitlines()[0]}"
+        ) from None
 
 
 def deltas(rows: list[tuple], previous: dict, pulled_at: datetime) -> tuple[list[LogRecord], dict]:
@@ -62,21 +77,37 @@ def deltas(rows: list[tuple], previous: dict, pulled_at: datetime) -> tuple[list
         state[key] = [int(calls), float(total_ms or 0), int(rows_out or 0)]
         before = counters.get(key)
         if before is not None and int(calls) >= before[0]:
-            delta_calls, delta_ms, delta_rows = int(calls) - before[0], float(total_ms or 0) - before[1], \
-                int(rows_out or 0) - before[2]
+            delta_calls, delta_ms, delta_rows = (
+                int(calls) - before[0],
+                float(total_ms or 0) - before[1],
+                int(rows_out or 0) - before[2],
+            )
         else:  # new statement, or statistics reset since the last pull
             delta_calls, delta_ms, delta_rows = int(calls), float(total_ms or 0), int(rows_out or 0)
         if delta_calls <= 0 or not query or query.strip().lower().startswith(_IGNORED_PREFIXES):
             continue
-        records.append(LogRecord(
-            query_id=f"{key}@{stamp}", text=query, started_at=pulled_at, user=user, database=database,
-            calls=delta_calls, duration_ms=delta_ms / delta_calls, rows=delta_rows,
-        ))
-    return records, {"counters": state, "pulled_at": pulled_at.isoformat(), "first_pull": first_pull}
+        records.append(
+            LogRecord(
+                query_id=f"{key}@{stamp}",
+                text=query,
+                started_at=pulled_at,
+                user=user,
+                database=database,
+                calls=delta_calls,
+                duration_ms=delta_ms / delta_calls,
+                rows=delta_rows,
+            )
+        )
+    return records, {
+        "counters": state,
+        "pulled_at": pulled_at.isoformat(),
+        "first_pull": first_pull,
+    }
 
 
-def pg_stat_statements_items(source: QueryLogSource, *, fetch=fetch_pg_stat_statements,
-                             now: datetime | None = None) -> tuple[Iterator[LogRecord], dict]:
+def pg_stat_statements_items(
+    source: QueryLogSource, *, fetch=fetch_pg_stat_statements, now: datetime | None = None
+) -> tuple[Iterator[LogRecord], dict]:
     from django.utils import timezone
 
     from lineage.services import QueryLogError

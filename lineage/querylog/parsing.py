@@ -16,11 +16,15 @@ from sqlglot import exp
 from lineage.child_processes import parser_pool
 from lineage.engine import analyze
 
-ShapeInput = tuple[int, str, str, str, str]  # key, raw SQL, dialect, default database, default schema
+ShapeInput = tuple[
+    int, str, str, str, str
+]  # key, raw SQL, dialect, default database, default schema
 
 
 def parse_one(key: int, raw: str, dialect: str, database: str, schema: str) -> dict:
-    result = analyze(raw, dialect=dialect or None, default_db=database or None, default_schema=schema or None)
+    result = analyze(
+        raw, dialect=dialect or None, default_db=database or None, default_schema=schema or None
+    )
     columns: set[tuple[str, str]] = set()
     lineage: list = []
     for col in result.columns:
@@ -28,12 +32,27 @@ def parse_one(key: int, raw: str, dialect: str, database: str, schema: str) -> d
             if src.table and src.column and src.column != "*":
                 columns.add((src.table, src.column))
         if col.target.table and col.target.column != "*":
-            lineage.append([col.target.table, col.target.column, col.kind,
-                            sorted({(s.table, s.column) for s in col.sources if s.table and s.column != "*"})])
+            lineage.append(
+                [
+                    col.target.table,
+                    col.target.column,
+                    col.kind,
+                    sorted(
+                        {(s.table, s.column) for s in col.sources if s.table and s.column != "*"}
+                    ),
+                ]
+            )
     filters = _referenced_columns(raw, dialect) - columns if not result.error else set()
-    return {"key": key, "statement_type": (result.statement_type or "")[:30], "reads": sorted(set(result.reads)),
-            "writes": sorted(set(result.writes)), "columns": sorted(columns), "filters": sorted(filters),
-            "lineage": lineage, "error": (result.error or "")[:1000]}
+    return {
+        "key": key,
+        "statement_type": (result.statement_type or "")[:30],
+        "reads": sorted(set(result.reads)),
+        "writes": sorted(set(result.writes)),
+        "columns": sorted(columns),
+        "filters": sorted(filters),
+        "lineage": lineage,
+        "error": (result.error or "")[:1000],
+    }
 
 
 def _referenced_columns(raw: str, dialect: str) -> set[tuple[str, str]]:
@@ -101,7 +120,7 @@ class ShapeParser:
             return
         size = max(25, len(items) // self.workers)
         for start in range(0, len(items), size):
-            self.futures.append(self.pool.submit(parse_many, items[start:start + size]))
+            self.futures.append(self.pool.submit(parse_many, items[start : start + size]))
 
     def finish(self) -> list[dict]:
         try:

@@ -52,7 +52,6 @@ _TEXT_CACHE_LIMIT = 200_000  # raw text → fingerprint, for logs that repeat st
 _UNSAFE_WAREHOUSE_NAMES = ("/", "@", "'")  # stages and file paths are not relations
 
 
-
 @dataclass
 class AggregateStats:
     rows: int = 0
@@ -89,7 +88,9 @@ class _Shape:
 
 
 class _Run:
-    def __init__(self, source: QueryLogSource, progress: ProgressCallback | None, total_lines: int | None):
+    def __init__(
+        self, source: QueryLogSource, progress: ProgressCallback | None, total_lines: int | None
+    ):
         self.source = source
         self.dialect = source.dialect
         self.progress = progress
@@ -135,8 +136,15 @@ class _Run:
         index = self.shape_index.get(key)
         if index is None:
             index = len(self.shapes)
-            self.shapes.append(_Shape(fingerprint_key(text, self.dialect, database, schema), text, record.text,
-                                      database, schema))
+            self.shapes.append(
+                _Shape(
+                    fingerprint_key(text, self.dialect, database, schema),
+                    text,
+                    record.text,
+                    database,
+                    schema,
+                )
+            )
             self.shape_index[key] = index
             self.unchecked.append(index)
             if len(self.unchecked) >= 500:
@@ -152,9 +160,16 @@ class _Run:
         self.unchecked = []
         if not shapes:
             return
-        self.stored.update({f.key: f for f in Fingerprint.objects.filter(key__in=[s.key for s in shapes])})
-        self.parser.submit([(s.key, s.raw, self.dialect, s.database, s.schema) for s in shapes
-                            if s.key not in self.stored])
+        self.stored.update(
+            {f.key: f for f in Fingerprint.objects.filter(key__in=[s.key for s in shapes])}
+        )
+        self.parser.submit(
+            [
+                (s.key, s.raw, self.dialect, s.database, s.schema)
+                for s in shapes
+                if s.key not in self.stored
+            ]
+        )
 
     def take(self, items: Iterable[LogRecord | RowError]) -> None:
         stats = self.stats
@@ -184,8 +199,10 @@ class _Run:
             if stats.rows >= next_report:
                 next_report += step
                 if self.progress and self.total_lines:
-                    self.progress(f"reading ({stats.rows:,} statements)",
-                                  5 + int(60 * min(1, stats.rows / self.total_lines)))
+                    self.progress(
+                        f"reading ({stats.rows:,} statements)",
+                        5 + int(60 * min(1, stats.rows / self.total_lines)),
+                    )
         self.flush()
         self.check_shapes()
 
@@ -205,10 +222,14 @@ class _Run:
         self.stats.duplicates += len(self.buffer) - len(unique)
         self.buffer = []
         watermark = self.start_watermark
-        known = _seen_keys(self.source.pk, [key for key, row in unique.items()
-                                            if watermark is not None and row[1] <= watermark])
+        known = _seen_keys(
+            self.source.pk,
+            [key for key, row in unique.items() if watermark is not None and row[1] <= watermark],
+        )
         counted_now = self.counted_now
-        new_rows = [row for key, row in unique.items() if key not in known and key not in counted_now]
+        new_rows = [
+            row for key, row in unique.items() if key not in known and key not in counted_now
+        ]
         counted_now.update(row[0] for row in new_rows)
         self.stats.duplicates += len(unique) - len(new_rows)
         if not new_rows:
@@ -228,7 +249,9 @@ class _Run:
                 self.shapes[shape].accessed.update(item.accessed)
                 self.shapes[shape].written.update(item.written)
             user = users.get(item.user)
-            if user is None:  # one id per stored name: None and "" are one user, as are long names alike to 255
+            if (
+                user is None
+            ):  # one id per stored name: None and "" are one user, as are long names alike to 255
                 name = (item.user or "")[:255]
                 user = users[item.user] = self.user_names.setdefault(name, len(self.user_names))
             calls = item.calls if item.calls > 1 else 1
@@ -278,15 +301,18 @@ def _seen_keys(source_id: int, keys: list[int]) -> set[int]:
     found: set[int] = set()
     with connection.cursor() as cursor:
         if _is_postgres():
-            cursor.execute(f"SELECT key FROM {table} WHERE source_id = %s AND key = ANY(%s::bigint[])",  # noqa: S608
-                           [source_id, keys])
+            cursor.execute(
+                f"SELECT key FROM {table} WHERE source_id = %s AND key = ANY(%s::bigint[])",  # noqa: S608
+                [source_id, keys],
+            )
             found.update(k for (k,) in cursor.fetchall())
         else:
             for start in range(0, len(keys), 900):
-                part = keys[start:start + 900]
+                part = keys[start : start + 900]
                 cursor.execute(
                     f"SELECT key FROM {table} WHERE source_id = %s AND key IN ({', '.join(['%s'] * len(part))})",  # noqa: S608
-                    [source_id, *part])
+                    [source_id, *part],
+                )
                 found.update(k for (k,) in cursor.fetchall())
     return found
 
@@ -296,20 +322,29 @@ def _seen_insert(source_id: int, rows: list[tuple[int, datetime]]) -> None:
         return
     if _is_postgres():
         table = SeenQuery._meta.db_table
-        with connection.cursor() as cursor, cursor.cursor.copy(
-                f"COPY {table} (source_id, key, started_at) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} (source_id, key, started_at) FROM STDIN") as copy,
+        ):
             for key, started in rows:
                 copy.write_row((source_id, key, started))
     else:
-        SeenQuery.objects.bulk_create([SeenQuery(source_id=source_id, key=k, started_at=s) for k, s in rows],
-                                      batch_size=2000)
+        SeenQuery.objects.bulk_create(
+            [SeenQuery(source_id=source_id, key=k, started_at=s) for k, s in rows], batch_size=2000
+        )
 
 
 # ----------------------------------------------------------------------- upserts
 
 
-def _upsert(model, keys: list[str], adds: list[str], maxes: list[str], rows: list[tuple],
-            replace: list[str] | None = None) -> None:
+def _upsert(
+    model,
+    keys: list[str],
+    adds: list[str],
+    maxes: list[str],
+    rows: list[tuple],
+    replace: list[str] | None = None,
+) -> None:
     """Insert rows; on a key conflict add ``adds`` to the stored values, keep the larger
     ``maxes`` and overwrite ``replace``. One statement per batch; COPY on PostgreSQL."""
     if not rows:
@@ -319,29 +354,45 @@ def _upsert(model, keys: list[str], adds: list[str], maxes: list[str], rows: lis
     columns = keys + adds + maxes + replace
     column_list = ", ".join(columns)
     greatest = "GREATEST" if _is_postgres() else "max"
-    sets = ([f"{c} = {table}.{c} + EXCLUDED.{c}" for c in adds]
-            + [f"{c} = {greatest}({table}.{c}, EXCLUDED.{c})" for c in maxes]
-            + [f"{c} = EXCLUDED.{c}" for c in replace])
+    sets = (
+        [f"{c} = {table}.{c} + EXCLUDED.{c}" for c in adds]
+        + [f"{c} = {greatest}({table}.{c}, EXCLUDED.{c})" for c in maxes]
+        + [f"{c} = EXCLUDED.{c}" for c in replace]
+    )
     conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}"
     with connection.cursor() as cursor:
         if _is_postgres():
             temp = f"_upsert_{table}"
-            cursor.execute(f"CREATE TEMP TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA")  # noqa: S608
+            cursor.execute(
+                f"CREATE TEMP TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA"
+            )  # noqa: S608
             with cursor.cursor.copy(f"COPY {temp} ({column_list}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             # Key order: the index is filled in order, and no row is claimed twice by ON CONFLICT.
-            cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {temp} "  # noqa: S608
-                           f"ORDER BY {', '.join(keys)} {conflict}")
+            cursor.execute(
+                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {temp} "  # noqa: S608
+                f"ORDER BY {', '.join(keys)} {conflict}"
+            )
             cursor.execute(f"DROP TABLE {temp}")
         else:
             ops = connection.ops
-            adapted = [tuple(ops.adapt_datetimefield_value(v) if isinstance(v, datetime)
-                             else ops.adapt_datefield_value(v) if isinstance(v, date) else v for v in row)
-                       for row in rows]
+            adapted = [
+                tuple(
+                    ops.adapt_datetimefield_value(v)
+                    if isinstance(v, datetime)
+                    else ops.adapt_datefield_value(v)
+                    if isinstance(v, date)
+                    else v
+                    for v in row
+                )
+                for row in rows
+            ]
             placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {conflict}",  # noqa: S608
-                               adapted)
+            cursor.executemany(
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {conflict}",  # noqa: S608
+                adapted,
+            )
 
 
 # ----------------------------------------------------------------------- parsing
@@ -356,12 +407,17 @@ def _fingerprints(run: _Run) -> dict[int, Fingerprint]:
     parsed = []
     for result in results:
         shape = by_key[result["key"]]
-        parsed.append(Fingerprint(
-            dialect=run.dialect, default_database=shape.database, default_schema=shape.schema, text=shape.text,
-            example=redact(shape.raw)[:20000],
-            raw_example=shape.raw[:20000] if settings.LEXICON_STORE_RAW_QUERY_TEXT else "",
-            **result,
-        ))
+        parsed.append(
+            Fingerprint(
+                dialect=run.dialect,
+                default_database=shape.database,
+                default_schema=shape.schema,
+                text=shape.text,
+                example=redact(shape.raw)[:20000],
+                raw_example=shape.raw[:20000] if settings.LEXICON_STORE_RAW_QUERY_TEXT else "",
+                **result,
+            )
+        )
     Fingerprint.objects.bulk_create(parsed, batch_size=1000)
     if parsed and parsed[0].pk is None:  # a database that cannot return ids from bulk inserts
         parsed = list(Fingerprint.objects.filter(key__in=[f.key for f in parsed]))
@@ -385,8 +441,12 @@ class _Resolver:
         self.partial: dict[str, int | None] = {}  # schema.table and table → id, None if ambiguous
         self.created: list[int] = []
         self.databases: set[str] = set()
-        rows = (Asset.objects.exclude(relation_key="").filter(kind__in=_RELATION_KINDS)
-                .values_list("relation_key", "id", "removed_at").order_by("id"))
+        rows = (
+            Asset.objects.exclude(relation_key="")
+            .filter(kind__in=_RELATION_KINDS)
+            .values_list("relation_key", "id", "removed_at")
+            .order_by("id")
+        )
         for key, asset_id, removed_at in rows:
             if removed_at is None:  # an active asset wins over a removed one with the same name
                 self.full[key] = asset_id
@@ -407,7 +467,11 @@ class _Resolver:
         if not parts:
             return ""
         if len(parts) == 1:
-            parts = [database or self.source.default_database, schema or self.source.default_schema, parts[0]]
+            parts = [
+                database or self.source.default_database,
+                schema or self.source.default_schema,
+                parts[0],
+            ]
         elif len(parts) == 2:
             parts = [database or self.source.default_database, *parts]
         return relation_key(*parts[-3:])
@@ -433,20 +497,37 @@ class _Resolver:
         if not key:
             return None
         parts = key.split(".")
-        self.pending[key] = (parts[-3] if len(parts) >= 3 else "", parts[-2] if len(parts) >= 2 else "", parts[-1])
+        self.pending[key] = (
+            parts[-3] if len(parts) >= 3 else "",
+            parts[-2] if len(parts) >= 2 else "",
+            parts[-1],
+        )
         return key
 
     def create_pending(self) -> dict[str, int]:
         if not self.pending:
             return {}
         project = _source_project(self.source)
-        assets = [Asset(project=project, unique_id=f"warehouse.{key}", kind=AssetKind.WAREHOUSE_RELATION,
-                        name=identifier, database=database, schema=schema, identifier=identifier,
-                        relation_name=key, relation_key=key)
-                  for key, (database, schema, identifier) in self.pending.items()]
+        assets = [
+            Asset(
+                project=project,
+                unique_id=f"warehouse.{key}",
+                kind=AssetKind.WAREHOUSE_RELATION,
+                name=identifier,
+                database=database,
+                schema=schema,
+                identifier=identifier,
+                relation_name=key,
+                relation_key=key,
+            )
+            for key, (database, schema, identifier) in self.pending.items()
+        ]
         Asset.objects.bulk_create(assets, batch_size=1000, ignore_conflicts=True)
-        ids = dict(Asset.objects.filter(project=project, unique_id__in=[a.unique_id for a in assets])
-                   .values_list("relation_key", "id"))
+        ids = dict(
+            Asset.objects.filter(
+                project=project, unique_id__in=[a.unique_id for a in assets]
+            ).values_list("relation_key", "id")
+        )
         self.created = list(ids.values())
         self.full.update(ids)
         self.pending = {}
@@ -456,14 +537,21 @@ class _Resolver:
         return ids
 
 
-_RELATION_KINDS = [AssetKind.MODEL, AssetKind.SOURCE, AssetKind.SEED, AssetKind.SNAPSHOT, AssetKind.WAREHOUSE_RELATION]
+_RELATION_KINDS = [
+    AssetKind.MODEL,
+    AssetKind.SOURCE,
+    AssetKind.SEED,
+    AssetKind.SNAPSHOT,
+    AssetKind.WAREHOUSE_RELATION,
+]
 
 
 def _source_project(source: QueryLogSource) -> Project:
     if source.project_id:
         return source.project
-    project, _ = Project.objects.get_or_create(name=f"{source.name} (warehouse)",
-                                               defaults={"dialect": source.dialect})
+    project, _ = Project.objects.get_or_create(
+        name=f"{source.name} (warehouse)", defaults={"dialect": source.dialect}
+    )
     QueryLogSource.objects.filter(pk=source.pk).update(project=project)
     source.project = project
     return project
@@ -472,7 +560,9 @@ def _source_project(source: QueryLogSource) -> Project:
 # ----------------------------------------------------------------------- writing
 
 
-def _resolve_shapes(run: _Run, stored: dict[int, Fingerprint]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+def _resolve_shapes(
+    run: _Run, stored: dict[int, Fingerprint]
+) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
     """Per local shape: asset ids read and asset ids written."""
     resolver = _Resolver(run.source)
     raw_reads: list[list] = []
@@ -482,7 +572,9 @@ def _resolve_shapes(run: _Run, stored: dict[int, Fingerprint]) -> tuple[dict[int
         reads = set(fp.reads) | shape.accessed
         writes = set(fp.writes) | shape.written
         raw_reads.append([resolver.lookup(n, shape.database, shape.schema) for n in sorted(reads)])
-        raw_writes.append([resolver.lookup(n, shape.database, shape.schema) for n in sorted(writes)])
+        raw_writes.append(
+            [resolver.lookup(n, shape.database, shape.schema) for n in sorted(writes)]
+        )
     created = resolver.create_pending()
     run.stats.assets_created = len(created)
 
@@ -496,8 +588,11 @@ def _resolve_shapes(run: _Run, stored: dict[int, Fingerprint]) -> tuple[dict[int
         fp_id = stored[shape.key].pk
         links.update((fp_id, a, False) for a in reads_by_shape[i])
         links.update((fp_id, a, True) for a in writes_by_shape[i])
-    FingerprintAsset.objects.bulk_create([FingerprintAsset(fingerprint_id=f, asset_id=a, writes=w) for f, a, w in links],
-                                         batch_size=2000, ignore_conflicts=True)
+    FingerprintAsset.objects.bulk_create(
+        [FingerprintAsset(fingerprint_id=f, asset_id=a, writes=w) for f, a, w in links],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
     run.resolver = resolver
     return reads_by_shape, writes_by_shape
 
@@ -520,7 +615,9 @@ def _count_unparsable(run: _Run, stored: dict[int, Fingerprint]) -> None:
             entry = reasons.setdefault(_reason(fp.error), {"count": 0, "sample": fp.example[:500]})
             entry["count"] += shape.statements
     run.stats.unparsable = total
-    run.stats.unparsable_reasons = dict(sorted(reasons.items(), key=lambda kv: -kv[1]["count"])[:50])
+    run.stats.unparsable_reasons = dict(
+        sorted(reasons.items(), key=lambda kv: -kv[1]["count"])[:50]
+    )
 
 
 def _column_ids(asset_ids: set[int]) -> dict[tuple[int, str], int]:
@@ -528,7 +625,8 @@ def _column_ids(asset_ids: set[int]) -> dict[tuple[int, str], int]:
     ids = list(asset_ids)
     for start in range(0, len(ids), 2000):
         for asset_id, name_key, column_id in Column.objects.filter(
-                asset_id__in=ids[start:start + 2000], removed_at__isnull=True).values_list("asset_id", "name_key", "id"):
+            asset_id__in=ids[start : start + 2000], removed_at__isnull=True
+        ).values_list("asset_id", "name_key", "id"):
             out[(asset_id, name_key)] = column_id
     return out
 
@@ -536,21 +634,42 @@ def _column_ids(asset_ids: set[int]) -> dict[tuple[int, str], int]:
 def _ensure_warehouse_columns(run: _Run, stored, columns_by_asset: dict[int, set[str]]) -> None:
     """Columns referenced on warehouse-only assets are cataloged with them (dbt assets'
     columns belong to dbt ingest and are never created here)."""
-    warehouse = set(Asset.objects.filter(pk__in=list(columns_by_asset), kind=AssetKind.WAREHOUSE_RELATION)
-                    .values_list("id", flat=True))
-    new = [Column(asset_id=a, name=name, name_key=name.lower()) for a in warehouse for name in columns_by_asset[a]]
+    warehouse = set(
+        Asset.objects.filter(
+            pk__in=list(columns_by_asset), kind=AssetKind.WAREHOUSE_RELATION
+        ).values_list("id", flat=True)
+    )
+    new = [
+        Column(asset_id=a, name=name, name_key=name.lower())
+        for a in warehouse
+        for name in columns_by_asset[a]
+    ]
     Column.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
 
 
-def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[int]],
-           writes_by: dict[int, set[int]]) -> None:
+def _write(
+    run: _Run,
+    stored: dict[int, Fingerprint],
+    reads_by: dict[int, set[int]],
+    writes_by: dict[int, set[int]],
+) -> None:
     shapes = run.shapes
     fp_id = [stored[s.key].pk for s in shapes]
-    _upsert(FingerprintDay, ["fingerprint_id", "day"], ["query_count"], ["last_run_at"],
-            [(fp_id[s], date.fromordinal(d), c, last) for (s, d), (c, last) in run.shape_day.items()])
+    _upsert(
+        FingerprintDay,
+        ["fingerprint_id", "day"],
+        ["query_count"],
+        ["last_run_at"],
+        [(fp_id[s], date.fromordinal(d), c, last) for (s, d), (c, last) in run.shape_day.items()],
+    )
     user_names = {i: name for name, i in run.user_names.items()}
-    _upsert(FingerprintUser, ["fingerprint_id", '"user"'], ["query_count"], ["last_run_at"],
-            [(fp_id[s], user_names[u], c, last) for (s, u), (c, last) in run.shape_user.items()])
+    _upsert(
+        FingerprintUser,
+        ["fingerprint_id", '"user"'],
+        ["query_count"],
+        ["last_run_at"],
+        [(fp_id[s], user_names[u], c, last) for (s, u), (c, last) in run.shape_user.items()],
+    )
 
     # Per asset, per user, per day.
     asset_user_day: dict[tuple[int, int, int], list[int]] = {}
@@ -561,8 +680,16 @@ def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[in
             entry[0] += calls
             if asset_id in reads:
                 entry[1] += calls
-    _upsert(AssetUserDay, ["asset_id", "day", '"user"'], ["query_count", "read_count"], [],
-            [(a, date.fromordinal(d), user_names[u], q, r) for (a, u, d), (q, r) in asset_user_day.items()])
+    _upsert(
+        AssetUserDay,
+        ["asset_id", "day", '"user"'],
+        ["query_count", "read_count"],
+        [],
+        [
+            (a, date.fromordinal(d), user_names[u], q, r)
+            for (a, u, d), (q, r) in asset_user_day.items()
+        ],
+    )
     touched = {a for a, _u, _d in asset_user_day}
     run.stats.assets_touched = len(touched)
     days = {d for _a, _u, d in asset_user_day}
@@ -603,8 +730,13 @@ def _write(run: _Run, stored: dict[int, Fingerprint], reads_by: dict[int, set[in
     for (s, d), (calls, _last) in run.shape_day.items():
         for column_id in shape_columns.get(s, ()):
             column_day[(column_id, d)] += calls
-    _upsert(ColumnUsageDay, ["column_id", "day"], ["query_count"], [],
-            [(c, date.fromordinal(d), n) for (c, d), n in column_day.items()])
+    _upsert(
+        ColumnUsageDay,
+        ["column_id", "day"],
+        ["query_count"],
+        [],
+        [(c, date.fromordinal(d), n) for (c, d), n in column_day.items()],
+    )
 
     # Last read / last write, popularity.
     last_read: dict[int, datetime] = {}
@@ -635,7 +767,7 @@ def _asset_days_recompute(asset_ids: set[int], first: date, last: date) -> None:
     ids = sorted(asset_ids)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
+            part = ids[start : start + 900]
             if _is_postgres():
                 where, params = "asset_id = ANY(%s::bigint[])", [part]
             else:
@@ -651,8 +783,12 @@ def _asset_days_recompute(asset_ids: set[int], first: date, last: date) -> None:
             )
 
 
-def usage_refresh(asset_ids: set[int], *, last_read: dict[int, datetime] | None = None,
-                  last_write: dict[int, datetime] | None = None) -> None:
+def usage_refresh(
+    asset_ids: set[int],
+    *,
+    last_read: dict[int, datetime] | None = None,
+    last_write: dict[int, datetime] | None = None,
+) -> None:
     """Last read/write (kept at their maximum), 30-day reads and popularity of these assets,
     and popularity as a search ranking signal."""
     from django.db.models import Sum
@@ -664,24 +800,35 @@ def usage_refresh(asset_ids: set[int], *, last_read: dict[int, datetime] | None 
     reads: dict[int, int] = {}
     existing: dict[int, AssetUsage] = {}
     for start in range(0, len(ids), 2000):
-        part = ids[start:start + 2000]
-        reads.update(AssetUsageDay.objects.filter(asset_id__in=part, day__gt=since).values("asset_id")
-                     .annotate(n=Sum("read_count")).values_list("asset_id", "n"))
+        part = ids[start : start + 2000]
+        reads.update(
+            AssetUsageDay.objects.filter(asset_id__in=part, day__gt=since)
+            .values("asset_id")
+            .annotate(n=Sum("read_count"))
+            .values_list("asset_id", "n")
+        )
         existing.update(AssetUsage.objects.in_bulk(part))
     rows = []
     now = timezone.now()
     for asset_id in ids:
         usage = existing.get(asset_id) or AssetUsage(asset_id=asset_id)
-        for attr, value in (("last_read_at", last_read.get(asset_id)), ("last_write_at", last_write.get(asset_id))):
+        for attr, value in (
+            ("last_read_at", last_read.get(asset_id)),
+            ("last_write_at", last_write.get(asset_id)),
+        ):
             if value is not None and (getattr(usage, attr) is None or value > getattr(usage, attr)):
                 setattr(usage, attr, value)
         usage.reads_30d = int(reads.get(asset_id) or 0)
         usage.popularity = round(math.log10(1 + usage.reads_30d), 4)
         usage.updated_at = now
         rows.append(usage)
-    AssetUsage.objects.bulk_create(rows, batch_size=2000, update_conflicts=True, unique_fields=["asset"],
-                                   update_fields=["last_read_at", "last_write_at", "reads_30d", "popularity",
-                                                  "updated_at"])
+    AssetUsage.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["asset"],
+        update_fields=["last_read_at", "last_write_at", "reads_30d", "popularity", "updated_at"],
+    )
     docs = list(SearchDocument.objects.filter(asset_id__in=ids).only("asset_id", "popularity"))
     by_id = {u.asset_id: u.popularity for u in rows}
     changed = [d for d in docs if d.popularity != by_id.get(d.asset_id, 0.0)]
@@ -711,8 +858,11 @@ def _dml_edges(run: _Run, stored, reads_by, writes_by) -> int:
                     up_asset = _asset_of(run, table, shape)
                     if up_asset is not None:
                         wanted_columns[(up_asset, column.lower())] = None
-    _ensure_warehouse_columns(run, stored, {a: {c for (x, c) in wanted_columns if x == a}
-                                            for a in {a for a, _c in wanted_columns}})
+    _ensure_warehouse_columns(
+        run,
+        stored,
+        {a: {c for (x, c) in wanted_columns if x == a} for a in {a for a, _c in wanted_columns}},
+    )
     columns = _column_ids({a for a, _c in wanted_columns})
     for i in dml_shapes:
         shape = run.shapes[i]
@@ -725,28 +875,62 @@ def _dml_edges(run: _Run, stored, reads_by, writes_by) -> int:
                 up_asset = _asset_of(run, table, shape)
                 up = columns.get((up_asset, column.lower())) if up_asset else None
                 if up is not None and up != down:
-                    column_pairs[(up, down)] = (down_asset, kind if kind in ColumnEdgeKind.values else "transform")
-    projects = dict(Asset.objects.filter(pk__in={d for _u, d in pairs}).values_list("id", "project_id"))
+                    column_pairs[(up, down)] = (
+                        down_asset,
+                        kind if kind in ColumnEdgeKind.values else "transform",
+                    )
+    projects = dict(
+        Asset.objects.filter(pk__in={d for _u, d in pairs}).values_list("id", "project_id")
+    )
     before = AssetEdge.objects.filter(origin=EdgeOrigin.QUERY_LOG).count()
     AssetEdge.objects.bulk_create(
-        [AssetEdge(project_id=projects[d], upstream_id=u, downstream_id=d, origin=EdgeOrigin.QUERY_LOG,
-                   created_by_run_id=run.ingest_run_id) for u, d in pairs],
-        batch_size=1000, ignore_conflicts=True)
-    down_projects = dict(Asset.objects.filter(pk__in={a for a, _k in column_pairs.values()})
-                         .values_list("id", "project_id"))
+        [
+            AssetEdge(
+                project_id=projects[d],
+                upstream_id=u,
+                downstream_id=d,
+                origin=EdgeOrigin.QUERY_LOG,
+                created_by_run_id=run.ingest_run_id,
+            )
+            for u, d in pairs
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    down_projects = dict(
+        Asset.objects.filter(pk__in={a for a, _k in column_pairs.values()}).values_list(
+            "id", "project_id"
+        )
+    )
     ColumnEdge.objects.bulk_create(
-        [ColumnEdge(project_id=down_projects[a], upstream_id=u, downstream_id=d, downstream_asset_id=a, kind=k,
-                    origin=EdgeOrigin.QUERY_LOG) for (u, d), (a, k) in column_pairs.items()],
-        batch_size=1000, ignore_conflicts=True)
+        [
+            ColumnEdge(
+                project_id=down_projects[a],
+                upstream_id=u,
+                downstream_id=d,
+                downstream_asset_id=a,
+                kind=k,
+                origin=EdgeOrigin.QUERY_LOG,
+            )
+            for (u, d), (a, k) in column_pairs.items()
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
     return AssetEdge.objects.filter(origin=EdgeOrigin.QUERY_LOG).count() - before
 
 
 # ----------------------------------------------------------------------- entry point
 
 
-def querylog_aggregate(*, source: QueryLogSource, items: Iterable[LogRecord | RowError],
-                       progress: ProgressCallback | None = None, total_lines: int | None = None,
-                       ingest_run_id: int | None = None) -> AggregateStats:
+def querylog_aggregate(
+    *,
+    source: QueryLogSource,
+    items: Iterable[LogRecord | RowError],
+    progress: ProgressCallback | None = None,
+    total_lines: int | None = None,
+    ingest_run_id: int | None = None,
+) -> AggregateStats:
     """Count ``items`` into the usage of ``source``'s assets. Call inside a transaction:
     everything it writes (seen ids, fingerprints, aggregates, assets, edges, watermark)
     belongs to one run and must commit or roll back together."""
@@ -775,7 +959,9 @@ def querylog_aggregate(*, source: QueryLogSource, items: Iterable[LogRecord | Ro
     if run.newest and run.newest != source.watermark:
         source.watermark = run.newest
         QueryLogSource.objects.filter(pk=source.pk).update(watermark=run.newest)
-        SeenQuery.objects.filter(source=source, started_at__lt=run.newest - timedelta(
-            days=settings.LEXICON_QUERYLOG_DEDUP_DAYS)).delete()
+        SeenQuery.objects.filter(
+            source=source,
+            started_at__lt=run.newest - timedelta(days=settings.LEXICON_QUERYLOG_DEDUP_DAYS),
+        ).delete()
     timings["aggregate_write"] = round(time.perf_counter() - clock, 2)
     return run.stats

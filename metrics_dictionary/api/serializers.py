@@ -27,17 +27,23 @@ from metrics_dictionary.selectors import active_deprecation, metric_banners
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="Why the action was refused, in a sentence.")
     kind = serializers.ChoiceField(choices=["forbidden", "conflict", "invalid"])
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
 
 
 class DefinitionInputSerializer(serializers.Serializer):
     """A version's definition. On a new version, fields left out are copied from the current one."""
 
     label = serializers.CharField(required=False, max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, help_text="Business meaning, markdown")
+    description = serializers.CharField(
+        required=False, allow_blank=True, help_text="Business meaning, markdown"
+    )
     formula = serializers.CharField(required=False, allow_blank=True, help_text="SQL expression(s)")
     metric_type = serializers.ChoiceField(choices=MetricType.choices, required=False)
-    type_params = serializers.JSONField(required=False, help_text="MetricFlow type parameters, per type")
+    type_params = serializers.JSONField(
+        required=False, help_text="MetricFlow type parameters, per type"
+    )
     time_grains = serializers.ListField(child=serializers.CharField(), required=False)
     entity_grain = serializers.CharField(required=False, allow_blank=True)
     dimensions = serializers.ListField(child=serializers.CharField(), required=False)
@@ -48,11 +54,15 @@ class DefinitionInputSerializer(serializers.Serializer):
     example_query = serializers.CharField(required=False, allow_blank=True)
     change_summary = serializers.CharField(required=False, allow_blank=True)
     related_assets = serializers.ListField(
-        child=serializers.CharField(), required=False,
-        help_text="Catalog assets the metric is computed from: ids or dbt unique_ids")
+        child=serializers.CharField(),
+        required=False,
+        help_text="Catalog assets the metric is computed from: ids or dbt unique_ids",
+    )
     related_columns = serializers.ListField(
-        child=serializers.CharField(), required=False,
-        help_text="Column ids or '<asset unique_id>.<column>'; default: the formula's columns in the related assets")
+        child=serializers.CharField(),
+        required=False,
+        help_text="Column ids or '<asset unique_id>.<column>'; default: the formula's columns in the related assets",
+    )
 
 
 class MetricCreateSerializer(DefinitionInputSerializer):
@@ -61,10 +71,15 @@ class MetricCreateSerializer(DefinitionInputSerializer):
     tier = serializers.IntegerField(required=False, min_value=1, max_value=3, default=3)
     domain = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(required=False, allow_blank=True, default="")
-    owners = serializers.ListField(child=serializers.CharField(), required=False,
-                                   help_text="Usernames; default: you")
-    owner_teams = serializers.ListField(child=serializers.CharField(), required=False, help_text="Team names")
-    owner_type = serializers.ChoiceField(choices=OwnerType.choices, required=False, default=OwnerType.BUSINESS)
+    owners = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Usernames; default: you"
+    )
+    owner_teams = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Team names"
+    )
+    owner_type = serializers.ChoiceField(
+        choices=OwnerType.choices, required=False, default=OwnerType.BUSINESS
+    )
 
 
 class ActionInputSerializer(serializers.Serializer):
@@ -74,17 +89,32 @@ class ActionInputSerializer(serializers.Serializer):
 class DeprecateInputSerializer(serializers.Serializer):
     reason = serializers.CharField()
     sunset_date = serializers.DateField(required=False, allow_null=True, default=None)
-    replacement = serializers.SlugField(required=False, allow_null=True, allow_blank=True, default=None,
-                                        help_text="Slug of the metric to use instead")
+    replacement = serializers.SlugField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="Slug of the metric to use instead",
+    )
 
 
 class AssetDeprecateInputSerializer(serializers.Serializer):
     reason = serializers.CharField()
     sunset_date = serializers.DateField(required=False, allow_null=True, default=None)
-    replacement_asset = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
-                                              help_text="Id or dbt unique_id of the asset to use instead")
-    replacement = serializers.SlugField(required=False, allow_null=True, allow_blank=True, default=None,
-                                        help_text="Slug of a metric to use instead")
+    replacement_asset = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="Id or dbt unique_id of the asset to use instead",
+    )
+    replacement = serializers.SlugField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="Slug of a metric to use instead",
+    )
 
 
 class AssetDeprecationSerializer(serializers.ModelSerializer):
@@ -95,8 +125,16 @@ class AssetDeprecationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeprecationNotice
-        fields = ["asset", "reason", "sunset_date", "replacement", "replacement_asset", "created_by", "created_at",
-                  "withdrawn_at"]
+        fields = [
+            "asset",
+            "reason",
+            "sunset_date",
+            "replacement",
+            "replacement_asset",
+            "created_by",
+            "created_at",
+            "withdrawn_at",
+        ]
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -119,7 +157,15 @@ class DeprecationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeprecationNotice
-        fields = ["reason", "sunset_date", "replacement", "created_by", "created_at", "retired_at", "withdrawn_at"]
+        fields = [
+            "reason",
+            "sunset_date",
+            "replacement",
+            "created_by",
+            "created_at",
+            "retired_at",
+            "withdrawn_at",
+        ]
 
 
 class BannerSerializer(serializers.Serializer):
@@ -138,10 +184,36 @@ class VersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MetricVersion
-        fields = ["number", "state", "label", "description", "formula", "metric_type", "type_params", "time_grains",
-                  "entity_grain", "dimensions", "filters", "unit", "format", "caveats", "example_query",
-                  "change_summary", "related_assets", "related_columns", "source", "proposed_by", "created_at",
-                  "submitted_at", "review_round", "decided_at", "published_at", "superseded_at", "reviews", "url"]
+        fields = [
+            "number",
+            "state",
+            "label",
+            "description",
+            "formula",
+            "metric_type",
+            "type_params",
+            "time_grains",
+            "entity_grain",
+            "dimensions",
+            "filters",
+            "unit",
+            "format",
+            "caveats",
+            "example_query",
+            "change_summary",
+            "related_assets",
+            "related_columns",
+            "source",
+            "proposed_by",
+            "created_at",
+            "submitted_at",
+            "review_round",
+            "decided_at",
+            "published_at",
+            "superseded_at",
+            "reviews",
+            "url",
+        ]
 
     def get_related_assets(self, version: MetricVersion) -> list[str]:
         return [a.unique_id for a in version.related_assets.all()]
@@ -158,8 +230,18 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MetricVersion
-        fields = ["number", "state", "label", "metric_type", "change_summary", "source", "proposed_by",
-                  "created_at", "submitted_at", "published_at"]
+        fields = [
+            "number",
+            "state",
+            "label",
+            "metric_type",
+            "change_summary",
+            "source",
+            "proposed_by",
+            "created_at",
+            "submitted_at",
+            "published_at",
+        ]
 
 
 class MetricListSerializer(serializers.ModelSerializer):
@@ -171,8 +253,21 @@ class MetricListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Metric
-        fields = ["slug", "name", "label", "tier", "status", "domain", "category", "owners", "current_version",
-                  "defined_in_dbt", "needs_attention", "deprecated", "url"]
+        fields = [
+            "slug",
+            "name",
+            "label",
+            "tier",
+            "status",
+            "domain",
+            "category",
+            "owners",
+            "current_version",
+            "defined_in_dbt",
+            "needs_attention",
+            "deprecated",
+            "url",
+        ]
 
     def get_deprecated(self, metric: Metric) -> bool:
         return metric.status in (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
@@ -190,8 +285,16 @@ class MetricDetailSerializer(MetricListSerializer):
     page_url = serializers.SerializerMethodField()
 
     class Meta(MetricListSerializer.Meta):
-        fields = MetricListSerializer.Meta.fields + ["definition", "deprecation", "banners", "attention_reasons",
-                                                     "dbt_unique_id", "retired_at", "created_at", "page_url"]
+        fields = MetricListSerializer.Meta.fields + [
+            "definition",
+            "deprecation",
+            "banners",
+            "attention_reasons",
+            "dbt_unique_id",
+            "retired_at",
+            "created_at",
+            "page_url",
+        ]
 
     @extend_schema_field(VersionSerializer(allow_null=True))
     def get_definition(self, metric: Metric) -> dict[str, Any] | None:
@@ -256,16 +359,24 @@ _EVENTS_HELP = f"Events to send: {', '.join(SUBSCRIBABLE_EVENTS)}; empty: every 
 class WebhookInputSerializer(serializers.Serializer):
     """Parses only: ``webhook_create`` / ``webhook_update`` validate the URL and the events."""
 
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Default: the URL")
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Default: the URL"
+    )
     url = serializers.CharField(max_length=2000, help_text="An http(s) URL receiving signed POSTs")
-    events = serializers.ListField(child=serializers.CharField(max_length=100), required=False,
-                                   help_text=_EVENTS_HELP)
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, help_text=_EVENTS_HELP
+    )
 
 
 class WebhookCreateSerializer(WebhookInputSerializer):
-    secret_env = serializers.CharField(required=False, allow_blank=True, max_length=100, default="",
-                                       help_text="Environment variable holding the secret; default: Lexicon "
-                                                 "makes one and returns it once")
+    secret_env = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
+        help_text="Environment variable holding the secret; default: Lexicon "
+        "makes one and returns it once",
+    )
 
 
 class WebhookUpdateSerializer(WebhookInputSerializer):
@@ -284,10 +395,23 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Webhook
-        fields = ["id", "name", "url", "events", "active", "secret_env", "created_by", "created_at",
-                  "last_delivery_status", "last_delivery_at", "failed_deliveries_7d"]
+        fields = [
+            "id",
+            "name",
+            "url",
+            "events",
+            "active",
+            "secret_env",
+            "created_by",
+            "created_at",
+            "last_delivery_status",
+            "last_delivery_at",
+            "failed_deliveries_7d",
+        ]
 
-    @extend_schema_field(serializers.ChoiceField(choices=WebhookDelivery.Status.choices, allow_null=True))
+    @extend_schema_field(
+        serializers.ChoiceField(choices=WebhookDelivery.Status.choices, allow_null=True)
+    )
     def get_last_delivery_status(self, hook: Webhook) -> str | None:
         return getattr(hook, "last_status", None)
 
@@ -302,8 +426,10 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 
 class WebhookWithSecretSerializer(WebhookSerializer):
-    secret = serializers.CharField(allow_null=True, help_text="The signing secret, returned this once; null "
-                                                             "when it is read from `secret_env`")
+    secret = serializers.CharField(
+        allow_null=True,
+        help_text="The signing secret, returned this once; null when it is read from `secret_env`",
+    )
 
     class Meta(WebhookSerializer.Meta):
         fields = WebhookSerializer.Meta.fields + ["secret"]
@@ -312,5 +438,14 @@ class WebhookWithSecretSerializer(WebhookSerializer):
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "event", "status", "attempts", "last_status_code", "last_error", "created_at",
-                  "delivered_at", "payload"]
+        fields = [
+            "id",
+            "event",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+            "payload",
+        ]

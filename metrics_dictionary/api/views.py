@@ -50,7 +50,9 @@ from metrics_dictionary.models import Metric, MetricVersion, Webhook
 REFUSALS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` per field"),
     403: OpenApiResponse(ErrorSerializer, description="Not allowed for you"),
-    409: OpenApiResponse(ErrorSerializer, description="Wrong state (already decided, stale, retired...)"),
+    409: OpenApiResponse(
+        ErrorSerializer, description="Wrong state (already decided, stale, retired...)"
+    ),
 }
 
 
@@ -79,11 +81,16 @@ def _resolve_assets(values: list[str]) -> list[int]:
     ids = []
     for value in values:
         value = value.strip()
-        found = (Asset.objects.filter(pk=int(value)) if value.isdigit() else
-                 Asset.objects.filter(unique_id=value).order_by("removed_at", "-id"))
+        found = (
+            Asset.objects.filter(pk=int(value))
+            if value.isdigit()
+            else Asset.objects.filter(unique_id=value).order_by("removed_at", "-id")
+        )
         pk = found.values_list("pk", flat=True).first()
         if pk is None:
-            raise DefinitionInvalid(f"No catalog asset {value!r}.", errors={"related_assets": [f"no asset {value!r}"]})
+            raise DefinitionInvalid(
+                f"No catalog asset {value!r}.", errors={"related_assets": [f"no asset {value!r}"]}
+            )
         ids.append(pk)
     return ids
 
@@ -96,11 +103,17 @@ def _resolve_columns(values: list[str]) -> list[int]:
             pk = Column.objects.filter(pk=int(value)).values_list("pk", flat=True).first()
         else:
             unique_id, _, name = value.rpartition(".")
-            pk = Column.objects.filter(asset__unique_id=unique_id, name_key=name.lower()).order_by(
-                "removed_at").values_list("pk", flat=True).first()
+            pk = (
+                Column.objects.filter(asset__unique_id=unique_id, name_key=name.lower())
+                .order_by("removed_at")
+                .values_list("pk", flat=True)
+                .first()
+            )
         if pk is None:
-            raise DefinitionInvalid(f"No catalog column {value!r}.",
-                                    errors={"related_columns": [f"no column {value!r}"]})
+            raise DefinitionInvalid(
+                f"No catalog column {value!r}.",
+                errors={"related_columns": [f"no column {value!r}"]},
+            )
         ids.append(pk)
     return ids
 
@@ -126,14 +139,24 @@ class MetricListCreateView(ListAPIView):
 
     def get_queryset(self):
         p = self.request.query_params
-        return selectors.metrics_list(self.request.user, q=p.get("q", "")[:200], domain=p.get("domain", ""),
-                                      tier=p.get("tier"), status=p.get("status", ""), owner=p.get("owner", ""))
+        return selectors.metrics_list(
+            self.request.user,
+            q=p.get("q", "")[:200],
+            domain=p.get("domain", ""),
+            tier=p.get("tier"),
+            status=p.get("status", ""),
+            owner=p.get("owner", ""),
+        )
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("q", "domain", "tier", "status", "owner")])
+    @extend_schema(
+        parameters=[OpenApiParameter(n, str) for n in ("q", "domain", "tier", "status", "owner")]
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=MetricCreateSerializer, responses={201: MetricDetailSerializer, **REFUSALS})
+    @extend_schema(
+        request=MetricCreateSerializer, responses={201: MetricDetailSerializer, **REFUSALS}
+    )
     def post(self, request: Request) -> Response:
         form = MetricCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -144,15 +167,28 @@ class MetricListCreateView(ListAPIView):
             missing = set(data.get("owners") or []) - {u.username for u in users}
             missing |= set(data.get("owner_teams") or []) - {t.name for t in teams}
             if missing:
-                raise DefinitionInvalid(f"Unknown owner(s): {', '.join(sorted(missing))}.",
-                                        errors={"owners": [f"unknown: {', '.join(sorted(missing))}"]})
+                raise DefinitionInvalid(
+                    f"Unknown owner(s): {', '.join(sorted(missing))}.",
+                    errors={"owners": [f"unknown: {', '.join(sorted(missing))}"]},
+                )
             version = services.metric_propose(
-                name=data["name"], slug=data.get("slug", ""), tier=data["tier"], domain=data["domain"],
-                category=data["category"], owner_users=users, owner_teams=teams, owner_type=data["owner_type"],
-                definition=_definition(data), actor=request.user)
+                name=data["name"],
+                slug=data.get("slug", ""),
+                tier=data["tier"],
+                domain=data["domain"],
+                category=data["category"],
+                owner_users=users,
+                owner_teams=teams,
+                owner_type=data["owner_type"],
+                definition=_definition(data),
+                actor=request.user,
+            )
         except WorkflowError as exc:
             return refused(exc)
-        return Response(MetricDetailSerializer(_metric(version.metric.slug)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MetricDetailSerializer(_metric(version.metric.slug)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class MetricDetailView(APIView):
@@ -168,18 +204,27 @@ class VersionListCreateView(APIView):
 
     @extend_schema(responses=VersionSummarySerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
-        return Response(VersionSummarySerializer(selectors.metric_versions(_metric(slug)), many=True).data)
+        return Response(
+            VersionSummarySerializer(selectors.metric_versions(_metric(slug)), many=True).data
+        )
 
-    @extend_schema(request=DefinitionInputSerializer, responses={201: VersionSerializer, **REFUSALS})
+    @extend_schema(
+        request=DefinitionInputSerializer, responses={201: VersionSerializer, **REFUSALS}
+    )
     def post(self, request: Request, slug: str) -> Response:
         form = DefinitionInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            version = services.metric_version_propose(metric=_metric(slug), definition=_definition(form.validated_data),
-                                                      actor=request.user)
+            version = services.metric_version_propose(
+                metric=_metric(slug),
+                definition=_definition(form.validated_data),
+                actor=request.user,
+            )
         except WorkflowError as exc:
             return refused(exc)
-        return Response(VersionSerializer(_version(slug, version.number)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            VersionSerializer(_version(slug, version.number)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class VersionDetailView(APIView):
@@ -189,14 +234,19 @@ class VersionDetailView(APIView):
     def get(self, request: Request, slug: str, number: int) -> Response:
         return Response(VersionSerializer(_version(slug, number)).data)
 
-    @extend_schema(request=DefinitionInputSerializer, responses={200: VersionSerializer, **REFUSALS})
+    @extend_schema(
+        request=DefinitionInputSerializer, responses={200: VersionSerializer, **REFUSALS}
+    )
     def patch(self, request: Request, slug: str, number: int) -> Response:
         """Edit a draft (or a version with changes requested)."""
         form = DefinitionInputSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         try:
-            services.metric_version_update(version=_version(slug, number), definition=_definition(form.validated_data),
-                                           actor=request.user)
+            services.metric_version_update(
+                version=_version(slug, number),
+                definition=_definition(form.validated_data),
+                actor=request.user,
+            )
         except WorkflowError as exc:
             return refused(exc)
         return Response(VersionSerializer(_version(slug, number)).data)
@@ -205,21 +255,42 @@ class VersionDetailView(APIView):
 class VersionDiffView(APIView):
     permission_classes = [CanViewCatalog]
 
-    @extend_schema(parameters=[OpenApiParameter("against", int, description="Version number to compare with; "
-                                                                              "default: the previous version")],
-                   responses={200: DiffSerializer, 400: ErrorSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "against",
+                int,
+                description="Version number to compare with; default: the previous version",
+            )
+        ],
+        responses={200: DiffSerializer, 400: ErrorSerializer},
+    )
     def get(self, request: Request, slug: str, number: int) -> Response:
         version = _version(slug, number)
         against_raw = request.query_params.get("against", "")
         if against_raw and not against_raw.isdigit():
-            return Response({"detail": "`against` must be a version number.", "kind": "invalid"}, status=400)
+            return Response(
+                {"detail": "`against` must be a version number.", "kind": "invalid"}, status=400
+            )
         against_number = int(against_raw) if against_raw else number - 1
-        other = (version.metric.versions.filter(number=against_number).first() if against_number > 0 else None)
+        other = (
+            version.metric.versions.filter(number=against_number).first()
+            if against_number > 0
+            else None
+        )
         if against_raw and other is None:
             raise Http404(f"Metric {slug!r} has no version {against_number}.")
         rows = selectors.version_diff(other, version)
-        return Response(DiffSerializer({"metric": slug, "version": number,
-                                        "against": other.number if other else None, "fields": rows}).data)
+        return Response(
+            DiffSerializer(
+                {
+                    "metric": slug,
+                    "version": number,
+                    "against": other.number if other else None,
+                    "fields": rows,
+                }
+            ).data
+        )
 
 
 class VersionImpactView(APIView):
@@ -235,12 +306,18 @@ def _action(fn, *, needs_comment: bool = False):
     class ActionView(APIView):
         permission_classes = [CanViewCatalog]
 
-        @extend_schema(request=ActionInputSerializer, responses={200: VersionSerializer, **REFUSALS})
+        @extend_schema(
+            request=ActionInputSerializer, responses={200: VersionSerializer, **REFUSALS}
+        )
         def post(self, request: Request, slug: str, number: int) -> Response:
             form = ActionInputSerializer(data=request.data)
             form.is_valid(raise_exception=True)
             try:
-                fn(version=_version(slug, number), actor=request.user, comment=form.validated_data["comment"])
+                fn(
+                    version=_version(slug, number),
+                    actor=request.user,
+                    comment=form.validated_data["comment"],
+                )
             except WorkflowError as exc:
                 return refused(exc)
             return Response(VersionSerializer(_version(slug, number)).data)
@@ -259,7 +336,9 @@ RejectView = _action(services.metric_version_reject)
 class DeprecateView(APIView):
     permission_classes = [CanViewCatalog]
 
-    @extend_schema(request=DeprecateInputSerializer, responses={201: DeprecationSerializer, **REFUSALS})
+    @extend_schema(
+        request=DeprecateInputSerializer, responses={201: DeprecationSerializer, **REFUSALS}
+    )
     def post(self, request: Request, slug: str) -> Response:
         """Deprecate a metric: reason, sunset date, optional replacement metric."""
         form = DeprecateInputSerializer(data=request.data)
@@ -269,12 +348,20 @@ class DeprecateView(APIView):
         if data.get("replacement"):
             replacement = Metric.objects.filter(slug=data["replacement"]).first()
             if replacement is None:
-                return refused(DefinitionInvalid(f"No metric {data['replacement']!r} to use as replacement.",
-                                                 errors={"replacement": ["no such metric"]}))
+                return refused(
+                    DefinitionInvalid(
+                        f"No metric {data['replacement']!r} to use as replacement.",
+                        errors={"replacement": ["no such metric"]},
+                    )
+                )
         try:
-            notice = services.metric_deprecate(metric=_metric(slug), reason=data["reason"],
-                                               sunset_date=data.get("sunset_date"), replacement=replacement,
-                                               actor=request.user)
+            notice = services.metric_deprecate(
+                metric=_metric(slug),
+                reason=data["reason"],
+                sunset_date=data.get("sunset_date"),
+                replacement=replacement,
+                actor=request.user,
+            )
         except WorkflowError as exc:
             return refused(exc)
         return Response(DeprecationSerializer(notice).data, status=status.HTTP_201_CREATED)
@@ -293,7 +380,10 @@ class DeprecateView(APIView):
 class AssetDeprecateView(APIView):
     permission_classes = [CanViewCatalog]
 
-    @extend_schema(request=AssetDeprecateInputSerializer, responses={201: AssetDeprecationSerializer, **REFUSALS})
+    @extend_schema(
+        request=AssetDeprecateInputSerializer,
+        responses={201: AssetDeprecationSerializer, **REFUSALS},
+    )
     def post(self, request: Request, pk: int) -> Response:
         """Deprecate a catalog asset (a mart): the same notice as for metrics; search ranks it last."""
         asset = Asset.objects.filter(pk=pk).first()
@@ -305,15 +395,25 @@ class AssetDeprecateView(APIView):
         try:
             replacement_asset = None
             if data.get("replacement_asset"):
-                replacement_asset = Asset.objects.get(pk=_resolve_assets([data["replacement_asset"]])[0])
+                replacement_asset = Asset.objects.get(
+                    pk=_resolve_assets([data["replacement_asset"]])[0]
+                )
             replacement = None
             if data.get("replacement"):
                 replacement = Metric.objects.filter(slug=data["replacement"]).first()
                 if replacement is None:
-                    raise DefinitionInvalid(f"No metric {data['replacement']!r}.", errors={"replacement": ["no such metric"]})
-            notice = services.asset_deprecate(asset=asset, reason=data["reason"], sunset_date=data.get("sunset_date"),
-                                              replacement_asset=replacement_asset, replacement=replacement,
-                                              actor=request.user)
+                    raise DefinitionInvalid(
+                        f"No metric {data['replacement']!r}.",
+                        errors={"replacement": ["no such metric"]},
+                    )
+            notice = services.asset_deprecate(
+                asset=asset,
+                reason=data["reason"],
+                sunset_date=data.get("sunset_date"),
+                replacement_asset=replacement_asset,
+                replacement=replacement,
+                actor=request.user,
+            )
         except WorkflowError as exc:
             return refused(exc)
         return Response(AssetDeprecationSerializer(notice).data, status=status.HTTP_201_CREATED)
@@ -345,7 +445,9 @@ def _webhook(pk: int) -> Webhook:
 
 
 def _with_secret(hook: Webhook, secret: str | None, *, status_code: int = 200) -> Response:
-    response = Response({**WebhookSerializer(_webhook(hook.pk)).data, "secret": secret}, status=status_code)
+    response = Response(
+        {**WebhookSerializer(_webhook(hook.pk)).data, "secret": secret}, status=status_code
+    )
     add_never_cache_headers(response)
     return response
 
@@ -361,15 +463,21 @@ class WebhookListCreateView(ListAPIView):
     def get_queryset(self):
         return selectors.webhooks_list()
 
-    @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookWithSecretSerializer, **REFUSALS})
+    @extend_schema(
+        request=WebhookCreateSerializer, responses={201: WebhookWithSecretSerializer, **REFUSALS}
+    )
     def post(self, request: Request) -> Response:
         form = WebhookCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            hook, secret = services.webhook_create(name=data.get("name", ""), url=data["url"],
-                                                   events=data.get("events", []), secret_env=data["secret_env"],
-                                                   actor=request.user)
+            hook, secret = services.webhook_create(
+                name=data.get("name", ""),
+                url=data["url"],
+                events=data.get("events", []),
+                secret_env=data["secret_env"],
+                actor=request.user,
+            )
         except WorkflowError as exc:
             return refused(exc)
         return _with_secret(hook, secret, status_code=status.HTTP_201_CREATED)

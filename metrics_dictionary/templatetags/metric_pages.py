@@ -26,16 +26,23 @@ def type_in_words(version) -> str:
     params = version.type_params or {}
     kind = version.metric_type
     if kind == MetricType.SIMPLE:
-        text = f"Aggregates the measure “{_name(params['measure'])}”" if params.get("measure") else \
-            "Computed by the formula below"
+        text = (
+            f"Aggregates the measure “{_name(params['measure'])}”"
+            if params.get("measure")
+            else "Computed by the formula below"
+        )
         if params.get("fill_nulls_with") is not None:
             text += f"; periods without data count as {params['fill_nulls_with']}"
         return text + "."
     if kind == MetricType.RATIO:
-        return (f"A ratio: “{_name(params.get('numerator'))}” divided by "
-                f"“{_name(params.get('denominator'))}”.")
+        return (
+            f"A ratio: “{_name(params.get('numerator'))}” divided by "
+            f"“{_name(params.get('denominator'))}”."
+        )
     if kind == MetricType.CUMULATIVE:
-        what = f"the measure “{_name(params['measure'])}”" if params.get("measure") else "the formula"
+        what = (
+            f"the measure “{_name(params['measure'])}”" if params.get("measure") else "the formula"
+        )
         if params.get("window"):
             return f"A running total of {what} over a trailing window of {params['window']}."
         if params.get("grain_to_date"):
@@ -46,10 +53,16 @@ def type_in_words(version) -> str:
         return f"Derived from other metrics ({inputs or 'none listed'}) as {params.get('expr') or '—'}."
     if kind == MetricType.CONVERSION:
         conv = params.get("conversion_type_params") or {}
-        calc = "the share of" if conv.get("calculation", "conversion_rate") == "conversion_rate" else "how many of"
+        calc = (
+            "the share of"
+            if conv.get("calculation", "conversion_rate") == "conversion_rate"
+            else "how many of"
+        )
         window = f" within {conv['window']}" if conv.get("window") else ""
-        return (f"A conversion: {calc} “{_name(conv.get('base_measure'))}” per {conv.get('entity') or 'entity'} "
-                f"that lead to “{_name(conv.get('conversion_measure'))}”{window}.")
+        return (
+            f"A conversion: {calc} “{_name(conv.get('base_measure'))}” per {conv.get('entity') or 'entity'} "
+            f"that lead to “{_name(conv.get('conversion_measure'))}”{window}."
+        )
     return ""
 
 
@@ -68,9 +81,16 @@ def as_text(value: Any) -> str:
 @register.filter
 def state_badge(state: str) -> str:
     """The badge class of a version state or metric status."""
-    return {"approved": "badge-status-pass", "in_review": "badge-status-running", "draft": "badge-status-queued",
-            "changes_requested": "badge-status-warn", "rejected": "badge-danger", "superseded": "badge-neutral",
-            "deprecated": "badge-status-warn", "retired": "badge-danger"}.get(state, "badge-neutral")
+    return {
+        "approved": "badge-status-pass",
+        "in_review": "badge-status-running",
+        "draft": "badge-status-queued",
+        "changes_requested": "badge-status-warn",
+        "rejected": "badge-danger",
+        "superseded": "badge-neutral",
+        "deprecated": "badge-status-warn",
+        "retired": "badge-danger",
+    }.get(state, "badge-neutral")
 
 
 @register.filter

@@ -28,8 +28,15 @@ def _chromium():
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=executable,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
             )
             try:
                 yield browser
@@ -40,7 +47,9 @@ def _chromium():
 @pytest.fixture
 def browser_page(live_server, _chromium):
     ARTIFACTS.mkdir(exist_ok=True)
-    context = _chromium.new_context(viewport={"width": 1280, "height": 860}, base_url=live_server.url)
+    context = _chromium.new_context(
+        viewport={"width": 1280, "height": 860}, base_url=live_server.url
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:

@@ -31,12 +31,20 @@ class Watch:
         self.page = page
         self.errors: list[str] = []
         page.add_init_script(LISTEN)
-        page.on("console", lambda msg: self.errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+        page.on(
+            "console",
+            lambda msg: self.errors.append(f"console: {msg.text}") if msg.type == "error" else None,
+        )
         page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        page.on("response", lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        page.on(
+            "response",
+            lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+        )
 
     def problems(self) -> list[str]:
-        return self.errors + [f"CSP: {v}" for v in self.page.evaluate("window.__cspViolations || []")]
+        return self.errors + [
+            f"CSP: {v}" for v in self.page.evaluate("window.__cspViolations || []")
+        ]
 
     def visit(self, url: str, ready: str | None = None) -> list[str]:
         self.errors.clear()
@@ -55,9 +63,19 @@ def test_the_main_pages_run_under_the_policy_without_violations(browser_page, re
     churn = Asset.objects.get(name="customer_churn", kind="model")
     asset_tier_set(asset=revenue, tier=1, actor=reviewer)
     now = timezone.now()
-    ingest_log_ok(write_log(tmp_path / "qh.csv", [
-        row(f"q{n}", f"select invoice_id from saas.marts.fct_revenue where account_id = {n}",
-            when=now - timezone.timedelta(days=n % 5, minutes=3)) for n in range(12)]))
+    ingest_log_ok(
+        write_log(
+            tmp_path / "qh.csv",
+            [
+                row(
+                    f"q{n}",
+                    f"select invoice_id from saas.marts.fct_revenue where account_id = {n}",
+                    when=now - timezone.timedelta(days=n % 5, minutes=3),
+                )
+                for n in range(12)
+            ],
+        )
+    )
     scorecard_snapshot_take()  # so the scorecard draws its trend chart (Chart.js)
 
     page = browser_page
@@ -70,8 +88,14 @@ def test_the_main_pages_run_under_the_policy_without_violations(browser_page, re
     assert watch.visit("/metrics/") == []
     assert watch.visit("/governance/") == []
     assert watch.visit("/governance/pii/") == []
-    assert watch.visit("/governance/scorecard/", "window.Chart && document.querySelector('canvas') && "
-                                                 "window.Chart.getChart(document.querySelector('canvas'))") == []
+    assert (
+        watch.visit(
+            "/governance/scorecard/",
+            "window.Chart && document.querySelector('canvas') && "
+            "window.Chart.getChart(document.querySelector('canvas'))",
+        )
+        == []
+    )
     assert watch.visit("/governance/tokens/") == []
 
     # An asset page, then its Lineage tab (an HTMX swap) and its full lineage graph (Cytoscape).
@@ -80,14 +104,18 @@ def test_the_main_pages_run_under_the_policy_without_violations(browser_page, re
     page.get_by_role("link", name="Open the lineage graph").wait_for()
     assert watch.problems() == []
     page.get_by_role("link", name="Open the lineage graph").click()
-    page.wait_for_function("() => document.getElementById('lineage-graph').dataset.ready === 'true'")
+    page.wait_for_function(
+        "() => document.getElementById('lineage-graph').dataset.ready === 'true'"
+    )
     assert int(page.locator("#lineage-graph").get_attribute("data-nodes")) >= 3
     assert watch.problems() == []
 
     # The Usage tab draws its chart from a JSON data block, not an inline script.
     assert watch.visit(f"/assets/{revenue.pk}/") == []
     page.get_by_role("tab", name="Usage").click()
-    page.wait_for_function("() => document.querySelector('canvas[data-usage-chart]')?.dataset.drawn === '1'")
+    page.wait_for_function(
+        "() => document.querySelector('canvas[data-usage-chart]')?.dataset.drawn === '1'"
+    )
     assert watch.problems() == []
 
     # Swagger UI renders the operations from the schema, its init script served from a URL.

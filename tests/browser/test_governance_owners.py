@@ -16,8 +16,9 @@ def _sign_in(page, user) -> None:
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def test_a_reviewer_gives_an_orphan_model_a_tier_and_an_owner_and_its_policy_checks_follow(example_catalog,
-        browser_page, reviewer, analyst):
+def test_a_reviewer_gives_an_orphan_model_a_tier_and_an_owner_and_its_policy_checks_follow(
+    example_catalog, browser_page, reviewer, analyst
+):
     orphan = Asset.objects.get(kind="model", name="fct_support_tickets")
     page = browser_page
     _sign_in(page, reviewer)
@@ -40,20 +41,26 @@ def test_a_reviewer_gives_an_orphan_model_a_tier_and_an_owner_and_its_policy_che
     page.locator("#asset-owners .owner", has_text=analyst.username).wait_for()
     assert "business · person" in page.locator("#asset-owners").inner_text()
     page.wait_for_function(
-        "() => document.querySelector('#asset-policy [data-check=\"owner\"]').textContent.includes('✓')")
+        "() => document.querySelector('#asset-policy [data-check=\"owner\"]').textContent.includes('✓')"
+    )
     save_screenshot(page, "governance-asset-owner-tier")
 
     page.goto("/governance/audit/?action=asset.")
     rows = page.locator("#audit-table tbody tr")
     rows.first.wait_for()
     assert rows.count() == 2
-    assert {"asset.tier_set", "asset.owners_set"} == set(AuditEvent.objects.filter(
-        actor_name=reviewer.username).values_list("action", flat=True))
-    assert all(AuditEvent.objects.filter(action__startswith="asset.").values_list("request_id", flat=True))
+    assert {"asset.tier_set", "asset.owners_set"} == set(
+        AuditEvent.objects.filter(actor_name=reviewer.username).values_list("action", flat=True)
+    )
+    assert all(
+        AuditEvent.objects.filter(action__startswith="asset.").values_list("request_id", flat=True)
+    )
     save_screenshot(page, "governance-audit-log")
 
 
-def test_a_reviewer_tightens_the_tier_one_sla_and_the_asset_page_turns_stale(example_catalog, browser_page, reviewer):
+def test_a_reviewer_tightens_the_tier_one_sla_and_the_asset_page_turns_stale(
+    example_catalog, browser_page, reviewer
+):
     mrr = Asset.objects.get(kind="model", name="fct_mrr")
     page = browser_page
     _sign_in(page, reviewer)
@@ -78,7 +85,11 @@ def test_a_reviewer_tightens_the_tier_one_sla_and_the_asset_page_turns_stale(exa
 
     from catalog.models import NodeRunResult
 
-    last = NodeRunResult.objects.filter(asset=mrr, status="success").latest("completed_at").completed_at
+    last = (
+        NodeRunResult.objects.filter(asset=mrr, status="success")
+        .latest("completed_at")
+        .completed_at
+    )
     age_hours = (timezone.now() - last).total_seconds() / 3600
     assert age_hours > 1 and "✗" in freshness.inner_text()
     assert was_fresh is (age_hours <= 24)

@@ -31,7 +31,9 @@ def test_a_viewer_signs_in_and_searches_from_the_home_page(example_catalog, brow
     page.get_by_role("heading", name="customer_churn", level=1).wait_for()
 
 
-def test_the_layout_fits_a_phone_screen_without_sideways_scrolling(example_catalog, browser_page, viewer):
+def test_the_layout_fits_a_phone_screen_without_sideways_scrolling(
+    example_catalog, browser_page, viewer
+):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/login/")
@@ -68,7 +70,9 @@ def _sign_in(page, user) -> None:
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def test_a_misspelled_term_typed_ahead_leads_by_keyboard_to_pii_columns(example_catalog, browser_page, viewer):
+def test_a_misspelled_term_typed_ahead_leads_by_keyboard_to_pii_columns(
+    example_catalog, browser_page, viewer
+):
     page = browser_page
     _sign_in(page, viewer)
     page.keyboard.press("/")

@@ -48,20 +48,33 @@ def test_removed_assets_are_hidden_unless_asked_for(viewer):
     project = Project.objects.create(name="p")
     from django.utils import timezone
 
-    Asset.objects.create(project=project, unique_id="model.p.gone", kind="model", name="gone",
-                         removed_at=timezone.now())
+    Asset.objects.create(
+        project=project,
+        unique_id="model.p.gone",
+        kind="model",
+        name="gone",
+        removed_at=timezone.now(),
+    )
     client = token_client(viewer)
     assert client.get("/api/v1/assets/").json()["count"] == 0
     assert client.get("/api/v1/assets/", {"include_removed": "true"}).json()["count"] == 1
 
 
 @pytest.mark.parametrize("n_columns", [10, 500])
-def test_query_counts_do_not_grow_with_columns_or_rows(viewer, n_columns, django_assert_max_num_queries):
+def test_query_counts_do_not_grow_with_columns_or_rows(
+    viewer, n_columns, django_assert_max_num_queries
+):
     project = Project.objects.create(name="wide")
     for i in range(30):
-        asset = Asset.objects.create(project=project, unique_id=f"model.wide.m{i}", kind="model", name=f"m{i}")
-        Column.objects.bulk_create([Column(asset=asset, name=f"c{j}", name_key=f"c{j}", position=j)
-                                    for j in range(n_columns if i == 0 else 3)])
+        asset = Asset.objects.create(
+            project=project, unique_id=f"model.wide.m{i}", kind="model", name=f"m{i}"
+        )
+        Column.objects.bulk_create(
+            [
+                Column(asset=asset, name=f"c{j}", name_key=f"c{j}", position=j)
+                for j in range(n_columns if i == 0 else 3)
+            ]
+        )
     search_documents_sync(Asset.objects.values_list("pk", flat=True))
     client = token_client(viewer)
     client.get("/api/v1/assets/")  # warm the token/user lookups

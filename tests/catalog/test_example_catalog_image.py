@@ -28,7 +28,11 @@ ID_DIGESTS = {"metrics_dictionary.MetricVersion.dbt_digest"}
 
 def _compared(field) -> bool:
     """Ids differ between two ingests and so do the clocks; everything else must match."""
-    if field.primary_key or field.is_relation or f"{field.model._meta.label}.{field.name}" in ID_DIGESTS:
+    if (
+        field.primary_key
+        or field.is_relation
+        or f"{field.model._meta.label}.{field.name}" in ID_DIGESTS
+    ):
         return False
     return not isinstance(field, models.DateTimeField)
 
@@ -54,7 +58,9 @@ def _catalog() -> dict[str, Counter]:
                 for row in model._base_manager.values_list(*[f.attname for f in fields])
             )
         else:  # a link table: ids only
-            rows = Counter({"rows": model._base_manager.count()} if model._base_manager.exists() else {})
+            rows = Counter(
+                {"rows": model._base_manager.count()} if model._base_manager.exists() else {}
+            )
         if rows:
             out[model._meta.label] = rows
     return out
@@ -64,8 +70,12 @@ class _Undo(Exception):
     pass
 
 
-@pytest.mark.parametrize(("image_name", "paths"), [("target", [EXAMPLE_TARGET]), ("manifest", [EXAMPLE_MANIFEST])])
-def test_the_restored_example_catalog_equals_a_fresh_ingest_of_the_example(_example_images, db, image_name, paths):
+@pytest.mark.parametrize(
+    ("image_name", "paths"), [("target", [EXAMPLE_TARGET]), ("manifest", [EXAMPLE_MANIFEST])]
+)
+def test_the_restored_example_catalog_equals_a_fresh_ingest_of_the_example(
+    _example_images, db, image_name, paths
+):
     try:
         with transaction.atomic():
             run = image.restore(image_name, committed=False)
@@ -79,15 +89,22 @@ def test_the_restored_example_catalog_equals_a_fresh_ingest_of_the_example(_exam
     real = _catalog()
     assert set(real) == set(restored)
     for label in real:
-        assert real[label] == restored[label], (label, sorted(real[label] - restored[label])[:1],
-                                                sorted(restored[label] - real[label])[:1])
+        assert real[label] == restored[label], (
+            label,
+            sorted(real[label] - restored[label])[:1],
+            sorted(restored[label] - real[label])[:1],
+        )
 
 
-def test_the_committed_image_has_the_column_lineage_its_after_commit_task_writes(_example_images, db):
+def test_the_committed_image_has_the_column_lineage_its_after_commit_task_writes(
+    _example_images, db
+):
     """What a live-server test starts from: the ingest committed, so its after-commit task
     (column lineage, run in-process as every task in the tests) has run too."""
     from lineage.models import ColumnEdge
 
     run = image.restore("target", committed=True)
     assert run.followups["column_lineage"]["parsed"] > 0
-    assert ColumnEdge.objects.filter(downstream__asset__name="dim_users", downstream__name_key="email").exists()
+    assert ColumnEdge.objects.filter(
+        downstream__asset__name="dim_users", downstream__name_key="email"
+    ).exists()

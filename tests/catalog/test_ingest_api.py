@@ -11,16 +11,23 @@ pytestmark = pytest.mark.django_db
 
 
 def _files(*kinds: str) -> dict:
-    return {k: SimpleUploadedFile(f"{k}.json", (EXAMPLE_TARGET / f"{k}.json").read_bytes()) for k in kinds}
+    return {
+        k: SimpleUploadedFile(f"{k}.json", (EXAMPLE_TARGET / f"{k}.json").read_bytes())
+        for k in kinds
+    }
 
 
-def test_an_admin_token_uploads_artifacts_and_gets_the_run(admin_user, settings, tmp_path,
-                                                          django_capture_on_commit_callbacks):
+def test_an_admin_token_uploads_artifacts_and_gets_the_run(
+    admin_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.LEXICON_UPLOAD_DIR = tmp_path
     client = token_client(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/api/v1/ingest/dbt/", _files("manifest", "catalog", "run_results", "sources"),
-                               format="multipart")
+        response = client.post(
+            "/api/v1/ingest/dbt/",
+            _files("manifest", "catalog", "run_results", "sources"),
+            format="multipart",
+        )
     assert response.json()["status"] == "queued"  # answered before the worker ran
     response = client.get(f"/api/v1/ingest/runs/{response.json()['id']}/")
     body = response.json()
@@ -34,10 +41,13 @@ def test_an_admin_token_uploads_artifacts_and_gets_the_run(admin_user, settings,
     assert status["counts"]["model"]["added"] > 0
 
 
-def test_a_bad_upload_is_a_failed_run_with_the_reason(admin_user, settings, tmp_path,
-                                                       django_capture_on_commit_callbacks):
+def test_a_bad_upload_is_a_failed_run_with_the_reason(
+    admin_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.LEXICON_UPLOAD_DIR = tmp_path
-    broken = SimpleUploadedFile("manifest.json", b'{"metadata": {"dbt_schema_version": "x"}, "nodes": {')
+    broken = SimpleUploadedFile(
+        "manifest.json", b'{"metadata": {"dbt_schema_version": "x"}, "nodes": {'
+    )
     client = token_client(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/ingest/dbt/", {"manifest": broken}, format="multipart")
@@ -49,7 +59,9 @@ def test_a_bad_upload_is_a_failed_run_with_the_reason(admin_user, settings, tmp_
 
 
 def test_the_manifest_is_required(admin_user):
-    response = token_client(admin_user).post("/api/v1/ingest/dbt/", _files("catalog"), format="multipart")
+    response = token_client(admin_user).post(
+        "/api/v1/ingest/dbt/", _files("catalog"), format="multipart"
+    )
     assert response.status_code == 400
     assert "manifest" in response.json()
 
@@ -57,7 +69,9 @@ def test_the_manifest_is_required(admin_user):
 def test_an_oversized_upload_is_refused_before_it_is_stored(admin_user, settings, tmp_path):
     settings.LEXICON_UPLOAD_DIR = tmp_path
     settings.LEXICON_MAX_ARTIFACT_BYTES = 2048
-    response = token_client(admin_user).post("/api/v1/ingest/dbt/", _files("manifest"), format="multipart")
+    response = token_client(admin_user).post(
+        "/api/v1/ingest/dbt/", _files("manifest"), format="multipart"
+    )
     assert response.status_code == 400
     assert "over the limit of 2,048" in response.json()["detail"]
     assert IngestRun.objects.count() == 0
@@ -66,13 +80,17 @@ def test_an_oversized_upload_is_refused_before_it_is_stored(admin_user, settings
 @pytest.mark.parametrize("role", ["viewer", "analyst", "reviewer", "outsider"])
 def test_only_admins_may_ingest(role, request):
     user = request.getfixturevalue(role)
-    response = token_client(user).post("/api/v1/ingest/dbt/", _files("manifest"), format="multipart")
+    response = token_client(user).post(
+        "/api/v1/ingest/dbt/", _files("manifest"), format="multipart"
+    )
     assert response.status_code == 403
     assert IngestRun.objects.count() == 0
 
 
 def test_anonymous_callers_are_refused():
-    assert APIClient().post("/api/v1/ingest/dbt/", _files("manifest"), format="multipart").status_code in (401, 403)
+    assert APIClient().post(
+        "/api/v1/ingest/dbt/", _files("manifest"), format="multipart"
+    ).status_code in (401, 403)
 
 
 def test_run_status_needs_a_role(outsider, viewer):
@@ -81,8 +99,9 @@ def test_run_status_needs_a_role(outsider, viewer):
     assert token_client(viewer).get(f"/api/v1/ingest/runs/{run.pk}/").json()["status"] == "queued"
 
 
-def test_an_admin_uploads_from_the_ingest_runs_page(client, admin_user, settings, tmp_path,
-                                                    django_capture_on_commit_callbacks):
+def test_an_admin_uploads_from_the_ingest_runs_page(
+    client, admin_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.LEXICON_UPLOAD_DIR = tmp_path
     client.force_login(admin_user)
     page = client.get("/ingest/").content.decode()
@@ -127,11 +146,19 @@ def test_a_run_pauses_the_cycle_collector_and_always_turns_it_back_on():
         raise RuntimeError("boom")
 
     assert gc.isenabled()
-    ok = ingest_run_guarded(run_id=IngestRun.objects.create().pk, work=work, expected=(ArtifactError,), phase="x")
-    failed = ingest_run_guarded(run_id=IngestRun.objects.create().pk, work=failing, expected=(ArtifactError,),
-                                phase="x")
+    ok = ingest_run_guarded(
+        run_id=IngestRun.objects.create().pk, work=work, expected=(ArtifactError,), phase="x"
+    )
+    failed = ingest_run_guarded(
+        run_id=IngestRun.objects.create().pk, work=failing, expected=(ArtifactError,), phase="x"
+    )
     with pytest.raises(RuntimeError):
-        ingest_run_guarded(run_id=IngestRun.objects.create().pk, work=crashing, expected=(ArtifactError,), phase="x")
+        ingest_run_guarded(
+            run_id=IngestRun.objects.create().pk,
+            work=crashing,
+            expected=(ArtifactError,),
+            phase="x",
+        )
     assert seen == [False, False]  # paused while the run works
     assert gc.isenabled()  # and back on after success, bad input and a crash
     assert failed.status == "failed" and "truncated at byte 12" in failed.error

@@ -106,7 +106,10 @@ def catalog_without_manifest(tmp: Path) -> list[Path]:
 
 
 def two_manifests(tmp: Path) -> list[Path]:
-    return [EXAMPLE_TARGET / "manifest.json", write_json(tmp / "other_manifest.json", example_json())]
+    return [
+        EXAMPLE_TARGET / "manifest.json",
+        write_json(tmp / "other_manifest.json", example_json()),
+    ]
 
 
 def unknown_node_kind(tmp: Path) -> list[Path]:
@@ -118,7 +121,9 @@ def unknown_node_kind(tmp: Path) -> list[Path]:
 def gzip_bomb(tmp: Path) -> list[Path]:
     p = tmp / "manifest.json.gz"
     with gzip.open(p, "wb") as out:
-        out.write(b'{"metadata": {"dbt_schema_version": "' + MANIFEST_V12.encode() + b'"}, "pad": "')
+        out.write(
+            b'{"metadata": {"dbt_schema_version": "' + MANIFEST_V12.encode() + b'"}, "pad": "'
+        )
         block = b" " * (1024 * 1024)
         for _ in range(3):  # 3 MB of spaces compress to a few KB; the limit here is 1 MB
             out.write(block)
@@ -211,10 +216,19 @@ CASES: dict[str, tuple[Callable[[Path], list[Path]], str]] = {
     "json_array": (json_array, "is a JSON array"),
     "empty_file": (empty_file, "manifest.json: is empty"),
     "wrong_type_name": (wrong_type_name, "Expected `str`, got `int` - at `$.nodes['model."),
-    "wrong_type_columns": (wrong_type_columns, "Expected `object`, got `array` - at `$.nodes['model."),
+    "wrong_type_columns": (
+        wrong_type_columns,
+        "Expected `object`, got `array` - at `$.nodes['model.",
+    ),
     "wrong_type_tags": (wrong_type_tags, "$.sources['source."),
-    "wrong_type_run_results": (wrong_type_run_results, "run_results.json: has a value of the wrong type"),
-    "run_results_of_another_project": (run_results_of_another_project, "run_results.json: does not belong"),
+    "wrong_type_run_results": (
+        wrong_type_run_results,
+        "run_results.json: has a value of the wrong type",
+    ),
+    "run_results_of_another_project": (
+        run_results_of_another_project,
+        "run_results.json: does not belong",
+    ),
     "sources_of_another_project": (sources_of_another_project, "sources.json: does not belong"),
     "catalog_of_another_project": (catalog_of_another_project, "catalog.json: does not belong"),
     "catalog_without_manifest": (catalog_without_manifest, "manifest.json: is required"),
@@ -227,7 +241,10 @@ CASES: dict[str, tuple[Callable[[Path], list[Path]], str]] = {
     "no_schema_version": (no_schema_version, "has no metadata.dbt_schema_version"),
     "no_metadata": (no_metadata, "has no metadata.dbt_schema_version"),
     "unknown_artifact_kind": (unknown_artifact_kind, "unknown metadata.dbt_schema_version"),
-    "manifest_posing_as_catalog": (manifest_posing_as_catalog, "catalog.json: was given as catalog but is a manifest"),
+    "manifest_posing_as_catalog": (
+        manifest_posing_as_catalog,
+        "catalog.json: was given as catalog but is a manifest",
+    ),
     "damaged_gzip": (damaged_gzip, "is a damaged gzip file"),
     "project_id_mismatch": (project_id_mismatch, "belongs to the dbt project with id 000"),
     "failing_post_ingest_hook": (failing_post_ingest_hook, "post-ingest step refused the run"),

@@ -17,14 +17,18 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _counts(name: str) -> dict[str, int]:
     return {
         "assets": Asset.objects.filter(project__name=name, removed_at__isnull=True).count(),
-        "columns": Column.objects.filter(asset__project__name=name, removed_at__isnull=True).count(),
+        "columns": Column.objects.filter(
+            asset__project__name=name, removed_at__isnull=True
+        ).count(),
         "tests": DataTest.objects.filter(project__name=name, removed_at__isnull=True).count(),
     }
 
 
 def test_four_first_ingests_of_a_new_project_at_once_all_succeed(settings):
     require_postgres()
-    settings.LEXICON_COLUMN_LINEAGE_AFTER_INGEST = False  # not under test; keeps four threads from forking
+    settings.LEXICON_COLUMN_LINEAGE_AFTER_INGEST = (
+        False  # not under test; keeps four threads from forking
+    )
     start = threading.Barrier(4)
     runs: list[IngestRun] = []
     errors: list[BaseException] = []

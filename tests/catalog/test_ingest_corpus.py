@@ -17,14 +17,20 @@ NODE_KINDS = {"model", "seed", "snapshot", "analysis"}
 
 
 def _expected(manifest: dict) -> dict[str, int]:
-    counts = dict.fromkeys([*NODE_KINDS, "test", "source", "exposure", "metric", "semantic_model",
-                            "saved_query"], 0)
+    counts = dict.fromkeys(
+        [*NODE_KINDS, "test", "source", "exposure", "metric", "semantic_model", "saved_query"], 0
+    )
     for node in manifest.get("nodes", {}).values():
         if node["resource_type"] in NODE_KINDS or node["resource_type"] == "test":
             counts[node["resource_type"]] += 1
     counts["test"] += len(manifest.get("unit_tests") or {})
-    for section, kind in (("sources", "source"), ("exposures", "exposure"), ("metrics", "metric"),
-                          ("semantic_models", "semantic_model"), ("saved_queries", "saved_query")):
+    for section, kind in (
+        ("sources", "source"),
+        ("exposures", "exposure"),
+        ("metrics", "metric"),
+        ("semantic_models", "semantic_model"),
+        ("saved_queries", "saved_query"),
+    ):
         counts[kind] = len(manifest.get(section) or {})
     return counts
 
@@ -51,7 +57,14 @@ def test_corpus_manifest_ingests_with_matching_counts(case):
             assert Asset.objects.filter(project=run.project, kind=kind).count() == n, kind
     if "run_results" in case.companions:
         results = json.loads(case.companions["run_results"].read_text())["results"]
-        known = len([r for r in results if r["unique_id"] in manifest["nodes"] or r["unique_id"] in manifest.get("sources", {})])
+        known = len(
+            [
+                r
+                for r in results
+                if r["unique_id"] in manifest["nodes"]
+                or r["unique_id"] in manifest.get("sources", {})
+            ]
+        )
         assert NodeRunResult.objects.filter(project=run.project).count() == known
     if "sources" in case.companions:
         assert SourceFreshnessResult.objects.filter(project=run.project).exists()

@@ -35,7 +35,9 @@ def _manifest_counts(manifest: dict) -> dict[str, int]:
 
 
 def test_every_node_of_the_example_project_is_cataloged():
-    run = ingest_ok(EXAMPLE_TARGET)  # a real ingest; the tests below start from its image (example_catalog)
+    run = ingest_ok(
+        EXAMPLE_TARGET
+    )  # a real ingest; the tests below start from its image (example_catalog)
     expected = _manifest_counts(example_json())
     for kind, n in expected.items():
         if kind == "test":
@@ -51,7 +53,9 @@ def test_every_node_of_the_example_project_is_cataloged():
 def test_columns_carry_warehouse_types_and_dbt_docs(example_catalog):
     catalog = example_json("catalog.json")
     mrr = Asset.objects.get(name="fct_mrr")
-    expected = {c["name"].lower(): c["type"] for c in catalog["nodes"][mrr.unique_id]["columns"].values()}
+    expected = {
+        c["name"].lower(): c["type"] for c in catalog["nodes"][mrr.unique_id]["columns"].values()
+    }
     got = {c.name_key: c.data_type for c in mrr.columns.all()}
     assert got == expected
     documented = mrr.columns.filter(documented=True)
@@ -65,7 +69,9 @@ def test_owners_tiers_and_pii_come_from_every_meta_form(example_catalog):
     assert by_name["fct_mrr"].dbt_owners == ["alice@saas.example"]
     assert by_name["dim_users"].dbt_owners == ["bob@saas.example", "carol@saas.example"]
     assert by_name["fct_revenue"].dbt_owners == ["Finance Analytics"]
-    assert by_name["fct_subscriptions"].dbt_owners == ["finance-analytics@saas.example"]  # group owner
+    assert by_name["fct_subscriptions"].dbt_owners == [
+        "finance-analytics@saas.example"
+    ]  # group owner
     assert by_name["fct_support_tickets"].dbt_owners == []
     assert by_name["fct_mrr"].dbt_tier == 1
     assert by_name["dim_users"].dbt_tier == 2
@@ -98,7 +104,9 @@ def test_tests_are_attached_to_their_model_and_column(example_catalog):
     unique = DataTest.objects.get(test_name="unique", asset__name="fct_mrr")
     assert unique.column_name
     assert DataTest.objects.filter(test_type="singular").exists()
-    assert DataTest.objects.filter(test_type="unit", asset__name="int_account_subscriptions").exists()
+    assert DataTest.objects.filter(
+        test_type="unit", asset__name="int_account_subscriptions"
+    ).exists()
 
 
 def test_table_lineage_follows_depends_on(example_catalog):
@@ -108,7 +116,13 @@ def test_table_lineage_follows_depends_on(example_catalog):
     for section in ("nodes", "exposures", "metrics", "semantic_models", "saved_queries"):
         for uid, node in manifest.get(section, {}).items():
             if uid in ids:
-                expected += len({d for d in node.get("depends_on", {}).get("nodes", []) if d in ids and d != uid})
+                expected += len(
+                    {
+                        d
+                        for d in node.get("depends_on", {}).get("nodes", [])
+                        if d in ids and d != uid
+                    }
+                )
     assert AssetEdge.objects.count() == expected
     churn = Asset.objects.get(name="customer_churn")
     assert AssetEdge.objects.filter(downstream=churn, upstream__name="fct_mrr").exists()
@@ -116,14 +130,24 @@ def test_table_lineage_follows_depends_on(example_catalog):
 
 def test_reingesting_the_same_artifacts_changes_nothing_and_is_faster(example_catalog):
     first = example_catalog
-    before = (Asset.objects.count(), Column.objects.count(), NodeRunResult.objects.count(), AssetEdge.objects.count())
+    before = (
+        Asset.objects.count(),
+        Column.objects.count(),
+        NodeRunResult.objects.count(),
+        AssetEdge.objects.count(),
+    )
     started = time.perf_counter()
     second = ingest_ok(EXAMPLE_TARGET)
     assert time.perf_counter() - started < first.duration_seconds * 3 + 1
     totals = second.totals()
     assert (totals["added"], totals["changed"], totals["removed"]) == (0, 0, 0)
     assert totals["unchanged"] == first.totals()["added"]
-    after = (Asset.objects.count(), Column.objects.count(), NodeRunResult.objects.count(), AssetEdge.objects.count())
+    after = (
+        Asset.objects.count(),
+        Column.objects.count(),
+        NodeRunResult.objects.count(),
+        AssetEdge.objects.count(),
+    )
     assert after == before
     assert not AssetChange.objects.filter(ingest_run=second).exists()
 
@@ -181,8 +205,9 @@ def test_an_unknown_future_schema_version_is_read_with_a_warning(tmp_path):
     run = ingest_ok(write_json(tmp_path / "manifest.json", manifest))
     assert any("v13" in w and "leniently" in w for w in run.warnings)
     assert any("hologram" in w for w in run.warnings)
-    assert run.counts["model"]["added"] == len([n for n in manifest["nodes"].values()
-                                                if n.get("resource_type") == "model"])
+    assert run.counts["model"]["added"] == len(
+        [n for n in manifest["nodes"].values() if n.get("resource_type") == "model"]
+    )
 
 
 def test_the_cli_prints_counts_and_fails_with_the_error(capsys, tmp_path):
@@ -191,7 +216,9 @@ def test_the_cli_prints_counts_and_fails_with_the_error(capsys, tmp_path):
     call_command("ingest_dbt", str(EXAMPLE_TARGET), "--no-progress")
     assert "succeeded for project 'saas_analytics'" in capsys.readouterr().out
     bad = tmp_path / "manifest.json"
-    bad.write_text('{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {')
+    bad.write_text(
+        '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {'
+    )
     with pytest.raises(CommandError, match=r"manifest.json: is not complete JSON"):
         call_command("ingest_dbt", str(bad), "--no-progress")
     assert IngestRun.objects.filter(status="failed").count() == 1
@@ -217,9 +244,13 @@ def test_reingesting_identical_files_decodes_no_entry_again(example_catalog, mon
 
     calls = []
     real = catalog.ingest.decode
-    monkeypatch.setattr(catalog.ingest, "decode", lambda *a, **kw: calls.append(kw.get("where")) or real(*a, **kw))
+    monkeypatch.setattr(
+        catalog.ingest, "decode", lambda *a, **kw: calls.append(kw.get("where")) or real(*a, **kw)
+    )
     ingest_ok(EXAMPLE_TARGET)
-    decoded = [w for w in calls if w and w.startswith(("$.nodes", "$.sources", "$.metrics", "$.exposures"))]
+    decoded = [
+        w for w in calls if w and w.startswith(("$.nodes", "$.sources", "$.metrics", "$.exposures"))
+    ]
     # Only hooks/operations (never stored) are decoded again.
     assert all(not w.startswith(("$.sources", "$.metrics", "$.exposures")) for w in decoded)
     assert len(decoded) < 5
@@ -229,6 +260,8 @@ def test_a_reparse_that_only_moves_timestamps_is_unchanged(example_catalog, tmp_
     manifest = example_json()
     for node in manifest["nodes"].values():
         node["created_at"] = 1.0
-    run = ingest_ok(write_json(tmp_path / "manifest.json", manifest), EXAMPLE_TARGET / "catalog.json")
+    run = ingest_ok(
+        write_json(tmp_path / "manifest.json", manifest), EXAMPLE_TARGET / "catalog.json"
+    )
     totals = run.totals()
     assert (totals["added"], totals["changed"], totals["removed"]) == (0, 0, 0)

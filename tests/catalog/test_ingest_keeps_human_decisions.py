@@ -11,16 +11,21 @@ from tests.factories import EXAMPLE_TARGET, example_json, ingest_ok, write_json
 pytestmark = pytest.mark.django_db
 
 
-def test_people_keep_their_owner_tier_and_pii_decisions_across_reingest(example_catalog, tmp_path, reviewer, analyst):
+def test_people_keep_their_owner_tier_and_pii_decisions_across_reingest(
+    example_catalog, tmp_path, reviewer, analyst
+):
     mrr = Asset.objects.get(name="fct_mrr", kind="model")
     signup_ip = Column.objects.get(asset__name="dim_users", name_key="signup_ip")
     email = Column.objects.get(asset__name="dim_users", name_key="email")
 
     asset_owners_set(asset=mrr, users=[analyst], actor=reviewer)
     asset_tier_set(asset=mrr, tier=2, reason="not executive-facing yet", actor=reviewer)
-    column_classification_decide(column=signup_ip, category="ip", status="confirmed", actor=reviewer)
-    column_classification_decide(column=email, category="none", status="rejected", actor=reviewer,
-                                 note="hashed upstream")
+    column_classification_decide(
+        column=signup_ip, category="ip", status="confirmed", actor=reviewer
+    )
+    column_classification_decide(
+        column=email, category="none", status="rejected", actor=reviewer, note="hashed upstream"
+    )
 
     # dbt now says something else about the very same fields.
     manifest = example_json()
@@ -51,7 +56,9 @@ def test_people_keep_their_owner_tier_and_pii_decisions_across_reingest(example_
 
 
 def test_without_a_person_the_dbt_values_are_effective_and_matched_to_users(django_user_model):
-    alice = django_user_model.objects.create_user("alice", email="alice@saas.example", first_name="Alice")
+    alice = django_user_model.objects.create_user(
+        "alice", email="alice@saas.example", first_name="Alice"
+    )
     ingest_ok(EXAMPLE_TARGET)
     mrr = Asset.objects.get(name="fct_mrr", kind="model")
     [owner] = effective_owners(mrr)

@@ -35,23 +35,39 @@ def sent(monkeypatch):
     out = []
     for name in ("catalog.tasks.ingest_dbt_run", "lineage.tasks.ingest_querylog_run"):
         task = current_app.tasks[name]
-        monkeypatch.setattr(task, "apply_async",
-                            lambda args, expires=None, _name=name, **kw: out.append((_name, args[0], expires)))
+        monkeypatch.setattr(
+            task,
+            "apply_async",
+            lambda args, expires=None, _name=name, **kw: out.append((_name, args[0], expires)),
+        )
     return out
 
 
-def _dead_worker_run(*, attempts: int = 1, trigger: str = IngestRun.Trigger.API, kind: str = IngestRun.Kind.DBT,
-                     silent_for: int | None = None) -> IngestRun:
+def _dead_worker_run(
+    *,
+    attempts: int = 1,
+    trigger: str = IngestRun.Trigger.API,
+    kind: str = IngestRun.Kind.DBT,
+    silent_for: int | None = None,
+) -> IngestRun:
     """A run a worker started and then stopped stamping: its heartbeat is past the stale age."""
     silent_for = ingest_run_stale_seconds() + 5 if silent_for is None else silent_for
     run = ingest_run_create_from_paths(paths=[EXAMPLE_TARGET], trigger=trigger)
     then = timezone.now() - timedelta(seconds=silent_for)
-    IngestRun.objects.filter(pk=run.pk).update(kind=kind, status=IngestRun.Status.RUNNING, attempts=attempts,
-                                                started_at=then, heartbeat_at=then, phase="writing assets")
+    IngestRun.objects.filter(pk=run.pk).update(
+        kind=kind,
+        status=IngestRun.Status.RUNNING,
+        attempts=attempts,
+        started_at=then,
+        heartbeat_at=then,
+        phase="writing assets",
+    )
     return IngestRun.objects.get(pk=run.pk)
 
 
-def test_a_run_whose_worker_stopped_is_queued_again_and_sent(sent, django_capture_on_commit_callbacks):
+def test_a_run_whose_worker_stopped_is_queued_again_and_sent(
+    sent, django_capture_on_commit_callbacks
+):
     run = _dead_worker_run()
     with django_capture_on_commit_callbacks(execute=True):
         outcome = ingest_runs_sweep()
@@ -81,8 +97,10 @@ def test_after_the_last_attempt_the_run_fails_saying_why(sent, settings):
     run.refresh_from_db()
     assert outcome.failed == [run.pk]
     assert run.status == IngestRun.Status.FAILED
-    assert run.error == ("The worker running this ingest stopped (attempt 3 of 3); nothing was changed. "
-                         "Re-run the ingest.")
+    assert run.error == (
+        "The worker running this ingest stopped (attempt 3 of 3); nothing was changed. "
+        "Re-run the ingest."
+    )
     assert run.finished_at is not None
     assert sent == []
 
@@ -111,8 +129,9 @@ def test_a_query_log_run_queued_again_then_succeeds(tmp_path, django_capture_on_
     log = write_log(tmp_path / "q.csv", [row("q1", "select * from saas.marts.fct_revenue")])
     run = querylog_run_create_from_path(path=log, source_name="snow", trigger=IngestRun.Trigger.API)
     then = timezone.now() - timedelta(seconds=ingest_run_stale_seconds() + 5)
-    IngestRun.objects.filter(pk=run.pk).update(status=IngestRun.Status.RUNNING, attempts=1, started_at=then,
-                                                heartbeat_at=then)
+    IngestRun.objects.filter(pk=run.pk).update(
+        status=IngestRun.Status.RUNNING, attempts=1, started_at=then, heartbeat_at=then
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert ingest_runs_sweep().requeued == [run.pk]
     run.refresh_from_db()
@@ -125,11 +144,15 @@ def test_a_command_line_run_whose_process_stopped_is_failed_not_sent_to_a_worker
     ingest_runs_sweep()
     run.refresh_from_db()
     assert run.status == IngestRun.Status.FAILED
-    assert run.error.startswith("The command running this ingest stopped before it finished; nothing was changed.")
+    assert run.error.startswith(
+        "The command running this ingest stopped before it finished; nothing was changed."
+    )
     assert sent == []
 
 
-def test_a_run_queued_too_long_is_sent_again_once_per_period(sent, settings, django_capture_on_commit_callbacks):
+def test_a_run_queued_too_long_is_sent_again_once_per_period(
+    sent, settings, django_capture_on_commit_callbacks
+):
     settings.LEXICON_INGEST_RESEND_SECONDS = 120
     run = ingest_run_create_from_paths(paths=[EXAMPLE_TARGET], trigger=IngestRun.Trigger.API)
     fresh = ingest_run_create_from_paths(paths=[EXAMPLE_TARGET], trigger=IngestRun.Trigger.API)
@@ -162,8 +185,11 @@ def test_the_claim_leaves_a_stale_run_at_its_last_attempt_to_the_sweep(settings)
 
 def test_without_a_heartbeat_sqlite_counts_a_run_stale_only_after_the_task_time_limit(settings):
     # SQLite cannot take the heartbeat's write while the ingest's transaction holds the database.
-    expected = (settings.CELERY_TASK_TIME_LIMIT if connection.vendor == "sqlite"
-                else settings.LEXICON_INGEST_STALE_SECONDS)
+    expected = (
+        settings.CELERY_TASK_TIME_LIMIT
+        if connection.vendor == "sqlite"
+        else settings.LEXICON_INGEST_STALE_SECONDS
+    )
     assert ingest_run_stale_seconds() == expected
 
 
@@ -182,7 +208,9 @@ def test_the_heartbeat_thread_stamps_the_row_while_the_ingest_transaction_is_ope
             IngestRun.objects.filter(pk=run.pk).values_list("heartbeat_at", flat=True).get()
             for _ in range(4):
                 time.sleep(0.5)
-                seen.append(IngestRun.objects.filter(pk=run.pk).values_list("heartbeat_at", flat=True).get())
+                seen.append(
+                    IngestRun.objects.filter(pk=run.pk).values_list("heartbeat_at", flat=True).get()
+                )
             threads_during.append({t.name for t in threading.enumerate()})
 
     done = ingest_run_guarded(run_id=run.pk, work=work, expected=(), phase="x")
@@ -212,7 +240,9 @@ def test_a_clean_ingest_counts_one_attempt():
     assert run.heartbeat_at is not None
 
 
-def test_an_attempt_taken_over_mid_ingest_keeps_nothing_and_leaves_the_run_to_the_newer_one(monkeypatch):
+def test_an_attempt_taken_over_mid_ingest_keeps_nothing_and_leaves_the_run_to_the_newer_one(
+    monkeypatch,
+):
     """The sweep may judge a slow worker dead; its attempt must then not write the run (nor
     its counts) over the newer attempt's."""
     import catalog.services as services
@@ -221,13 +251,19 @@ def test_an_attempt_taken_over_mid_ingest_keeps_nothing_and_leaves_the_run_to_th
 
     def taken_over_meanwhile(run, *args, **kwargs):
         # While this attempt works, the sweep queues the run again and a second worker claims it.
-        IngestRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1, heartbeat_at=timezone.now())
+        IngestRun.objects.filter(pk=run.pk).update(
+            attempts=run.attempts + 1, heartbeat_at=timezone.now()
+        )
         return real_write(run, *args, **kwargs)
 
     monkeypatch.setattr(services, "dbt_ingest_write", taken_over_meanwhile)
     run = ingest_run_create_from_paths(paths=[EXAMPLE_TARGET], trigger=IngestRun.Trigger.API)
     services.ingest_run_execute(run_id=run.pk)
     run.refresh_from_db()
-    assert run.status == IngestRun.Status.RUNNING and run.attempts == 2  # the newer attempt's, untouched
+    assert (
+        run.status == IngestRun.Status.RUNNING and run.attempts == 2
+    )  # the newer attempt's, untouched
     assert run.counts == {} and run.finished_at is None
-    assert not Asset.objects.exists() and not Project.objects.exists()  # the old attempt's work rolled back
+    assert (
+        not Asset.objects.exists() and not Project.objects.exists()
+    )  # the old attempt's work rolled back

@@ -5,8 +5,22 @@ from catalog.meta import owners_from, parse_tier, pii_from, tier_from
 
 @pytest.mark.parametrize(
     ("value", "tier"),
-    [(1, 1), ("2", 2), ("tier_1", 1), ("Tier 3", 3), ("tier-2", 2), ("T1", 1), ("gold", 1), ("silver", 2),
-     ("bronze", 3), ("tier_9", None), ("platinum-ish", None), (None, None), (True, None), (4, None)],
+    [
+        (1, 1),
+        ("2", 2),
+        ("tier_1", 1),
+        ("Tier 3", 3),
+        ("tier-2", 2),
+        ("T1", 1),
+        ("gold", 1),
+        ("silver", 2),
+        ("bronze", 3),
+        ("tier_9", None),
+        ("platinum-ish", None),
+        (None, None),
+        (True, None),
+        (4, None),
+    ],
 )
 def test_it_reads_tiers_in_every_common_form(value, tier):
     assert parse_tier(value) == tier

@@ -19,10 +19,22 @@ pytestmark = pytest.mark.django_db
 def make_asset():
     project = Project.objects.create(name="shop")
 
-    def make(name: str, description: str = "", columns: tuple[str, ...] = (), kind: str = "model",
-             popularity: float = 0.0, **fields) -> Asset:
-        asset = Asset.objects.create(project=project, unique_id=f"{kind}.shop.{name}", kind=kind, name=name,
-                                     description=description, **fields)
+    def make(
+        name: str,
+        description: str = "",
+        columns: tuple[str, ...] = (),
+        kind: str = "model",
+        popularity: float = 0.0,
+        **fields,
+    ) -> Asset:
+        asset = Asset.objects.create(
+            project=project,
+            unique_id=f"{kind}.shop.{name}",
+            kind=kind,
+            name=name,
+            description=description,
+            **fields,
+        )
         for i, col in enumerate(columns):
             Column.objects.create(asset=asset, name=col, name_key=col.lower(), position=i)
         search_documents_sync([asset.pk])
@@ -150,7 +162,9 @@ def _tiered_catalog(make_asset):
     make_asset("orders_daily", "Prefix of the name", popularity=3)
     make_asset("fct_order_items", "Word in the name", popularity=9)
     make_asset("dim_shipments", "Shipments per order", popularity=50)  # word in the description
-    make_asset("dim_payments", "Payments", columns=("order_id",), popularity=80)  # word in a column only
+    make_asset(
+        "dim_payments", "Payments", columns=("order_id",), popularity=80
+    )  # word in a column only
     make_asset("fct_order_legacy", "Old", popularity=99, meta={"deprecated": True})
     make_asset("order_archive", "Removed", removed_at=timezone.now())
     for i in range(6):
@@ -172,15 +186,28 @@ def test_a_broad_search_ranks_as_a_narrow_one(make_asset, monkeypatch):
 
     _tiered_catalog(make_asset)
     expected = names("order", limit=20)
-    assert expected[:5] == ["order", "orders_daily", "fct_order_items", "stg_order_5", "stg_order_4"]
-    assert expected.index("dim_shipments") < expected.index("dim_payments") < expected.index("fct_order_legacy")
+    assert expected[:5] == [
+        "order",
+        "orders_daily",
+        "fct_order_items",
+        "stg_order_5",
+        "stg_order_4",
+    ]
+    assert (
+        expected.index("dim_shipments")
+        < expected.index("dim_payments")
+        < expected.index("fct_order_legacy")
+    )
     assert expected[-1] == "order_archive"
     monkeypatch.setattr(search, "RANK_CAP", 3)
     monkeypatch.setattr(search, "SMALL_TIER", 2)
-    for walk_when_sampled in (10**6, 1):  # tiers counted first, or walked because the sample is full of them
+    for walk_when_sampled in (
+        10**6,
+        1,
+    ):  # tiers counted first, or walked because the sample is full of them
         monkeypatch.setattr(search, "WALK_SAMPLED", walk_when_sampled)
         for offset in (0, 4, 8):
             page = search_asset_ids("order", limit=4, offset=offset)
             assert page.capped and page.total == offset + 4  # ranked as far as the page asked
             by_id = Asset.objects.in_bulk(page.asset_ids)
-            assert [by_id[i].name for i in page.asset_ids] == expected[offset:offset + 4]
+            assert [by_id[i].name for i in page.asset_ids] == expected[offset : offset + 4]

@@ -65,8 +65,13 @@ def test_beat_turns_every_schedule_entry_into_a_message(name, memory_producer):
     period = spec["schedule"].remaining_estimate(spec["schedule"].now()).total_seconds()
     assert expires, f"{name} has no expiry"
     scheduler = beat.Scheduler(celery_app, lazy=True)
-    entry = beat.ScheduleEntry(name=name, task=spec["task"], schedule=spec["schedule"],
-                               options=spec.get("options", {}), app=celery_app)
+    entry = beat.ScheduleEntry(
+        name=name,
+        task=spec["task"],
+        schedule=spec["schedule"],
+        options=spec.get("options", {}),
+        app=celery_app,
+    )
     # The call beat makes when the entry is due (SchedulingError if Celery refuses the task).
     result = scheduler.apply_async(entry, producer=memory_producer, advance=False)
     assert result.id
@@ -87,18 +92,31 @@ def test_the_visibility_timeout_outlasts_the_longest_task(settings):
 
 
 def _check_with(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "LEXICON_INGEST_"))}
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**clean, "DEBUG": "true", **env})
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "LEXICON_INGEST_"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, "DEBUG": "true", **env},
+    )
 
 
 def test_a_global_soft_limit_at_or_over_the_hard_limit_is_refused_at_startup():
     result = _check_with({"CELERY_TASK_TIME_LIMIT": "600"})
     assert result.returncode != 0
-    assert "CELERY_TASK_SOFT_TIME_LIMIT (3300) must be below CELERY_TASK_TIME_LIMIT (600)" in result.stderr
+    assert (
+        "CELERY_TASK_SOFT_TIME_LIMIT (3300) must be below CELERY_TASK_TIME_LIMIT (600)"
+        in result.stderr
+    )
 
 
 def test_an_ingest_stale_age_under_three_heartbeats_is_refused_at_startup():
-    result = _check_with({"LEXICON_INGEST_HEARTBEAT_SECONDS": "20", "LEXICON_INGEST_STALE_SECONDS": "45"})
+    result = _check_with(
+        {"LEXICON_INGEST_HEARTBEAT_SECONDS": "20", "LEXICON_INGEST_STALE_SECONDS": "45"}
+    )
     assert result.returncode != 0
     assert "LEXICON_INGEST_STALE_SECONDS (45) must be at least three heartbeats" in result.stderr

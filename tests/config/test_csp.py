@@ -24,7 +24,12 @@ EXPECTED = {
 # Markup a strict policy refuses: inline scripts (a <script> without src, except JSON data
 # blocks), event-handler attributes, javascript: URLs, <style> blocks and style attributes.
 BLOCKED_MARKUP = [
-    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I), "inline <script>"),
+    (
+        re.compile(
+            r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I
+        ),
+        "inline <script>",
+    ),
     (re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I), "on* handler attribute"),
     (re.compile(r"javascript:", re.I), "javascript: URL"),
     (re.compile(r"<style[\s>]", re.I), "<style> block"),
@@ -34,12 +39,19 @@ BLOCKED_MARKUP = [
 
 def _policy(response) -> dict[str, str]:
     header = response["Content-Security-Policy"]
-    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else ""
-            for part in (p.strip() for p in header.split(";")) if part}
+    return {
+        part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else ""
+        for part in (p.strip() for p in header.split(";"))
+        if part
+    }
 
 
 def _blocked(html: str) -> list[str]:
-    return [f"{label}: {m.group(0)[:80]}" for pattern, label in BLOCKED_MARKUP for m in pattern.finditer(html)]
+    return [
+        f"{label}: {m.group(0)[:80]}"
+        for pattern, label in BLOCKED_MARKUP
+        for m in pattern.finditer(html)
+    ]
 
 
 def test_the_sign_in_page_sends_the_strict_policy(client):
@@ -55,10 +67,23 @@ def test_the_main_pages_send_the_policy_and_contain_nothing_it_blocks(example, a
     from catalog.models import Asset
 
     churn = Asset.objects.get(name="customer_churn", kind="model")
-    pages = ["/", "/search/?q=churn", f"/assets/{churn.pk}/", f"/assets/{churn.pk}/?tab=columns",
-             f"/lineage/assets/{churn.pk}/panel/", f"/lineage/assets/{churn.pk}/graph/", "/metrics/",
-             "/governance/", "/governance/scorecard/", "/governance/pii/", "/governance/audit/", "/catalog/",
-             "/ingest/", "/metrics/new/", "/governance/tokens/"]
+    pages = [
+        "/",
+        "/search/?q=churn",
+        f"/assets/{churn.pk}/",
+        f"/assets/{churn.pk}/?tab=columns",
+        f"/lineage/assets/{churn.pk}/panel/",
+        f"/lineage/assets/{churn.pk}/graph/",
+        "/metrics/",
+        "/governance/",
+        "/governance/scorecard/",
+        "/governance/pii/",
+        "/governance/audit/",
+        "/catalog/",
+        "/ingest/",
+        "/metrics/new/",
+        "/governance/tokens/",
+    ]
     for url in pages:
         response = admin_client_lx.get(url)
         assert response.status_code == 200, url

@@ -27,14 +27,27 @@ def test_pages_link_the_icon(client):
 
 
 def test_favicon_ico_is_served_from_the_manifest_storage_production_uses(tmp_path):
-    storages = {**settings.STORAGES,
-                "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     with override_settings(STORAGES=storages, STATIC_ROOT=tmp_path):
         # Only the icons are collected: this is about them (the scripts and stylesheets are
         # tested with the pages that use them).
-        call_command("collectstatic", "--noinput", "--ignore", "vendor", "--ignore", "*.js", "--ignore", "*.css",
-                     verbosity=0)
-        client = Client()  # whitenoise reads STATIC_ROOT when the first request builds the middleware
+        call_command(
+            "collectstatic",
+            "--noinput",
+            "--ignore",
+            "vendor",
+            "--ignore",
+            "*.js",
+            "--ignore",
+            "*.css",
+            verbosity=0,
+        )
+        client = (
+            Client()
+        )  # whitenoise reads STATIC_ROOT when the first request builds the middleware
         redirect = client.get("/favicon.ico")
         assert redirect.status_code == 302
         location = redirect["Location"]

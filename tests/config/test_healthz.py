@@ -31,5 +31,12 @@ def test_healthz_names_the_broker_when_it_is_down(client, settings, monkeypatch)
 @pytest.mark.django_db
 def test_healthz_needs_no_login_and_leaks_no_data(client):
     response = client.get("/healthz")
-    assert set(response.json()) == {"status", "database", "broker", "worker", "mode", "last_heartbeat",
-                                        "heartbeat_age_seconds"}
+    assert set(response.json()) == {
+        "status",
+        "database",
+        "broker",
+        "worker",
+        "mode",
+        "last_heartbeat",
+        "heartbeat_age_seconds",
+    }

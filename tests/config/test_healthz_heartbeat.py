@@ -19,7 +19,9 @@ def distributed(settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.LEXICON_HEARTBEAT_STALE_SECONDS = 180
     monkeypatch.setattr(health, "check_broker", lambda: "ok")
-    monkeypatch.setattr(celery_app.control, "ping", lambda timeout: [{"ingest@host": {"ok": "pong"}}])
+    monkeypatch.setattr(
+        celery_app.control, "ping", lambda timeout: [{"ingest@host": {"ok": "pong"}}]
+    )
     cache.delete(HEARTBEAT_CACHE_KEY)
     yield
     cache.delete(HEARTBEAT_CACHE_KEY)
@@ -65,8 +67,10 @@ def test_a_heartbeat_never_seen_is_a_down_worker(client, distributed):
     body = response.json()
     assert response.status_code == 503
     assert body["last_heartbeat"] is None and body["heartbeat_age_seconds"] is None
-    assert body["worker"] == ("down: no heartbeat recorded yet (is celery beat running, with a worker on the "
-                              "default queue?)")
+    assert body["worker"] == (
+        "down: no heartbeat recorded yet (is celery beat running, with a worker on the "
+        "default queue?)"
+    )
 
 
 @pytest.mark.django_db

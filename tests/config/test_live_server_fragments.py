@@ -62,7 +62,8 @@ def _sign_in_form(base: str, username: str) -> tuple[str, dict]:
 
 
 def test_every_fragment_of_an_asset_page_answers_when_all_load_at_once(
-        live_server, example_catalog, viewer, client):
+    live_server, example_catalog, viewer, client
+):
     base = live_server.url
     client.force_login(viewer)
     session = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
@@ -73,7 +74,10 @@ def test_every_fragment_of_an_asset_page_answers_when_all_load_at_once(
     assert len(fragments) >= 4, fragments  # owners, policy, description, banner, PII badges
 
     jobs = [("fragment", f"{base}{path}", session, None) for path in fragments] * ROUNDS
-    jobs += [("sign-in", f"{base}/login/", *_sign_in_form(base, viewer.username)) for _ in range(SIGN_INS)]
+    jobs += [
+        ("sign-in", f"{base}/login/", *_sign_in_form(base, viewer.username))
+        for _ in range(SIGN_INS)
+    ]
     start = threading.Barrier(len(jobs))
 
     def run(job):
@@ -85,5 +89,9 @@ def test_every_fragment_of_an_asset_page_answers_when_all_load_at_once(
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         answers = list(pool.map(run, jobs))
     expected = {"fragment": 200, "sign-in": 302}
-    failed = [(kind, url, code, body[-300:]) for kind, url, code, body in answers if code != expected[kind]]
+    failed = [
+        (kind, url, code, body[-300:])
+        for kind, url, code, body in answers
+        if code != expected[kind]
+    ]
     assert not failed, f"{len(failed)} of {len(answers)} parallel requests failed: {failed[:3]}"

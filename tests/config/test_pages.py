@@ -46,7 +46,9 @@ def test_home_on_an_empty_catalog_says_what_to_do_next(viewer_client):
 def test_login_page_signs_a_user_in_and_lands_on_home(client, viewer):
     from tests.conftest import PASSWORD
 
-    response = client.post(reverse("login"), {"username": "vera", "password": PASSWORD}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": "vera", "password": PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("home")
     assert "Signed in as" in response.content.decode()
 
@@ -59,7 +61,9 @@ def test_a_wrong_password_is_refused_with_a_message(client, viewer):
 
 def test_an_htmx_request_gets_only_the_fragment(viewer_client):
     page = viewer_client.get(reverse("catalog:search"), {"q": "x"}).content.decode()
-    fragment = viewer_client.get(reverse("catalog:search"), {"q": "x"}, HTTP_HX_REQUEST="true").content.decode()
+    fragment = viewer_client.get(
+        reverse("catalog:search"), {"q": "x"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert "<html" in page
     assert "<html" not in fragment
     assert "No results for" in fragment

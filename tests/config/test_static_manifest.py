@@ -39,9 +39,20 @@ def test_every_vendored_library_keeps_its_licence_and_a_version_note():
         assert f"@{version}`" in notes, f"{folder.name} is not described in static/vendor/README.md"
 
 
-PAGES = ["home", "catalog:search", "catalog:browse", "metrics_dictionary:index", "lineage:index",
-         "governance:index", "governance:scorecard", "governance:review_queue", "catalog:ingest_runs",
-         "metrics_dictionary:propose", "metrics_dictionary:changes", "governance:audit_log"]
+PAGES = [
+    "home",
+    "catalog:search",
+    "catalog:browse",
+    "metrics_dictionary:index",
+    "lineage:index",
+    "governance:index",
+    "governance:scorecard",
+    "governance:review_queue",
+    "catalog:ingest_runs",
+    "metrics_dictionary:propose",
+    "metrics_dictionary:changes",
+    "governance:audit_log",
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +61,10 @@ def collected(tmp_path_factory):
     root = tmp_path_factory.mktemp("staticfiles")
     from django.test import override_settings
 
-    storages = {**settings.STORAGES,
-                "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     with override_settings(STORAGES=storages, STATIC_ROOT=root):
         call_command("collectstatic", "--noinput", verbosity=0)
     return root, storages
@@ -80,7 +93,7 @@ def test_pages_render_against_the_manifest(manifest_storage, admin_client_lx, na
     html = response.content.decode()
     # Hashed names prove the manifest was used, not the plain development storage.
     assert f"/static/{manifest_storage['vendor/htmx-2.0.11/htmx.min.js']}" in html
-    assert "/static/vendor/htmx-2.0.11/htmx.min.js\"" not in html
+    assert '/static/vendor/htmx-2.0.11/htmx.min.js"' not in html
 
 
 def test_asset_and_graph_pages_render_against_the_manifest(manifest_storage, admin_client_lx):
@@ -89,7 +102,10 @@ def test_asset_and_graph_pages_render_against_the_manifest(manifest_storage, adm
 
     ingest_ok(EXAMPLE_TARGET)
     asset = Asset.objects.filter(kind="model").order_by("name").first()
-    for url in (reverse("catalog:asset", args=[asset.pk]), reverse("lineage:asset_graph", args=[asset.pk])):
+    for url in (
+        reverse("catalog:asset", args=[asset.pk]),
+        reverse("lineage:asset_graph", args=[asset.pk]),
+    ):
         response = admin_client_lx.get(url)
         assert response.status_code == 200, url
     graph = admin_client_lx.get(reverse("lineage:asset_graph", args=[asset.pk])).content.decode()

@@ -53,11 +53,14 @@ def test_the_database_holds_no_plain_key(vera_key, viewer):
     assert token.prefix == vera_key[:12] and len(token.key_hash) == 64
 
 
-@pytest.mark.parametrize("header, reason", [
-    ("Token lx_not-a-real-key-at-all-000000000000000000000", "Invalid token."),
-    ("Bearer ", "Invalid token header"),
-    ("Token two parts", "Invalid token header"),
-])
+@pytest.mark.parametrize(
+    "header, reason",
+    [
+        ("Token lx_not-a-real-key-at-all-000000000000000000000", "Invalid token."),
+        ("Bearer ", "Invalid token header"),
+        ("Token two parts", "Invalid token header"),
+    ],
+)
 def test_a_wrong_key_is_answered_401_with_a_challenge(vera_key, header, reason):
     response = _api(header).get(URL)
     assert response.status_code == 401 and reason in response.json()["detail"]
@@ -75,8 +78,9 @@ def test_no_credentials_is_401_too(db):
 
 
 def test_an_expired_token_is_refused(viewer):
-    token, key = api_token_create(user=viewer, name="short", expires_at=timezone.now() + timedelta(hours=1),
-                                  actor=viewer)
+    token, key = api_token_create(
+        user=viewer, name="short", expires_at=timezone.now() + timedelta(hours=1), actor=viewer
+    )
     assert _api(f"Token {key}").get(URL).status_code == 200
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = _api(f"Token {key}").get(URL)
@@ -88,7 +92,9 @@ def test_a_revoked_token_is_refused_at_once_and_the_revocation_is_audited(viewer
     api_token_revoke(token=token, actor=viewer)
     response = _api(f"Bearer {vera_key}").get(URL)
     assert response.status_code == 401 and response.json()["detail"] == "Token has been revoked."
-    assert AuditEvent.objects.filter(action="api_token.revoke", object_id=str(token.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="api_token.revoke", object_id=str(token.pk)).count() == 1
+    )
     api_token_revoke(token=token, actor=viewer)  # twice: nothing more happens
     assert AuditEvent.objects.filter(action="api_token.revoke").count() == 1
 
@@ -125,7 +131,9 @@ def test_names_are_unique_among_a_users_live_tokens(viewer, vera_key):
 
 def test_token_create_prints_only_the_key_and_sets_the_expiry(viewer):
     out, err = io.StringIO(), io.StringIO()
-    call_command("token_create", "vera", "--name", "dbt CI", "--expires-days", "30", stdout=out, stderr=err)
+    call_command(
+        "token_create", "vera", "--name", "dbt CI", "--expires-days", "30", stdout=out, stderr=err
+    )
     key = out.getvalue().strip()
     assert re.fullmatch(r"lx_[A-Za-z0-9_-]{43}", key), out.getvalue()
     token = ApiToken.objects.get(prefix=key[:12])
@@ -145,10 +153,14 @@ def test_token_revoke_command_revokes_by_prefix(viewer, vera_key):
 def _legacy_table_with(key: str, user_id: int) -> None:
     created_type = "timestamp with time zone" if connection.vendor == "postgresql" else "datetime"
     with connection.cursor() as cursor:
-        cursor.execute(f'CREATE TABLE "{LEGACY_TABLE}" ("key" varchar(40) PRIMARY KEY, '  # noqa: S608 - test DDL
-                       f'"created" {created_type} NOT NULL, "user_id" integer NOT NULL)')
-        cursor.execute(f'INSERT INTO "{LEGACY_TABLE}" ("key", "created", "user_id") VALUES (%s, %s, %s)',  # noqa: S608
-                       [key, timezone.now() - timedelta(days=100), user_id])
+        cursor.execute(
+            f'CREATE TABLE "{LEGACY_TABLE}" ("key" varchar(40) PRIMARY KEY, '  # noqa: S608 - test DDL
+            f'"created" {created_type} NOT NULL, "user_id" integer NOT NULL)'
+        )
+        cursor.execute(
+            f'INSERT INTO "{LEGACY_TABLE}" ("key", "created", "user_id") VALUES (%s, %s, %s)',  # noqa: S608
+            [key, timezone.now() - timedelta(days=100), user_id],
+        )
 
 
 def test_the_migration_converts_drfs_plain_tokens_and_drops_their_table(viewer):

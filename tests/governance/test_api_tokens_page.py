@@ -38,11 +38,16 @@ def test_a_duplicate_name_is_refused_on_the_form(viewer_client, viewer):
 def test_a_user_revokes_their_own_token_but_not_someone_elses(viewer_client, viewer, analyst):
     mine, key = api_token_create(user=viewer, name="laptop", actor=viewer)
     theirs, _ = api_token_create(user=analyst, name="laptop", actor=analyst)
-    response = viewer_client.post(reverse("governance:api_token_revoke", args=[mine.pk]), follow=True)
+    response = viewer_client.post(
+        reverse("governance:api_token_revoke", args=[mine.pk]), follow=True
+    )
     assert "is revoked" in response.content.decode()
     mine.refresh_from_db()
     assert mine.revoked_at is not None
-    assert viewer_client.post(reverse("governance:api_token_revoke", args=[theirs.pk])).status_code == 404
+    assert (
+        viewer_client.post(reverse("governance:api_token_revoke", args=[theirs.pk])).status_code
+        == 404
+    )
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
 

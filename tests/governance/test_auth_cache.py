@@ -20,7 +20,9 @@ def _auth_queries(captured) -> list[str]:
     return [q["sql"] for q in captured if '"auth_user"' in q["sql"] or '"auth_group"' in q["sql"]]
 
 
-def test_a_signed_in_request_reads_neither_the_user_nor_their_groups_from_the_database(viewer_client):
+def test_a_signed_in_request_reads_neither_the_user_nor_their_groups_from_the_database(
+    viewer_client,
+):
     viewer_client.get(reverse("home"))  # the first request caches the user
     with CaptureQueriesContext(connection) as captured:
         response = viewer_client.get(reverse("home"))

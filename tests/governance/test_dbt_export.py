@@ -29,17 +29,38 @@ def decided(example_catalog, reviewer, analyst):
     assets = {a.name: a for a in Asset.objects.filter(kind__in=["model", "source"], version="")}
     dim_accounts_v2 = Asset.objects.get(kind="model", name="dim_accounts", version="2")
     app_users = Asset.objects.get(kind="source", name="app_users")
-    asset_owners_set(asset=assets["fct_mrr"], users=(analyst,), teams=(team,), owner_type="business", actor=reviewer)
+    asset_owners_set(
+        asset=assets["fct_mrr"],
+        users=(analyst,),
+        teams=(team,),
+        owner_type="business",
+        actor=reviewer,
+    )
     asset_tier_set(asset=assets["fct_support_tickets"], tier=2, actor=reviewer)
-    asset_description_set(asset=assets["fct_mrr"], text="MRR per account and month.\n\nSee `mrr`.", actor=reviewer)
+    asset_description_set(
+        asset=assets["fct_mrr"], text="MRR per account and month.\n\nSee `mrr`.", actor=reviewer
+    )
     asset_tier_set(asset=dim_accounts_v2, tier=3, actor=reviewer)
     dim_users = assets["dim_users"]
-    column_classification_decide(column=dim_users.columns.get(name="signup_ip"), category="ip", status="confirmed",
-                                 sensitivity="high", actor=reviewer)
-    column_classification_decide(column=dim_users.columns.get(name="email_domain"), category="none",
-                                 status="rejected", actor=reviewer)
-    column_classification_decide(column=app_users.columns.get(name="email"), category="email", status="confirmed",
-                                 actor=reviewer)
+    column_classification_decide(
+        column=dim_users.columns.get(name="signup_ip"),
+        category="ip",
+        status="confirmed",
+        sensitivity="high",
+        actor=reviewer,
+    )
+    column_classification_decide(
+        column=dim_users.columns.get(name="email_domain"),
+        category="none",
+        status="rejected",
+        actor=reviewer,
+    )
+    column_classification_decide(
+        column=app_users.columns.get(name="email"),
+        category="email",
+        status="confirmed",
+        actor=reviewer,
+    )
     return {"project": Project.objects.get(), "team": team, "analyst": analyst}
 
 
@@ -47,7 +68,10 @@ def _download(client, user, project) -> tuple[str, dict]:
     client.force_login(user)
     response = client.get(reverse("governance:dbt_meta_patch", args=[project.pk]))
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment;") and ".yml" in response["Content-Disposition"]
+    assert (
+        response["Content-Disposition"].startswith("attachment;")
+        and ".yml" in response["Content-Disposition"]
+    )
     text = response.content.decode()
     return text, yaml.safe_load(text)
 
@@ -62,7 +86,9 @@ def test_the_patch_reads_back_as_the_same_owners_tiers_and_pii(client, viewer, d
     mrr_meta = models["fct_mrr"]["config"]["meta"]
     assert owners_from(mrr_meta) == [decided["analyst"].email, decided["team"].email]
     assert {(o["name"], o["type"]) for o in mrr_meta["lexicon_owners"]} == {
-        (decided["analyst"].email, "business"), ("revenue@saas.example", "business")}
+        (decided["analyst"].email, "business"),
+        ("revenue@saas.example", "business"),
+    }
     assert tier_from(mrr_meta, []) is None  # nobody changed fct_mrr's tier here
     assert models["fct_mrr"]["description"] == "MRR per account and month.\n\nSee `mrr`."
     assert "description" not in models["fct_support_tickets"]
@@ -74,7 +100,10 @@ def test_the_patch_reads_back_as_the_same_owners_tiers_and_pii(client, viewer, d
     columns = {c["name"]: c["meta"] for c in models["dim_users"]["columns"]}
     assert set(columns) == {"signup_ip", "email_domain"}
     assert pii_from(columns["signup_ip"], []) == "contains_pii=true"
-    assert columns["signup_ip"]["pii_category"] == "ip" and columns["signup_ip"]["pii_sensitivity"] == "high"
+    assert (
+        columns["signup_ip"]["pii_category"] == "ip"
+        and columns["signup_ip"]["pii_sensitivity"] == "high"
+    )
     assert pii_from(columns["email_domain"], []) == ""
     assert "config" not in models["dim_users"]  # no model-level decision on dim_users
 
@@ -86,7 +115,9 @@ def test_the_patch_reads_back_as_the_same_owners_tiers_and_pii(client, viewer, d
 
 def test_api_serves_the_same_patch(client, viewer, decided):
     text, _patch = _download(client, viewer, decided["project"])
-    response = token_client(viewer).get(f"/api/v1/governance/projects/{decided['project'].pk}/dbt-meta-patch/")
+    response = token_client(viewer).get(
+        f"/api/v1/governance/projects/{decided['project'].pk}/dbt-meta-patch/"
+    )
     assert response.status_code == 200 and response["Content-Type"].startswith("application/yaml")
     assert response.content.decode() == text
 

@@ -37,7 +37,9 @@ def test_it_refuses_the_right_password_after_five_wrong_ones_and_says_for_how_lo
     right = _sign_in(client, "vera", PASSWORD)
     assert right.status_code == 200 and LOCKED in right.content.decode()
     assert not _signed_in(client)
-    assert AuditEvent.objects.filter(action="user.login_locked", object_id=str(viewer.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="user.login_locked", object_id=str(viewer.pk)).count() == 1
+    )
 
 
 def test_it_lets_the_account_in_again_once_the_window_has_passed(client, viewer):
@@ -85,7 +87,9 @@ def test_an_address_spraying_many_usernames_is_locked_out(client, viewer, settin
 
 
 @pytest.mark.parametrize("behind_proxy, expected", [(True, "203.0.113.9"), (False, "127.0.0.1")])
-def test_behind_a_proxy_the_address_is_the_one_the_proxy_appended(client, viewer, settings, behind_proxy, expected):
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_appended(
+    client, viewer, settings, behind_proxy, expected
+):
     settings.BEHIND_TLS_PROXY = behind_proxy
     _sign_in(client, "vera", "wrong", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9")
     assert LoginFailure.objects.get().ip == expected

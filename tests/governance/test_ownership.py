@@ -12,8 +12,15 @@ pytestmark = pytest.mark.django_db
 
 def _asset(name: str, dbt_owners=(), tier: int | None = 2) -> Asset:
     project = Project.objects.get_or_create(name="own")[0]
-    return Asset.objects.create(project=project, unique_id=f"model.own.{name}", kind="model", name=name,
-                                dbt_owners=list(dbt_owners), dbt_tier=tier, description="x")
+    return Asset.objects.create(
+        project=project,
+        unique_id=f"model.own.{name}",
+        kind="model",
+        name=name,
+        dbt_owners=list(dbt_owners),
+        dbt_tier=tier,
+        description="x",
+    )
 
 
 def test_a_reviewer_edits_owners_in_place_and_the_change_is_audited(client, reviewer, analyst):
@@ -22,19 +29,25 @@ def test_a_reviewer_edits_owners_in_place_and_the_change_is_audited(client, revi
     client.force_login(reviewer)
     header = client.get(reverse("governance:asset_owners", args=[asset.pk])).content.decode()
     assert reverse("governance:asset_owners_edit", args=[asset.pk]) in header
-    form = client.get(reverse("governance:asset_owners_edit", args=[asset.pk]), HTTP_HX_REQUEST="true")
+    form = client.get(
+        reverse("governance:asset_owners_edit", args=[asset.pk]), HTTP_HX_REQUEST="true"
+    )
     assert 'name="users"' in form.content.decode() and 'name="teams"' in form.content.decode()
-    response = client.post(reverse("governance:asset_owners_edit", args=[asset.pk]),
-                           {"owner_type": "steward", "users": [analyst.pk], "teams": [team.pk]},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("governance:asset_owners_edit", args=[asset.pk]),
+        {"owner_type": "steward", "users": [analyst.pk], "teams": [team.pk]},
+        HTTP_HX_REQUEST="true",
+    )
     html = response.content.decode()
     assert response.status_code == 200 and 'id="asset-owners"' in html
     assert "andy" in html and "Revenue" in html and "steward · person" in html
     assert "someone@x.io" not in html  # a person's choice replaces dbt's on the page
     event = AuditEvent.objects.get(action="asset.owners_set")
     assert event.actor_name == "grace" and event.before == []
-    assert {(o["user"], o["team"], o["type"]) for o in event.after} == {("andy", None, "steward"),
-                                                                         (None, "Revenue", "steward")}
+    assert {(o["user"], o["team"], o["type"]) for o in event.after} == {
+        ("andy", None, "steward"),
+        (None, "Revenue", "steward"),
+    }
 
 
 def test_owner_types_are_kept_apart(reviewer, analyst, viewer):
@@ -42,13 +55,17 @@ def test_owner_types_are_kept_apart(reviewer, analyst, viewer):
     asset_owners_set(asset=asset, users=(analyst,), owner_type="technical", actor=reviewer)
     asset_owners_set(asset=asset, users=(viewer,), owner_type="business", actor=reviewer)
     assert set(AssetOwner.objects.values_list("user__username", "owner_type")) == {
-        ("andy", "technical"), ("vera", "business")}
+        ("andy", "technical"),
+        ("vera", "business"),
+    }
 
 
 def test_a_bad_owner_type_is_refused_with_the_form(client, reviewer):
     asset = _asset("orders")
     client.force_login(reviewer)
-    response = client.post(reverse("governance:asset_owners_edit", args=[asset.pk]), {"owner_type": "king"})
+    response = client.post(
+        reverse("governance:asset_owners_edit", args=[asset.pk]), {"owner_type": "king"}
+    )
     assert response.status_code == 400 and "Owner type" in response.content.decode()
     assert not AssetOwner.objects.exists()
 
@@ -62,8 +79,12 @@ def test_a_viewer_sees_owners_without_edit_buttons(viewer_client):
 def test_a_reviewer_sets_the_tier_from_the_header(client, reviewer):
     asset = _asset("orders", tier=3)
     client.force_login(reviewer)
-    response = client.post(reverse("governance:asset_tier_edit", args=[asset.pk]), {"tier": "1", "reason": "exec"})
-    assert "effective tier 1" in response.content.decode() and "(person)" in response.content.decode()
+    response = client.post(
+        reverse("governance:asset_tier_edit", args=[asset.pk]), {"tier": "1", "reason": "exec"}
+    )
+    assert (
+        "effective tier 1" in response.content.decode() and "(person)" in response.content.decode()
+    )
     bad = client.post(reverse("governance:asset_tier_edit", args=[asset.pk]), {"tier": "7"})
     assert bad.status_code == 400
 
@@ -85,7 +106,13 @@ def test_my_assets_includes_team_ownership_and_my_dbt_email(client, reviewer, an
     client.force_login(analyst)
     response = client.get(reverse("governance:my_assets"))
     names = {asset.name for asset, _checks in response.context["rows"]}
-    assert names == {via_team.name, direct.name, from_dbt.name, team_in_dbt.name, team_email_in_dbt.name}
+    assert names == {
+        via_team.name,
+        direct.name,
+        from_dbt.name,
+        team_in_dbt.name,
+        team_email_in_dbt.name,
+    }
     assert "Finance Analytics" in response.content.decode()
     client.force_login(viewer)
     names = {a.name for a, _c in client.get(reverse("governance:my_assets")).context["rows"]}
@@ -94,16 +121,26 @@ def test_my_assets_includes_team_ownership_and_my_dbt_email(client, reviewer, an
 
 def test_teams_page_creates_and_updates_teams_audited(client, reviewer, analyst, viewer):
     client.force_login(reviewer)
-    assert client.post(reverse("governance:team_create"),
-                       {"name": "Growth", "members": [analyst.pk]}).status_code == 302
+    assert (
+        client.post(
+            reverse("governance:team_create"), {"name": "Growth", "members": [analyst.pk]}
+        ).status_code
+        == 302
+    )
     team = Team.objects.get(name="Growth")
     assert list(team.members.all()) == [analyst]
     duplicate = client.post(reverse("governance:team_create"), {"name": "growth"})
     assert duplicate.status_code == 400 and "exists already" in duplicate.content.decode()
-    client.post(reverse("governance:team_update", args=[team.pk]), {"name": "Growth", "members": [viewer.pk]})
+    client.post(
+        reverse("governance:team_update", args=[team.pk]),
+        {"name": "Growth", "members": [viewer.pk]},
+    )
     assert list(team.members.all()) == [viewer]
-    actions = list(AuditEvent.objects.filter(object_type="governance.team").order_by("id").values_list(
-        "action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_type="governance.team")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["team.create", "team.update"]
     update = AuditEvent.objects.get(action="team.update")
     assert update.before["members"] == ["andy"] and update.after["members"] == ["vera"]
@@ -111,7 +148,9 @@ def test_teams_page_creates_and_updates_teams_audited(client, reviewer, analyst,
 
 
 @pytest.mark.parametrize("n_assets", [5, 60])
-def test_my_assets_page_query_count_is_flat(client, reviewer, analyst, n_assets, django_assert_max_num_queries):
+def test_my_assets_page_query_count_is_flat(
+    client, reviewer, analyst, n_assets, django_assert_max_num_queries
+):
     team = Team.objects.create(name="Ops")
     team.members.add(analyst)
     for i in range(n_assets):

@@ -29,9 +29,15 @@ def test_the_drf_permission_asks_the_write_rule_for_unsafe_methods(viewer, revie
     from governance.api.permissions import Allows
 
     permission_class = Allows("catalog.view", write="policy.edit")
-    for method, user, expected in [("GET", viewer, True), ("PUT", viewer, False), ("PUT", reviewer, True)]:
+    for method, user, expected in [
+        ("GET", viewer, True),
+        ("PUT", viewer, False),
+        ("PUT", reviewer, True),
+    ]:
         permission = permission_class()
-        assert permission.has_permission(SimpleNamespace(method=method, user=user), None) is expected
+        assert (
+            permission.has_permission(SimpleNamespace(method=method, user=user), None) is expected
+        )
     refused = permission_class()
     refused.has_permission(SimpleNamespace(method="PUT", user=viewer), None)
     assert "editing tier policies" in refused.message.lower()

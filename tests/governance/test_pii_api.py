@@ -22,29 +22,54 @@ def test_a_viewer_reads_a_columns_classifications_with_the_effective_one(example
     body = token_client(viewer).get(f"/api/v1/columns/{email.pk}/classifications/").json()
     assert body["column"] == email.pk
     assert {(c["origin"], c["category"], c["status"]) for c in body["classifications"]} == {
-        ("dbt", "email", "suggested"), ("heuristic", "email", "suggested")}
-    assert body["effective"] | {} == {"is_pii": True, "category": "email", "origin": "dbt", "status": "suggested",
-                                      "sensitivity": "high", "source_column": None, "reviewed": False}
+        ("dbt", "email", "suggested"),
+        ("heuristic", "email", "suggested"),
+    }
+    assert body["effective"] | {} == {
+        "is_pii": True,
+        "category": "email",
+        "origin": "dbt",
+        "status": "suggested",
+        "sensitivity": "high",
+        "source_column": None,
+        "reviewed": False,
+    }
 
 
 def test_a_reviewer_posts_a_classification_which_is_audited_and_propagates(example, reviewer):
     email = Column.objects.get(asset__name="stg_app_users", asset__kind="model", name_key="email")
-    response = token_client(reviewer).post(f"/api/v1/columns/{email.pk}/classifications/",
-                                           {"category": "email", "sensitivity": "restricted", "status": "confirmed",
-                                            "note": "customer emails"}, format="json")
+    response = token_client(reviewer).post(
+        f"/api/v1/columns/{email.pk}/classifications/",
+        {
+            "category": "email",
+            "sensitivity": "restricted",
+            "status": "confirmed",
+            "note": "customer emails",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["effective"]["status"] == "confirmed" and body["effective"]["origin"] == "person"
-    assert body["effective"]["sensitivity"] == "restricted" and body["effective"]["reviewed"] is True
+    assert (
+        body["effective"]["sensitivity"] == "restricted" and body["effective"]["reviewed"] is True
+    )
     event = AuditEvent.objects.get(action="column.classification_decide")
-    assert (event.actor, event.object_id, event.after["category"]) == (reviewer, str(email.pk), "email")
+    assert (event.actor, event.object_id, event.after["category"]) == (
+        reviewer,
+        str(email.pk),
+        "email",
+    )
     assert ColumnClassification.objects.filter(origin="lineage", source_column=email).exists()
 
 
 def test_bad_input_is_refused_field_by_field(example, reviewer):
     column = Column.objects.filter(removed_at__isnull=True).first()
-    response = token_client(reviewer).post(f"/api/v1/columns/{column.pk}/classifications/",
-                                           {"category": "shoe_size", "sensitivity": "secret"}, format="json")
+    response = token_client(reviewer).post(
+        f"/api/v1/columns/{column.pk}/classifications/",
+        {"category": "shoe_size", "sensitivity": "secret"},
+        format="json",
+    )
     assert response.status_code == 400
     assert set(response.json()) == {"category", "sensitivity"}
     assert token_client(reviewer).get("/api/v1/columns/999999/classifications/").status_code == 404
@@ -57,9 +82,12 @@ def test_the_review_queue_api_filters_and_paginates(example, reviewer):
     open_rows = ColumnClassification.objects.filter(status="suggested")
     assert body["count"] == open_rows.count()
     assert len(body["results"]) == min(50, body["count"])
-    emails = api.get("/api/v1/governance/review-queue/", {"category": "email", "origin": "heuristic"}).json()
+    emails = api.get(
+        "/api/v1/governance/review-queue/", {"category": "email", "origin": "heuristic"}
+    ).json()
     assert {r["id"] for r in emails["results"]} == set(
-        open_rows.filter(category="email", origin="heuristic").values_list("pk", flat=True))
+        open_rows.filter(category="email", origin="heuristic").values_list("pk", flat=True)
+    )
     assert api.get("/api/v1/governance/review-queue/", {"status": "confirmed"}).json()["count"] == 0
     assert api.get("/api/v1/governance/review-queue/", {"tier": "7"}).status_code == 400
 

@@ -71,7 +71,9 @@ def test_it_leaves_ordinary_columns_alone(name, data_type):
 
 def test_the_rule_set_can_be_replaced_by_a_json_file(tmp_path, settings):
     path = tmp_path / "rules.json"
-    path.write_text(json.dumps([{"category": "other", "sensitivity": "low", "name": "^loyalty_id$"}]))
+    path.write_text(
+        json.dumps([{"category": "other", "sensitivity": "low", "name": "^loyalty_id$"}])
+    )
     settings.LEXICON_PII_RULES_FILE = str(path)
     assert [r.category for r in pii_rules()] == ["other"]
     assert suggest_for("loyalty_id", "text").category == "other"
@@ -83,9 +85,15 @@ def test_the_rule_set_can_be_replaced_by_a_json_file(tmp_path, settings):
     [
         ({"category": "email"}, "expected a list"),
         ([{"category": "bank", "name": "x"}], "rule 1: category 'bank'"),
-        ([{"category": "email", "name": "x"}, {"category": "email"}], "rule 2: give a name pattern"),
+        (
+            [{"category": "email", "name": "x"}, {"category": "email"}],
+            "rule 2: give a name pattern",
+        ),
         ([{"category": "email", "name": "("}], "rule 1: name is not a valid regular expression"),
-        ([{"category": "email", "name": "x", "sensitivity": "secret"}], "rule 1: sensitivity 'secret'"),
+        (
+            [{"category": "email", "name": "x", "sensitivity": "secret"}],
+            "rule 1: sensitivity 'secret'",
+        ),
         ([{"category": "email", "nam": "x"}], "rule 1: unknown field(s) nam"),
     ],
 )
@@ -106,12 +114,20 @@ def test_an_unreadable_rule_file_names_the_file_and_line(tmp_path, settings):
 def test_every_ingest_suggests_and_running_again_duplicates_nothing(example_catalog, reviewer):
     run = example_catalog
     columns = Column.objects.filter(asset__project=run.project, removed_at__isnull=True)
-    expected = {(c.pk, suggest_for(c.name, c.data_type).category) for c in columns
-                if suggest_for(c.name, c.data_type)}
-    got = set(ColumnClassification.objects.filter(origin="heuristic").values_list("column_id", "category"))
+    expected = {
+        (c.pk, suggest_for(c.name, c.data_type).category)
+        for c in columns
+        if suggest_for(c.name, c.data_type)
+    }
+    got = set(
+        ColumnClassification.objects.filter(origin="heuristic").values_list("column_id", "category")
+    )
     assert got == expected and expected
     flagged_by_dbt = set(columns.exclude(dbt_pii="").values_list("pk", flat=True))
-    assert set(ColumnClassification.objects.filter(origin="dbt").values_list("column_id", flat=True)) == flagged_by_dbt
+    assert (
+        set(ColumnClassification.objects.filter(origin="dbt").values_list("column_id", flat=True))
+        == flagged_by_dbt
+    )
 
     before = list(ColumnClassification.objects.order_by("pk").values())
     ingest_ok(EXAMPLE_TARGET)
@@ -127,12 +143,17 @@ def test_suggestions_never_override_a_persons_decision(example_catalog, reviewer
     run = example_catalog
     phone = Column.objects.get(asset__name="dim_users", name_key="phone")
     heuristic = ColumnClassification.objects.get(column=phone, origin="heuristic")
-    column_classifications_review(classification_ids=[heuristic.pk], decision="reject", actor=reviewer)
+    column_classifications_review(
+        classification_ids=[heuristic.pk], decision="reject", actor=reviewer
+    )
     ColumnClassification.objects.filter(column=phone, origin="dbt").delete()
     pii_suggestions_sync(asset_ids=[phone.asset_id])
     heuristic.refresh_from_db()
     assert heuristic.status == "rejected" and heuristic.decided_by == reviewer
     # dbt still flags the column, but the category a person rejected is not suggested again
-    assert phone.dbt_pii and not ColumnClassification.objects.filter(column=phone, status="suggested").exists()
+    assert (
+        phone.dbt_pii
+        and not ColumnClassification.objects.filter(column=phone, status="suggested").exists()
+    )
     assert effective_for(phone).is_pii is False and effective_for(phone).reviewed
     assert run.project

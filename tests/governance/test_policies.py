@@ -25,28 +25,56 @@ def _by_name(checks) -> dict[str, object]:
     return {c.name: c for c in checks}
 
 
-def _model(name: str = "dim_things", *, tier: int | None = 1, description: str = "Things.", owners=("a@x.io",),
-           columns=("thing_id", "label")) -> Asset:
+def _model(
+    name: str = "dim_things",
+    *,
+    tier: int | None = 1,
+    description: str = "Things.",
+    owners=("a@x.io",),
+    columns=("thing_id", "label"),
+) -> Asset:
     project = Project.objects.get_or_create(name="p")[0]
-    asset = Asset.objects.create(project=project, unique_id=f"model.p.{name}", kind="model", name=name,
-                                 dbt_tier=tier, description=description, dbt_owners=list(owners))
+    asset = Asset.objects.create(
+        project=project,
+        unique_id=f"model.p.{name}",
+        kind="model",
+        name=name,
+        dbt_tier=tier,
+        description=description,
+        dbt_owners=list(owners),
+    )
     for i, column in enumerate(columns):
-        Column.objects.create(asset=asset, name=column, name_key=column, position=i, description=f"{column} text")
+        Column.objects.create(
+            asset=asset, name=column, name_key=column, position=i, description=f"{column} text"
+        )
     return asset
 
 
 def _test(asset: Asset, column: str, test_name: str) -> None:
-    DataTest.objects.create(project=asset.project, unique_id=f"test.{asset.name}.{test_name}_{column}",
-                            name=f"{test_name}_{column}", test_type="generic", test_name=test_name, asset=asset,
-                            column_name=column)
+    DataTest.objects.create(
+        project=asset.project,
+        unique_id=f"test.{asset.name}.{test_name}_{column}",
+        name=f"{test_name}_{column}",
+        test_type="generic",
+        test_name=test_name,
+        asset=asset,
+        column_name=column,
+    )
 
 
 def _ran(asset: Asset, hours_ago: float) -> None:
     run = IngestRun.objects.create(project=asset.project, status=IngestRun.Status.SUCCEEDED)
     done = timezone.now() - timedelta(hours=hours_ago)
-    NodeRunResult.objects.create(project=asset.project, ingest_run=run, invocation_id=f"inv-{run.pk}",
-                                 unique_id=asset.unique_id, asset=asset, status="success", completed_at=done,
-                                 generated_at=done)
+    NodeRunResult.objects.create(
+        project=asset.project,
+        ingest_run=run,
+        invocation_id=f"inv-{run.pk}",
+        unique_id=asset.unique_id,
+        asset=asset,
+        status="success",
+        completed_at=done,
+        generated_at=done,
+    )
 
 
 def test_defaults_come_from_the_settings_until_a_reviewer_edits(settings):
@@ -70,7 +98,11 @@ def test_tests_check_needs_unique_and_not_null_on_the_conventional_key():
     asset = _model()
     _test(asset, "thing_id", "not_null")
     check = _by_name(policy_checks(asset))["tests"]
-    assert not check.passed and "thing_id: unique" in check.detail and "naming convention" in check.detail
+    assert (
+        not check.passed
+        and "thing_id: unique" in check.detail
+        and "naming convention" in check.detail
+    )
     _test(asset, "thing_id", "unique")
     assert _by_name(policy_checks(asset))["tests"].passed
 
@@ -131,10 +163,15 @@ def test_pii_review_passes_when_every_column_is_decided(reviewer):
     asset = _model(columns=("thing_id", "email"))
     check = _by_name(policy_checks(asset))["pii_review"]
     assert not check.passed and "2 of 2" in check.detail
-    column_classification_decide(column=asset.columns.get(name="email"), category="email", status="confirmed",
-                                 actor=reviewer)
-    column_classification_decide(column=asset.columns.get(name="thing_id"), category="none", status="rejected",
-                                 actor=reviewer)
+    column_classification_decide(
+        column=asset.columns.get(name="email"), category="email", status="confirmed", actor=reviewer
+    )
+    column_classification_decide(
+        column=asset.columns.get(name="thing_id"),
+        category="none",
+        status="rejected",
+        actor=reviewer,
+    )
     assert _by_name(policy_checks(asset))["pii_review"].passed
     assert ColumnClassification.objects.count() == 2
 
@@ -149,10 +186,17 @@ def test_example_project_tier_one_models_against_independent_counts(example_cata
         assert checks["column_docs"].passed is (100 * described / len(columns) >= 95), asset.name
         assert checks["description"].passed is bool(asset.description.strip())
         assert checks["owner"].passed is bool(asset.dbt_owners)
-        tested = {(t.column_name.lower(), t.test_name) for t in DataTest.objects.filter(asset=asset)}
-        key_tested = any({(n, "unique"), (n, "not_null")} <= tested for n in conventional_key_names(asset.name)
-                         if asset.columns.filter(name_key=n).exists())
-        if any(asset.columns.filter(name_key=n).exists() for n in conventional_key_names(asset.name)):
+        tested = {
+            (t.column_name.lower(), t.test_name) for t in DataTest.objects.filter(asset=asset)
+        }
+        key_tested = any(
+            {(n, "unique"), (n, "not_null")} <= tested
+            for n in conventional_key_names(asset.name)
+            if asset.columns.filter(name_key=n).exists()
+        )
+        if any(
+            asset.columns.filter(name_key=n).exists() for n in conventional_key_names(asset.name)
+        ):
             assert checks["tests"].passed is key_tested, asset.name
 
 
@@ -172,20 +216,32 @@ def test_policy_update_is_validated_and_audited_with_only_the_changed_fields(rev
     with pytest.raises(PolicyError, match="tier"):
         tier_policy_update(tier=4, actor=reviewer)
     assert not TierPolicy.objects.exists()
-    tier_policy_update(tier=2, freshness_sla_hours=12, required_tests=["unique", "unique", "not_null"],
-                       actor=reviewer)
+    tier_policy_update(
+        tier=2,
+        freshness_sla_hours=12,
+        required_tests=["unique", "unique", "not_null"],
+        actor=reviewer,
+    )
     policy = TierPolicy.objects.get(tier=2)
     assert policy.required_tests == ["unique", "not_null"] and policy.updated_by == reviewer
     event = AuditEvent.objects.get(action="policy.update")
-    assert event.before == {"freshness_sla_hours": 72} and event.after == {"freshness_sla_hours": 12}
+    assert event.before == {"freshness_sla_hours": 72} and event.after == {
+        "freshness_sla_hours": 12
+    }
     assert event.actor_name == "grace"
 
 
 def test_policy_page_form_saves_and_shows_the_new_values(client, reviewer):
     client.force_login(reviewer)
-    response = client.post(reverse("governance:policy_edit", args=[3]), {
-        "freshness_sla_hours": "200", "required_tests": "unique, not_null, relationships",
-        "column_docs_target_pct": "50", "description_required": "on"})
+    response = client.post(
+        reverse("governance:policy_edit", args=[3]),
+        {
+            "freshness_sla_hours": "200",
+            "required_tests": "unique, not_null, relationships",
+            "column_docs_target_pct": "50",
+            "description_required": "on",
+        },
+    )
     assert response.status_code == 302
     html = client.get(reverse("governance:policies")).content.decode()
     assert "200 h" in html and "<code>relationships</code>" in html
@@ -194,8 +250,10 @@ def test_policy_page_form_saves_and_shows_the_new_values(client, reviewer):
 
 def test_policy_page_form_refuses_bad_input_by_field(client, reviewer):
     client.force_login(reviewer)
-    response = client.post(reverse("governance:policy_edit", args=[1]), {"freshness_sla_hours": "-3",
-                                                                        "column_docs_target_pct": "120"})
+    response = client.post(
+        reverse("governance:policy_edit", args=[1]),
+        {"freshness_sla_hours": "-3", "column_docs_target_pct": "120"},
+    )
     assert response.status_code == 400
     assert not TierPolicy.objects.exists()
     html = response.content.decode()
@@ -203,12 +261,22 @@ def test_policy_page_form_refuses_bad_input_by_field(client, reviewer):
 
 
 def test_policy_api_put_validates_audits_and_get_reads_back(reviewer, viewer):
-    body = {"freshness_sla_hours": None, "required_tests": ["not_null"], "description_required": False,
-            "column_docs_target_pct": 0, "owner_required": True, "pii_review_required": True}
+    body = {
+        "freshness_sla_hours": None,
+        "required_tests": ["not_null"],
+        "description_required": False,
+        "column_docs_target_pct": 0,
+        "owner_required": True,
+        "pii_review_required": True,
+    }
     api = token_client(reviewer)
-    bad = api.put("/api/v1/governance/policies/1/", {**body, "column_docs_target_pct": 101}, format="json")
+    bad = api.put(
+        "/api/v1/governance/policies/1/", {**body, "column_docs_target_pct": 101}, format="json"
+    )
     assert bad.status_code == 400 and "column_docs_target_pct" in bad.json()
-    response = api.put("/api/v1/governance/policies/1/", body, format="json", HTTP_X_REQUEST_ID="ci-run-42")
+    response = api.put(
+        "/api/v1/governance/policies/1/", body, format="json", HTTP_X_REQUEST_ID="ci-run-42"
+    )
     assert response.status_code == 200 and response.json()["stored"] is True
     assert response["X-Request-ID"] == "ci-run-42"
     assert AuditEvent.objects.get(action="policy.update").request_id == "ci-run-42"

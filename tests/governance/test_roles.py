@@ -16,7 +16,9 @@ def test_create_demo_users_makes_one_user_per_role_and_prints_credentials(settin
     settings.DEBUG = True
     call_command("create_demo_users")
     out = capsys.readouterr().out
-    users = get_user_model().objects.filter(username__in=["viewer", "analyst", "owner", "reviewer", "admin"])
+    users = get_user_model().objects.filter(
+        username__in=["viewer", "analyst", "owner", "reviewer", "admin"]
+    )
     assert users.count() == 5
     assert {role for u in users for role in user_roles(u)} == set(ROLES)
     assert "viewer-demo-pass" in out
@@ -29,7 +31,9 @@ def test_create_demo_users_is_idempotent(settings):
     call_command("create_demo_users")
     call_command("create_demo_users")
     assert get_user_model().objects.filter(username="viewer").count() == 1
-    assert list(get_user_model().objects.get(username="viewer").groups.values_list("name", flat=True)) == ["viewer"]
+    assert list(
+        get_user_model().objects.get(username="viewer").groups.values_list("name", flat=True)
+    ) == ["viewer"]
 
 
 @pytest.mark.django_db

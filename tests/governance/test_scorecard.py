@@ -22,7 +22,9 @@ DATA_KINDS = ("model", "source", "seed", "snapshot")
 
 def _tiers() -> dict[int, int | None]:
     out = {}
-    for asset in Asset.objects.filter(kind__in=DATA_KINDS, removed_at__isnull=True).select_related("tier_decision"):
+    for asset in Asset.objects.filter(kind__in=DATA_KINDS, removed_at__isnull=True).select_related(
+        "tier_decision"
+    ):
         decision = getattr(asset, "tier_decision", None)
         out[asset.pk] = decision.tier if decision else asset.dbt_tier
     return out
@@ -48,13 +50,17 @@ def _expected(reviewed_columns: set[int]) -> dict[str, tuple[int, int, set[int]]
     failing_docs = set()
     for pk in doc_scope:
         columns = list(Column.objects.filter(asset_id=pk, removed_at__isnull=True))
-        described = (1 if assets[pk].description.strip() else 0) + sum(1 for c in columns if c.description.strip())
+        described = (1 if assets[pk].description.strip() else 0) + sum(
+            1 for c in columns if c.description.strip()
+        )
         share = 100.0 * described / (1 + len(columns))
         if share < {1: 95, 2: 80}[tiers[pk]]:
             failing_docs.add(pk)
     out["documentation"] = (len(doc_scope) - len(failing_docs), len(doc_scope), failing_docs)
 
-    unowned = {pk for pk, a in assets.items() if not a.dbt_owners and not a.owner_assignments.exists()}
+    unowned = {
+        pk for pk, a in assets.items() if not a.dbt_owners and not a.owner_assignments.exists()
+    }
     out["ownership"] = (len(assets) - len(unowned), len(assets), unowned)
 
     now, measured, stale = timezone.now(), 0, set()
@@ -62,7 +68,11 @@ def _expected(reviewed_columns: set[int]) -> dict[str, tuple[int, int, set[int]]
         hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(tier or 0)
         if not hours:
             continue
-        fresh = SourceFreshnessResult.objects.filter(asset_id=pk).order_by("-generated_at", "-id").first()
+        fresh = (
+            SourceFreshnessResult.objects.filter(asset_id=pk)
+            .order_by("-generated_at", "-id")
+            .first()
+        )
         run = NodeRunResult.objects.filter(asset_id=pk).order_by("-generated_at", "-id").first()
         if fresh and fresh.max_loaded_at:
             loaded = fresh.max_loaded_at
@@ -76,11 +86,17 @@ def _expected(reviewed_columns: set[int]) -> dict[str, tuple[int, int, set[int]]
     out["freshness"] = (measured - len(stale), measured, stale)
 
     latest = {}
-    for result in NodeRunResult.objects.filter(test__removed_at__isnull=True, test__isnull=False).order_by(
-            "-generated_at", "-id"):
+    for result in NodeRunResult.objects.filter(
+        test__removed_at__isnull=True, test__isnull=False
+    ).order_by("-generated_at", "-id"):
         latest.setdefault(result.test_id, result)
-    counted = [r for r in latest.values() if r.status in ("pass", "fail", "error", "warn")
-               and r.test.asset_id is not None and r.test.asset.removed_at is None]
+    counted = [
+        r
+        for r in latest.values()
+        if r.status in ("pass", "fail", "error", "warn")
+        and r.test.asset_id is not None
+        and r.test.asset.removed_at is None
+    ]
     bad_assets = {r.test.asset_id for r in counted if r.status != "pass"}
     out["data_quality"] = (sum(r.status == "pass" for r in counted), len(counted), bad_assets)
 
@@ -99,11 +115,15 @@ def governed_example(example_catalog, reviewer, analyst):
     asset_owners_set(asset=unowned, users=[analyst], actor=reviewer)
     reviewed = set()
     suggestions = list(ColumnClassification.objects.filter(origin="heuristic").order_by("pk")[:4])
-    column_classifications_review(classification_ids=[s.pk for s in suggestions[:3]], decision="confirm",
-                                  actor=reviewer)
+    column_classifications_review(
+        classification_ids=[s.pk for s in suggestions[:3]], decision="confirm", actor=reviewer
+    )
     reviewed |= {s.column_id for s in suggestions[:3]}
-    lonely = next(c for c in ColumnClassification.objects.filter(origin="heuristic", status="suggested")
-                  if c.column.classifications.count() == 1)
+    lonely = next(
+        c
+        for c in ColumnClassification.objects.filter(origin="heuristic", status="suggested")
+        if c.column.classifications.count() == 1
+    )
     column_classifications_review(classification_ids=[lonely.pk], decision="reject", actor=reviewer)
     reviewed.add(lonely.column_id)
     for column in Column.objects.filter(asset__name="fct_mrr", removed_at__isnull=True)[:3]:
@@ -113,7 +133,8 @@ def governed_example(example_catalog, reviewer, analyst):
 
 
 def test_the_numbers_equal_independent_counts_and_each_drilldown_lists_the_failing_assets(
-        governed_example, reviewer, client):
+    governed_example, reviewer, client
+):
     expected = _expected(governed_example)
     kpis = {k.key: k for k in scorecard_compute()}
     client.force_login(reviewer)
@@ -133,7 +154,10 @@ def test_the_numbers_equal_independent_counts_and_each_drilldown_lists_the_faili
     executive = Metric.objects.filter(tier=1).exclude(status__in=("deprecated", "retired"))
     approved = executive.filter(current_version__isnull=False, needs_attention=False)
     kpi = kpis["executive_metrics_approved"]
-    assert kpi.available and (kpi.numerator, kpi.denominator) == (approved.count(), executive.count())
+    assert kpi.available and (kpi.numerator, kpi.denominator) == (
+        approved.count(),
+        executive.count(),
+    )
 
 
 def test_the_page_and_api_show_the_numbers(governed_example, viewer, client):
@@ -153,10 +177,17 @@ def test_an_app_above_can_plug_in_the_executive_metrics_number(db):
 
     original = scorecard._PROVIDERS["executive_metrics_approved"]
     try:
+
         @register_kpi("executive_metrics_approved", replace=True)
         def _approved(data):
-            return scorecard.Kpi("executive_metrics_approved", "Executive metrics approved", "", numerator=3,
-                                 denominator=4, unit="metrics")
+            return scorecard.Kpi(
+                "executive_metrics_approved",
+                "Executive metrics approved",
+                "",
+                numerator=3,
+                denominator=4,
+                unit="metrics",
+            )
 
         assert {k.key: k.value for k in scorecard_compute()}["executive_metrics_approved"] == 75.0
         with pytest.raises(ValueError):
@@ -165,7 +196,9 @@ def test_an_app_above_can_plug_in_the_executive_metrics_number(db):
         scorecard._PROVIDERS["executive_metrics_approved"] = original
 
 
-def test_the_daily_snapshot_is_one_row_per_day_and_gives_the_trend(governed_example, reviewer, client):
+def test_the_daily_snapshot_is_one_row_per_day_and_gives_the_trend(
+    governed_example, reviewer, client
+):
     from config.schedules import BEAT_SCHEDULE
     from governance.tasks import scorecard_snapshot
 
@@ -173,11 +206,18 @@ def test_the_daily_snapshot_is_one_row_per_day_and_gives_the_trend(governed_exam
     scorecard_snapshot_take(day=date(2026, 1, 1))
     scorecard_snapshot()
     first = ScorecardSnapshot.objects.get(day=timezone.localdate()).values["pii_review"]["value"]
-    column = Column.objects.filter(removed_at__isnull=True).exclude(classifications__isnull=False).first()
+    column = (
+        Column.objects.filter(removed_at__isnull=True)
+        .exclude(classifications__isnull=False)
+        .first()
+    )
     column_mark_clean(column=column, actor=reviewer)
     scorecard_snapshot()  # again the same day: replaces that day's numbers
     assert ScorecardSnapshot.objects.count() == 2
-    assert ScorecardSnapshot.objects.get(day=timezone.localdate()).values["pii_review"]["value"] > first
+    assert (
+        ScorecardSnapshot.objects.get(day=timezone.localdate()).values["pii_review"]["value"]
+        > first
+    )
     client.force_login(reviewer)
     html = client.get("/governance/scorecard/").content.decode()
     assert 'id="scorecard-trend"' in html and "2026-01-01" in html and "chart.umd.min.js" in html

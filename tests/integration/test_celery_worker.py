@@ -28,9 +28,7 @@ def worker(transactional_db, tmp_path, settings):
     require_postgres()
     redis_url = require_redis()
     db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
     env = {
         **os.environ,
@@ -42,9 +40,28 @@ def worker(transactional_db, tmp_path, settings):
     }
     log = (tmp_path / "worker.log").open("w+")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,ingest", "--pool", "solo",
-         "--concurrency", "1", "--loglevel", "INFO", "--hostname", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "default,ingest",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
@@ -73,8 +90,10 @@ def worker(transactional_db, tmp_path, settings):
 
 def test_a_real_worker_ingests_uploaded_artifacts(worker, admin_user, client):
     client_api = token_client(admin_user)
-    files = {k: SimpleUploadedFile(f"{k}.json", (EXAMPLE_TARGET / f"{k}.json").read_bytes())
-             for k in ("manifest", "catalog", "run_results", "sources")}
+    files = {
+        k: SimpleUploadedFile(f"{k}.json", (EXAMPLE_TARGET / f"{k}.json").read_bytes())
+        for k in ("manifest", "catalog", "run_results", "sources")
+    }
     response = client_api.post("/api/v1/ingest/dbt/", files, format="multipart")
     assert response.status_code == 202
     run_id = response.json()["id"]

@@ -37,9 +37,26 @@ class IngestWorker:
     def __init__(self, name: str, log: Path, env: dict[str, str]):
         self.log = log.open("w+")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "ingest", "--pool", "solo",
-             "--loglevel", "INFO", "--hostname", f"{name}-{os.getpid()}@%h"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "ingest",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"{name}-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self.name = f"{name}-{os.getpid()}@"
 
@@ -80,7 +97,9 @@ def _wait_for(predicate, timeout: float, what: str):
 def _counts(name: str) -> dict[str, int]:
     return {
         "assets": Asset.objects.filter(project__name=name, removed_at__isnull=True).count(),
-        "columns": Column.objects.filter(asset__project__name=name, removed_at__isnull=True).count(),
+        "columns": Column.objects.filter(
+            asset__project__name=name, removed_at__isnull=True
+        ).count(),
         "tests": DataTest.objects.filter(project__name=name, removed_at__isnull=True).count(),
     }
 
@@ -97,8 +116,9 @@ def _drop_unacked(redis_url: str, task_id: str) -> None:
             client.zrem("unacked_index", tag)
 
 
-def test_a_killed_ingest_worker_s_run_is_run_again_and_ends_like_a_clean_ingest(transactional_db, tmp_path,
-                                                                                  settings):
+def test_a_killed_ingest_worker_s_run_is_run_again_and_ends_like_a_clean_ingest(
+    transactional_db, tmp_path, settings
+):
     require_postgres()
     redis_url = require_redis()
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -107,20 +127,34 @@ def test_a_killed_ingest_worker_s_run_is_run_again_and_ends_like_a_clean_ingest(
     previous_eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     paused = tmp_path / "paused"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": redis_url, "SECRET_KEY": "worker-test-only",
-           "DEBUG": "false", "LEXICON_COLUMN_LINEAGE_AFTER_INGEST": "false",
-           "LEXICON_INGEST_HEARTBEAT_SECONDS": "1", "LEXICON_INGEST_STALE_SECONDS": "5"}
-    slow = IngestWorker("slow", tmp_path / "slow.log", {
-        **env, "DJANGO_SETTINGS_MODULE": "tests.integration.slow_ingest_settings",
-        "LEXICON_TEST_PAUSED_FILE": str(paused)})
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "worker-test-only",
+        "DEBUG": "false",
+        "LEXICON_COLUMN_LINEAGE_AFTER_INGEST": "false",
+        "LEXICON_INGEST_HEARTBEAT_SECONDS": "1",
+        "LEXICON_INGEST_STALE_SECONDS": "5",
+    }
+    slow = IngestWorker(
+        "slow",
+        tmp_path / "slow.log",
+        {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "tests.integration.slow_ingest_settings",
+            "LEXICON_TEST_PAUSED_FILE": str(paused),
+        },
+    )
     healthy = None
     task_id = None
     try:
         slow.wait_ready()
         from catalog.tasks import ingest_dbt_run
 
-        run = ingest_run_create_from_paths(paths=[EXAMPLE_TARGET], project_name="killed-mid-ingest",
-                                           trigger=IngestRun.Trigger.API)
+        run = ingest_run_create_from_paths(
+            paths=[EXAMPLE_TARGET], project_name="killed-mid-ingest", trigger=IngestRun.Trigger.API
+        )
         task_id = ingest_dbt_run.apply_async((run.pk,)).id
         # Rows written, transaction open, the heartbeat thread stamping the run.
         _wait_for(paused.exists, 90, f"the ingest to reach its pause:\n{slow.output()}")
@@ -138,12 +172,18 @@ def test_a_killed_ingest_worker_s_run_is_run_again_and_ends_like_a_clean_ingest(
 
         healthy = IngestWorker("restarted", tmp_path / "restarted.log", env)
         healthy.wait_ready()
-        stale_at = IngestRun.objects.get(pk=run.pk).heartbeat_at.timestamp() + settings.LEXICON_INGEST_STALE_SECONDS
+        stale_at = (
+            IngestRun.objects.get(pk=run.pk).heartbeat_at.timestamp()
+            + settings.LEXICON_INGEST_STALE_SECONDS
+        )
         time.sleep(max(0.0, stale_at - time.time()) + 1)
         # ... and once it is stale, one sweep (beat runs it every 15 seconds) queues it again and sends it.
         assert ingest_runs_sweep().requeued == [run.pk]
-        done = _wait_for(lambda: (r := IngestRun.objects.get(pk=run.pk)).is_finished and r, 90,
-                         f"the run to finish:\n{healthy.output()}")
+        done = _wait_for(
+            lambda: (r := IngestRun.objects.get(pk=run.pk)).is_finished and r,
+            90,
+            f"the run to finish:\n{healthy.output()}",
+        )
         assert done.status == IngestRun.Status.SUCCEEDED, done.error
         assert done.attempts == 2
     finally:

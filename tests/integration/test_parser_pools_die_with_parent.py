@@ -54,11 +54,19 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux)")
-@pytest.mark.parametrize("script", [QUERY_LOG_POOL, COLUMN_LINEAGE_POOL], ids=["query-log spawn", "column-lineage fork"])
+@pytest.mark.parametrize(
+    "script", [QUERY_LOG_POOL, COLUMN_LINEAGE_POOL], ids=["query-log spawn", "column-lineage fork"]
+)
 def test_pool_children_die_when_their_parent_is_killed(script):
     env = {**os.environ, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"}
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     children: list[int] = []
     try:
         line = proc.stdout.readline()

@@ -30,9 +30,14 @@ def worker_env(monkeypatch):
 def test_a_real_worker_retries_a_failed_delivery_then_succeeds(worker_env, worker):  # noqa: F811
     receiver = Receiver([503])
     try:
-        hook = Webhook.objects.create(name="ops", url=receiver.url, secret_env="LEXICON_TEST_HOOK_SECRET")
-        delivery = WebhookDelivery.objects.create(webhook=hook, event="metric.approved",
-                                                  payload={"event": "metric.approved", "metric": {"slug": "mrr"}})
+        hook = Webhook.objects.create(
+            name="ops", url=receiver.url, secret_env="LEXICON_TEST_HOOK_SECRET"
+        )
+        delivery = WebhookDelivery.objects.create(
+            webhook=hook,
+            event="metric.approved",
+            payload={"event": "metric.approved", "metric": {"slug": "mrr"}},
+        )
         delivery_dispatch(delivery.pk)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -40,10 +45,16 @@ def test_a_real_worker_retries_a_failed_delivery_then_succeeds(worker_env, worke
             if delivery.status != "pending":
                 break
             time.sleep(0.5)
-        assert delivery.status == "succeeded", (delivery.status, delivery.attempts, delivery.last_error)
+        assert delivery.status == "succeeded", (
+            delivery.status,
+            delivery.attempts,
+            delivery.last_error,
+        )
         assert delivery.attempts == 2 and len(receiver.requests) == 2
         headers, body = receiver.requests[-1]
-        assert signature_valid("shared-with-the-receiver", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
+        assert signature_valid(
+            "shared-with-the-receiver", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER]
+        )
         assert json.loads(body)["metric"]["slug"] == "mrr"
     finally:
         receiver.close()

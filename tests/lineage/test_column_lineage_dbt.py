@@ -13,14 +13,18 @@ pytestmark = pytest.mark.django_db
 
 def _edge(down_model: str, down_col: str) -> set[tuple[str, str, str]]:
     col = Column.objects.get(asset__name=down_model, asset__kind="model", name_key=down_col)
-    return {(e.upstream.asset.name, e.upstream.name_key, e.kind)
-            for e in ColumnEdge.objects.filter(downstream=col).select_related("upstream__asset")}
+    return {
+        (e.upstream.asset.name, e.upstream.name_key, e.kind)
+        for e in ColumnEdge.objects.filter(downstream=col).select_related("upstream__asset")
+    }
 
 
 def test_every_example_model_gets_column_lineage(example_catalog):
     run = example_catalog
     summary = column_lineage_build(project=run.project, run=run)
-    models = Asset.objects.filter(project=run.project, kind__in=["model", "snapshot"], removed_at__isnull=True)
+    models = Asset.objects.filter(
+        project=run.project, kind__in=["model", "snapshot"], removed_at__isnull=True
+    )
     expected = models.exclude(relation_key="").count()
     assert summary.models == expected
     assert summary.failed == 0 and summary.parsed == expected
@@ -47,7 +51,9 @@ def test_unchanged_models_are_not_parsed_again_and_a_changed_one_is(example_cata
 
     manifest = example_json()
     uid = Asset.objects.get(name="fct_product_usage").unique_id
-    manifest["nodes"][uid]["compiled_code"] = manifest["nodes"][uid]["compiled_code"].replace("select", "select  ", 1)
+    manifest["nodes"][uid]["compiled_code"] = manifest["nodes"][uid]["compiled_code"].replace(
+        "select", "select  ", 1
+    )
     changed = ingest_ok(write_json(tmp_path / "manifest.json", manifest))
     third = column_lineage_build(project=changed.project, run=changed)
     assert third.parsed == 1
@@ -57,7 +63,9 @@ def test_unparsable_sql_is_listed_with_its_reason(tmp_path):
     manifest = example_json()
     uid = next(u for u, n in manifest["nodes"].items() if n["name"] == "fct_support_tickets")
     manifest["nodes"][uid]["compiled_code"] = "select from where ((("
-    run = ingest_ok(write_json(tmp_path / "manifest.json", manifest), EXAMPLE_TARGET / "catalog.json")
+    run = ingest_ok(
+        write_json(tmp_path / "manifest.json", manifest), EXAMPLE_TARGET / "catalog.json"
+    )
     summary = column_lineage_build(project=run.project, run=run)
     assert summary.failed == 1
     [failure] = summary.failures

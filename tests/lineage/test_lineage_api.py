@@ -37,8 +37,15 @@ def test_column_lineage_api_follows_columns(example_catalog, viewer):
     run = example_catalog
     column_lineage_build(project=run.project, processes=1)
     email = Column.objects.get(asset__name="dim_users", asset__kind="model", name_key="email")
-    body = _client(viewer).get(f"/api/v1/lineage/columns/{email.pk}/", {"direction": "up", "depth": 3}).json()
-    assert {(n["asset"], n["column"]) for n in body["nodes"]} >= {("stg_app_users", "email"), ("app_users", "email")}
+    body = (
+        _client(viewer)
+        .get(f"/api/v1/lineage/columns/{email.pk}/", {"direction": "up", "depth": 3})
+        .json()
+    )
+    assert {(n["asset"], n["column"]) for n in body["nodes"]} >= {
+        ("stg_app_users", "email"),
+        ("app_users", "email"),
+    }
 
 
 def test_impact_page_and_csv(example_catalog, viewer_client):
@@ -60,8 +67,12 @@ def test_column_impact_lists_downstream_columns(example_catalog, viewer_client):
     run = example_catalog
     column_lineage_build(project=run.project, processes=1)
     email = Column.objects.get(asset__name="stg_app_users", name_key="email")
-    html = viewer_client.get(f"/lineage/assets/{email.asset_id}/impact/", {"column": email.pk}).content.decode()
+    html = viewer_client.get(
+        f"/lineage/assets/{email.asset_id}/impact/", {"column": email.pk}
+    ).content.decode()
     assert "dim_users" in html and ">email<" in html
-    response = viewer_client.get(f"/lineage/assets/{email.asset_id}/impact/", {"column": email.pk, "format": "csv"})
+    response = viewer_client.get(
+        f"/lineage/assets/{email.asset_id}/impact/", {"column": email.pk, "format": "csv"}
+    )
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert ("dim_users", "email") in {(r["name"], r["column"]) for r in rows}

@@ -63,13 +63,32 @@ def test_demo_offset_is_whole_steps_that_bring_the_newest_timestamp_just_before_
 
 def test_shift_artifact_moves_metadata_and_result_timestamps_and_nothing_else():
     artifact = {
-        "metadata": {"generated_at": "2026-11-24T02:19:02.841104Z", "invocation_id": "d922bb38",
-                     "invocation_started_at": "2026-11-24T02:18:52.828162Z"},
-        "results": [{"unique_id": "source.p.app.t", "max_loaded_at": "2026-11-24T02:17:40+00:00",
-                     "snapshotted_at": "2026-11-24T02:19:09.602259+00:00", "max_loaded_at_time_ago_in_s": 89.6,
-                     "timing": [{"name": "execute", "started_at": "2026-11-24T02:19:09.508356Z",
-                                 "completed_at": "2026-11-24T02:19:09.616399Z"}]}],
-        "nodes": {"model.p.m": {"created_at": 1763950725.0, "config": {"started_at": "2026-01-01T00:00:00Z"}}},
+        "metadata": {
+            "generated_at": "2026-11-24T02:19:02.841104Z",
+            "invocation_id": "d922bb38",
+            "invocation_started_at": "2026-11-24T02:18:52.828162Z",
+        },
+        "results": [
+            {
+                "unique_id": "source.p.app.t",
+                "max_loaded_at": "2026-11-24T02:17:40+00:00",
+                "snapshotted_at": "2026-11-24T02:19:09.602259+00:00",
+                "max_loaded_at_time_ago_in_s": 89.6,
+                "timing": [
+                    {
+                        "name": "execute",
+                        "started_at": "2026-11-24T02:19:09.508356Z",
+                        "completed_at": "2026-11-24T02:19:09.616399Z",
+                    }
+                ],
+            }
+        ],
+        "nodes": {
+            "model.p.m": {
+                "created_at": 1763950725.0,
+                "config": {"started_at": "2026-01-01T00:00:00Z"},
+            }
+        },
     }
     shifted = shift_artifact(json.loads(json.dumps(artifact)), timedelta(days=10))
     assert shifted["metadata"]["generated_at"] == "2026-12-04T02:19:02.841104Z"
@@ -77,8 +96,11 @@ def test_shift_artifact_moves_metadata_and_result_timestamps_and_nothing_else():
     result = shifted["results"][0]
     assert result["max_loaded_at"] == "2026-12-04T02:17:40+00:00"
     assert result["snapshotted_at"] == "2026-12-04T02:19:09.602259+00:00"
-    assert result["timing"][0] == {"name": "execute", "started_at": "2026-12-04T02:19:09.508356Z",
-                                   "completed_at": "2026-12-04T02:19:09.616399Z"}
+    assert result["timing"][0] == {
+        "name": "execute",
+        "started_at": "2026-12-04T02:19:09.508356Z",
+        "completed_at": "2026-12-04T02:19:09.616399Z",
+    }
     assert result["max_loaded_at_time_ago_in_s"] == 89.6  # an age, not a time
     assert shifted["nodes"] == artifact["nodes"]  # manifest entries keep their raw bytes
     # Another offset is another run; the same offset the same run.
@@ -92,11 +114,22 @@ def test_shift_artifact_moves_metadata_and_result_timestamps_and_nothing_else():
 def test_shift_dbt_target_moves_every_file_by_the_offset_of_the_newest_timestamp(tmp_path):
     source = tmp_path / "target"
     source.mkdir()
-    (source / "manifest.json").write_text(json.dumps(
-        {"metadata": {"generated_at": "2026-11-24T02:19:15Z", "invocation_id": "m"}, "nodes": {}}))
-    (source / "sources.json").write_text(json.dumps(
-        {"metadata": {"generated_at": "2026-11-24T02:19:09Z"},
-         "results": [{"max_loaded_at": "2026-11-24T01:00:00+00:00"}]}))
+    (source / "manifest.json").write_text(
+        json.dumps(
+            {
+                "metadata": {"generated_at": "2026-11-24T02:19:15Z", "invocation_id": "m"},
+                "nodes": {},
+            }
+        )
+    )
+    (source / "sources.json").write_text(
+        json.dumps(
+            {
+                "metadata": {"generated_at": "2026-11-24T02:19:09Z"},
+                "results": [{"max_loaded_at": "2026-11-24T01:00:00+00:00"}],
+            }
+        )
+    )
     now = datetime(2026, 12, 4, 18, 50, tzinfo=UTC)
     shifted = shift_dbt_target(source, tmp_path / "out", now=now)
     assert shifted.files == ("manifest.json", "sources.json")
@@ -104,8 +137,10 @@ def test_shift_dbt_target_moves_every_file_by_the_offset_of_the_newest_timestamp
     assert shifted.offset == timedelta(days=10, hours=16)
     sources = json.loads((tmp_path / "out" / "sources.json").read_text())
     assert sources["results"][0]["max_loaded_at"] == "2026-12-04T17:00:00+00:00"
-    assert json.loads((source / "sources.json").read_text())["results"][0]["max_loaded_at"] == \
-        "2026-11-24T01:00:00+00:00"  # the committed file is left alone
+    assert (
+        json.loads((source / "sources.json").read_text())["results"][0]["max_loaded_at"]
+        == "2026-11-24T01:00:00+00:00"
+    )  # the committed file is left alone
 
 
 def _write_log(path: Path, rows: list[tuple[str, str]]) -> None:
@@ -122,9 +157,14 @@ def _read_log(path: Path) -> list[dict]:
 
 
 def test_shift_query_history_moves_whole_days_until_the_last_day_is_today(tmp_path):
-    _write_log(tmp_path / "log.csv", [("a", "2026-11-18 09:00:00.000 +0000"),
-                                      ("b", "2026-11-19 10:00:00.000 +0000"),
-                                      ("c", "2026-11-19 22:00:00.000 +0000")])
+    _write_log(
+        tmp_path / "log.csv",
+        [
+            ("a", "2026-11-18 09:00:00.000 +0000"),
+            ("b", "2026-11-19 10:00:00.000 +0000"),
+            ("c", "2026-11-19 22:00:00.000 +0000"),
+        ],
+    )
     now = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
     log = shift_query_history(tmp_path / "log.csv", tmp_path / "out.csv", now=now)
     assert log.offset == timedelta(days=15)  # 09:00 stays 09:00: office hours stay office hours
@@ -138,25 +178,38 @@ def test_shift_query_history_moves_whole_days_until_the_last_day_is_today(tmp_pa
 
 
 def test_shift_query_history_leaves_out_what_an_earlier_load_counted(tmp_path):
-    _write_log(tmp_path / "log.csv", [("a", "2026-11-17 09:00:00.000 +0000"),
-                                      ("b", "2026-11-18 09:00:00.000 +0000"),
-                                      ("c", "2026-11-19 08:00:00.000 +0000")])
+    _write_log(
+        tmp_path / "log.csv",
+        [
+            ("a", "2026-11-17 09:00:00.000 +0000"),
+            ("b", "2026-11-18 09:00:00.000 +0000"),
+            ("c", "2026-11-19 08:00:00.000 +0000"),
+        ],
+    )
     first = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
     log = shift_query_history(tmp_path / "log.csv", tmp_path / "first.csv", now=first)
     assert [(r["QUERY_ID"], r["START_TIME"]) for r in _read_log(tmp_path / "first.csv")] == [
-        ("a~15", "2026-12-02 09:00:00.000 +0000"), ("b~15", "2026-12-03 09:00:00.000 +0000")]
+        ("a~15", "2026-12-02 09:00:00.000 +0000"),
+        ("b~15", "2026-12-03 09:00:00.000 +0000"),
+    ]
     watermark = log.newest_written
 
-    same_day = shift_query_history(tmp_path / "log.csv", tmp_path / "again.csv", now=first + timedelta(hours=6),
-                                   after=watermark)
+    same_day = shift_query_history(
+        tmp_path / "log.csv",
+        tmp_path / "again.csv",
+        now=first + timedelta(hours=6),
+        after=watermark,
+    )
     assert (same_day.rows, same_day.counted_before, same_day.in_future) == (0, 2, 1)
 
-    next_day = shift_query_history(tmp_path / "log.csv", tmp_path / "later.csv", now=first + timedelta(days=1),
-                                   after=watermark)
+    next_day = shift_query_history(
+        tmp_path / "log.csv", tmp_path / "later.csv", now=first + timedelta(days=1), after=watermark
+    )
     # Moved one more day, a lands on a day the first load covered and is left out; b is new
     # traffic of the new today, under an id the first load never counted.
     assert [(r["QUERY_ID"], r["START_TIME"]) for r in _read_log(tmp_path / "later.csv")] == [
-        ("b~16", "2026-12-04 09:00:00.000 +0000")]
+        ("b~16", "2026-12-04 09:00:00.000 +0000")
+    ]
     assert (next_day.counted_before, next_day.in_future) == (1, 1)
 
 
@@ -188,20 +241,29 @@ class AfterLoadDemo(TestCase):
 
     def test_it_says_how_far_the_artifacts_moved(self):
         assert re.search(r"Demo dbt artifacts moved forward by \d+ days", self.output)
-        assert re.search(r"Demo query log moved forward by \d+ days: 1,9\d\d statements", self.output)
+        assert re.search(
+            r"Demo query log moved forward by \d+ days: 1,9\d\d statements", self.output
+        )
 
     def test_a_queried_model_has_reads_in_the_last_30_days_on_its_usage_tab(self):
         fct_mrr = asset("fct_mrr")
         response = self.client.get(reverse("lineage:asset_usage_panel", args=[fct_mrr.pk]))
         assert response.status_code == 200
-        chart = json.loads(re.search(r'<script id="usage-data" type="application/json">(.*?)</script>',
-                                     response.content.decode(), re.S).group(1))
+        chart = json.loads(
+            re.search(
+                r'<script id="usage-data" type="application/json">(.*?)</script>',
+                response.content.decode(),
+                re.S,
+            ).group(1)
+        )
         assert len(chart["queries"]) == 30
         assert chart["labels"][-1] == timezone.now().date().isoformat()
         # Every week of the window has queries, not just its first days.
-        assert all(sum(chart["queries"][i:i + 7]) > 0 for i in range(0, 28, 7))
+        assert all(sum(chart["queries"][i : i + 7]) > 0 for i in range(0, 28, 7))
         assert sum(chart["queries"]) > 100
-        assert re.search(r"<strong>\d+</strong> queries in the last 30 days", response.content.decode())
+        assert re.search(
+            r"<strong>\d+</strong> queries in the last 30 days", response.content.decode()
+        )
         assert "LOOKER_SVC" in response.content.decode()
 
     def test_the_impact_page_of_a_staging_model_lists_its_consumers(self):
@@ -209,7 +271,7 @@ class AfterLoadDemo(TestCase):
         response = self.client.get(reverse("lineage:asset_impact", args=[staging.pk]))
         assert response.status_code == 200
         page = response.content.decode()
-        consumers = page[page.index("Consumers"):]
+        consumers = page[page.index("Consumers") :]
         assert "LOOKER_SVC" in consumers and "ALICE_NGUYEN" in consumers
         assert timezone.now().date().isoformat() in consumers  # last day active: today
 
@@ -220,7 +282,9 @@ class AfterLoadDemo(TestCase):
             assert result.status == "pass"
             age = timezone.now() - result.max_loaded_at
             assert timedelta(0) <= age < timedelta(hours=warn_after), (name, age)
-        response = self.client.get(reverse("catalog:asset", args=[asset("subscriptions", kind="source").pk]))
+        response = self.client.get(
+            reverse("catalog:asset", args=[asset("subscriptions", kind="source").pk])
+        )
         assert "freshness: pass" in response.content.decode()
 
     def test_a_tier_1_model_reads_fresh_with_a_recent_last_run(self):
@@ -235,7 +299,10 @@ class AfterLoadDemo(TestCase):
         response = self.client.get(reverse("lineage:unused") + "?days=7")
         page = response.content.decode()
         listed = {int(pk) for pk in re.findall(r'href="/assets/(\d+)/"', page)}
-        unqueried = {asset(n).pk for n in ("fct_support_tickets", "metricflow_time_spine", "stg_subscriptions")}
+        unqueried = {
+            asset(n).pk
+            for n in ("fct_support_tickets", "metricflow_time_spine", "stg_subscriptions")
+        }
         queried = {asset(n).pk for n in ("fct_mrr", "customer_churn", "fct_revenue", "dim_users")}
         assert unqueried <= listed
         assert not queried & listed
@@ -245,7 +312,9 @@ class AfterLoadDemo(TestCase):
 
 
 def _usage_by_day() -> dict:
-    return dict(AssetUsageDay.objects.values_list("day").annotate(n=Sum("query_count")).order_by("day"))
+    return dict(
+        AssetUsageDay.objects.values_list("day").annotate(n=Sum("query_count")).order_by("day")
+    )
 
 
 @pytest.mark.django_db

@@ -33,4 +33,6 @@ def proposed(analyst, metric_owner):
     """A tier-3 metric owned by the metric owner, proposed by the analyst (v1 draft)."""
     from metrics_dictionary.services import metric_propose
 
-    return metric_propose(name="Net revenue", definition=DEFINITION, actor=analyst, owner_users=[metric_owner])
+    return metric_propose(
+        name="Net revenue", definition=DEFINITION, actor=analyst, owner_users=[metric_owner]
+    )

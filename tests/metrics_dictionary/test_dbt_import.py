@@ -35,7 +35,10 @@ def test_example_project_metrics_of_all_five_types_are_imported():
     assert [a.name for a in revenue.related_assets.all()] == ["fct_revenue"]
     assert {c.name for c in revenue.related_columns.all()} >= {"amount_usd", "invoice_status"}
     churn = metrics["metric.saas_analytics.churn_rate"].current_version
-    assert churn.type_params == {"numerator": "churned_accounts", "denominator": "accounts_at_start"}
+    assert churn.type_params == {
+        "numerator": "churned_accounts",
+        "denominator": "accounts_at_start",
+    }
     assert "NULLIF" in churn.formula
     arpa = metrics["metric.saas_analytics.arpa"].current_version
     assert arpa.type_params["expr"] == "mrr / active_accounts"
@@ -44,7 +47,11 @@ def test_example_project_metrics_of_all_five_types_are_imported():
     assert trailing.type_params["window"] == "12 months"
     conversion = metrics["metric.saas_analytics.signup_to_paid_conversion"].current_version
     params = conversion.type_params["conversion_type_params"]
-    assert params["base_measure"] == "signup_days" and params["entity"] == "account" and params["window"] == "30 days"
+    assert (
+        params["base_measure"] == "signup_days"
+        and params["entity"] == "account"
+        and params["window"] == "30 days"
+    )
     # Tier and owners follow dbt meta where given.
     assert metrics["metric.saas_analytics.churn_rate"].tier == 1
 
@@ -55,11 +62,15 @@ def test_reingesting_the_same_manifest_changes_nothing(example_manifest_catalog)
     assert list(MetricVersion.objects.order_by("pk").values_list("pk", "state", "number")) == before
 
 
-def test_a_dbt_change_creates_a_version_in_review_and_keeps_the_approved_one(example_manifest_catalog, tmp_path):
+def test_a_dbt_change_creates_a_version_in_review_and_keeps_the_approved_one(
+    example_manifest_catalog, tmp_path
+):
     metric = Metric.objects.get(dbt_unique_id="metric.saas_analytics.churn_rate")
     approved = metric.current_version
     manifest = example_json()
-    manifest["metrics"]["metric.saas_analytics.churn_rate"]["description"] = "Share of accounts lost, restated."
+    manifest["metrics"]["metric.saas_analytics.churn_rate"]["description"] = (
+        "Share of accounts lost, restated."
+    )
     ingest_ok(write_json(tmp_path / "manifest.json", manifest))
     metric.refresh_from_db()
     assert metric.current_version == approved
@@ -96,8 +107,12 @@ def test_corpus_manifest_metrics_appear_in_the_dictionary(relative):
     path = CORPUS_ROOT / "dbt" / relative
     manifest = json.loads(path.read_text())
     run = ingest_ok(path)
-    assert not [w for w in run.warnings if w.startswith("metric ")], run.warnings  # every definition validated
-    metric_assets = Asset.objects.filter(kind="metric", removed_at__isnull=True, project=run.project)
+    assert not [w for w in run.warnings if w.startswith("metric ")], (
+        run.warnings
+    )  # every definition validated
+    metric_assets = Asset.objects.filter(
+        kind="metric", removed_at__isnull=True, project=run.project
+    )
     metrics = Metric.objects.filter(defined_in_dbt=True).select_related("current_version")
     assert metrics.count() == metric_assets.count() == len(manifest["metrics"])
     for metric in metrics:
@@ -112,7 +127,8 @@ def test_corpus_manifest_metrics_appear_in_the_dictionary(relative):
                 assert _name_of(version.type_params["measure"]) == inputs["measure"]["name"]
             if raw_type == "derived":
                 assert [_name_of(m) for m in version.type_params["metrics"]] == [
-                    m["name"] for m in inputs["metrics"]]
+                    m["name"] for m in inputs["metrics"]
+                ]
         else:  # legacy count/sum/...: a simple metric whose formula is the aggregation
             assert version.metric_type == "simple"
             assert version.formula.upper().startswith(raw_type.upper().replace("AVERAGE", "AVG"))
@@ -126,14 +142,21 @@ def test_dbt_1_12_metrics_without_measures_get_formula_and_model():
     assert tax.formula == "AVG(tax_rate)"
     assert tax.type_params == {"agg": "average", "semantic_model": "locations", "expr": "tax_rate"}
     assert [a.name for a in tax.related_assets.all()] == ["locations"]
-    cumulative = Metric.objects.get(dbt_unique_id="metric.jaffle_shop.cumulative_revenue").current_version
-    assert cumulative.type_params["metric"] == "revenue" and cumulative.formula == "SUM(product_price)"
-    growth = Metric.objects.get(dbt_unique_id="metric.jaffle_shop.revenue_growth_mom").current_version
+    cumulative = Metric.objects.get(
+        dbt_unique_id="metric.jaffle_shop.cumulative_revenue"
+    ).current_version
+    assert (
+        cumulative.type_params["metric"] == "revenue" and cumulative.formula == "SUM(product_price)"
+    )
+    growth = Metric.objects.get(
+        dbt_unique_id="metric.jaffle_shop.revenue_growth_mom"
+    ).current_version
     assert "SUM(product_price)" in growth.formula  # input metrics expanded to SQL over columns
 
 
-def test_dbt_owners_who_are_lexicon_users_own_the_imported_metric(metric_owner, tmp_path,
-                                                                 django_capture_on_commit_callbacks):
+def test_dbt_owners_who_are_lexicon_users_own_the_imported_metric(
+    metric_owner, tmp_path, django_capture_on_commit_callbacks
+):
     from django.core import mail
 
     from metrics_dictionary.services import metric_version_approve
@@ -150,11 +173,12 @@ def test_dbt_owners_who_are_lexicon_users_own_the_imported_metric(metric_owner, 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         ingest_ok(write_json(tmp_path / "manifest.json", manifest))
-    assert any("dana@saas.example" in m.to and "Review requested: " in m.subject for m in mail.outbox)
+    assert any(
+        "dana@saas.example" in m.to and "Review requested: " in m.subject for m in mail.outbox
+    )
     proposal = churn.versions.get(number=2)
     assert proposal.proposed_by is None and proposal.label == "Logo churn rate"
     # Tier 1 (dbt meta): one owner's approval is not enough without a governance reviewer.
     metric_version_approve(version=proposal, actor=metric_owner)
     proposal.refresh_from_db()
     assert proposal.state == VersionState.IN_REVIEW
-

@@ -37,8 +37,13 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _approved(analyst, owner, name="Net revenue", **kwargs):
-    version = metric_propose(name=name, definition={**DEFINITION, **kwargs.pop("definition", {})}, actor=analyst,
-                             owner_users=[owner], **kwargs)
+    version = metric_propose(
+        name=name,
+        definition={**DEFINITION, **kwargs.pop("definition", {})},
+        actor=analyst,
+        owner_users=[owner],
+        **kwargs,
+    )
     metric_version_submit(version=version, actor=analyst)
     return metric_version_approve(version=version, actor=owner)
 
@@ -77,13 +82,29 @@ def test_directory_needs_a_role(client, outsider):
     assert "no role" in _text(response)
 
 
-def test_directory_badges_filters_search_and_my_metrics(client, analyst, metric_owner, second_owner, viewer):
+def test_directory_badges_filters_search_and_my_metrics(
+    client, analyst, metric_owner, second_owner, viewer
+):
     revenue = _approved(analyst, metric_owner, domain="Finance", tier=2).metric
-    actives = _approved(analyst, second_owner, name="Active accounts", domain="Product",
-                        definition={"formula": "COUNT(DISTINCT account_id)", "unit": "accounts"}).metric
-    metric_propose(name="Draft thing", actor=analyst, definition={"formula": "SUM(x)"}, owner_users=[metric_owner])
-    metric_deprecate(metric=actives, reason="Use the weekly version.", sunset_date=date(2030, 1, 31),
-                     actor=second_owner)
+    actives = _approved(
+        analyst,
+        second_owner,
+        name="Active accounts",
+        domain="Product",
+        definition={"formula": "COUNT(DISTINCT account_id)", "unit": "accounts"},
+    ).metric
+    metric_propose(
+        name="Draft thing",
+        actor=analyst,
+        definition={"formula": "SUM(x)"},
+        owner_users=[metric_owner],
+    )
+    metric_deprecate(
+        metric=actives,
+        reason="Use the weekly version.",
+        sunset_date=date(2030, 1, 31),
+        actor=second_owner,
+    )
     # Only revenue needs attention here (approving a formula without a related model flags it too).
     Metric.objects.update(needs_attention=False)
     Metric.objects.filter(pk=revenue.pk).update(needs_attention=True)
@@ -110,7 +131,9 @@ def test_directory_badges_filters_search_and_my_metrics(client, analyst, metric_
 
     team = Team.objects.create(name="Finance analytics")
     team.members.add(metric_owner)
-    metric_propose(name="Team metric", actor=analyst, definition={"formula": "SUM(y)"}, owner_teams=[team])
+    metric_propose(
+        name="Team metric", actor=analyst, definition={"formula": "SUM(y)"}, owner_teams=[team]
+    )
     client.force_login(metric_owner)
     assert _slugs(client.get(url, {"mine": "1"})) == ["draft-thing", "net-revenue", "team-metric"]
     assert _slugs(client.get(url, {"mine": "1", "q": "team"})) == ["team-metric"]
@@ -130,18 +153,29 @@ def _slugs(response) -> list[str]:
 def _text_of_row(response, slug: str) -> str:
     html = response.content.decode()
     start = html.index(f'data-metric="{slug}"')
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:html.index("</li>", start)]))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</li>", start)]))
 
 
 # ---------------------------------------------------------------------------- metric page
 
 
-def test_metric_page_is_a_definition_card_a_business_reader_understands(example_manifest_catalog, client, analyst, metric_owner, viewer):
+def test_metric_page_is_a_definition_card_a_business_reader_understands(
+    example_manifest_catalog, client, analyst, metric_owner, viewer
+):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
-    version = _approved(analyst, metric_owner, domain="Finance", definition={
-        "description": "Sum of **paid** invoices. <script>alert(1)</script>", "formula": "SUM(amount_usd)",
-        "filters": ["status = 'paid'"], "dimensions": ["plan", "region"], "related_asset_ids": [mart.pk],
-        "example_query": "select sum(amount_usd) from fct_revenue"})
+    version = _approved(
+        analyst,
+        metric_owner,
+        domain="Finance",
+        definition={
+            "description": "Sum of **paid** invoices. <script>alert(1)</script>",
+            "formula": "SUM(amount_usd)",
+            "filters": ["status = 'paid'"],
+            "dimensions": ["plan", "region"],
+            "related_asset_ids": [mart.pk],
+            "example_query": "select sum(amount_usd) from fct_revenue",
+        },
+    )
     client.force_login(viewer)
     response = client.get(reverse("metrics_dictionary:metric", args=[version.metric.slug]))
     html, text = response.content.decode(), _text(response)
@@ -150,14 +184,18 @@ def test_metric_page_is_a_definition_card_a_business_reader_understands(example_
     assert "Computed by the formula below." in text
     assert "day, month" in text and "account" in text and "status = &#x27;paid&#x27;" in html
     assert "USD" in text and "olivia" in text and "(business owner)" in text
-    assert f'href="{reverse("catalog:asset", args=[mart.pk])}"' in html  # computed from links to the catalog
+    assert (
+        f'href="{reverse("catalog:asset", args=[mart.pk])}"' in html
+    )  # computed from links to the catalog
     assert "fct_revenue.amount_usd" in text
     assert 'class="code"' in html  # formula and example query highlighted like the asset Code tab
     assert "Caveats and known limitations" in text and "Excludes refunds." in text
     assert "Propose a change" not in text and "Deprecate" not in text  # a viewer does neither
 
 
-def test_metric_page_type_in_words_for_ratio_cumulative_derived_and_conversion(example_manifest_catalog, client, viewer):
+def test_metric_page_type_in_words_for_ratio_cumulative_derived_and_conversion(
+    example_manifest_catalog, client, viewer
+):
     client.force_login(viewer)
     words = {}
     for name in ("churn_rate", "trailing_12m_revenue", "arpa", "signup_to_paid_conversion"):
@@ -165,11 +203,21 @@ def test_metric_page_type_in_words_for_ratio_cumulative_derived_and_conversion(e
         words[name] = _text(client.get(reverse("metrics_dictionary:metric", args=[metric.slug])))
     assert "A ratio:" in words["churn_rate"] and "divided by" in words["churn_rate"]
     churned = Metric.objects.get(dbt_unique_id="metric.saas_analytics.churned_accounts")
-    page = client.get(reverse("metrics_dictionary:metric", args=[
-        Metric.objects.get(dbt_unique_id="metric.saas_analytics.churn_rate").slug])).content.decode()
-    inputs = page[page.index("data-inputs"):]
-    assert f'href="{reverse("metrics_dictionary:metric", args=[churned.slug])}">{churned.name}</a>' in inputs
-    assert "running total" in words["trailing_12m_revenue"] and "trailing window" in words["trailing_12m_revenue"]
+    page = client.get(
+        reverse(
+            "metrics_dictionary:metric",
+            args=[Metric.objects.get(dbt_unique_id="metric.saas_analytics.churn_rate").slug],
+        )
+    ).content.decode()
+    inputs = page[page.index("data-inputs") :]
+    assert (
+        f'href="{reverse("metrics_dictionary:metric", args=[churned.slug])}">{churned.name}</a>'
+        in inputs
+    )
+    assert (
+        "running total" in words["trailing_12m_revenue"]
+        and "trailing window" in words["trailing_12m_revenue"]
+    )
     assert "Derived from other metrics" in words["arpa"]
     assert "A conversion:" in words["signup_to_paid_conversion"]
 
@@ -177,19 +225,35 @@ def test_metric_page_type_in_words_for_ratio_cumulative_derived_and_conversion(e
 def test_deprecated_retired_and_needs_attention_banners(client, analyst, metric_owner, viewer):
     old = _approved(analyst, metric_owner, name="Old revenue").metric
     new = _approved(analyst, metric_owner, name="Revenue v2").metric
-    metric_deprecate(metric=old, reason="Counts refunds twice.", sunset_date=date.today() + timedelta(days=10),
-                     replacement=new, actor=metric_owner)
+    metric_deprecate(
+        metric=old,
+        reason="Counts refunds twice.",
+        sunset_date=date.today() + timedelta(days=10),
+        replacement=new,
+        actor=metric_owner,
+    )
     client.force_login(viewer)
     url = reverse("metrics_dictionary:metric", args=[old.slug])
     text = _text(client.get(url))
-    assert "Deprecated." in text and "Counts refunds twice." in text and "Use Revenue v2 instead" in text
+    assert (
+        "Deprecated." in text
+        and "Counts refunds twice." in text
+        and "Use Revenue v2 instead" in text
+    )
     metrics_retire_due(today=date.today() + timedelta(days=11))
     retired = client.get(url)
     assert retired.status_code == 200  # still resolvable
-    assert "Retired." in _text(retired) and f'href="{reverse("metrics_dictionary:metric", args=[new.slug])}"' in (
-        retired.content.decode())
-    Metric.objects.filter(pk=new.pk).update(needs_attention=True, attention_reasons=[
-        {"kind": "column_removed", "message": "fct_revenue.amount_usd was removed or renamed"}])
+    assert "Retired." in _text(
+        retired
+    ) and f'href="{reverse("metrics_dictionary:metric", args=[new.slug])}"' in (
+        retired.content.decode()
+    )
+    Metric.objects.filter(pk=new.pk).update(
+        needs_attention=True,
+        attention_reasons=[
+            {"kind": "column_removed", "message": "fct_revenue.amount_usd was removed or renamed"}
+        ],
+    )
     text = _text(client.get(reverse("metrics_dictionary:metric", args=[new.slug])))
     assert "Needs attention." in text and "fct_revenue.amount_usd was removed or renamed" in text
 
@@ -205,10 +269,15 @@ def test_unknown_metric_is_404(client, viewer):
     assert client.get(reverse("metrics_dictionary:metric", args=["nope"])).status_code == 404
 
 
-def test_versions_tab_lists_versions_and_compares_any_two_side_by_side(client, analyst, metric_owner, viewer):
+def test_versions_tab_lists_versions_and_compares_any_two_side_by_side(
+    client, analyst, metric_owner, viewer
+):
     v1 = _approved(analyst, metric_owner)
-    v2 = metric_version_propose(metric=v1.metric, actor=analyst, definition={"unit": "EUR",
-                                                                            "change_summary": "Report in euros."})
+    v2 = metric_version_propose(
+        metric=v1.metric,
+        actor=analyst,
+        definition={"unit": "EUR", "change_summary": "Report in euros."},
+    )
     client.force_login(viewer)
     url = reverse("metrics_dictionary:metric", args=[v1.metric.slug])
     fragment = client.get(url, {"tab": "versions"}, **HX)
@@ -216,23 +285,33 @@ def test_versions_tab_lists_versions_and_compares_any_two_side_by_side(client, a
     assert "<html" not in html
     assert 'data-version="2"' in html and 'data-version="1"' in html
     assert "Report in euros." in html and "current" in html and "andy" in html
-    diff = client.get(reverse("metrics_dictionary:compare", args=[v1.metric.slug]), {"a": 1, "b": 2})
+    diff = client.get(
+        reverse("metrics_dictionary:compare", args=[v1.metric.slug]), {"a": 1, "b": 2}
+    )
     changed = re.findall(r'data-field="(\w+)" data-changed', diff.content.decode())
     assert changed == ["unit", "change_summary"]
     assert "USD" in _text(diff) and "EUR" in _text(diff)
     assert v2.state == VersionState.DRAFT
-    assert client.get(reverse("metrics_dictionary:compare", args=[v1.metric.slug]), {"a": 1, "b": 9}).status_code == 404
+    assert (
+        client.get(
+            reverse("metrics_dictionary:compare", args=[v1.metric.slug]), {"a": 1, "b": 9}
+        ).status_code
+        == 404
+    )
 
 
-def test_lineage_tab_lists_related_models_and_exposures(example_manifest_catalog, client, analyst, metric_owner, viewer):
+def test_lineage_tab_lists_related_models_and_exposures(
+    example_manifest_catalog, client, analyst, metric_owner, viewer
+):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     version = _approved(analyst, metric_owner, definition={"related_asset_ids": [mart.pk]})
     client.force_login(viewer)
-    html = client.get(reverse("metrics_dictionary:metric", args=[version.metric.slug]), {"tab": "lineage"},
-                      **HX).content.decode()
+    html = client.get(
+        reverse("metrics_dictionary:metric", args=[version.metric.slug]), {"tab": "lineage"}, **HX
+    ).content.decode()
     assert 'data-model="fct_revenue"' in html
     assert reverse("lineage:asset_graph", args=[mart.pk]) in html
-    exposures = html[html.index("data-exposures"):]
+    exposures = html[html.index("data-exposures") :]
     assert "via fct_revenue" in exposures
 
 
@@ -253,18 +332,36 @@ def test_discussion_viewer_reads_analyst_comments(client, proposed, analyst, vie
 def test_history_tab_shows_every_transition(client, analyst, metric_owner, viewer):
     version = _approved(analyst, metric_owner)
     client.force_login(viewer)
-    text = _text(client.get(reverse("metrics_dictionary:metric", args=[version.metric.slug]), {"tab": "history"}))
-    for action in ("metric.create", "metric_version.propose", "metric_version.submit", "metric_version.approve",
-                   "metric_version.publish"):
+    text = _text(
+        client.get(
+            reverse("metrics_dictionary:metric", args=[version.metric.slug]), {"tab": "history"}
+        )
+    )
+    for action in (
+        "metric.create",
+        "metric_version.propose",
+        "metric_version.submit",
+        "metric_version.approve",
+        "metric_version.publish",
+    ):
         assert action in text
 
 
 # ---------------------------------------------------------------------------- propose, edit, validate
 
 
-FORM = {"name": "Gross margin", "label": "Gross margin", "description": "Revenue minus cost.",
-        "metric_type": "simple", "formula": "SUM(amount_usd)", "time_grains": ["month"], "unit": "USD",
-        "tier": "3", "domain": "Finance", "change_summary": "First definition."}
+FORM = {
+    "name": "Gross margin",
+    "label": "Gross margin",
+    "description": "Revenue minus cost.",
+    "metric_type": "simple",
+    "formula": "SUM(amount_usd)",
+    "time_grains": ["month"],
+    "unit": "USD",
+    "tier": "3",
+    "domain": "Finance",
+    "change_summary": "First definition.",
+}
 
 
 def test_viewer_cannot_see_the_propose_form(client, viewer):
@@ -285,8 +382,9 @@ def test_analyst_proposes_a_draft_then_submits_it(client, analyst):
         assert f'data-type="{kind}"' in html  # type-specific parameter fields
     response = client.post(reverse("metrics_dictionary:propose"), {**FORM, "action": "save"})
     version = MetricVersion.objects.get(metric__slug="gross-margin")
-    assert response.status_code == 302 and response["Location"] == reverse("metrics_dictionary:version",
-                                                                            args=["gross-margin", 1])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "metrics_dictionary:version", args=["gross-margin", 1]
+    )
     assert version.state == VersionState.DRAFT and version.proposed_by == analyst
     assert version.time_grains == ["month"] and version.metric.domain == "Finance"
     client.post(reverse("metrics_dictionary:version_submit", args=["gross-margin", 1]))
@@ -296,9 +394,19 @@ def test_analyst_proposes_a_draft_then_submits_it(client, analyst):
 
 def test_propose_and_submit_at_once_with_ratio_parameters(client, analyst, metric_owner):
     client.force_login(analyst)
-    response = client.post(reverse("metrics_dictionary:propose"), {
-        **FORM, "name": "Churn", "metric_type": "ratio", "formula": "", "ratio_numerator": "churned",
-        "ratio_denominator": "accounts_at_start", "owners": "olivia", "action": "submit"})
+    response = client.post(
+        reverse("metrics_dictionary:propose"),
+        {
+            **FORM,
+            "name": "Churn",
+            "metric_type": "ratio",
+            "formula": "",
+            "ratio_numerator": "churned",
+            "ratio_denominator": "accounts_at_start",
+            "owners": "olivia",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 302
     version = MetricVersion.objects.get(metric__slug="churn")
     assert version.state == VersionState.IN_REVIEW
@@ -308,9 +416,18 @@ def test_propose_and_submit_at_once_with_ratio_parameters(client, analyst, metri
 
 def test_invalid_proposal_keeps_the_input_and_names_the_field(client, analyst):
     client.force_login(analyst)
-    response = client.post(reverse("metrics_dictionary:propose"), {
-        **FORM, "formula": "SUM(amount_usd", "metric_type": "cumulative", "cumulative_window": "forever",
-        "owners": "nobody", "related_models": "no_such_model", "action": "save"})
+    response = client.post(
+        reverse("metrics_dictionary:propose"),
+        {
+            **FORM,
+            "formula": "SUM(amount_usd",
+            "metric_type": "cumulative",
+            "cumulative_window": "forever",
+            "owners": "nobody",
+            "related_models": "no_such_model",
+            "action": "save",
+        },
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert re.search(r'id="err-formula".*?SQL does not parse', html, re.S)
@@ -320,44 +437,79 @@ def test_invalid_proposal_keeps_the_input_and_names_the_field(client, analyst):
     assert not Metric.objects.exists()
 
 
-def test_live_validation_reports_errors_next_to_fields_and_checks_columns(example_manifest_catalog, client, analyst, viewer):
+def test_live_validation_reports_errors_next_to_fields_and_checks_columns(
+    example_manifest_catalog, client, analyst, viewer
+):
     url = reverse("metrics_dictionary:validate")
     client.force_login(analyst)
-    bad = client.post(url, {**FORM, "_form": "new", "formula": "SUM(amount_usd"}, **HX).content.decode()
+    bad = client.post(
+        url, {**FORM, "_form": "new", "formula": "SUM(amount_usd"}, **HX
+    ).content.decode()
     assert 'data-live="errors"' in bad
-    assert re.search(r'<div id="err-formula"[^>]*hx-swap-oob="true"><p class="error">SQL does not parse', bad)
-    ratio = client.post(url, {**FORM, "_form": "new", "metric_type": "ratio"}, **HX).content.decode()
+    assert re.search(
+        r'<div id="err-formula"[^>]*hx-swap-oob="true"><p class="error">SQL does not parse', bad
+    )
+    ratio = client.post(
+        url, {**FORM, "_form": "new", "metric_type": "ratio"}, **HX
+    ).content.decode()
     assert re.search(r'id="err-type_params".*?a ratio metric needs a numerator', ratio, re.S)
-    good = client.post(url, {**FORM, "_form": "new", "related_models": "fct_revenue",
-                             "formula": "SUM(amount_usd) + SUM(currency) + SUM(nope)"}, **HX).content.decode()
+    good = client.post(
+        url,
+        {
+            **FORM,
+            "_form": "new",
+            "related_models": "fct_revenue",
+            "formula": "SUM(amount_usd) + SUM(currency) + SUM(nope)",
+        },
+        **HX,
+    ).content.decode()
     assert re.search(r'data-column="amount_usd">✓ <code>fct_revenue.amount_usd</code>', good)
     assert re.search(r'data-column="currency"><span class="error">✗', good)
     assert "nope</code> not found in fct_revenue" in good
-    ok = client.post(url, {**FORM, "_form": "new", "related_models": "fct_revenue"}, **HX).content.decode()
+    ok = client.post(
+        url, {**FORM, "_form": "new", "related_models": "fct_revenue"}, **HX
+    ).content.decode()
     assert 'data-live="ok"' in ok
     client.force_login(viewer)
     assert client.post(url, FORM, **HX).status_code == 403
 
 
 def test_propose_a_change_starts_from_the_approved_definition(client, analyst, metric_owner):
-    v1 = _approved(analyst, metric_owner, definition={"type_params": {"measure": {"name": "revenue",
-                                                                                    "filter": "x > 1"}}})
+    v1 = _approved(
+        analyst,
+        metric_owner,
+        definition={"type_params": {"measure": {"name": "revenue", "filter": "x > 1"}}},
+    )
     client.force_login(analyst)
     url = reverse("metrics_dictionary:propose_version", args=[v1.metric.slug])
     page = client.get(url).content.decode()
     assert 'value="SUM(amount_usd)"' in page or "SUM(amount_usd)</textarea>" in page
-    response = client.post(url, {"label": "Net revenue", "metric_type": "simple", "formula": "SUM(amount_usd)",
-                                 "simple_measure": "revenue", "unit": "EUR", "time_grains": ["day", "month"],
-                                 "change_summary": "Euros.", "action": "save"})
+    response = client.post(
+        url,
+        {
+            "label": "Net revenue",
+            "metric_type": "simple",
+            "formula": "SUM(amount_usd)",
+            "simple_measure": "revenue",
+            "unit": "EUR",
+            "time_grains": ["day", "month"],
+            "change_summary": "Euros.",
+            "action": "save",
+        },
+    )
     assert response.status_code == 302
     v2 = MetricVersion.objects.get(metric=v1.metric, number=2)
     assert v2.unit == "EUR" and v2.state == VersionState.DRAFT
-    assert v2.type_params == {"measure": {"name": "revenue", "filter": "x > 1"}}  # the filter is kept
+    assert v2.type_params == {
+        "measure": {"name": "revenue", "filter": "x > 1"}
+    }  # the filter is kept
     v1.refresh_from_db()
     assert v1.unit == "USD" and v1.metric.current_version_id == v1.pk
 
 
-def test_editing_drafts_only_ones_own_and_only_while_editable(client, proposed, analyst, metric_owner, viewer):
+def test_editing_drafts_only_ones_own_and_only_while_editable(
+    client, proposed, analyst, metric_owner, viewer
+):
     slug = proposed.metric.slug
     edit = reverse("metrics_dictionary:version_edit", args=[slug, 1])
     client.force_login(metric_owner)
@@ -365,30 +517,52 @@ def test_editing_drafts_only_ones_own_and_only_while_editable(client, proposed, 
     assert refused.status_code == 403 and "Only the proposer of this draft" in _text(refused)
     client.force_login(analyst)
     assert client.get(edit).status_code == 200
-    response = client.post(edit, {"label": "Net revenue", "metric_type": "simple", "formula": "SUM(amount_usd) * 1",
-                                  "change_summary": "Tweak", "action": "save"})
+    response = client.post(
+        edit,
+        {
+            "label": "Net revenue",
+            "metric_type": "simple",
+            "formula": "SUM(amount_usd) * 1",
+            "change_summary": "Tweak",
+            "action": "save",
+        },
+    )
     assert response.status_code == 302
     proposed.refresh_from_db()
     assert proposed.formula == "SUM(amount_usd) * 1"
     metric_version_submit(version=proposed, actor=analyst)
     conflict = client.get(edit)
-    assert conflict.status_code == 409 and "only drafts and versions with changes requested" in _text(conflict)
+    assert (
+        conflict.status_code == 409
+        and "only drafts and versions with changes requested" in _text(conflict)
+    )
 
 
 # ---------------------------------------------------------------------------- inbox and review
 
 
 def test_inbox_shows_each_box_with_approval_progress(client, analyst, metric_owner, reviewer):
-    small = metric_propose(name="Small", actor=analyst, owner_users=[metric_owner], definition={"formula": "SUM(x)"})
-    big = metric_propose(name="MRR", tier=1, actor=analyst, owner_users=[metric_owner],
-                         definition={"formula": "SUM(y)"})
+    small = metric_propose(
+        name="Small", actor=analyst, owner_users=[metric_owner], definition={"formula": "SUM(x)"}
+    )
+    big = metric_propose(
+        name="MRR",
+        tier=1,
+        actor=analyst,
+        owner_users=[metric_owner],
+        definition={"formula": "SUM(y)"},
+    )
     for version in (small, big):
         metric_version_submit(version=version, actor=analyst)
     metric_version_approve(version=big, actor=metric_owner)
     client.force_login(metric_owner)
     html = client.get(reverse("metrics_dictionary:inbox")).content.decode()
-    mine = html[html.index('data-box="waiting_for_me"'):html.index('data-box="waiting_for_others"')]
-    others = html[html.index('data-box="waiting_for_others"'):html.index('data-box="my_proposals"')]
+    mine = html[
+        html.index('data-box="waiting_for_me"') : html.index('data-box="waiting_for_others"')
+    ]
+    others = html[
+        html.index('data-box="waiting_for_others"') : html.index('data-box="my_proposals"')
+    ]
     assert "Small" in mine and "0 of 1 approval" in mine and "MRR" not in mine
     assert "MRR" in others and "1 of 2 approvals · a governance reviewer still needed" in others
     client.force_login(analyst)
@@ -397,27 +571,44 @@ def test_inbox_shows_each_box_with_approval_progress(client, analyst, metric_own
     assert html.count("data-version=") == 4  # two in others, two proposals
     client.force_login(reviewer)
     html = client.get(reverse("metrics_dictionary:inbox")).content.decode()
-    mine = html[html.index('data-box="waiting_for_me"'):html.index('data-box="waiting_for_others"')]
+    mine = html[
+        html.index('data-box="waiting_for_me"') : html.index('data-box="waiting_for_others"')
+    ]
     assert "MRR" in mine and "Small" in mine
 
 
-def test_review_page_shows_diff_and_impact_and_an_owner_approves(example_manifest_catalog, client, analyst, metric_owner):
+def test_review_page_shows_diff_and_impact_and_an_owner_approves(
+    example_manifest_catalog, client, analyst, metric_owner
+):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     v1 = _approved(analyst, metric_owner, definition={"related_asset_ids": [mart.pk]})
-    v2 = metric_version_propose(metric=v1.metric, actor=analyst, definition={
-        "formula": "SUM(amount_usd) + SUM(currency)", "change_summary": "Add currency."})
+    v2 = metric_version_propose(
+        metric=v1.metric,
+        actor=analyst,
+        definition={
+            "formula": "SUM(amount_usd) + SUM(currency)",
+            "change_summary": "Add currency.",
+        },
+    )
     metric_version_submit(version=v2, actor=analyst)
     client.force_login(metric_owner)
     url = reverse("metrics_dictionary:version", args=[v1.metric.slug, 2])
     html = client.get(url).content.decode()
     assert "What changes against v1" in html
-    assert re.findall(r'data-field="(\w+)" data-changed', html) == ["formula", "change_summary", "related_columns"]
+    assert re.findall(r'data-field="(\w+)" data-changed', html) == [
+        "formula",
+        "change_summary",
+        "related_columns",
+    ]
     assert "currency: aggregated as a number but the column is varchar" in html
     assert 'data-column="amount_usd"' in html and "✓ yes" in html
     assert "data-downstream" in html and "Not shown: no query log has been ingested yet." in html
     assert "0 of 1 approval" in html and 'value="approve"' in html
-    response = client.post(reverse("metrics_dictionary:version_decide", args=[v1.metric.slug, 2]),
-                           {"decision": "approve", "comment": "Fine."}, **HX)
+    response = client.post(
+        reverse("metrics_dictionary:version_decide", args=[v1.metric.slug, 2]),
+        {"decision": "approve", "comment": "Fine."},
+        **HX,
+    )
     assert response.status_code == 204 and response["HX-Redirect"] == url
     v2.refresh_from_db()
     assert v2.state == VersionState.APPROVED and v2.metric.current_version_id == v2.pk
@@ -429,8 +620,11 @@ def test_self_approval_is_refused_with_a_message(client, proposed, analyst):
     client.force_login(analyst)
     url = reverse("metrics_dictionary:version", args=[proposed.metric.slug, 1])
     assert "You proposed this version; someone else must review it." in _text(client.get(url))
-    response = client.post(reverse("metrics_dictionary:version_decide", args=[proposed.metric.slug, 1]),
-                           {"decision": "approve"}, **HX)
+    response = client.post(
+        reverse("metrics_dictionary:version_decide", args=[proposed.metric.slug, 1]),
+        {"decision": "approve"},
+        **HX,
+    )
     assert response.status_code == 403
     assert "You proposed this version; someone else must review it." in _text(response)
     assert "<html" not in response.content.decode()
@@ -441,15 +635,23 @@ def test_self_approval_is_refused_with_a_message(client, proposed, analyst):
 def test_viewer_cannot_approve(client, proposed, analyst, viewer):
     metric_version_submit(version=proposed, actor=analyst)
     client.force_login(viewer)
-    page = client.get(reverse("metrics_dictionary:version", args=[proposed.metric.slug, 1])).content.decode()
+    page = client.get(
+        reverse("metrics_dictionary:version", args=[proposed.metric.slug, 1])
+    ).content.decode()
     assert 'value="approve"' not in page and "review metric changes" in page
-    response = client.post(reverse("metrics_dictionary:version_decide", args=[proposed.metric.slug, 1]),
-                           {"decision": "approve"})
+    response = client.post(
+        reverse("metrics_dictionary:version_decide", args=[proposed.metric.slug, 1]),
+        {"decision": "approve"},
+    )
     assert response.status_code == 403 and "Only the metric's owners" in _text(response)
 
 
-def test_wrong_state_and_stale_version_are_409_with_a_reason(client, analyst, metric_owner, second_owner):
-    draft = metric_propose(name="Drafty", actor=analyst, owner_users=[metric_owner], definition={"formula": "SUM(x)"})
+def test_wrong_state_and_stale_version_are_409_with_a_reason(
+    client, analyst, metric_owner, second_owner
+):
+    draft = metric_propose(
+        name="Drafty", actor=analyst, owner_users=[metric_owner], definition={"formula": "SUM(x)"}
+    )
     client.force_login(metric_owner)
     decide = reverse("metrics_dictionary:version_decide", args=[draft.metric.slug, 1])
     response = client.post(decide, {"decision": "reject"}, **HX)
@@ -461,30 +663,38 @@ def test_wrong_state_and_stale_version_are_409_with_a_reason(client, analyst, me
     metric_version_submit(version=a, actor=analyst)
     metric_version_submit(version=b, actor=analyst)
     metric_version_approve(version=b, actor=metric_owner)
-    response = client.post(reverse("metrics_dictionary:version_decide", args=[v1.metric.slug, a.number]),
-                           {"decision": "approve"}, **HX)
+    response = client.post(
+        reverse("metrics_dictionary:version_decide", args=[v1.metric.slug, a.number]),
+        {"decision": "approve"},
+        **HX,
+    )
     assert response.status_code == 409 and "has been published since" in _text(response)
 
 
 def test_request_changes_then_proposer_edits_and_resubmits(client, proposed, analyst, metric_owner):
     metric_version_submit(version=proposed, actor=analyst)
     client.force_login(metric_owner)
-    client.post(reverse("metrics_dictionary:version_decide", args=[proposed.metric.slug, 1]),
-                {"decision": "request_changes", "comment": "Name the mart."})
+    client.post(
+        reverse("metrics_dictionary:version_decide", args=[proposed.metric.slug, 1]),
+        {"decision": "request_changes", "comment": "Name the mart."},
+    )
     proposed.refresh_from_db()
     assert proposed.state == VersionState.CHANGES_REQUESTED
     client.force_login(analyst)
     html = client.get(reverse("metrics_dictionary:inbox")).content.decode()
     assert "Changes requested" in html and "Name the mart." in html
-    page = client.get(reverse("metrics_dictionary:version", args=[proposed.metric.slug, 1])).content.decode()
+    page = client.get(
+        reverse("metrics_dictionary:version", args=[proposed.metric.slug, 1])
+    ).content.decode()
     assert "Edit draft" in page and "Submit for review" in page
 
 
 # ---------------------------------------------------------------------------- change log and deprecation
 
 
-def test_change_log_lists_approvals_and_deprecations_with_filters_and_feed(client, analyst, metric_owner,
-                                                                         second_owner, viewer):
+def test_change_log_lists_approvals_and_deprecations_with_filters_and_feed(
+    client, analyst, metric_owner, second_owner, viewer
+):
     revenue = _approved(analyst, metric_owner, domain="Finance").metric
     actives = _approved(analyst, second_owner, name="Actives", domain="Product", tier=2).metric
     metric_deprecate(metric=actives, reason="Replaced.", actor=second_owner)
@@ -495,12 +705,19 @@ def test_change_log_lists_approvals_and_deprecations_with_filters_and_feed(clien
     assert '<link rel="alternate" type="application/atom+xml"' in html
     assert re.findall(r'data-entry="(\w+)"', html) == ["deprecated", "approved", "approved"]
     assert "Net revenue v1 approved" in html and "Actives deprecated" in html
-    assert re.findall(r'data-entry="(\w+)"', client.get(url, {"domain": "Finance"}).content.decode()) == ["approved"]
+    assert re.findall(
+        r'data-entry="(\w+)"', client.get(url, {"domain": "Finance"}).content.decode()
+    ) == ["approved"]
     assert re.findall(r'data-entry="(\w+)"', client.get(url, {"tier": "2"}).content.decode()) == [
-        "deprecated", "approved"]
+        "deprecated",
+        "approved",
+    ]
     owner = client.get(url, {"owner": "olivia"}).content.decode()
     assert "Net revenue v1 approved" in owner and "Actives" not in owner.split("changes-list")[1]
-    assert 'href="/metrics/changes/feed.atom?domain=Finance"' in client.get(url, {"domain": "Finance"}).content.decode()
+    assert (
+        'href="/metrics/changes/feed.atom?domain=Finance"'
+        in client.get(url, {"domain": "Finance"}).content.decode()
+    )
     assert "No approved change or deprecation matches" in _text(client.get(url, {"domain": "Nope"}))
     assert revenue.slug in html
 
@@ -522,7 +739,9 @@ def test_deprecate_form_for_owners_only(client, analyst, metric_owner, viewer):
     client.force_login(metric_owner)
     assert "Deprecate" in _text(client.get(reverse("metrics_dictionary:metric", args=[old.slug])))
     assert client.post(url, {"reason": "", "replacement": new.slug}).status_code == 400
-    response = client.post(url, {"reason": "Superseded.", "sunset_date": "2031-01-01", "replacement": new.slug})
+    response = client.post(
+        url, {"reason": "Superseded.", "sunset_date": "2031-01-01", "replacement": new.slug}
+    )
     assert response.status_code == 302
     old.refresh_from_db()
     assert old.status == MetricStatus.DEPRECATED
@@ -535,18 +754,24 @@ def test_deprecate_form_for_owners_only(client, analyst, metric_owner, viewer):
     client.force_login(viewer)
     assert client.post(withdraw).status_code == 403
     client.force_login(metric_owner)
-    assert "Withdraw deprecation" in _text(client.get(reverse("metrics_dictionary:metric", args=[old.slug])))
+    assert "Withdraw deprecation" in _text(
+        client.get(reverse("metrics_dictionary:metric", args=[old.slug]))
+    )
     assert client.post(withdraw).status_code == 302
     old.refresh_from_db()
     assert old.status == MetricStatus.APPROVED
-    assert "Deprecated." not in _text(client.get(reverse("metrics_dictionary:metric", args=[old.slug])))
+    assert "Deprecated." not in _text(
+        client.get(reverse("metrics_dictionary:metric", args=[old.slug]))
+    )
     assert client.post(withdraw).status_code == 409
 
 
 def test_nav_has_a_metrics_entry_marked_current(client, viewer):
     client.force_login(viewer)
     html = client.get(reverse("metrics_dictionary:inbox")).content.decode()
-    assert f'<a href="{reverse("metrics_dictionary:index")}" aria-current="page">Metrics</a>' in html
+    assert (
+        f'<a href="{reverse("metrics_dictionary:index")}" aria-current="page">Metrics</a>' in html
+    )
 
 
 # ---------------------------------------------------------------------------- query counts
@@ -554,8 +779,13 @@ def test_nav_has_a_metrics_entry_marked_current(client, viewer):
 
 def _many_metrics(start: int, stop: int, analyst, owner) -> None:
     for i in range(start, stop):
-        version = metric_propose(name=f"Metric {i:03}", actor=analyst, owner_users=[owner], domain="Finance",
-                                 definition={"formula": f"SUM(x{i})"})
+        version = metric_propose(
+            name=f"Metric {i:03}",
+            actor=analyst,
+            owner_users=[owner],
+            domain="Finance",
+            definition={"formula": f"SUM(x{i})"},
+        )
         if i % 3 == 0:
             metric_version_submit(version=version, actor=analyst)
             metric_version_approve(version=version, actor=owner)
@@ -563,18 +793,21 @@ def _many_metrics(start: int, stop: int, analyst, owner) -> None:
 
 def _query_counts(client, slug: str) -> list[int]:
     counts = []
-    for url, params in ((reverse("metrics_dictionary:index"), {}),
-                        (reverse("metrics_dictionary:index"), {"q": "metric 00", "domain": "Finance"}),
-                        (reverse("metrics_dictionary:metric", args=[slug]), {}),
-                        (reverse("metrics_dictionary:metric", args=[slug]), {"tab": "versions"})):
+    for url, params in (
+        (reverse("metrics_dictionary:index"), {}),
+        (reverse("metrics_dictionary:index"), {"q": "metric 00", "domain": "Finance"}),
+        (reverse("metrics_dictionary:metric", args=[slug]), {}),
+        (reverse("metrics_dictionary:metric", args=[slug]), {"tab": "versions"}),
+    ):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url, params).status_code == 200
         counts.append(len(queries.captured_queries))
     return counts
 
 
-def test_directory_and_metric_page_query_counts_stay_flat_from_10_to_100_metrics(client, analyst, metric_owner,
-                                                                                  viewer):
+def test_directory_and_metric_page_query_counts_stay_flat_from_10_to_100_metrics(
+    client, analyst, metric_owner, viewer
+):
     _many_metrics(0, 10, analyst, metric_owner)
     client.force_login(viewer)
     client.get(reverse("metrics_dictionary:index"))  # warm the session
@@ -585,13 +818,24 @@ def test_directory_and_metric_page_query_counts_stay_flat_from_10_to_100_metrics
     assert with_100[0] <= 13 and with_100[1] <= 18 and with_100[2] <= 12, with_100
 
 
-def test_the_form_round_trips_every_imported_dbt_definition_unchanged(example_manifest_catalog, analyst):
+def test_the_form_round_trips_every_imported_dbt_definition_unchanged(
+    example_manifest_catalog, analyst
+):
     """Prefilled from each of the example's dbt metrics (all five types) and posted back as is,
     the form yields the same definition: no parameter is lost or mangled by the type fields."""
     from metrics_dictionary.forms import DefinitionForm
 
-    versions = [m.current_version for m in Metric.objects.filter(defined_in_dbt=True).select_related("current_version")]
-    assert {v.metric_type for v in versions} == {"simple", "ratio", "cumulative", "derived", "conversion"}
+    versions = [
+        m.current_version
+        for m in Metric.objects.filter(defined_in_dbt=True).select_related("current_version")
+    ]
+    assert {v.metric_type for v in versions} == {
+        "simple",
+        "ratio",
+        "cumulative",
+        "derived",
+        "conversion",
+    }
     for version in versions:
         initial = DefinitionForm(new_metric=False, version=version).initial
         data = {k: v for k, v in initial.items() if v not in (None, "")}
@@ -600,11 +844,14 @@ def test_the_form_round_trips_every_imported_dbt_definition_unchanged(example_ma
         definition = form.definition()
         assert definition["type_params"] == version.type_params, version.metric.slug
         assert definition["formula"] == version.formula and definition["filters"] == version.filters
-        assert sorted(definition["related_asset_ids"]) == sorted(a.pk for a in version.related_assets.all())
+        assert sorted(definition["related_asset_ids"]) == sorted(
+            a.pk for a in version.related_assets.all()
+        )
 
 
-def test_owners_and_tier_are_set_by_owners_and_reviewers_only(client, analyst, metric_owner, second_owner,
-                                                              reviewer, viewer):
+def test_owners_and_tier_are_set_by_owners_and_reviewers_only(
+    client, analyst, metric_owner, second_owner, reviewer, viewer
+):
     metric = _approved(analyst, metric_owner).metric
     url = reverse("metrics_dictionary:settings", args=[metric.slug])
     for user in (viewer, analyst):
@@ -617,12 +864,22 @@ def test_owners_and_tier_are_set_by_owners_and_reviewers_only(client, analyst, m
     assert page.status_code == 200 and 'value="olivia"' in page.content.decode()
     bad = client.post(url, {"name": "Net revenue", "tier": "1", "business_owners": "olivia, ghost"})
     assert bad.status_code == 400 and "No user or team called ghost." in _text(bad)
-    response = client.post(url, {"name": "Net revenue", "tier": "1", "domain": "Finance",
-                                 "business_owners": "olivia", "technical_owners": "oscar, Finance analytics"})
+    response = client.post(
+        url,
+        {
+            "name": "Net revenue",
+            "tier": "1",
+            "domain": "Finance",
+            "business_owners": "olivia",
+            "technical_owners": "oscar, Finance analytics",
+        },
+    )
     assert response.status_code == 302
     metric.refresh_from_db()
     assert metric.tier == 1 and metric.domain == "Finance"
-    owners = {(o.owner_type, o.user.username if o.user else o.team.name) for o in metric.owners.all()}
+    owners = {
+        (o.owner_type, o.user.username if o.user else o.team.name) for o in metric.owners.all()
+    }
     assert owners == {("business", "olivia"), ("technical", "oscar"), ("technical", team.name)}
     text = _text(client.get(reverse("metrics_dictionary:metric", args=[metric.slug])))
     assert "oscar (technical owner)" in text and "Finance analytics (technical owner, team)" in text

@@ -25,7 +25,9 @@ from tests.services import require_postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_parallel_approve_and_reject_requests_record_exactly_one_decision(analyst):
     require_postgres()
-    version = metric_propose(name="Net revenue", actor=analyst, definition={"formula": "SUM(amount_usd)"})
+    version = metric_propose(
+        name="Net revenue", actor=analyst, definition={"formula": "SUM(amount_usd)"}
+    )
     metric_version_submit(version=version, actor=analyst)
     reviewers = [_make_user(f"reviewer{i}", GOVERNANCE_REVIEWER) for i in range(20)]
     barrier = threading.Barrier(20)
@@ -36,7 +38,11 @@ def test_twenty_parallel_approve_and_reject_requests_record_exactly_one_decision
         try:
             barrier.wait(timeout=30)
             fn = metric_version_approve if i % 2 == 0 else metric_version_reject
-            fn(version=MetricVersion.objects.get(pk=version.pk), actor=reviewers[i], comment=f"#{i}")
+            fn(
+                version=MetricVersion.objects.get(pk=version.pk),
+                actor=reviewers[i],
+                comment=f"#{i}",
+            )
             result = "won"
         except Conflict as exc:
             result = f"conflict: {exc.message}"
@@ -60,9 +66,14 @@ def test_twenty_parallel_approve_and_reject_requests_record_exactly_one_decision
     reviews = list(Review.objects.filter(version=version))
     assert len(reviews) == 1
     decision = reviews[0].decision
-    assert version.state == (VersionState.APPROVED if decision == "approve" else VersionState.REJECTED)
-    actions = list(AuditEvent.objects.filter(object_type="metrics_dictionary.metricversion",
-                                             object_id=str(version.pk)).values_list("action", flat=True))
+    assert version.state == (
+        VersionState.APPROVED if decision == "approve" else VersionState.REJECTED
+    )
+    actions = list(
+        AuditEvent.objects.filter(
+            object_type="metrics_dictionary.metricversion", object_id=str(version.pk)
+        ).values_list("action", flat=True)
+    )
     decisions = [a for a in actions if a in ("metric_version.approve", "metric_version.reject")]
     assert len(decisions) == 1
     assert ("metric_version.publish" in actions) == (decision == "approve")

@@ -18,25 +18,45 @@ from metrics_dictionary.services import (
 pytestmark = pytest.mark.django_db
 
 
-def test_metric_actions_are_registered_for_pages_and_api(viewer, analyst, metric_owner, reviewer, admin_user):
+def test_metric_actions_are_registered_for_pages_and_api(
+    viewer, analyst, metric_owner, reviewer, admin_user
+):
     registered = actions()
-    for action in ("metric.propose", "metric.review", "metric.comment", "metric.deprecate", "asset.deprecate",
-                   "webhook.manage"):
+    for action in (
+        "metric.propose",
+        "metric.review",
+        "metric.comment",
+        "metric.deprecate",
+        "asset.deprecate",
+        "webhook.manage",
+    ):
         assert action in registered
-    assert [allowed(u, "metric.propose") for u in (viewer, analyst, metric_owner, reviewer, admin_user)] == [
-        False, True, True, True, True]
-    assert [allowed(u, "webhook.manage") for u in (viewer, analyst, metric_owner, reviewer, admin_user)] == [
-        False, False, False, False, True]
+    assert [
+        allowed(u, "metric.propose") for u in (viewer, analyst, metric_owner, reviewer, admin_user)
+    ] == [False, True, True, True, True]
+    assert [
+        allowed(u, "webhook.manage") for u in (viewer, analyst, metric_owner, reviewer, admin_user)
+    ] == [False, False, False, False, True]
 
 
 def test_inbox_sorts_versions_for_each_reviewer(analyst, metric_owner, second_owner, reviewer):
-    mine = metric_propose(name="Revenue", actor=analyst, owner_users=[metric_owner],
-                          definition={"formula": "SUM(x)"})
-    theirs = metric_propose(name="Actives", actor=analyst, owner_users=[second_owner],
-                            definition={"formula": "COUNT(x)"})
+    mine = metric_propose(
+        name="Revenue", actor=analyst, owner_users=[metric_owner], definition={"formula": "SUM(x)"}
+    )
+    theirs = metric_propose(
+        name="Actives",
+        actor=analyst,
+        owner_users=[second_owner],
+        definition={"formula": "COUNT(x)"},
+    )
     draft = metric_propose(name="Drafty", actor=metric_owner, definition={"formula": "SUM(y)"})
-    tier1 = metric_propose(name="MRR", actor=analyst, tier=1, owner_users=[metric_owner],
-                           definition={"formula": "SUM(z)"})
+    tier1 = metric_propose(
+        name="MRR",
+        actor=analyst,
+        tier=1,
+        owner_users=[metric_owner],
+        definition={"formula": "SUM(z)"},
+    )
     for version in (mine, theirs, tier1):
         metric_version_submit(version=version, actor=analyst)
     metric_version_approve(version=tier1, actor=metric_owner)  # needs a governance approval still
@@ -52,12 +72,17 @@ def test_inbox_sorts_versions_for_each_reviewer(analyst, metric_owner, second_ow
 
 
 def test_diff_of_two_versions_field_by_field(analyst, metric_owner):
-    v1 = metric_propose(name="Revenue", actor=analyst, owner_users=[metric_owner],
-                        definition={"formula": "SUM(x)", "unit": "USD", "filters": ["x > 0"]})
+    v1 = metric_propose(
+        name="Revenue",
+        actor=analyst,
+        owner_users=[metric_owner],
+        definition={"formula": "SUM(x)", "unit": "USD", "filters": ["x > 0"]},
+    )
     metric_version_submit(version=v1, actor=analyst)
     metric_version_approve(version=v1, actor=metric_owner)
-    v2 = metric_version_propose(metric=v1.metric, actor=analyst,
-                                definition={"unit": "EUR", "filters": ["x > 0", "y = 1"]})
+    v2 = metric_version_propose(
+        metric=v1.metric, actor=analyst, definition={"unit": "EUR", "filters": ["x > 0", "y = 1"]}
+    )
     rows = {r.field: r for r in version_diff(v1, v2)}
     assert [f for f, r in rows.items() if r.changed] == ["filters", "unit"]
     assert (rows["unit"].old, rows["unit"].new) == ("USD", "EUR")
@@ -65,15 +90,25 @@ def test_diff_of_two_versions_field_by_field(analyst, metric_owner):
     assert all(r.changed == bool(r.new) for r in version_diff(None, v1))
 
 
-def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(example_manifest_catalog, analyst, metric_owner):
+def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(
+    example_manifest_catalog, analyst, metric_owner
+):
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
-    v1 = metric_propose(name="Billed", actor=analyst, owner_users=[metric_owner], definition={
-        "formula": "SUM(amount_usd) / NULLIF(COUNT(DISTINCT fct_revenue.account_id), 0) + AVG(currency)",
-        "related_asset_ids": [mart.pk]})
+    v1 = metric_propose(
+        name="Billed",
+        actor=analyst,
+        owner_users=[metric_owner],
+        definition={
+            "formula": "SUM(amount_usd) / NULLIF(COUNT(DISTINCT fct_revenue.account_id), 0) + AVG(currency)",
+            "related_asset_ids": [mart.pk],
+        },
+    )
     impact = version_impact(v1)
     checks = {c.name: c for c in impact["columns"]}
     assert checks["amount_usd"].exists and checks["amount_usd"].compatible is True
-    assert checks["account_id"].exists and checks["account_id"].compatible is None  # counted, not summed
+    assert (
+        checks["account_id"].exists and checks["account_id"].compatible is None
+    )  # counted, not summed
     assert checks["currency"].compatible is False and "varchar" in checks["currency"].note
     assert impact["problems"] == ["currency: aggregated as a number but the column is varchar"]
     names = {n["name"] for n in impact["downstream"]}
@@ -83,7 +118,9 @@ def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(
     assert impact["progress"]["rule_text"] == "1 approval"
 
 
-def test_directory_filters_and_search(example_manifest_catalog, analyst, metric_owner, django_assert_max_num_queries):
+def test_directory_filters_and_search(
+    example_manifest_catalog, analyst, metric_owner, django_assert_max_num_queries
+):
     assert {m.slug for m in metrics_list(q="churn")} >= {"churn-rate", "churned-accounts"}
     assert all(m.tier == 1 for m in metrics_list(tier=1)) and metrics_list(tier=1)
     with django_assert_max_num_queries(6):
@@ -94,7 +131,9 @@ def test_directory_filters_and_search(example_manifest_catalog, analyst, metric_
             _ = metric.current_version.label
 
 
-def test_impact_lists_the_people_who_queried_the_metric_tables(example_manifest_catalog, analyst, metric_owner, tmp_path):
+def test_impact_lists_the_people_who_queried_the_metric_tables(
+    example_manifest_catalog, analyst, metric_owner, tmp_path
+):
     """Usage from the query logs: who would notice a change to the metric's mart."""
     from django.utils import timezone
 
@@ -104,14 +143,33 @@ def test_impact_lists_the_people_who_queried_the_metric_tables(example_manifest_
     other = Asset.objects.get(unique_id="model.saas_analytics.stg_accounts")
     relation = f"{mart.database}.{mart.schema}.{mart.name}"
     now = timezone.now()
-    ingest_log_ok(write_log(tmp_path / "qh.csv", [
-        row("q1", f"SELECT SUM(amount_usd) FROM {relation}", user="ANN", when=now),
-        row("q2", f"SELECT SUM(amount_usd) FROM {relation} WHERE account_id = 7", user="ANN", when=now),
-        row("q3", f"SELECT account_id FROM {relation}", user="BEN", when=now),
-        row("q4", f"SELECT * FROM {other.database}.{other.schema}.{other.name}", user="CAT", when=now),
-    ]))
-    v1 = metric_propose(name="Billed", actor=analyst, owner_users=[metric_owner], definition={
-        "formula": "SUM(amount_usd)", "related_asset_ids": [mart.pk]})
+    ingest_log_ok(
+        write_log(
+            tmp_path / "qh.csv",
+            [
+                row("q1", f"SELECT SUM(amount_usd) FROM {relation}", user="ANN", when=now),
+                row(
+                    "q2",
+                    f"SELECT SUM(amount_usd) FROM {relation} WHERE account_id = 7",
+                    user="ANN",
+                    when=now,
+                ),
+                row("q3", f"SELECT account_id FROM {relation}", user="BEN", when=now),
+                row(
+                    "q4",
+                    f"SELECT * FROM {other.database}.{other.schema}.{other.name}",
+                    user="CAT",
+                    when=now,
+                ),
+            ],
+        )
+    )
+    v1 = metric_propose(
+        name="Billed",
+        actor=analyst,
+        owner_users=[metric_owner],
+        definition={"formula": "SUM(amount_usd)", "related_asset_ids": [mart.pk]},
+    )
     impact = version_impact(v1)
     assert [(u["user"], u["queries"]) for u in impact["usage"]] == [("ANN", 2), ("BEN", 1)]
     assert impact["usage_reason"] == ""

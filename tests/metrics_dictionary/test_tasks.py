@@ -15,7 +15,10 @@ from metrics_dictionary.webhooks import deliveries_stuck
 
 def test_dictionary_beat_entries_name_registered_tasks_and_expire():
     import metrics_dictionary.tasks  # noqa: F401 - registers the tasks (a worker autodiscovers them)
-    entries = {k: v for k, v in BEAT_SCHEDULE.items() if v["task"].startswith("metrics_dictionary.")}
+
+    entries = {
+        k: v for k, v in BEAT_SCHEDULE.items() if v["task"].startswith("metrics_dictionary.")
+    }
     assert set(entries) == {"metrics-retire-sunset", "webhooks-sweep"}
     for entry in entries.values():
         assert entry["task"] in app.tasks
@@ -27,7 +30,9 @@ def test_the_sweep_finds_only_deliveries_whose_dispatch_was_lost():
     hook = Webhook.objects.create(name="h", url="https://example.com/h", secret_salt="s")
     lost = WebhookDelivery.objects.create(webhook=hook, event="metric.approved", payload={})
     fresh = WebhookDelivery.objects.create(webhook=hook, event="metric.approved", payload={})
-    retrying = WebhookDelivery.objects.create(webhook=hook, event="metric.approved", payload={}, attempts=2)
+    retrying = WebhookDelivery.objects.create(
+        webhook=hook, event="metric.approved", payload={}, attempts=2
+    )
     old = timezone.now() - timedelta(minutes=30)
     WebhookDelivery.objects.filter(pk__in=[lost.pk, retrying.pk]).update(created_at=old)
     assert deliveries_stuck() == [lost.pk]

@@ -68,17 +68,24 @@ def receiver():
 
 
 def _publish(analyst, metric_owner, django_capture_on_commit_callbacks):
-    version = metric_propose(name="Net revenue", actor=analyst, owner_users=[metric_owner],
-                             definition={"formula": "SUM(amount_usd)"})
+    version = metric_propose(
+        name="Net revenue",
+        actor=analyst,
+        owner_users=[metric_owner],
+        definition={"formula": "SUM(amount_usd)"},
+    )
     metric_version_submit(version=version, actor=analyst)
     with django_capture_on_commit_callbacks(execute=True):
         metric_version_approve(version=version, actor=metric_owner)
 
 
-def test_an_approval_is_posted_signed_with_the_webhook_secret(receiver, admin_user, analyst, metric_owner,
-                                                              django_capture_on_commit_callbacks):
+def test_an_approval_is_posted_signed_with_the_webhook_secret(
+    receiver, admin_user, analyst, metric_owner, django_capture_on_commit_callbacks
+):
     endpoint = receiver()
-    hook, secret = webhook_create(name="Slack bridge", url=endpoint.url, events=["metric.approved"], actor=admin_user)
+    hook, secret = webhook_create(
+        name="Slack bridge", url=endpoint.url, events=["metric.approved"], actor=admin_user
+    )
     assert secret and len(secret) == 64
     _publish(analyst, metric_owner, django_capture_on_commit_callbacks)
     assert len(endpoint.requests) == 1
@@ -89,7 +96,11 @@ def test_an_approval_is_posted_signed_with_the_webhook_secret(receiver, admin_us
     assert payload["event"] == "metric.approved" and payload["metric"]["slug"] == "net-revenue"
     assert payload["version"]["number"] == 1 and payload["version"]["formula"] == "SUM(amount_usd)"
     delivery = WebhookDelivery.objects.get(webhook=hook)
-    assert delivery.status == "succeeded" and delivery.attempts == 1 and delivery.last_status_code == 200
+    assert (
+        delivery.status == "succeeded"
+        and delivery.attempts == 1
+        and delivery.last_status_code == 200
+    )
     # A rotated secret signs the next deliveries; the old one no longer verifies.
     new_secret = webhook_secret_rotate(webhook=hook, actor=admin_user)
     assert new_secret != secret
@@ -106,46 +117,65 @@ def retries_in_process():
     app.conf.task_eager_propagates = previous
 
 
-def test_failed_deliveries_are_retried_with_backoff_then_succeed(receiver, admin_user, retries_in_process):
+def test_failed_deliveries_are_retried_with_backoff_then_succeed(
+    receiver, admin_user, retries_in_process
+):
     endpoint = receiver([503, 500])
     hook, _ = webhook_create(name="flaky", url=endpoint.url, actor=admin_user)
-    delivery = WebhookDelivery.objects.create(webhook=hook, event="metric.deprecated", payload={"event": "x"})
+    delivery = WebhookDelivery.objects.create(
+        webhook=hook, event="metric.deprecated", payload={"event": "x"}
+    )
     # apply() runs the task in-process, retries included (countdowns are not waited for).
     result = deliver_webhook.apply(args=[delivery.pk], throw=False)
     delivery.refresh_from_db()
     assert result.get() == "succeeded"
     assert delivery.status == "succeeded" and delivery.attempts == 3 and len(endpoint.requests) == 3
-    assert [backoff_seconds(n) for n in range(4)] == [30, 60, 120, 240] and backoff_seconds(20) == 3600
+    assert [backoff_seconds(n) for n in range(4)] == [30, 60, 120, 240] and backoff_seconds(
+        20
+    ) == 3600
 
 
-def test_retries_stop_after_the_configured_attempts(receiver, admin_user, settings, retries_in_process):
+def test_retries_stop_after_the_configured_attempts(
+    receiver, admin_user, settings, retries_in_process
+):
     settings.LEXICON_WEBHOOK_MAX_ATTEMPTS = 3
     endpoint = receiver([500] * 10)
     hook, _ = webhook_create(name="down", url=endpoint.url, actor=admin_user)
-    delivery = WebhookDelivery.objects.create(webhook=hook, event="metric.deprecated", payload={"event": "x"})
+    delivery = WebhookDelivery.objects.create(
+        webhook=hook, event="metric.deprecated", payload={"event": "x"}
+    )
     deliver_webhook.apply(args=[delivery.pk], throw=False)
     delivery.refresh_from_db()
-    assert delivery.status == "failed" and delivery.attempts == 3 and "gave up" in delivery.last_error
+    assert (
+        delivery.status == "failed" and delivery.attempts == 3 and "gave up" in delivery.last_error
+    )
 
 
 def test_a_client_error_is_not_retried(receiver, admin_user):
     endpoint = receiver([410])
     hook, _ = webhook_create(name="gone", url=endpoint.url, actor=admin_user)
-    delivery = WebhookDelivery.objects.create(webhook=hook, event="metric.deprecated", payload={"event": "x"})
+    delivery = WebhookDelivery.objects.create(
+        webhook=hook, event="metric.deprecated", payload={"event": "x"}
+    )
     deliver_webhook.apply(args=[delivery.pk], throw=False)
     delivery.refresh_from_db()
     assert delivery.status == "failed" and delivery.attempts == 1 and len(endpoint.requests) == 1
 
 
-def test_a_secret_from_the_environment_signs(receiver, admin_user, monkeypatch, analyst, metric_owner,
-                                             django_capture_on_commit_callbacks):
+def test_a_secret_from_the_environment_signs(
+    receiver, admin_user, monkeypatch, analyst, metric_owner, django_capture_on_commit_callbacks
+):
     monkeypatch.setenv("HOOK_SECRET", "from-the-vault")
     endpoint = receiver()
-    _, shown = webhook_create(name="env", url=endpoint.url, actor=admin_user, secret_env="HOOK_SECRET")
+    _, shown = webhook_create(
+        name="env", url=endpoint.url, actor=admin_user, secret_env="HOOK_SECRET"
+    )
     assert shown is None
     _publish(analyst, metric_owner, django_capture_on_commit_callbacks)
     headers, body = endpoint.requests[0]
-    assert signature_valid("from-the-vault", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
+    assert signature_valid(
+        "from-the-vault", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER]
+    )
 
 
 def test_only_admins_manage_webhooks(reviewer):
@@ -158,12 +188,18 @@ def test_a_transient_failure_asks_celery_to_retry_after_the_backoff(receiver, ad
 
     endpoint = receiver([502])
     hook, _ = webhook_create(name="flaky", url=endpoint.url, actor=admin_user)
-    delivery = WebhookDelivery.objects.create(webhook=hook, event="metric.deprecated", payload={"event": "x"})
+    delivery = WebhookDelivery.objects.create(
+        webhook=hook, event="metric.deprecated", payload={"event": "x"}
+    )
     with pytest.raises(Retry) as caught:
         deliver_webhook.apply(args=[delivery.pk], throw=True)
     assert caught.value.when == 30
     delivery.refresh_from_db()
-    assert delivery.status == "pending" and delivery.attempts == 1 and delivery.last_error == "HTTP 502"
+    assert (
+        delivery.status == "pending"
+        and delivery.attempts == 1
+        and delivery.last_error == "HTTP 502"
+    )
 
 
 def test_webhook_create_command_prints_the_secret_once(admin_user, viewer):
@@ -176,10 +212,19 @@ def test_webhook_create_command_prints_the_secret_once(admin_user, viewer):
     from metrics_dictionary.webhooks import webhook_secret
 
     out = io.StringIO()
-    call_command("webhook_create", "https://hooks.example.com/lexicon", "--event", "metric.approved",
-                 "--as", admin_user.username, stdout=out)
+    call_command(
+        "webhook_create",
+        "https://hooks.example.com/lexicon",
+        "--event",
+        "metric.approved",
+        "--as",
+        admin_user.username,
+        stdout=out,
+    )
     hook = Webhook.objects.get()
     assert hook.events == ["metric.approved"]
     assert f"Signing secret (shown once): {webhook_secret(hook)}" in out.getvalue()
     with pytest.raises(CommandError, match="Only admins"):
-        call_command("webhook_create", "https://x.example.com", "--as", viewer.username, stdout=io.StringIO())
+        call_command(
+            "webhook_create", "https://x.example.com", "--as", viewer.username, stdout=io.StringIO()
+        )

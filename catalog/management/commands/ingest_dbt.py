@@ -19,9 +19,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", type=Path, help="target/ directory or artifact files")
-        parser.add_argument("--project", default="", help="Lexicon project name (default: the dbt project name)")
-        parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
+        parser.add_argument(
+            "paths", nargs="+", type=Path, help="target/ directory or artifact files"
+        )
+        parser.add_argument(
+            "--project", default="", help="Lexicon project name (default: the dbt project name)"
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not draw a progress bar."
+        )
 
     def handle(self, *args, paths: list[Path], project: str, no_progress: bool, **options):
         try:

@@ -18,4 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         written = search_documents_sync(Asset.objects.order_by("pk").values_list("pk", flat=True))
-        self.stdout.write(f"rebuilt {written:,} search documents in {time.perf_counter() - started:.1f} s")
+        self.stdout.write(
+            f"rebuilt {written:,} search documents in {time.perf_counter() - started:.1f} s"
+        )

@@ -25,13 +25,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true", help="Allow running with DEBUG off (never on a real instance)."
+            "--force",
+            action="store_true",
+            help="Allow running with DEBUG off (never on a real instance).",
         )
 
     @transaction.atomic
     def handle(self, *args, force: bool = False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("Demo users have well-known passwords; run with DEBUG=true or pass --force.")
+            raise CommandError(
+                "Demo users have well-known passwords; run with DEBUG=true or pass --force."
+            )
         User = get_user_model()
         rows = []
         for username, role, first_name, email in DEMO_USERS:

@@ -7,8 +7,10 @@ from governance.pii import pii_propagation_sync, pii_suggestions_sync
 
 
 class Command(BaseCommand):
-    help = ("Suggest PII classifications from dbt meta and name/type heuristics for every column, then "
-            "propagate confirmed ones along column lineage (ingest does this for changed assets).")
+    help = (
+        "Suggest PII classifications from dbt meta and name/type heuristics for every column, then "
+        "propagate confirmed ones along column lineage (ingest does this for changed assets)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--project", help="Only this project (name).")
@@ -20,7 +22,11 @@ class Command(BaseCommand):
             if not projects.exists():
                 raise CommandError(f"No project named {project!r}.")
         for p in projects:
-            ids = Asset.objects.filter(project=p, removed_at__isnull=True).values_list("pk", flat=True)
+            ids = Asset.objects.filter(project=p, removed_at__isnull=True).values_list(
+                "pk", flat=True
+            )
             suggested = pii_suggestions_sync(asset_ids=list(ids))
             propagated = pii_propagation_sync(project_ids=[p.pk])
-            self.stdout.write(f"{p.name}: suggestions {suggested.as_dict()}, lineage {propagated.as_dict()}")
+            self.stdout.write(
+                f"{p.name}: suggestions {suggested.as_dict()}, lineage {propagated.as_dict()}"
+            )

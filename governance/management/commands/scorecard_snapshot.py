@@ -11,7 +11,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         result = scorecard_snapshot()
         for key, value in result["values"].items():
-            shown = "not available" if not value["available"] else (
-                "—" if value["value"] is None else f"{value['value']} % ({value['numerator']}/{value['denominator']})")
+            shown = (
+                "not available"
+                if not value["available"]
+                else (
+                    "—"
+                    if value["value"] is None
+                    else f"{value['value']} % ({value['numerator']}/{value['denominator']})"
+                )
+            )
             self.stdout.write(f"{key}: {shown}")
         self.stdout.write(self.style.SUCCESS(f"Scorecard snapshot of {result['day']} stored."))

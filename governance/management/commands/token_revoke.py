@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("prefix")
 
     def handle(self, *args, **options) -> None:
-        token = ApiToken.objects.filter(prefix=options["prefix"][:12]).select_related("user").first()
+        token = (
+            ApiToken.objects.filter(prefix=options["prefix"][:12]).select_related("user").first()
+        )
         if token is None:
             raise CommandError(f"No token with prefix {options['prefix']!r}.")
         api_token_revoke(token=token, actor=None)

@@ -9,13 +9,21 @@ from lineage.column_lineage import column_lineage_build
 
 
 class Command(BaseCommand):
-    help = ("Parse the compiled SQL of every changed model and store column lineage; prints the share of "
-            "models with column lineage and every failure with its reason.")
+    help = (
+        "Parse the compiled SQL of every changed model and store column lineage; prints the share of "
+        "models with column lineage and every failure with its reason."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--project", action="append", default=[], help="project name (repeatable; default: all)")
-        parser.add_argument("--force", action="store_true", help="parse every model, changed or not")
-        parser.add_argument("--processes", type=int, default=None, help="parser processes (default: all cores)")
+        parser.add_argument(
+            "--project", action="append", default=[], help="project name (repeatable; default: all)"
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="parse every model, changed or not"
+        )
+        parser.add_argument(
+            "--processes", type=int, default=None, help="parser processes (default: all cores)"
+        )
 
     def handle(self, *args, project: list[str], force: bool, processes: int | None, **options):
         projects = Project.objects.filter(name__in=project) if project else Project.objects.all()

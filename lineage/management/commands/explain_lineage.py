@@ -17,11 +17,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dialect", default="ansi", help="sqlglot dialect name, or ansi")
-        parser.add_argument("--schema", type=Path, help='JSON file: {"db.schema.table": {"column": "type"}}')
+        parser.add_argument(
+            "--schema", type=Path, help='JSON file: {"db.schema.table": {"column": "type"}}'
+        )
         parser.add_argument("--default-db", default="")
         parser.add_argument("--default-schema", default="")
-        parser.add_argument("--jsonl", help="batch file of requests (id, dialect, sql, schema, default_db, "
-                                            "default_schema), or - for standard input")
+        parser.add_argument(
+            "--jsonl",
+            help="batch file of requests (id, dialect, sql, schema, default_db, "
+            "default_schema), or - for standard input",
+        )
 
     def handle(self, *args, dialect, schema, default_db, default_schema, jsonl, **options):
         if jsonl:
@@ -34,8 +39,16 @@ class Command(BaseCommand):
             except (OSError, json.JSONDecodeError) as exc:
                 raise CommandError(f"{schema}: cannot read the schema JSON: {exc}") from None
         try:
-            result = explain({"sql": sys.stdin.read(), "dialect": dialect, "schema": schema_value,
-                              "default_db": default_db, "default_schema": default_schema}, where="stdin")
+            result = explain(
+                {
+                    "sql": sys.stdin.read(),
+                    "dialect": dialect,
+                    "schema": schema_value,
+                    "default_db": default_db,
+                    "default_schema": default_schema,
+                },
+                where="stdin",
+            )
         except ExplainInputError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(result, indent=2))
@@ -62,7 +75,13 @@ class Command(BaseCommand):
                     raise ExplainInputError(f"{where}: each line must be a JSON object")
                 result = explain(request, where=where)
             except json.JSONDecodeError as exc:
-                result = {"id": None, "error": f"{where}: not JSON ({exc.msg} at column {exc.colno})"}
+                result = {
+                    "id": None,
+                    "error": f"{where}: not JSON ({exc.msg} at column {exc.colno})",
+                }
             except ExplainInputError as exc:
-                result = {"id": request.get("id") if isinstance(request, dict) else None, "error": str(exc)}
+                result = {
+                    "id": request.get("id") if isinstance(request, dict) else None,
+                    "error": str(exc),
+                }
             self.stdout.write(json.dumps(result))

@@ -12,23 +12,48 @@ from lineage.services import QueryLogError, querylog_run_create_from_path, query
 
 
 class Command(BaseCommand):
-    help = ("Ingest a warehouse query-log export (Snowflake QUERY_HISTORY, BigQuery JOBS, Redshift "
-            "SYS_QUERY_HISTORY, PostgreSQL csvlog) into usage, popularity and lineage. Runs in this process; "
-            "re-ingesting the same file counts nothing twice.")
+    help = (
+        "Ingest a warehouse query-log export (Snowflake QUERY_HISTORY, BigQuery JOBS, Redshift "
+        "SYS_QUERY_HISTORY, PostgreSQL csvlog) into usage, popularity and lineage. Runs in this process; "
+        "re-ingesting the same file counts nothing twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--source", required=True, help="Query-log source name (created on first use)")
-        parser.add_argument("--format", default="", help="Reader name; detected from the file when left out")
-        parser.add_argument("--access-history", type=Path, help="Snowflake ACCESS_HISTORY export to join")
-        parser.add_argument("--query-text", type=Path, help="Redshift SYS_QUERY_TEXT export (long statements)")
-        parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
+        parser.add_argument(
+            "--source", required=True, help="Query-log source name (created on first use)"
+        )
+        parser.add_argument(
+            "--format", default="", help="Reader name; detected from the file when left out"
+        )
+        parser.add_argument(
+            "--access-history", type=Path, help="Snowflake ACCESS_HISTORY export to join"
+        )
+        parser.add_argument(
+            "--query-text", type=Path, help="Redshift SYS_QUERY_TEXT export (long statements)"
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not draw a progress bar."
+        )
 
-    def handle(self, *args, file: Path, source: str, format: str, access_history: Path | None,
-               query_text: Path | None, no_progress: bool, **options):
-        extras = {k: v for k, v in (("access_history", access_history), ("query_text", query_text)) if v}
+    def handle(
+        self,
+        *args,
+        file: Path,
+        source: str,
+        format: str,
+        access_history: Path | None,
+        query_text: Path | None,
+        no_progress: bool,
+        **options,
+    ):
+        extras = {
+            k: v for k, v in (("access_history", access_history), ("query_text", query_text)) if v
+        }
         try:
-            run = querylog_run_create_from_path(path=file, source_name=source, fmt=format, extras=extras)
+            run = querylog_run_create_from_path(
+                path=file, source_name=source, fmt=format, extras=extras
+            )
         except QueryLogError as exc:
             raise CommandError(str(exc)) from None
         with terminal_progress("query log", disabled=no_progress) as progress:
@@ -54,7 +79,9 @@ def write_summary(command: BaseCommand, run: IngestRun) -> None:
         for row in q.malformed_rows[:10]:
             command.stdout.write(f"  line {row['line']}: {row['message']}")
     if q.unparsable:
-        command.stdout.write(command.style.WARNING(f"{q.unparsable:,} statements could not be parsed:"))
+        command.stdout.write(
+            command.style.WARNING(f"{q.unparsable:,} statements could not be parsed:")
+        )
         for reason, entry in list(q.unparsable_reasons.items())[:10]:
             command.stdout.write(f"  {entry['count']:,} × {reason}")
     for warning in run.warnings:

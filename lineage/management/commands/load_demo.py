@@ -40,43 +40,99 @@ def _span(offset) -> str:
 
 
 class Command(BaseCommand):
-    help = ("Load the example project (examples/saas_analytics/target) and the demo query log "
-            "(examples/demo_querylog), timestamps moved to the present. Idempotent.")
+    help = (
+        "Load the example project (examples/saas_analytics/target) and the demo query log "
+        "(examples/demo_querylog), timestamps moved to the present. Idempotent."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--target", type=Path, default=EXAMPLE_TARGET, help="dbt target/ folder to load")
-        parser.add_argument("--querylog", type=Path, default=DEMO_QUERYLOG,
-                            help="Snowflake QUERY_HISTORY CSV export to load")
-        parser.add_argument("--no-querylog", action="store_true", help="Load the dbt artifacts only.")
+        parser.add_argument(
+            "--target", type=Path, default=EXAMPLE_TARGET, help="dbt target/ folder to load"
+        )
+        parser.add_argument(
+            "--querylog",
+            type=Path,
+            default=DEMO_QUERYLOG,
+            help="Snowflake QUERY_HISTORY CSV export to load",
+        )
+        parser.add_argument(
+            "--no-querylog", action="store_true", help="Load the dbt artifacts only."
+        )
         parser.add_argument("--source", default=DEMO_SOURCE, help="Query-log source name")
-        parser.add_argument("--now", type=_when, default=None,
-                            help="Move timestamps as if it were this time (ISO 8601; default: now).")
+        parser.add_argument(
+            "--now",
+            type=_when,
+            default=None,
+            help="Move timestamps as if it were this time (ISO 8601; default: now).",
+        )
 
-    def handle(self, *args, target: Path, querylog: Path, no_querylog: bool, source: str,
-               now: datetime | None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        target: Path,
+        querylog: Path,
+        no_querylog: bool,
+        source: str,
+        now: datetime | None,
+        **options,
+    ) -> None:
         now = now or timezone.now()
         if not (target / "manifest.json").exists():
-            raise CommandError(f"{target}/manifest.json is missing; run bash examples/regenerate.sh")
+            raise CommandError(
+                f"{target}/manifest.json is missing; run bash examples/regenerate.sh"
+            )
         if not no_querylog and not querylog.exists():
             raise CommandError(f"{querylog} is missing; run python examples/make_demo_querylog.py")
         with tempfile.TemporaryDirectory(prefix="lexicon-demo-") as tmp:
             shifted = shift_dbt_target(target, Path(tmp) / "target", now=now)
             if shifted.newest_shifted:
-                self.stdout.write(f"Demo dbt artifacts moved forward by {_span(shifted.offset)}: newest "
-                                  f"timestamp {shifted.newest_shifted:%Y-%m-%d %H:%M} UTC.")
-            call_command("ingest_dbt", str(shifted.path), "--no-progress", stdout=self.stdout, stderr=self.stderr)
+                self.stdout.write(
+                    f"Demo dbt artifacts moved forward by {_span(shifted.offset)}: newest "
+                    f"timestamp {shifted.newest_shifted:%Y-%m-%d %H:%M} UTC."
+                )
+            call_command(
+                "ingest_dbt",
+                str(shifted.path),
+                "--no-progress",
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
             if no_querylog:
                 return
             existing = QueryLogSource.objects.filter(name=source).first()
-            log = shift_query_history(querylog, Path(tmp) / querylog.name, now=now,
-                                      after=existing.watermark if existing else None)
+            log = shift_query_history(
+                querylog,
+                Path(tmp) / querylog.name,
+                now=now,
+                after=existing.watermark if existing else None,
+            )
             if not log.rows:
-                upto = f" (up to {existing.watermark:%Y-%m-%d %H:%M} UTC)" if existing and existing.watermark else ""
-                self.stdout.write(f"Demo query log: nothing after what source {source!r} already counted{upto}.")
+                upto = (
+                    f" (up to {existing.watermark:%Y-%m-%d %H:%M} UTC)"
+                    if existing and existing.watermark
+                    else ""
+                )
+                self.stdout.write(
+                    f"Demo query log: nothing after what source {source!r} already counted{upto}."
+                )
                 return
-            self.stdout.write(f"Demo query log moved forward by {_span(log.offset)}: {log.rows:,} statement{'s' if log.rows != 1 else ''} "
-                              f"up to {log.newest_written:%Y-%m-%d %H:%M} UTC"
-                              + (f" ({log.counted_before:,} counted by an earlier load left out)."
-                                 if log.counted_before else "."))
-            call_command("ingest_querylog", str(log.path), "--source", source, "--format", "snowflake",
-                         "--no-progress", stdout=self.stdout, stderr=self.stderr)
+            self.stdout.write(
+                f"Demo query log moved forward by {_span(log.offset)}: {log.rows:,} statement{'s' if log.rows != 1 else ''} "
+                f"up to {log.newest_written:%Y-%m-%d %H:%M} UTC"
+                + (
+                    f" ({log.counted_before:,} counted by an earlier load left out)."
+                    if log.counted_before
+                    else "."
+                )
+            )
+            call_command(
+                "ingest_querylog",
+                str(log.path),
+                "--source",
+                source,
+                "--format",
+                "snowflake",
+                "--no-progress",
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args, source: str, **options):
         found = QueryLogSource.objects.filter(name=source).first()
         if found is None:
-            raise CommandError(f"No query-log source named {source!r}; create it with querylog_source.")
+            raise CommandError(
+                f"No query-log source named {source!r}; create it with querylog_source."
+            )
         try:
             run = querylog_pull(source_id=found.pk, trigger=IngestRun.Trigger.CLI)
         except QueryLogError as exc:

@@ -8,8 +8,10 @@ from lineage.services import QueryLogError, querylog_source_upsert
 
 
 class Command(BaseCommand):
-    help = ("Create or change a query-log source. A live PostgreSQL source has --format pg_stat_statements "
-            "and --url postgres://user@host/db; it is pulled on the schedule or with pull_querylog.")
+    help = (
+        "Create or change a query-log source. A live PostgreSQL source has --format pg_stat_statements "
+        "and --url postgres://user@host/db; it is pulled on the schedule or with pull_querylog."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("name")
@@ -19,11 +21,21 @@ class Command(BaseCommand):
         parser.add_argument("--default-database")
         parser.add_argument("--default-schema")
 
-    def handle(self, *args, name, dialect, format, url, default_database, default_schema, **options):
+    def handle(
+        self, *args, name, dialect, format, url, default_database, default_schema, **options
+    ):
         try:
-            source = querylog_source_upsert(name=name, dialect=dialect, format=format, url=url,
-                                            default_database=default_database, default_schema=default_schema)
+            source = querylog_source_upsert(
+                name=name,
+                dialect=dialect,
+                format=format,
+                url=url,
+                default_database=default_database,
+                default_schema=default_schema,
+            )
         except QueryLogError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Source {source.name!r}: dialect {source.dialect}, format {source.format or 'detected'}"
-                          f"{', live' if source.is_live else ''}.")
+        self.stdout.write(
+            f"Source {source.name!r}: dialect {source.dialect}, format {source.format or 'detected'}"
+            f"{', live' if source.is_live else ''}."
+        )

@@ -63,7 +63,9 @@ class Reader(Protocol):
         """How sure this reader is that a file starting with ``head`` is its format."""
         ...
 
-    def read(self, path: Path, *, extras: Mapping[str, Path] | None = None) -> Iterator[LogRecord | RowError]:
+    def read(
+        self, path: Path, *, extras: Mapping[str, Path] | None = None
+    ) -> Iterator[LogRecord | RowError]:
         """Records and row errors in file order. ``extras`` holds companion files by role
         (e.g. ``{"access_history": path}`` for Snowflake, ``{"query_text": path}`` for
         Redshift)."""

@@ -16,22 +16,39 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("url")
         parser.add_argument("--name", default="")
-        parser.add_argument("--event", action="append", choices=SUBSCRIBABLE_EVENTS, default=[],
-                            help="Repeat for several events; default: all")
-        parser.add_argument("--secret-env", default="",
-                            help="Read the secret from this environment variable instead of deriving one")
-        parser.add_argument("--as", dest="username", required=True, help="The admin creating it (audited)")
+        parser.add_argument(
+            "--event",
+            action="append",
+            choices=SUBSCRIBABLE_EVENTS,
+            default=[],
+            help="Repeat for several events; default: all",
+        )
+        parser.add_argument(
+            "--secret-env",
+            default="",
+            help="Read the secret from this environment variable instead of deriving one",
+        )
+        parser.add_argument(
+            "--as", dest="username", required=True, help="The admin creating it (audited)"
+        )
 
     def handle(self, *args, **options) -> None:
         actor = get_user_model().objects.filter(username=options["username"]).first()
         if actor is None:
             raise CommandError(f"No user {options['username']!r}.")
         try:
-            hook, secret = webhook_create(name=options["name"], url=options["url"], events=options["event"],
-                                          secret_env=options["secret_env"], actor=actor)
+            hook, secret = webhook_create(
+                name=options["name"],
+                url=options["url"],
+                events=options["event"],
+                secret_env=options["secret_env"],
+                actor=actor,
+            )
         except WorkflowError as exc:
             raise CommandError(f"{exc.message} {exc.errors or ''}".strip()) from None
-        self.stdout.write(f"Webhook #{hook.pk} “{hook.name}” → {hook.url} ({', '.join(hook.events) or 'all events'})")
+        self.stdout.write(
+            f"Webhook #{hook.pk} “{hook.name}” → {hook.url} ({', '.join(hook.events) or 'all events'})"
+        )
         if secret:
             self.stdout.write(f"Signing secret (shown once): {secret}")
         else:

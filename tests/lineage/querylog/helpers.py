@@ -9,19 +9,48 @@ from pathlib import Path
 from catalog.models import IngestRun
 from lineage.services import querylog_run_create_from_path, querylog_run_execute
 
-HEADER = ["QUERY_ID", "QUERY_TEXT", "DATABASE_NAME", "SCHEMA_NAME", "QUERY_TYPE", "USER_NAME", "ROLE_NAME",
-          "EXECUTION_STATUS", "START_TIME", "TOTAL_ELAPSED_TIME", "ROWS_PRODUCED"]
+HEADER = [
+    "QUERY_ID",
+    "QUERY_TEXT",
+    "DATABASE_NAME",
+    "SCHEMA_NAME",
+    "QUERY_TYPE",
+    "USER_NAME",
+    "ROLE_NAME",
+    "EXECUTION_STATUS",
+    "START_TIME",
+    "TOTAL_ELAPSED_TIME",
+    "ROWS_PRODUCED",
+]
 
 
 def at(day: int, hour: int = 9) -> datetime:
     return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
 
 
-def row(query_id: str, text: str, user: str = "ALICE", when: datetime | None = None, database: str = "SAAS",
-        schema: str = "MARTS", query_type: str = "SELECT") -> list[str]:
+def row(
+    query_id: str,
+    text: str,
+    user: str = "ALICE",
+    when: datetime | None = None,
+    database: str = "SAAS",
+    schema: str = "MARTS",
+    query_type: str = "SELECT",
+) -> list[str]:
     when = when or at(20)
-    return [query_id, text, database, schema, query_type, user, "ANALYST", "SUCCESS",
-            when.strftime("%Y-%m-%d %H:%M:%S.%f +0000"), "120", "10"]
+    return [
+        query_id,
+        text,
+        database,
+        schema,
+        query_type,
+        user,
+        "ANALYST",
+        "SUCCESS",
+        when.strftime("%Y-%m-%d %H:%M:%S.%f +0000"),
+        "120",
+        "10",
+    ]
 
 
 def write_log(path: Path, rows: list[list[str]], extra_lines: list[str] = ()) -> Path:

@@ -8,22 +8,30 @@ def test_statements_differing_only_in_literals_share_a_fingerprint():
 
 
 def test_in_lists_of_any_length_collapse():
-    assert normalise("select 1 from t where x in (1, 2, 3)") == normalise("select 9 from t where x in ('a')")
+    assert normalise("select 1 from t where x in (1, 2, 3)") == normalise(
+        "select 9 from t where x in ('a')"
+    )
 
 
 def test_multi_row_values_collapse_to_one_row():
-    assert normalise("insert into t values (1,'a'),(2,'b'),(3,'c')") == normalise("INSERT INTO t VALUES (5, 'z')")
+    assert normalise("insert into t values (1,'a'),(2,'b'),(3,'c')") == normalise(
+        "INSERT INTO t VALUES (5, 'z')"
+    )
 
 
 def test_numbers_inside_names_are_kept():
-    assert normalise("select * from sales_2024 s join t1 on s.id = t1.id") == \
-        "select * from sales_2024 s join t1 on s.id = t1.id"
+    assert (
+        normalise("select * from sales_2024 s join t1 on s.id = t1.id")
+        == "select * from sales_2024 s join t1 on s.id = t1.id"
+    )
     assert normalise("select * from t1") != normalise("select * from t2")
 
 
 def test_comments_go_but_comment_markers_inside_strings_do_not_break_it():
-    assert normalise("select a -- note\nfrom t /* x */ where b = '--not a comment'") == \
-        "select a from t where b = ?"
+    assert (
+        normalise("select a -- note\nfrom t /* x */ where b = '--not a comment'")
+        == "select a from t where b = ?"
+    )
 
 
 def test_redacted_example_keeps_the_layout_and_drops_the_literals():
@@ -42,10 +50,14 @@ def test_keys_are_signed_64_bit_and_depend_on_the_parse_context():
 def test_worker_processes_parse_shapes_as_the_main_process_would():
     from lineage.querylog.parsing import ShapeParser, parse_many
 
-    items = [(n, f"insert into r.s.t{n} select a, b from x.y.src where c = {n}", "snowflake", "x", "y")
-             for n in range(12)]
+    items = [
+        (n, f"insert into r.s.t{n} select a, b from x.y.src where c = {n}", "snowflake", "x", "y")
+        for n in range(12)
+    ]
     items.append((99, "select ((( from", "snowflake", "", ""))
     parser = ShapeParser(2, threshold=0)
     parser.submit(items)
     assert parser.pool is not None  # really in worker processes
-    assert sorted(parser.finish(), key=lambda r: r["key"]) == sorted(parse_many(items), key=lambda r: r["key"])
+    assert sorted(parser.finish(), key=lambda r: r["key"]) == sorted(
+        parse_many(items), key=lambda r: r["key"]
+    )

@@ -19,7 +19,9 @@ T1 = datetime(2026, 11, 20, 9, tzinfo=UTC)
 T2 = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
 
-def stat(queryid: str, calls: int, query: str = "select * from saas.marts.fct_revenue where id = $1") -> tuple:
+def stat(
+    queryid: str, calls: int, query: str = "select * from saas.marts.fct_revenue where id = $1"
+) -> tuple:
     return ("10", "5", queryid, query, calls, calls * 2.0, calls, "alice", "saas")
 
 
@@ -27,7 +29,10 @@ def test_the_first_pull_counts_the_totals_and_later_pulls_the_difference():
     records, state = deltas([stat("1", 10), stat("2", 3)], {}, T1)
     assert sorted(r.calls for r in records) == [3, 10]
     records, state = deltas([stat("1", 14), stat("2", 3), stat("3", 1)], state, T2)
-    assert sorted((r.query_id.split("@")[0], r.calls) for r in records) == [("10:5:1", 4), ("10:5:3", 1)]
+    assert sorted((r.query_id.split("@")[0], r.calls) for r in records) == [
+        ("10:5:1", 4),
+        ("10:5:3", 1),
+    ]
     assert all(r.started_at == T2 and r.user == "alice" and r.database == "saas" for r in records)
 
 
@@ -38,15 +43,27 @@ def test_a_reset_of_the_statistics_counts_the_new_totals():
 
 
 def test_lexicons_own_pull_and_session_noise_are_not_usage():
-    records, _ = deltas([stat("1", 1, "SELECT s.userid::text, s.dbid::text FROM pg_stat_statements s"),
-                         stat("2", 1, "SET search_path = public"), stat("3", 1, "BEGIN")], {}, T1)
+    records, _ = deltas(
+        [
+            stat("1", 1, "SELECT s.userid::text, s.dbid::text FROM pg_stat_statements s"),
+            stat("2", 1, "SET search_path = public"),
+            stat("3", 1, "BEGIN"),
+        ],
+        {},
+        T1,
+    )
     assert records == []
 
 
 @pytest.mark.django_db
 def test_pulled_deltas_are_counted_once_each(example_catalog, settings):
-    source = querylog_source_upsert(name="pg", dialect="postgres", format="pg_stat_statements",
-                                    url="postgres://example/saas", default_schema="marts")
+    source = querylog_source_upsert(
+        name="pg",
+        dialect="postgres",
+        format="pg_stat_statements",
+        url="postgres://example/saas",
+        default_schema="marts",
+    )
     rows = [[stat("1", 5)], [stat("1", 8)], [stat("1", 8)]]
 
     import lineage.querylog.live as live
@@ -60,14 +77,20 @@ def test_pulled_deltas_are_counted_once_each(example_catalog, settings):
             live.pg_stat_statements_items = original
         assert run.status == IngestRun.Status.SUCCEEDED, run.error
     revenue = Asset.objects.get(name="fct_revenue")
-    assert sum(AssetUsageDay.objects.filter(asset=revenue).values_list("query_count", flat=True)) == 8
+    assert (
+        sum(AssetUsageDay.objects.filter(asset=revenue).values_list("query_count", flat=True)) == 8
+    )
     assert QueryLogSource.objects.get(pk=source.pk).pull_state["counters"]["10:5:1"][0] == 8
 
 
 @pytest.mark.django_db
 def test_a_source_that_cannot_be_reached_fails_its_run_with_the_reason():
-    source = querylog_source_upsert(name="pg", dialect="postgres", format="pg_stat_statements",
-                                    url="postgres://nobody@127.0.0.1:1/none")
+    source = querylog_source_upsert(
+        name="pg",
+        dialect="postgres",
+        format="pg_stat_statements",
+        url="postgres://nobody@127.0.0.1:1/none",
+    )
     run = querylog_pull(source_id=source.pk, trigger=IngestRun.Trigger.CLI)
     assert run.status == IngestRun.Status.FAILED
     assert "Cannot read pg_stat_statements" in run.error
@@ -96,8 +119,10 @@ def _pg_stat_statements_ready(url: str) -> str | None:
                 preload = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
         except psycopg.Error:
             pass
-        return (f"pg_stat_statements cannot be read on this server ({str(exc).strip().splitlines()[0]}); "
-                f"shared_preload_libraries is {preload!r} and changing it needs a server restart")
+        return (
+            f"pg_stat_statements cannot be read on this server ({str(exc).strip().splitlines()[0]}); "
+            f"shared_preload_libraries is {preload!r} and changing it needs a server restart"
+        )
     return None
 
 
@@ -120,17 +145,30 @@ def test_live_pull_from_a_real_postgres_counts_usage_on_the_catalog_assets():
         ingest_ok(EXAMPLE_TARGET)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE SCHEMA marts")
-            conn.execute("CREATE TABLE marts.fct_revenue (invoice_id int, plan_name text, account_id int)")
+            conn.execute(
+                "CREATE TABLE marts.fct_revenue (invoice_id int, plan_name text, account_id int)"
+            )
             conn.execute("SELECT pg_stat_statements_reset()")
-        source = querylog_source_upsert(name="live", dialect="postgres", format="pg_stat_statements", url=url,
-                                        default_database="saas", default_schema="marts")
+        source = querylog_source_upsert(
+            name="live",
+            dialect="postgres",
+            format="pg_stat_statements",
+            url=url,
+            default_database="saas",
+            default_schema="marts",
+        )
         call_command("pull_querylog", "live")  # the baseline: whatever ran before
         with psycopg.connect(url, autocommit=True) as conn:
             for n in range(7):
-                conn.execute("SELECT invoice_id, plan_name FROM marts.fct_revenue WHERE account_id = %s", [n])
+                conn.execute(
+                    "SELECT invoice_id, plan_name FROM marts.fct_revenue WHERE account_id = %s", [n]
+                )
         call_command("pull_querylog", "live")
         revenue = Asset.objects.get(name="fct_revenue", project__name="saas_analytics")
-        assert sum(AssetUsageDay.objects.filter(asset=revenue).values_list("query_count", flat=True)) >= 7
+        assert (
+            sum(AssetUsageDay.objects.filter(asset=revenue).values_list("query_count", flat=True))
+            >= 7
+        )
         assert QueryLogSource.objects.get(pk=source.pk).last_pulled_at is not None
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:

@@ -20,8 +20,15 @@ REVENUE = "select invoice_id, plan_name from saas.marts.fct_revenue where accoun
 def used(example_catalog, db, tmp_path):
     """The example project with a week of queries on fct_revenue by two people."""
     now = timezone.now()
-    rows = [row(f"q{n}", REVENUE.format(n=n), user="ALICE" if n % 3 else "BOB",
-                when=now - timezone.timedelta(days=n % 7, minutes=5)) for n in range(21)]
+    rows = [
+        row(
+            f"q{n}",
+            REVENUE.format(n=n),
+            user="ALICE" if n % 3 else "BOB",
+            when=now - timezone.timedelta(days=n % 7, minutes=5),
+        )
+        for n in range(21)
+    ]
     ingest_log_ok(write_log(tmp_path / "qh.csv", rows))
     return Asset.objects.get(name="fct_revenue")
 
@@ -66,7 +73,7 @@ def test_impact_analysis_lists_consumers_on_the_page_and_in_the_csv(client, view
     client.force_login(viewer)
     upstream = Asset.objects.get(name="stg_invoices")  # fct_revenue is downstream of it
     html = client.get(f"/lineage/assets/{upstream.pk}/impact/").content.decode()
-    consumers = html[html.index('id="consumers"'):]
+    consumers = html[html.index('id="consumers"') :]
     assert "ALICE" in consumers and "BOB" in consumers
     csv_text = client.get(f"/lineage/assets/{upstream.pk}/impact/?format=csv").content.decode()
     assert ",consumer,ALICE," in csv_text
@@ -82,17 +89,22 @@ def test_usage_api(used, viewer):
 
 
 def _log_bytes(tmp_path) -> bytes:
-    return write_log(tmp_path / "upload.csv", [row("u1", REVENUE.format(n=1)), row("u2", REVENUE.format(n=2))]) \
-        .read_bytes()
+    return write_log(
+        tmp_path / "upload.csv", [row("u1", REVENUE.format(n=1)), row("u2", REVENUE.format(n=2))]
+    ).read_bytes()
 
 
-def test_admin_token_uploads_a_query_log_and_polls_the_run(admin_user, used, settings, tmp_path,
-                                                           django_capture_on_commit_callbacks):
+def test_admin_token_uploads_a_query_log_and_polls_the_run(
+    admin_user, used, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
     client = token_client(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/api/v1/ingest/querylog/", {
-            "file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "snow"}, format="multipart")
+        response = client.post(
+            "/api/v1/ingest/querylog/",
+            {"file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "snow"},
+            format="multipart",
+        )
     assert response.status_code == 202, response.content
     run = client.get(response["Location"]).json()
     assert run["status"] == "succeeded" and run["kind"] == "query_log"
@@ -101,38 +113,55 @@ def test_admin_token_uploads_a_query_log_and_polls_the_run(admin_user, used, set
 
 
 def test_query_log_upload_needs_an_admin(viewer, used, tmp_path):
-    response = token_client(viewer).post("/api/v1/ingest/querylog/", {
-        "file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "snow"}, format="multipart")
+    response = token_client(viewer).post(
+        "/api/v1/ingest/querylog/",
+        {"file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "snow"},
+        format="multipart",
+    )
     assert response.status_code == 403
-    assert not IngestRun.objects.filter(kind=IngestRun.Kind.QUERY_LOG, created_by=None, trigger="api").exists()
+    assert not IngestRun.objects.filter(
+        kind=IngestRun.Kind.QUERY_LOG, created_by=None, trigger="api"
+    ).exists()
 
 
-def test_a_file_in_the_wrong_format_is_refused_with_what_it_looks_like(admin_user, used, settings, tmp_path,
-                                                                        django_capture_on_commit_callbacks):
+def test_a_file_in_the_wrong_format_is_refused_with_what_it_looks_like(
+    admin_user, used, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
     with django_capture_on_commit_callbacks(execute=True):
-        response = token_client(admin_user).post("/api/v1/ingest/querylog/", {
-            "file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "bq", "format": "bigquery"},
-            format="multipart")
+        response = token_client(admin_user).post(
+            "/api/v1/ingest/querylog/",
+            {
+                "file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)),
+                "source": "bq",
+                "format": "bigquery",
+            },
+            format="multipart",
+        )
     run = IngestRun.objects.get(pk=response.json()["id"])
     assert run.status == IngestRun.Status.FAILED
     assert "Snowflake QUERY_HISTORY" in run.error
 
 
-def test_ingest_runs_page_offers_admins_the_query_log_upload(client, admin_user, viewer, used, settings, tmp_path,
-                                                             django_capture_on_commit_callbacks):
+def test_ingest_runs_page_offers_admins_the_query_log_upload(
+    client, admin_user, viewer, used, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
     client.force_login(viewer)
     assert "Upload a warehouse query log" not in client.get("/ingest/").content.decode()
     assert client.get("/lineage/querylog/upload/").status_code == 403
     client.force_login(admin_user)
     page = client.get("/ingest/").content.decode()
-    assert "Upload a warehouse query log" in page and "Query log" in page  # the earlier run is listed
+    assert (
+        "Upload a warehouse query log" in page and "Query log" in page
+    )  # the earlier run is listed
     form = client.get("/lineage/querylog/upload/", HTTP_HX_REQUEST="true").content.decode()
     assert 'name="source"' in form and "Snowflake" in form
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/lineage/querylog/upload/", {
-            "log": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "snow"})
+        response = client.post(
+            "/lineage/querylog/upload/",
+            {"log": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "snow"},
+        )
     assert response.status_code == 302
     run = IngestRun.objects.filter(kind="query_log").latest("pk")
     detail = client.get(response["Location"]).content.decode()
@@ -148,33 +177,54 @@ def test_a_bad_upload_form_is_shown_again_with_the_reason(client, admin_user, us
     assert "This field is required" in response.content.decode()
 
 
-def test_a_recent_write_in_the_log_shows_the_table_fresh_against_its_tier_sla(client, viewer, used, tmp_path):
+def test_a_recent_write_in_the_log_shows_the_table_fresh_against_its_tier_sla(
+    client, viewer, used, tmp_path
+):
     churn = Asset.objects.get(name="customer_churn")  # tier 1: 24 h
-    ingest_log_ok(write_log(tmp_path / "w.csv", [row(
-        "w1", "insert into saas.marts.customer_churn (churn_id) select account_id from saas.marts.fct_revenue",
-        when=timezone.now() - timezone.timedelta(hours=2), query_type="INSERT")]))
+    ingest_log_ok(
+        write_log(
+            tmp_path / "w.csv",
+            [
+                row(
+                    "w1",
+                    "insert into saas.marts.customer_churn (churn_id) select account_id from saas.marts.fct_revenue",
+                    when=timezone.now() - timezone.timedelta(hours=2),
+                    query_type="INSERT",
+                )
+            ],
+        )
+    )
     client.force_login(viewer)
     html = client.get(f"/lineage/assets/{churn.pk}/usage/").content.decode()
     assert "fresh (SLA 24 h)" in html
 
 
-def test_an_upload_for_a_new_source_takes_the_dialect_of_the_detected_format(admin_user, settings, tmp_path,
-                                                                             django_capture_on_commit_callbacks):
+def test_an_upload_for_a_new_source_takes_the_dialect_of_the_detected_format(
+    admin_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
     from lineage.models import QueryLogSource
 
     settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
     with django_capture_on_commit_callbacks(execute=True):
-        response = token_client(admin_user).post("/api/v1/ingest/querylog/", {
-            "file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "new-snow"}, format="multipart")
+        response = token_client(admin_user).post(
+            "/api/v1/ingest/querylog/",
+            {"file": SimpleUploadedFile("qh.csv", _log_bytes(tmp_path)), "source": "new-snow"},
+            format="multipart",
+        )
     assert response.status_code == 202
     assert QueryLogSource.objects.get(name="new-snow").dialect == "snowflake"
     assert response.json()["query_log"]["format"] == "snowflake"
 
 
-def test_an_upload_nobody_can_read_is_refused_at_once_with_the_reason(admin_user, settings, tmp_path):
+def test_an_upload_nobody_can_read_is_refused_at_once_with_the_reason(
+    admin_user, settings, tmp_path
+):
     settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
-    response = token_client(admin_user).post("/api/v1/ingest/querylog/", {
-        "file": SimpleUploadedFile("notes.csv", b"a,b,c\n1,2,3\n"), "source": "x"}, format="multipart")
+    response = token_client(admin_user).post(
+        "/api/v1/ingest/querylog/",
+        {"file": SimpleUploadedFile("notes.csv", b"a,b,c\n1,2,3\n"), "source": "x"},
+        format="multipart",
+    )
     assert response.status_code == 400 and "notes.csv" in response.json()["detail"]
     assert not IngestRun.objects.exists()
     assert not any((tmp_path / "uploads").iterdir())

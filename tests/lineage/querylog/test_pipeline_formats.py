@@ -18,7 +18,11 @@ pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).parent / "samples"
 
 CASES = [
-    ("snowflake", "snowflake_query_history.csv", {"access_history": "snowflake_access_history.csv"}),
+    (
+        "snowflake",
+        "snowflake_query_history.csv",
+        {"access_history": "snowflake_access_history.csv"},
+    ),
     ("snowflake", "snowflake_query_history.jsonl", {}),
     ("bigquery", "bigquery_jobs.csv", {}),
     ("bigquery", "bigquery_jobs.jsonl", {}),
@@ -34,7 +38,9 @@ def test_each_format_ingests_once_and_reingests_to_no_change(fmt, name, extras):
     if not path.exists():
         pytest.skip(f"sample {name} not present")
     extra_paths = {role: SAMPLES / file for role, file in extras.items()}
-    expected = sum(1 for item in read_file(path, fmt, extra_paths or None) if isinstance(item, LogRecord))
+    expected = sum(
+        1 for item in read_file(path, fmt, extra_paths or None) if isinstance(item, LogRecord)
+    )
     run = ingest_log_ok(path, source=f"src-{fmt}", fmt=fmt, **extra_paths)
     assert run.query_log.records == expected > 0
     assert run.query_log.format == fmt

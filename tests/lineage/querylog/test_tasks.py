@@ -17,8 +17,11 @@ def test_query_log_tasks_run_on_the_ingest_queue():
     from config.celery import app
 
     router = app.amqp.router
-    for name in ("lineage.tasks.ingest_querylog_run", "lineage.tasks.ingest_querylog_pull",
-                 "lineage.tasks.ingest_querylog_pull_live"):
+    for name in (
+        "lineage.tasks.ingest_querylog_run",
+        "lineage.tasks.ingest_querylog_pull",
+        "lineage.tasks.ingest_querylog_pull_live",
+    ):
         assert router.route({}, name)["queue"].name == "ingest"
 
 
@@ -27,7 +30,9 @@ def test_the_beat_task_queues_a_pull_of_each_live_source_only(monkeypatch):
     from lineage import tasks
     from lineage.services import querylog_source_upsert
 
-    querylog_source_upsert(name="live", dialect="postgres", format="pg_stat_statements", url="postgres://h/db")
+    querylog_source_upsert(
+        name="live", dialect="postgres", format="pg_stat_statements", url="postgres://h/db"
+    )
     querylog_source_upsert(name="files", dialect="snowflake", format="snowflake")
     queued = []
     monkeypatch.setattr(tasks.ingest_querylog_pull, "delay", queued.append)
@@ -48,10 +53,23 @@ def test_popularity_decays_when_reads_age_out_of_the_30_days(example_catalog, tm
     from lineage.models import AssetUsageDay
     from tests.lineage.querylog.helpers import ingest_log_ok, row, write_log
 
-    ingest_log_ok(write_log(tmp_path / "q.csv", [row(f"q{n}", f"select 1 from saas.marts.fct_revenue where a={n}",
-                                                     when=timezone.now()) for n in range(9)]))
+    ingest_log_ok(
+        write_log(
+            tmp_path / "q.csv",
+            [
+                row(
+                    f"q{n}",
+                    f"select 1 from saas.marts.fct_revenue where a={n}",
+                    when=timezone.now(),
+                )
+                for n in range(9)
+            ],
+        )
+    )
     revenue = Asset.objects.get(name="fct_revenue")
     assert SearchDocument.objects.get(asset=revenue).popularity > 0
-    AssetUsageDay.objects.filter(asset=revenue).update(day=timezone.now().date() - timedelta(days=45))
+    AssetUsageDay.objects.filter(asset=revenue).update(
+        day=timezone.now().date() - timedelta(days=45)
+    )
     assert tasks.usage_popularity_refresh() >= 1
     assert SearchDocument.objects.get(asset=revenue).popularity == 0
