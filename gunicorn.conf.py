@@ -26,9 +26,8 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"gunicorn.conf.py: {name}={value!r} is not a whole number.") from exc
 
 
-bind = os.environ.get(
-    "GUNICORN_BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-)  # noqa: S104
+_host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 - a container listens on every interface
+bind = os.environ.get("GUNICORN_BIND", f"{_host}:{os.environ.get('PORT', '8000')}")
 worker_class = "gthread"
 # One process per core plus one, so a process that waits on the database leaves no core idle.
 workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)

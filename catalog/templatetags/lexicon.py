@@ -37,9 +37,8 @@ def highlight_code(code: str, language: str = "sql") -> SafeString:
     from pygments.lexers import PythonLexer, SqlLexer
 
     lexer = PythonLexer() if (language or "").lower() == "python" else SqlLexer()
-    return mark_safe(
-        pyg_highlight(code or "", lexer, HtmlFormatter(cssclass="code", wrapcode=True))
-    )  # noqa: S308
+    html = pyg_highlight(code or "", lexer, HtmlFormatter(cssclass="code", wrapcode=True))
+    return mark_safe(html)  # noqa: S308 - pygments escapes the code it highlights
 
 
 @register.filter

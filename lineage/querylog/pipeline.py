@@ -364,8 +364,8 @@ def _upsert(
         if _is_postgres():
             temp = f"_upsert_{table}"
             cursor.execute(
-                f"CREATE TEMP TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA"
-            )  # noqa: S608
+                f"CREATE TEMP TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA"  # noqa: S608
+            )
             with cursor.cursor.copy(f"COPY {temp} ({column_list}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
