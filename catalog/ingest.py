@@ -22,7 +22,6 @@ import msgspec
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from catalog import dbt_schema as s
 from catalog.artifacts import ArtifactBundle, ArtifactError, LoadedArtifact, decode
@@ -42,6 +41,7 @@ from catalog.models import (
 from catalog.progress import ProgressCallback
 from catalog.relations import dialect_for_adapter, relation_key
 from catalog.search import search_documents_sync
+from lexicon_core.extensions import ingest_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -1103,10 +1103,11 @@ def _write_freshness(
 
 
 def _run_hooks(outcome: IngestOutcome) -> None:
-    """Post-ingest work of higher apps (table lineage, ...), named in settings so that
-    ``catalog`` never imports them. They run inside the ingest transaction."""
-    for path in settings.LEXICON_INGEST_HOOKS:
-        import_string(path)(outcome)
+    """Post-ingest work of higher apps (table lineage, PII suggestions, metrics), registered
+    in ``lexicon_core.extensions`` so that ``catalog`` imports none of them. They run inside
+    the ingest transaction, by their registered order."""
+    for hook in ingest_hooks():
+        hook.fn(outcome)
 
 
 def dbt_ingest_write(

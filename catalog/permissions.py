@@ -1,78 +1,16 @@
-"""The five roles of Lexicon (Django groups) and the predicates every app shares.
-
-They live in ``catalog``, the lowest app, because every app's pages check them and no
-app may import one above it. Object-level rules (metric owners, tier-1 approvals) build
-on these in ``governance``. Each predicate answers one question for pages and API alike.
-"""
+"""The catalog's permission rules, registered with the one gate in ``lexicon_core.permissions``."""
 
 from __future__ import annotations
 
-from typing import Final
-
-VIEWER: Final = "viewer"
-ANALYST: Final = "analyst"
-METRIC_OWNER: Final = "metric_owner"
-GOVERNANCE_REVIEWER: Final = "governance_reviewer"
-ADMIN: Final = "admin"
-
-ROLES: Final[tuple[str, ...]] = (VIEWER, ANALYST, METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN)
-
-ROLE_DESCRIPTIONS: Final[dict[str, str]] = {
-    VIEWER: "Reads the catalog, lineage and metric definitions.",
-    ANALYST: "Reads everything; proposes metric changes and comments.",
-    METRIC_OWNER: "Reviews and approves changes to the metrics they own.",
-    GOVERNANCE_REVIEWER: "Classifies PII, sets tiers and owners, approves tier-1 metric changes, manages policies and teams.",
-    ADMIN: "Everything, including users and ingest sources.",
-}
+from lexicon_core.permissions import rule
+from lexicon_core.roles import can_ingest
 
 
-def user_roles(user) -> set[str]:
-    """The role names a user holds; superusers hold every role."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    if user.is_superuser:
-        return set(ROLES)
-    cached = getattr(user, "_lexicon_roles", None)
-    if cached is None:
-        cached = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
-        user._lexicon_roles = cached
-    return cached
+@rule("catalog.view", "Reading the catalog, lineage and metric definitions")
+def _catalog_view(user, obj) -> bool:
+    return True  # any role; ``check`` already refused users without one
 
 
-def has_role(user, *roles: str) -> bool:
-    return bool(user_roles(user) & set(roles))
-
-
-def is_admin(user) -> bool:
-    return has_role(user, ADMIN)
-
-
-def can_view_catalog(user) -> bool:
-    """Any role may read the catalog; a signed-in user without a role (outsider) may not."""
-    return bool(user_roles(user))
-
-
-def can_ingest(user) -> bool:
-    """Uploading artifacts and logs changes the catalog for everyone: admins only."""
-    return has_role(user, ADMIN)
-
-
-def view_requires(predicate):
-    """Decorator for page views: sign-in first, then ``predicate(user)`` or 403."""
-    from functools import wraps
-
-    from django.contrib.auth.views import redirect_to_login
-    from django.core.exceptions import PermissionDenied
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not predicate(request.user):
-                raise PermissionDenied("Your account has no role that allows this. Ask an admin.")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+@rule("ingest.run", "Uploading dbt artifacts or query logs")
+def _ingest_run(user, obj) -> bool:
+    return can_ingest(user)

@@ -208,17 +208,6 @@ def search_facets(counts: dict[str, Counter], *, top: int = 12) -> list[Facet]:
     return [f for f in facets if f.values]
 
 
-ASSET_TABS = (
-    ("overview", "Overview"),
-    ("columns", "Columns"),
-    ("quality", "Quality"),
-    ("lineage", "Lineage"),
-    ("usage", "Usage"),
-    ("code", "Code"),
-    ("history", "History"),
-)
-
-
 def asset_header(asset: Asset) -> dict:
     """Badges for the asset page header: PII, freshness, last run, test pass/fail."""
     from catalog.models import DataTest, NodeRunResult, SourceFreshnessResult
@@ -316,10 +305,24 @@ def recent_changes() -> QuerySet:
     )
 
 
-def freshness_vs_sla(asset: Asset, freshness=None, last_run=None) -> dict | None:
-    """How old the asset's data is against its tier's SLA: the source's max_loaded_at, or
-    the model's last successful run. None when there is no tier or no timestamp."""
+def freshness_sla_hours(assets: list[Asset]) -> dict[int, int | None]:
+    """Asset id -> the freshness SLA in hours (None: no promise). The app that registered the
+    ``freshness_sla`` provider answers (governance: the effective tier's policy); without one,
+    ``LEXICON_TIER_FRESHNESS_SLA_HOURS`` by dbt's tier. One batch for all of ``assets``."""
     from django.conf import settings
+
+    from lexicon_core.extensions import provider
+
+    answer = provider("freshness_sla")
+    if answer is not None:
+        return answer(assets)
+    return {a.pk: settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(a.dbt_tier or 0) for a in assets}
+
+
+def freshness_vs_sla(asset: Asset, freshness=None, last_run=None, *, sla_hours=...) -> dict | None:
+    """How old the asset's data is against its tier's SLA: the source's max_loaded_at, or
+    the model's last successful run. None when there is no SLA or no timestamp.
+    ``sla_hours``, when the caller has it (batched), saves asking for it."""
     from django.utils import timezone
 
     loaded = None
@@ -329,13 +332,7 @@ def freshness_vs_sla(asset: Asset, freshness=None, last_run=None) -> dict | None
         loaded = last_run.completed_at
     if loaded is None:
         return None
-    if settings.LEXICON_TIER_SLA_SOURCE:
-        # A higher app (governance tier policies) answers by dotted path; catalog imports none.
-        from django.utils.module_loading import import_string
-
-        hours = import_string(settings.LEXICON_TIER_SLA_SOURCE)(asset)
-    else:
-        hours = settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(asset.dbt_tier or 0)
+    hours = freshness_sla_hours([asset]).get(asset.pk) if sla_hours is ... else sla_hours
     if not hours:
         return None
     age_hours = (timezone.now() - loaded).total_seconds() / 3600

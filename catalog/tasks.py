@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from catalog import services
-from config.celery import idempotent_task_options
+from lexicon_core.tasks import idempotent_task_options
 
 
 @shared_task(name="catalog.tasks.ingest_dbt_run", **idempotent_task_options())

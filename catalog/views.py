@@ -12,11 +12,12 @@ from catalog.artifacts import ArtifactError
 from catalog.filters import AssetFilter, search_scope
 from catalog.forms import DbtUploadForm
 from catalog.models import Asset, AssetKind, IngestRun, Project
-from catalog.permissions import can_ingest, can_view_catalog, view_requires
-from config.htmx import render_page, wants_fragment
+from lexicon_core.extensions import panel_urls, panels
+from lexicon_core.htmx import render_page, wants_fragment
+from lexicon_core.permissions import allowed, view_allows
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Ranked search with facets; every filter is the AssetFilter the API uses too."""
@@ -47,7 +48,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def browse(request: HttpRequest) -> HttpResponse:
     """Browse by project → database → schema, tier, owner ("mine"), kind, tag: the AssetFilter."""
@@ -69,19 +70,20 @@ def browse(request: HttpRequest) -> HttpResponse:
             "kind": request.GET.get("kind", ""),
             "projects": Project.objects.all(),
             "project_id": request.GET.get("project", ""),
+            "links": [(p.label, p.url(), p.description) for p in panels("browse", "links")],
         },
         fragment="catalog/partials/_asset_table.html",
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def recently_changed(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.recent_changes(), 50).get_page(request.GET.get("page"))
     return render_page(request, "catalog/recent.html", {"page": page})
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def removed_assets(request: HttpRequest) -> HttpResponse:
     assets = (
@@ -96,51 +98,43 @@ def removed_assets(request: HttpRequest) -> HttpResponse:
     )
 
 
-CATALOG_TABS = {"overview", "columns", "quality", "code"}
-
-
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The asset page; ``?tab=`` picks a tab, an HTMX request gets just the tab's panel.
 
-    Tabs owned by other apps (lineage, usage, history) are loaded from their URLs.
+    Tabs and pieces owned by other apps (lineage, usage, history; owners, policy, ...) are
+    registered panels, loaded from their URLs.
     """
     asset = get_object_or_404(Asset.objects.select_related("project", "removed_by_run"), pk=pk)
+    # Tabs and pieces of the page contributed by the apps above (lexicon_core.extensions).
+    tab_panels = panels("asset", "tab", asset)
+    own_tabs = {p.key for p in tab_panels if p.url_name is None}
     tab = request.GET.get("tab", "overview")
-    tab = tab if tab in dict(selectors.ASSET_TABS) else "overview"
-    own_url = reverse("catalog:asset", args=[asset.pk])
-    urls = {key: f"{own_url}?tab={key}" for key in CATALOG_TABS}
-    # Panels of higher apps, reversed by name so that catalog imports none of them.
-    urls |= {
-        "lineage": reverse("lineage:asset_panel", args=[asset.pk]),
-        "usage": reverse("lineage:asset_usage_panel", args=[asset.pk]),
-        "history": reverse("governance:asset_history_panel", args=[asset.pk]),
-    }
+    tab = tab if tab in {p.key for p in tab_panels} else "overview"
+    urls = {p.key: p.url(asset) for p in tab_panels}
     context = {
         "asset": asset,
         "tab": tab,
         "column_filter": request.GET.get("q", ""),
-        "tabs": [(key, label, urls[key]) for key, label in selectors.ASSET_TABS],
-        "tab_url_external": urls[tab] if tab not in CATALOG_TABS else "",
-        "owners_url": reverse("governance:asset_owners", args=[asset.pk]),
-        "policy_url": reverse("governance:asset_policy_panel", args=[asset.pk]),
-        "description_url": reverse("governance:asset_description", args=[asset.pk]),
-        "deprecation_banner_url": reverse(
-            "metrics_dictionary:asset_deprecation_banner", args=[asset.pk]
-        ),
+        "tabs": [(p.key, p.label, urls[p.key]) for p in tab_panels],
+        "tab_url_external": urls[tab] if tab not in own_tabs else "",
+        "slots": {
+            slot: panel_urls("asset", slot, asset)
+            for slot in ("banner", "owners", "header", "description", "columns")
+        },
     }
     if tab == "columns":
         context["columns"] = selectors.asset_columns(asset, context["column_filter"])
     elif tab == "quality":
         context["tests"] = selectors.asset_quality(asset)
-    if wants_fragment(request) and tab in CATALOG_TABS:
+    if wants_fragment(request) and tab in own_tabs:
         return render(request, f"catalog/partials/_asset_tab_{tab}.html", context)
     context["header"] = selectors.asset_header(asset)
     return render(request, "catalog/asset_detail.html", context)
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def ingest_runs(request: HttpRequest) -> HttpResponse:
     page = Paginator(IngestRun.objects.select_related("project", "created_by"), 30).get_page(
@@ -149,24 +143,33 @@ def ingest_runs(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "catalog/ingest_runs.html",
-        {"page": page, "can_upload": can_ingest(request.user), "form": DbtUploadForm()},
+        {
+            "page": page,
+            "can_upload": allowed(request.user, "ingest.run"),
+            "form": DbtUploadForm(),
+            "upload_panels": panels("ingest_runs", "upload"),
+        },
         fragment="catalog/partials/_ingest_run_table.html",
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def ingest_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(IngestRun.objects.select_related("project", "created_by"), pk=pk)
     return render_page(
         request,
         "catalog/ingest_run_detail.html",
-        {"run": run, "progress": selectors.ingest_run_progress(run)},
+        {
+            "run": run,
+            "progress": selectors.ingest_run_progress(run),
+            "detail_panels": panel_urls("ingest_run", "detail", run),
+        },
         fragment="catalog/partials/_ingest_run_status.html",
     )
 
 
-@view_requires(can_ingest)
+@view_allows("ingest.run")
 @require_POST
 def ingest_upload(request: HttpRequest) -> HttpResponse:
     """Admins upload dbt artifacts from the browser; the run page shows its progress."""
@@ -195,12 +198,17 @@ def ingest_upload(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "catalog/ingest_runs.html",
-        {"page": page, "can_upload": True, "form": form},
+        {
+            "page": page,
+            "can_upload": True,
+            "form": form,
+            "upload_panels": panels("ingest_runs", "upload"),
+        },
         status=400,
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def search_suggest(request: HttpRequest) -> HttpResponse:
     """Type-ahead for the global search box: the best few matches as listbox options."""

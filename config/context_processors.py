@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from catalog.permissions import user_roles
+from lexicon_core.roles import user_roles
 
 NAV_ITEMS = (
     ("search", "Search", "catalog:search"),

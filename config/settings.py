@@ -321,11 +321,6 @@ def _tier_hours(items: list[str]) -> dict[int, int]:
 LEXICON_TIER_FRESHNESS_SLA_HOURS = _tier_hours(
     env_list("LEXICON_TIER_FRESHNESS_SLA_HOURS", ["1:24", "2:72", "3:168"])
 )
-# Function (asset) -> SLA hours or None that catalog pages ask; governance's tier policies
-# (which default to LEXICON_TIER_FRESHNESS_SLA_HOURS). Empty: the setting above only.
-LEXICON_TIER_SLA_SOURCE = env_str(
-    "LEXICON_TIER_SLA_SOURCE", "governance.policies.freshness_sla_hours"
-)
 
 LOGGING = {
     "version": 1,
@@ -335,13 +330,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 # Post-ingest hooks of higher apps, called inside the ingest transaction with the outcome.
-LEXICON_INGEST_HOOKS = [
-    "lineage.hooks.dbt_table_edges_sync",
-    "lineage.hooks.column_lineage_enqueue",
-    "governance.pii.pii_after_ingest",
-    # dbt semantic-layer import and the drift check of approved metrics.
-    "metrics_dictionary.hooks.dictionary_after_ingest",
-]
 # Parse changed models' SQL for column lineage after every dbt ingest (a Celery task).
 LEXICON_COLUMN_LINEAGE_AFTER_INGEST = env_bool("LEXICON_COLUMN_LINEAGE_AFTER_INGEST", True)
 # Where uploaded artifacts wait for a worker (workers must see the same directory).

@@ -6,9 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from catalog.permissions import can_ingest
 from catalog.selectors import catalog_overview
 from config.health import health_report
+from lexicon_core.permissions import allowed
 
 
 @login_required
@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"overview": catalog_overview(), "perms_can_ingest": can_ingest(request.user)},
+        {"overview": catalog_overview(), "perms_can_ingest": allowed(request.user, "ingest.run")},
     )
 
 

@@ -18,7 +18,7 @@ class GovernanceConfig(AppConfig):
             pre_save,
         )
 
-        from governance import auth_cache
+        from governance import auth_cache, permissions  # noqa: F401 - permissions registers rules
         from governance.services import (
             account_flags_audit,
             account_flags_remember,
@@ -48,6 +48,8 @@ class GovernanceConfig(AppConfig):
             auth_cache.group_changed, sender=Group, dispatch_uid="governance_auth_cache_group_del"
         )
 
+        self._register_extensions()
+
         # Role grants are permission changes: audit them wherever they are made.
         m2m_changed.connect(
             group_membership_audit,
@@ -63,3 +65,38 @@ class GovernanceConfig(AppConfig):
         post_save.connect(
             account_flags_audit, sender=user_model, dispatch_uid="governance_account_flags_audit"
         )
+
+    @staticmethod
+    def _register_extensions() -> None:
+        from governance.pii import pii_after_ingest
+        from governance.policies import freshness_sla_hours
+        from lexicon_core.extensions import Panel, provide, register_ingest_hook, register_panel
+
+        register_ingest_hook("governance.pii_suggestions", pii_after_ingest, order=30)
+        provide("freshness_sla", freshness_sla_hours)
+        for panel in (
+            Panel(
+                "asset",
+                "tab",
+                "history",
+                70,
+                label="History",
+                url_name="governance:asset_history_panel",
+            ),
+            Panel("asset", "owners", "owners", 10, url_name="governance:asset_owners"),
+            Panel("asset", "header", "policy", 10, url_name="governance:asset_policy_panel"),
+            Panel(
+                "asset", "description", "description", 10, url_name="governance:asset_description"
+            ),
+            Panel("asset", "columns", "pii", 10, url_name="governance:asset_columns_pii"),
+            Panel(
+                "browse",
+                "links",
+                "my_assets",
+                10,
+                label="My assets",
+                description="owned by you or your teams",
+                url_name="governance:my_assets",
+            ),
+        ):
+            register_panel(panel)

@@ -19,7 +19,7 @@ import logging
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
-from catalog.permissions import user_roles
+from lexicon_core.roles import user_roles
 
 logger = logging.getLogger(__name__)
 

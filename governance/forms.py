@@ -7,9 +7,9 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 
-from catalog.permissions import ROLES
 from governance.models import OwnerType, Team
 from governance.throttle import client_ip, login_failure_record, login_lockout, login_success_record
+from lexicon_core.roles import ROLES
 
 
 class TierPolicyForm(forms.Form):

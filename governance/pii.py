@@ -422,7 +422,7 @@ def _suggestions_sync_chunk(asset_ids: list[int]) -> SyncResult:
 
 
 def pii_after_ingest(outcome) -> None:
-    """Post-ingest hook (settings.LEXICON_INGEST_HOOKS): suggestions for changed assets, then
+    """Post-ingest hook (registered in ``GovernanceConfig.ready``): suggestions for changed assets, then
     propagation again (a removed source withdraws what it caused)."""
     changed = outcome.added_ids | outcome.changed_ids
     if changed:

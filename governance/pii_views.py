@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Column, Project
-from config.htmx import render_page
 from governance.filters import TIER_CHOICES, review_queue
 from governance.models import ColumnClassification, PiiCategory
-from governance.permissions import allowed, view_allows
 from governance.pii import ReviewError, column_classifications_review, effective_for, effective_many
 from governance.scorecard import failing_assets, scorecard_compute, scorecard_kpi, scorecard_trends
+from lexicon_core.htmx import render_page
+from lexicon_core.permissions import allowed, view_allows
 
 QUEUE_PAGE_SIZE = 50
 

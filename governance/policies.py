@@ -106,28 +106,19 @@ def effective_tiers(asset_ids: Iterable[int]) -> dict[int, int | None]:
     return tiers
 
 
-def freshness_sla_hours(asset: Asset) -> int | None:
-    """The SLA of the asset's effective tier; ``catalog.selectors.freshness_vs_sla`` asks this
-    through ``LEXICON_TIER_SLA_SOURCE`` (catalog cannot import governance). One query."""
-    from django.db.models import Exists, F, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
+def sla_hours_by_tier() -> dict[int, int | None]:
+    """Tier -> the freshness SLA of its policy (stored, else the default). One query."""
+    return {tier: policy.freshness_sla_hours for tier, policy in tier_policies().items()}
 
-    if asset.pk is None:
-        return default_policy(asset.dbt_tier).freshness_sla_hours if asset.dbt_tier else None
-    decided = AssetTier.objects.filter(asset=OuterRef("pk")).values("tier")[:1]
-    stored = TierPolicy.objects.filter(tier=OuterRef("effective_tier"))
-    row = (
-        Asset.objects.filter(pk=asset.pk)
-        .annotate(effective_tier=Coalesce(Subquery(decided), F("dbt_tier")))
-        .annotate(stored=Exists(stored), hours=Subquery(stored.values("freshness_sla_hours")[:1]))
-        .values("effective_tier", "stored", "hours")
-        .first()
-    )
-    if not row or not row["effective_tier"]:
-        return None
-    return (
-        row["hours"] if row["stored"] else default_policy(row["effective_tier"]).freshness_sla_hours
-    )
+
+def freshness_sla_hours(assets: list[Asset]) -> dict[int, int | None]:
+    """Asset id -> the SLA of its effective tier: the ``freshness_sla`` provider that catalog
+    pages ask (registered in ``GovernanceConfig.ready``). Two queries for any number."""
+    saved = [a for a in assets if a.pk is not None]
+    tiers = {a.pk: a.dbt_tier for a in assets}
+    tiers.update(AssetTier.objects.filter(asset__in=saved).values_list("asset_id", "tier"))
+    by_tier = sla_hours_by_tier()
+    return {pk: by_tier.get(tier) if tier else None for pk, tier in tiers.items()}
 
 
 def _singular(word: str) -> str:

@@ -1,9 +1,8 @@
 """The governance scorecard: KPIs computed from the catalog, each with its failing assets.
 
-Every KPI is a provider registered by key (``register_kpi``). Governance registers its
-own below; an app above governance (the metric dictionary) registers
-``executive_metrics_approved`` at start-up with ``replace=True`` — until then that KPI
-shows as not available. A provider gets a ``ScorecardData`` (assets in scope, effective
+Every KPI is a provider registered by key in ``lexicon_core.extensions`` (``register_kpi``).
+Governance registers its own below; an app above governance (the metric dictionary)
+registers its KPIs the same way (``executive_metrics_approved``). A provider gets a ``ScorecardData`` (assets in scope, effective
 tiers; read once and shared) and returns a ``Kpi``: a numerator, a denominator, a
 target, and the ids of the assets that fail it (the drill-down).
 """
@@ -11,7 +10,6 @@ target, and the ids of the assets that fail it (the drill-down).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -24,6 +22,8 @@ from catalog.models import Asset, AssetKind, Column, DataTest, NodeRunResult, So
 from catalog.selectors import freshness_vs_sla, latest_status_by
 from governance.models import AssetOwner, AssetTier, ScorecardSnapshot
 from governance.pii import chunked
+from governance.policies import sla_hours_by_tier
+from lexicon_core.extensions import kpi_providers, register_kpi
 
 # Assets that hold data: what owners, documentation, freshness and PII review are about.
 DATA_KINDS = (AssetKind.MODEL, AssetKind.SOURCE, AssetKind.SEED, AssetKind.SNAPSHOT)
@@ -99,35 +99,17 @@ class ScorecardData:
         return [a for pk, a in self.assets.items() if self.tiers[pk] in tiers and a.kind in kinds]
 
 
-Provider = Callable[[ScorecardData], Kpi]
-_PROVIDERS: dict[str, Provider] = {}
-
-
-def register_kpi(key: str, *, replace: bool = False) -> Callable[[Provider], Provider]:
-    """Register the provider of one KPI; ``replace=True`` for an app that takes over a key."""
-
-    def decorator(fn: Provider) -> Provider:
-        if key in _PROVIDERS and not replace and _PROVIDERS[key] is not fn:
-            raise ValueError(f"a scorecard KPI {key!r} is already registered")
-        _PROVIDERS[key] = fn
-        return fn
-
-    return decorator
-
-
-def kpi_keys() -> list[str]:
-    return list(_PROVIDERS)
-
-
 def scorecard_compute(keys: list[str] | None = None) -> list[Kpi]:
+    """Every registered KPI (``lexicon_core.extensions.register_kpi``), in their order."""
     data = ScorecardData()
-    return [_PROVIDERS[key](data) for key in (keys or _PROVIDERS)]
+    return [p.fn(data) for p in kpi_providers() if keys is None or p.key in keys]
 
 
 def scorecard_kpi(key: str) -> Kpi:
-    if key not in _PROVIDERS:
+    found = [p for p in kpi_providers() if p.key == key]
+    if not found:
         raise LookupError(f"no scorecard KPI {key!r}")
-    return _PROVIDERS[key](ScorecardData())
+    return found[0].fn(ScorecardData())
 
 
 # ---------------------------------------------------------------------------- the KPIs
@@ -146,7 +128,7 @@ def assets_with_required_tests(assets: list[Asset]) -> dict[int, str]:
     }
 
 
-@register_kpi("tier1_test_coverage")
+@register_kpi("tier1_test_coverage", order=10)
 def tier1_test_coverage(data: ScorecardData) -> Kpi:
     models = data.with_tier(1, kinds=(AssetKind.MODEL,))
     why = assets_with_required_tests(models)
@@ -175,7 +157,7 @@ def documentation_completeness(assets: list[Asset]) -> dict[int, float]:
     return {pk: 100.0 * done / total for pk, (done, total) in described.items()}
 
 
-@register_kpi("documentation")
+@register_kpi("documentation", order=20)
 def documentation(data: ScorecardData) -> Kpi:
     assets = data.with_tier(1, 2)
     completeness = documentation_completeness(assets)
@@ -196,7 +178,7 @@ def documentation(data: ScorecardData) -> Kpi:
     )
 
 
-@register_kpi("ownership")
+@register_kpi("ownership", order=30)
 def ownership(data: ScorecardData) -> Kpi:
     assets = list(data.assets.values())
     owned = set(
@@ -217,16 +199,17 @@ def ownership(data: ScorecardData) -> Kpi:
     )
 
 
-@register_kpi("freshness")
+@register_kpi("freshness", order=40)
 def freshness(data: ScorecardData) -> Kpi:
     assets = [a for a in data.assets.values() if data.tiers[a.pk]]
     ids = [a.pk for a in assets]
     fresh = _newest(SourceFreshnessResult, ids)
     runs = _newest(NodeRunResult, ids)
+    by_tier = sla_hours_by_tier()
     measured, failing, details = 0, [], {}
     for asset in assets:
-        asset.dbt_tier = data.tiers[asset.pk]  # the SLA of the effective tier (in memory only)
-        sla = freshness_vs_sla(asset, fresh.get(asset.pk), runs.get(asset.pk))
+        hours = by_tier.get(data.tiers[asset.pk])
+        sla = freshness_vs_sla(asset, fresh.get(asset.pk), runs.get(asset.pk), sla_hours=hours)
         if sla is None:
             continue
         measured += 1
@@ -260,7 +243,7 @@ def _newest(model, ids: list[int]) -> dict:
 QUALITY_STATUSES = ("pass", "fail", "error", "warn")
 
 
-@register_kpi("data_quality")
+@register_kpi("data_quality", order=50)
 def data_quality(data: ScorecardData) -> Kpi:
     # Tests attached to an active asset (a failing test must point at an asset to drill down to).
     in_scope = {
@@ -328,7 +311,7 @@ def column_review_states() -> dict[int, tuple[int, int]]:
     return {pk: (reviewed.get(pk, 0), total) for pk, total in totals.items()}
 
 
-@register_kpi("pii_review")
+@register_kpi("pii_review", order=60)
 def pii_review(data: ScorecardData) -> Kpi:
     states = column_review_states()
     reviewed = sum(done for done, _t in states.values())
@@ -347,19 +330,6 @@ def pii_review(data: ScorecardData) -> Kpi:
             pk: f"{states[pk][1] - states[pk][0]} of {states[pk][1]} columns not reviewed"
             for pk in failing
         },
-    )
-
-
-@register_kpi("executive_metrics_approved")
-def executive_metrics_approved(data: ScorecardData) -> Kpi:
-    """Placeholder until the metric dictionary registers the real provider."""
-    return Kpi(
-        "executive_metrics_approved",
-        "Executive metrics approved",
-        "Share of executive metrics whose current version is approved.",
-        available=False,
-        unit="metrics",
-        unavailable_reason="Not available: the metric dictionary does not report approvals yet.",
     )
 
 
@@ -389,7 +359,7 @@ def scorecard_trends(days: int = 90) -> dict:
     snapshots = list(ScorecardSnapshot.objects.order_by("-day")[:days])[::-1]
     labels = [s.day.isoformat() for s in snapshots]
     series = []
-    for key in _PROVIDERS:
+    for key in (p.key for p in kpi_providers()):
         points = [(s.values.get(key) or {}).get("value") for s in snapshots]
         if any(p is not None for p in points):
             series.append({"key": key, "points": points})

@@ -272,7 +272,7 @@ _role_signal_muted: ContextVar[bool] = ContextVar("lexicon_role_signal_muted", d
 
 
 def _roles_of(user) -> list[str]:
-    from catalog.permissions import ROLES
+    from lexicon_core.roles import ROLES
 
     return sorted(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
 
@@ -283,7 +283,7 @@ def user_roles_set(*, user, roles: list[str], actor) -> list[str]:
     from django.contrib.auth.models import Group
     from django.db.models import Q
 
-    from catalog.permissions import ADMIN, ROLES
+    from lexicon_core.roles import ADMIN, ROLES
 
     unknown = set(roles) - set(ROLES)
     if unknown:

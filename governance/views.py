@@ -5,17 +5,17 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from catalog.models import Asset
-from catalog.permissions import ROLE_DESCRIPTIONS
-from governance.permissions import allowed, view_allows
 from governance.selectors import asset_history, effective_owners, effective_tier
+from lexicon_core.permissions import allowed, view_allows
+from lexicon_core.roles import ROLE_DESCRIPTIONS
 
 
 @view_allows("catalog.view")
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     from catalog.models import Project
-    from catalog.permissions import ROLES
-    from governance.permissions import role_matrix
+    from lexicon_core.permissions import role_matrix
+    from lexicon_core.roles import ROLES
 
     matrix = [(action, text, [cells[r] for r in ROLES]) for action, text, cells in role_matrix()]
     return render(
@@ -67,7 +67,6 @@ from django.shortcuts import redirect  # noqa: E402
 from django.views.decorators.http import require_http_methods, require_POST  # noqa: E402
 
 from catalog.models import Project  # noqa: E402
-from config.htmx import render_page  # noqa: E402
 from governance import services  # noqa: E402
 from governance.filters import AuditEventFilter  # noqa: E402
 from governance.forms import AssetOwnersForm, AssetTierForm, TeamForm, TierPolicyForm, UserRolesForm  # noqa: E402
@@ -79,6 +78,7 @@ from governance.policies import (  # noqa: E402
     policy_checks_many,
     tier_policies,
 )
+from lexicon_core.htmx import render_page  # noqa: E402
 
 
 def _owners_context(request: HttpRequest, asset: Asset) -> dict:
@@ -372,7 +372,7 @@ def roles(request: HttpRequest) -> HttpResponse:
             return redirect("governance:roles")
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    from catalog.permissions import ROLES
+    from lexicon_core.roles import ROLES
 
     rows = [(u, {g.name for g in u.groups.all()}) for u in page.object_list]
     return render_page(

@@ -1,4 +1,4 @@
-"""Post-ingest hooks that ``catalog`` calls by dotted path (settings.LEXICON_INGEST_HOOKS)."""
+"""Post-ingest hooks of lineage, registered in ``LineageConfig.ready`` (lexicon_core.extensions)."""
 
 from __future__ import annotations
 

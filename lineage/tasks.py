@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from config.celery import idempotent_task_options
+from lexicon_core.tasks import idempotent_task_options
 
 
 @shared_task(name="lineage.tasks.ingest_column_lineage", **idempotent_task_options())

@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog.models import Asset
-from catalog.permissions import can_ingest, can_view_catalog, view_requires
-from config.htmx import render_page
+from lexicon_core.htmx import render_page
+from lexicon_core.permissions import view_allows
 from lineage.engine import known_dialects
 from lineage.explain import ExplainInputError, explain
 from lineage.selectors import (
@@ -19,13 +19,13 @@ from lineage.selectors import (
 )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "lineage/index.html", {})
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def asset_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The Lineage tab of an asset page: what it reads from and what reads from it."""
@@ -35,7 +35,7 @@ def asset_panel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def asset_usage_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The Usage tab: queries per day, top users, top queries and most used columns."""
@@ -71,7 +71,7 @@ def asset_usage_panel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_http_methods(["GET", "POST"])
 def explain_query(request: HttpRequest) -> HttpResponse:
     """Paste a query, see the tables it reads and writes and where each column comes from."""
@@ -103,7 +103,7 @@ def explain_query(request: HttpRequest) -> HttpResponse:
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def asset_impact(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything downstream of an asset (models, exposures, metrics), with a CSV export."""
@@ -164,7 +164,7 @@ def asset_impact(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def asset_graph_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The interactive lineage graph of an asset (data comes from the lineage API)."""
@@ -195,7 +195,7 @@ def asset_graph_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def unused_assets_page(request: HttpRequest) -> HttpResponse:
     """Tables and models nobody read in N days (query logs), by tier and owner: candidates
@@ -222,7 +222,7 @@ def unused_assets_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@view_requires(can_ingest)
+@view_allows("ingest.run")
 @require_http_methods(["GET", "POST"])
 def querylog_upload(request: HttpRequest) -> HttpResponse:
     """Admins upload a warehouse query log; the run page shows its progress. GET is the form
@@ -263,7 +263,7 @@ def querylog_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def querylog_run_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """What a query-log run read, skipped and could not parse (shown on the ingest run page)."""

@@ -8,6 +8,20 @@ class MetricsDictionaryConfig(AppConfig):
     verbose_name = "Metrics dictionary"
 
     def ready(self) -> None:
-        # Register this app's permission rules, the immutability guard of versions and its
-        # number on the governance scorecard.
+        # This app's permission rules, the immutability guard of versions and its number on
+        # the governance scorecard register themselves when imported.
+        from lexicon_core.extensions import Panel, register_ingest_hook, register_panel
         from metrics_dictionary import permissions, scorecard, signals  # noqa: F401
+        from metrics_dictionary.hooks import dictionary_after_ingest
+
+        # dbt semantic-layer import and the drift check of approved metrics.
+        register_ingest_hook("metrics.after_ingest", dictionary_after_ingest, order=40)
+        register_panel(
+            Panel(
+                "asset",
+                "banner",
+                "deprecation",
+                10,
+                url_name="metrics_dictionary:asset_deprecation_banner",
+            )
+        )

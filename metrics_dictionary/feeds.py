@@ -21,16 +21,9 @@ class ChangeLogFeed(Feed):
     subtitle = "Approved metric changes and deprecations"
 
     def __call__(self, request: HttpRequest, *args, **kwargs):
-        from django.contrib.auth.views import redirect_to_login
-        from django.core.exceptions import PermissionDenied
+        from lexicon_core.permissions import view_allows
 
-        from catalog.permissions import can_view_catalog
-
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_view_catalog(request.user):
-            raise PermissionDenied("Your account has no role that allows this. Ask an admin.")
-        return super().__call__(request, *args, **kwargs)
+        return view_allows("catalog.view")(super().__call__)(request, *args, **kwargs)
 
     def get_object(self, request: HttpRequest, *args, **kwargs) -> dict[str, str]:
         return {k: request.GET.get(k, "") for k in ("domain", "owner", "tier")}

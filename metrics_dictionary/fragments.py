@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from catalog.models import Asset
-from catalog.permissions import can_view_catalog, view_requires
+from lexicon_core.permissions import view_allows
 from metrics_dictionary import selectors
 from metrics_dictionary.models import Metric
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def asset_deprecation_banner(request: HttpRequest, pk: int) -> HttpResponse:
     """The deprecation notice of a catalog asset (empty when it has none); on a metric
@@ -30,7 +30,7 @@ def asset_deprecation_banner(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@view_requires(can_view_catalog)
+@view_allows("catalog.view")
 @require_GET
 def metric_banner(request: HttpRequest, slug: str) -> HttpResponse:
     """Retired / deprecated / needs-attention banners of one metric."""

@@ -7,8 +7,8 @@ is not checked here: a refused transition is a conflict (409), raised by the ser
 
 from __future__ import annotations
 
-from catalog.permissions import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, has_role
-from governance.permissions import ALLOW, Decision, rule
+from lexicon_core.permissions import ALLOW, Decision, rule
+from lexicon_core.roles import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, has_role
 from metrics_dictionary.rules import is_metric_owner, may_review
 
 CONTRIBUTOR_ROLES = (ANALYST, METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN)

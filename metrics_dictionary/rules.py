@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from catalog.permissions import ADMIN, GOVERNANCE_REVIEWER, METRIC_OWNER, has_role
+from lexicon_core.roles import ADMIN, GOVERNANCE_REVIEWER, METRIC_OWNER, has_role
 
 # Roles that may take part in reviews at all (owners without one of these cannot approve).
 REVIEW_ROLES = (METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from governance.scorecard import Kpi, ScorecardData, register_kpi
+from governance.scorecard import Kpi, ScorecardData
+from lexicon_core.extensions import register_kpi
 from metrics_dictionary.models import Metric, MetricStatus
 
 EXECUTIVE_TIER = 1
 
 
-@register_kpi("executive_metrics_approved", replace=True)
+@register_kpi("executive_metrics_approved", order=70)
 def executive_metrics_approved(data: ScorecardData) -> Kpi:
     metrics = list(
         Metric.objects.filter(tier=EXECUTIVE_TIER)

@@ -27,7 +27,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column
-from governance.permissions import allowed
+from lexicon_core.permissions import allowed
 from metrics_dictionary.formula import formula_column_refs, type_family, type_is_numeric
 from metrics_dictionary.models import (
     CONTENT_FIELDS,

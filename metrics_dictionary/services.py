@@ -33,8 +33,8 @@ from django.utils.text import slugify
 from catalog.models import Asset
 from catalog.search import search_signals_set
 from governance.models import OwnerType, Team
-from governance.permissions import check
 from governance.services import audit_record
+from lexicon_core.permissions import check
 from metrics_dictionary.definitions import definition_clean
 from metrics_dictionary.errors import Conflict, DefinitionInvalid, Forbidden, StaleVersion
 from metrics_dictionary.models import (

@@ -19,9 +19,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog.permissions import can_ingest
-from config.htmx import render_page, wants_fragment
-from governance.permissions import allowed, check, view_allows
+from lexicon_core.htmx import render_page, wants_fragment
+from lexicon_core.permissions import allowed, check, view_allows
 from metrics_dictionary import selectors, services
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
 from metrics_dictionary.forms import (
@@ -142,7 +141,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "statuses": MetricStatus.choices,
         "total": Metric.objects.count(),
         "can_propose": allowed(request.user, "metric.propose"),
-        "can_ingest": can_ingest(request.user),
+        "can_ingest": allowed(request.user, "ingest.run"),
         "can_manage_webhooks": allowed(request.user, "webhook.manage"),
     }
     return render_page(

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from catalog.permissions import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, VIEWER
+from lexicon_core.roles import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, VIEWER
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors
-from catalog.api.permissions import CanIngest, CanViewCatalog
 from catalog.api.serializers import (
     AssetDetailSerializer,
     AssetListSerializer,
@@ -22,12 +21,13 @@ from catalog.artifacts import ArtifactError
 from catalog.filters import AssetFilter, search_scope
 from catalog.models import Asset, Column, IngestRun
 from catalog.services import ingest_run_create_from_uploads
+from lexicon_core.permissions import Allows
 
 
 class DbtIngestView(APIView):
     """Upload dbt artifacts after `dbt build`; the ingest runs on a worker."""
 
-    permission_classes = [CanIngest]
+    permission_classes = [Allows("ingest.run")]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=DbtIngestInputSerializer, responses={202: IngestRunSerializer})
@@ -56,7 +56,7 @@ class DbtIngestView(APIView):
 
 
 class IngestRunDetailView(APIView):
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(responses=IngestRunSerializer)
     def get(self, request: Request, pk: int) -> Response:
@@ -67,7 +67,7 @@ class IngestRunDetailView(APIView):
 class AssetViewSet(viewsets.ReadOnlyModelViewSet):
     """Assets with the same filters as the search page; detail includes columns."""
 
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
     filterset_class = AssetFilter
 
     def get_queryset(self):
@@ -93,7 +93,7 @@ class AssetViewSet(viewsets.ReadOnlyModelViewSet):
 class SearchView(APIView):
     """Ranked search over the catalog, filters as on /api/v1/assets/."""
 
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("page", int)],

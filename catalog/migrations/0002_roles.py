@@ -14,7 +14,7 @@ def remove_roles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    """Creates the five role groups (see catalog.permissions)."""
+    """Creates the five role groups (see lexicon_core.roles)."""
 
     dependencies = [("auth", "0012_alter_user_first_name_max_length"), ("catalog", "0001_initial")]
 

@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Column
-from governance.api.permissions import Allows
 from governance.api.pii_serializers import (
     ClassificationSerializer,
     ClassifyInputSerializer,
@@ -21,6 +20,7 @@ from governance.filters import ReviewQueueFilter, review_queue
 from governance.models import ColumnClassification
 from governance.pii import effective_for
 from governance.scorecard import scorecard_compute
+from lexicon_core.permissions import Allows
 
 
 class ScorecardView(APIView):

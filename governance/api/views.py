@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Asset, Project
-from governance.api.permissions import Allows
 from governance.api.serializers import (
     AuditEventSerializer,
     PolicyCheckSerializer,
@@ -22,6 +21,7 @@ from governance.filters import AuditEventFilter
 from governance.models import AuditEvent
 from governance.policies import TIERS, policy_checks, tier_policies, tier_policy
 from governance.services import PolicyError, tier_policy_update
+from lexicon_core.permissions import Allows
 
 
 class AuditEventListView(generics.ListAPIView):

@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.permissions import CanIngest, CanViewCatalog
 from catalog.models import Asset, Column
+from lexicon_core.permissions import Allows
 from lineage.explain import ExplainInputError, explain
 from lineage.selectors import MAX_DEPTH, asset_graph, column_graph
 
@@ -28,7 +28,7 @@ class ExplainInputSerializer(serializers.Serializer):
 class ExplainView(APIView):
     """Tables read and written and each output column's source columns, for one query."""
 
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(request=ExplainInputSerializer, responses={200: dict})
     def post(self, request: Request) -> Response:
@@ -64,7 +64,7 @@ GRAPH_PARAMS = [
 class AssetLineageView(APIView):
     """Nodes and edges of the table-level lineage around one asset."""
 
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(parameters=GRAPH_PARAMS, responses={200: dict})
     def get(self, request: Request, asset_id: int) -> Response:
@@ -78,7 +78,7 @@ class AssetLineageView(APIView):
 class ColumnLineageView(APIView):
     """Nodes and edges of the column-level lineage around one column."""
 
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(parameters=GRAPH_PARAMS, responses={200: dict})
     def get(self, request: Request, column_id: int) -> Response:
@@ -117,7 +117,7 @@ class QueryLogIngestInputSerializer(serializers.Serializer):
 class QueryLogIngestView(APIView):
     """Upload a warehouse query log; the ingest runs on a worker. Poll the run's api_url."""
 
-    permission_classes = [CanIngest]
+    permission_classes = [Allows("ingest.run")]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=QueryLogIngestInputSerializer, responses={202: dict})
@@ -180,7 +180,7 @@ class AssetUsageView(APIView):
     """Query-log usage of one asset over the last ``days`` days: per day, top users, top
     queries (literals redacted), most used columns, last read/write, popularity, consumers."""
 
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(
         parameters=[OpenApiParameter("days", int, description="1 to 365, default 30")],

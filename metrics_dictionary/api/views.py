@@ -18,10 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.permissions import CanViewCatalog
 from catalog.models import Asset, Column
-from governance.api.permissions import Allows
 from governance.models import Team
+from lexicon_core.permissions import Allows
 from metrics_dictionary import selectors, services
 from metrics_dictionary.api.serializers import (
     ActionInputSerializer,
@@ -133,7 +132,7 @@ class MetricListCreateView(ListAPIView):
     """Metrics in the dictionary (filters: `q`, `domain`, `tier`, `status`, `owner`); POST proposes a new
     metric with its first draft version."""
 
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
     serializer_class = MetricListSerializer
     filter_backends: list = []
 
@@ -192,7 +191,7 @@ class MetricListCreateView(ListAPIView):
 
 
 class MetricDetailView(APIView):
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(responses=MetricDetailSerializer)
     def get(self, request: Request, slug: str) -> Response:
@@ -200,7 +199,7 @@ class MetricDetailView(APIView):
 
 
 class VersionListCreateView(APIView):
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(responses=VersionSummarySerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
@@ -228,7 +227,7 @@ class VersionListCreateView(APIView):
 
 
 class VersionDetailView(APIView):
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(responses=VersionSerializer)
     def get(self, request: Request, slug: str, number: int) -> Response:
@@ -253,7 +252,7 @@ class VersionDetailView(APIView):
 
 
 class VersionDiffView(APIView):
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(
         parameters=[
@@ -294,7 +293,7 @@ class VersionDiffView(APIView):
 
 
 class VersionImpactView(APIView):
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(responses=ImpactSerializer)
     def get(self, request: Request, slug: str, number: int) -> Response:
@@ -304,7 +303,7 @@ class VersionImpactView(APIView):
 
 def _action(fn, *, needs_comment: bool = False):
     class ActionView(APIView):
-        permission_classes = [CanViewCatalog]
+        permission_classes = [Allows("catalog.view")]
 
         @extend_schema(
             request=ActionInputSerializer, responses={200: VersionSerializer, **REFUSALS}
@@ -334,7 +333,7 @@ RejectView = _action(services.metric_version_reject)
 
 
 class DeprecateView(APIView):
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(
         request=DeprecateInputSerializer, responses={201: DeprecationSerializer, **REFUSALS}
@@ -378,7 +377,7 @@ class DeprecateView(APIView):
 
 
 class AssetDeprecateView(APIView):
-    permission_classes = [CanViewCatalog]
+    permission_classes = [Allows("catalog.view")]
 
     @extend_schema(
         request=AssetDeprecateInputSerializer,

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from catalog.models import IngestRun
+from lexicon_core import extensions
+from lexicon_core.extensions import IngestHook
 from tests.factories import (
     EXAMPLE_TARGET,
     catalog_dump,
@@ -252,14 +254,18 @@ CASES: dict[str, tuple[Callable[[Path], list[Path]], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_fails_clearly_and_changes_nothing(example_catalog, case, tmp_path, settings):
+def test_bad_input_fails_clearly_and_changes_nothing(
+    example_catalog, case, tmp_path, settings, monkeypatch
+):
     make, message = CASES[case]
     before = catalog_dump()
     runs_before = IngestRun.objects.count()
     if case in {"gzip_bomb", "oversized_plain"}:
         settings.LEXICON_MAX_ARTIFACT_BYTES = 1024 * 1024
     if case == "failing_post_ingest_hook":
-        settings.LEXICON_INGEST_HOOKS = [*settings.LEXICON_INGEST_HOOKS, f"{__name__}._boom"]
+        monkeypatch.setitem(
+            extensions._INGEST_HOOKS, "test.boom", IngestHook("test.boom", _boom, 999)
+        )
     run = ingest(*make(tmp_path), project="saas_analytics")
     assert run.status == IngestRun.Status.FAILED
     assert message in run.error, run.error

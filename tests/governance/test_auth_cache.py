@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.permissions import GOVERNANCE_REVIEWER
+from lexicon_core.roles import GOVERNANCE_REVIEWER
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from catalog.models import Asset, Column, Project
-from catalog.permissions import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, VIEWER
-from governance.permissions import actions, check, role_matrix_markdown
+from lexicon_core.permissions import actions, check, role_matrix_markdown
+from lexicon_core.roles import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, VIEWER
 from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from governance.permissions import Decision, actions, allowed, check, rule
+from lexicon_core.permissions import Decision, actions, allowed, check, rule
 
 
 @pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_one_rule_per_action():
 def test_the_drf_permission_asks_the_write_rule_for_unsafe_methods(viewer, reviewer):
     from types import SimpleNamespace
 
-    from governance.api.permissions import Allows
+    from lexicon_core.permissions import Allows
 
     permission_class = Allows("catalog.view", write="policy.edit")
     for method, user, expected in [

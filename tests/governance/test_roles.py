@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from catalog.permissions import ROLES, user_roles
+from lexicon_core.roles import ROLES, user_roles
 
 
 @pytest.mark.django_db

@@ -3,17 +3,17 @@ drill-down lists exactly the failing assets."""
 
 import re
 from collections import defaultdict
-from datetime import date
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import Asset, Column, DataTest, NodeRunResult, SourceFreshnessResult
-from governance.models import ColumnClassification, ScorecardSnapshot
+from governance.models import ColumnClassification
 from governance.pii import column_classifications_review, column_mark_clean
-from governance.scorecard import register_kpi, scorecard_compute, scorecard_snapshot_take
+from governance.scorecard import scorecard_compute
 from governance.services import asset_owners_set, asset_tier_set
+from lexicon_core.extensions import register_kpi
 from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
@@ -172,58 +172,17 @@ def test_the_page_and_api_show_the_numbers(governed_example, viewer, client):
     assert by_key["executive_metrics_approved"]["available"] is True
 
 
-def test_an_app_above_can_plug_in_the_executive_metrics_number(db):
+def test_an_app_above_can_plug_in_a_kpi_and_none_is_overridden_silently(db, monkeypatch):
     from governance import scorecard
+    from lexicon_core import extensions
 
-    original = scorecard._PROVIDERS["executive_metrics_approved"]
-    try:
+    monkeypatch.setattr(extensions, "_KPIS", dict(extensions._KPIS))
 
-        @register_kpi("executive_metrics_approved", replace=True)
-        def _approved(data):
-            return scorecard.Kpi(
-                "executive_metrics_approved",
-                "Executive metrics approved",
-                "",
-                numerator=3,
-                denominator=4,
-                unit="metrics",
-            )
+    @register_kpi("test_plugged_in", order=5)
+    def _plugged(data):
+        return scorecard.Kpi("test_plugged_in", "Plugged in", "", numerator=3, denominator=4)
 
-        assert {k.key: k.value for k in scorecard_compute()}["executive_metrics_approved"] == 75.0
-        with pytest.raises(ValueError):
-            register_kpi("executive_metrics_approved")(lambda data: None)
-    finally:
-        scorecard._PROVIDERS["executive_metrics_approved"] = original
-
-
-def test_the_daily_snapshot_is_one_row_per_day_and_gives_the_trend(
-    governed_example, reviewer, client
-):
-    from config.schedules import BEAT_SCHEDULE
-    from governance.tasks import scorecard_snapshot
-
-    assert BEAT_SCHEDULE["governance-scorecard-snapshot"]["task"] == scorecard_snapshot.name
-    scorecard_snapshot_take(day=date(2026, 1, 1))
-    scorecard_snapshot()
-    first = ScorecardSnapshot.objects.get(day=timezone.localdate()).values["pii_review"]["value"]
-    column = (
-        Column.objects.filter(removed_at__isnull=True)
-        .exclude(classifications__isnull=False)
-        .first()
-    )
-    column_mark_clean(column=column, actor=reviewer)
-    scorecard_snapshot()  # again the same day: replaces that day's numbers
-    assert ScorecardSnapshot.objects.count() == 2
-    assert (
-        ScorecardSnapshot.objects.get(day=timezone.localdate()).values["pii_review"]["value"]
-        > first
-    )
-    client.force_login(reviewer)
-    html = client.get("/governance/scorecard/").content.decode()
-    assert 'id="scorecard-trend"' in html and "2026-01-01" in html and "chart.umd.min.js" in html
-
-
-def test_an_outsider_may_not_read_the_scorecard(outsider, client):
-    client.force_login(outsider)
-    assert client.get("/governance/scorecard/").status_code == 403
-    assert token_client(outsider).get("/api/v1/governance/scorecard/").status_code == 403
+    computed = scorecard_compute()
+    assert computed[0].key == "test_plugged_in" and computed[0].value == 75.0
+    with pytest.raises(ValueError, match="already registered"):
+        register_kpi("executive_metrics_approved", order=70)(lambda data: None)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from catalog.demo import demo_offset, shift_artifact, shift_dbt_target, shift_timestamp
 from catalog.models import Asset, NodeRunResult, SourceFreshnessResult
-from catalog.permissions import VIEWER
+from lexicon_core.roles import VIEWER
 from lineage.demo import shift_query_history
 from lineage.models import AssetUsageDay, SeenQuery
 

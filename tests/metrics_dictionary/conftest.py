@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.permissions import GOVERNANCE_REVIEWER, METRIC_OWNER
+from lexicon_core.roles import GOVERNANCE_REVIEWER, METRIC_OWNER
 from tests.conftest import _make_user
 
 

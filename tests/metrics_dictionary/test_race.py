@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection
 
-from catalog.permissions import GOVERNANCE_REVIEWER
 from governance.models import AuditEvent
+from lexicon_core.roles import GOVERNANCE_REVIEWER
 from metrics_dictionary.errors import Conflict
 from metrics_dictionary.models import MetricVersion, Review, VersionState
 from metrics_dictionary.services import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Asset
-from governance.permissions import actions, allowed
+from lexicon_core.permissions import actions, allowed
 from metrics_dictionary.models import Metric
 from metrics_dictionary.selectors import inbox, metrics_list, version_diff, version_impact
 from metrics_dictionary.services import (

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from catalog.permissions import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, VIEWER
+from lexicon_core.roles import ADMIN, ANALYST, GOVERNANCE_REVIEWER, METRIC_OWNER, VIEWER
 
 # username, role, first name, email. Emails match owners named in the example dbt project.
 DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (

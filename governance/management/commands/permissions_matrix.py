@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from governance.permissions import role_matrix_markdown
+from lexicon_core.permissions import role_matrix_markdown
 
 
 class Command(BaseCommand):
