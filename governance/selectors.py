@@ -32,15 +32,12 @@ def effective_owners(asset: Asset) -> list[EffectiveOwner]:
             )
             for a in people
         ]
-    users = {
-        u.email.lower(): u
-        for u in get_user_model().objects.filter(
-            email__in=[o for o in asset.dbt_owners if "@" in o]
-        )
-    }
+    users = owners_from_names(
+        [o for o in asset.dbt_owners if "@" in o], teams=False, emails=True
+    ).user_by_name
     out = []
     for owner in asset.dbt_owners:
-        user = users.get(owner.lower())
+        user = users.get(owner.strip())
         out.append(
             EffectiveOwner(
                 display=(user.get_full_name() or user.username) if user else owner,
@@ -134,3 +131,51 @@ def effective_description(asset: Asset) -> EffectiveDescription:
             person.written_at,
         )
     return EffectiveDescription(asset.description, "dbt" if asset.description.strip() else "")
+
+
+@dataclass(frozen=True)
+class ResolvedOwners:
+    """Names resolved to owners, in the order given; ``unknown`` names match no one."""
+
+    users: list
+    teams: list
+    unknown: list[str]
+    user_by_name: dict  # each resolved name -> its user
+
+
+def owners_from_names(
+    names: list[str], *, users: bool = True, teams: bool = True, emails: bool = False
+) -> ResolvedOwners:
+    """Usernames of active accounts (and their emails, when ``emails``: dbt names owners by
+    email) and team names, as owners; either kind can be switched off.
+
+    A name that is both a username and a team name is the user. Every page, form, API
+    endpoint and import that takes owners by name asks this, so all accept the same names.
+    """
+    from django.db.models import Q
+
+    from governance.models import Team
+
+    wanted = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+    by_name: dict = {}
+    if users and wanted:
+        match = Q(username__in=wanted)
+        if emails:
+            lowered = {n.lower(): n for n in wanted if "@" in n}
+            for email in lowered:
+                match |= Q(email__iexact=email)
+        for user in get_user_model().objects.filter(match, is_active=True).order_by("pk"):
+            if user.username in wanted:
+                by_name.setdefault(user.username, user)
+            if emails and user.email and user.email.lower() in lowered:
+                by_name.setdefault(lowered[user.email.lower()], user)
+    found_teams = (
+        {t.name: t for t in Team.objects.filter(name__in=wanted)} if teams and wanted else {}
+    )
+    resolved_users = list(dict.fromkeys(by_name[n] for n in wanted if n in by_name))
+    return ResolvedOwners(
+        users=resolved_users,
+        teams=[found_teams[n] for n in wanted if n in found_teams and n not in by_name],
+        unknown=[n for n in wanted if n not in by_name and n not in found_teams],
+        user_by_name=by_name,
+    )

@@ -410,21 +410,15 @@ def _tier(asset: Asset) -> int:
 
 
 def _owners(metric: Metric, asset: Asset) -> None:
-    """dbt's owners (meta.owner, group owner) matched to users by email or username."""
-    from django.contrib.auth import get_user_model
+    """dbt's owners (meta.owner, group owner) matched to active users by email or username."""
+    from governance.selectors import owners_from_names
 
-    names = [str(o).strip() for o in asset.dbt_owners or [] if str(o).strip()]
-    if not names:
+    names = [str(o) for o in asset.dbt_owners or []]
+    users = owners_from_names(names, teams=False, emails=True).users
+    if not users:
         return
-    User = get_user_model()
-    users = User.objects.filter(is_active=True).filter(email__in=names) | User.objects.filter(
-        username__in=names
-    )
     MetricOwner.objects.bulk_create(
-        [
-            MetricOwner(metric=metric, user=u, owner_type=OwnerType.TECHNICAL)
-            for u in users.distinct()
-        ],
+        [MetricOwner(metric=metric, user=u, owner_type=OwnerType.TECHNICAL) for u in users],
         ignore_conflicts=True,
     )
 

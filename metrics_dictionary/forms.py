@@ -13,11 +13,11 @@ import re
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from catalog.models import Asset, AssetKind
 from governance.models import OwnerType, Team
+from governance.selectors import owners_from_names
 from metrics_dictionary.definitions import GRAINS, definition_clean
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
 from metrics_dictionary.models import (
@@ -229,12 +229,10 @@ class DefinitionForm(forms.Form):
     # ------------------------------------------------------------------ parsing
 
     def clean_owners(self) -> list:
-        names = _lines(self.cleaned_data.get("owners", ""))
-        users = list(get_user_model().objects.filter(username__in=names, is_active=True))
-        missing = sorted(set(names) - {u.username for u in users})
-        if missing:
-            raise forms.ValidationError(f"No user called {', '.join(missing)}.")
-        return users
+        resolved = owners_from_names(_lines(self.cleaned_data.get("owners", "")), teams=False)
+        if resolved.unknown:
+            raise forms.ValidationError(f"No user called {', '.join(sorted(resolved.unknown))}.")
+        return resolved.users
 
     def clean_related_models(self) -> list[int]:
         ids = []
@@ -474,18 +472,10 @@ class MetricSettingsForm(forms.Form):
         return initial
 
     def _owners(self, field: str) -> tuple[list, list[Team]]:
-        names = _lines(self.cleaned_data.get(field, ""))
-        users = {
-            u.username: u
-            for u in get_user_model().objects.filter(username__in=names, is_active=True)
-        }
-        teams = {t.name: t for t in Team.objects.filter(name__in=names)}
-        missing = [n for n in names if n not in users and n not in teams]
-        if missing:
-            raise forms.ValidationError(f"No user or team called {', '.join(missing)}.")
-        return [users[n] for n in names if n in users], [
-            teams[n] for n in names if n in teams and n not in users
-        ]
+        resolved = owners_from_names(_lines(self.cleaned_data.get(field, "")))
+        if resolved.unknown:
+            raise forms.ValidationError(f"No user or team called {', '.join(resolved.unknown)}.")
+        return resolved.users, resolved.teams
 
     def clean_business_owners(self):
         return self._owners("business_owners")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Asset, Column
-from governance.models import Team
+from governance.selectors import owners_from_names
 from lexicon_core.permissions import Allows
 from metrics_dictionary import selectors, services
 from metrics_dictionary.api.serializers import (
@@ -161,10 +160,11 @@ class MetricListCreateView(ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            users = list(get_user_model().objects.filter(username__in=data.get("owners") or []))
-            teams = list(Team.objects.filter(name__in=data.get("owner_teams") or []))
-            missing = set(data.get("owners") or []) - {u.username for u in users}
-            missing |= set(data.get("owner_teams") or []) - {t.name for t in teams}
+            # Users and teams come in separate lists here; each list resolves only its kind.
+            by_user = owners_from_names(data.get("owners") or [], teams=False)
+            by_team = owners_from_names(data.get("owner_teams") or [], users=False)
+            users, teams = by_user.users, by_team.teams
+            missing = set(by_user.unknown) | set(by_team.unknown)
             if missing:
                 raise DefinitionInvalid(
                     f"Unknown owner(s): {', '.join(sorted(missing))}.",

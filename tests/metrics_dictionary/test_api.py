@@ -263,3 +263,24 @@ def test_list_and_detail_query_counts_stay_flat(
     assert body["count"] == n
     with django_assert_max_num_queries(16):
         assert client.get("/api/v1/metrics/metric-1/").json()["definition"]["number"] == 1
+
+
+def test_the_api_refuses_a_deactivated_owner_as_the_form_does(catalog_ready, analyst, metric_owner):
+    metric_owner.is_active = False
+    metric_owner.save()
+    refused = token_client(analyst).post("/api/v1/metrics/", NEW_METRIC, format="json")
+    assert refused.status_code == 400, refused.json()
+    assert "olivia" in str(refused.json())
+    assert not Metric.objects.filter(name=NEW_METRIC["name"]).exists()
+
+
+def test_owners_from_names_keeps_order_and_names_the_unknown(metric_owner, analyst, db):
+    from governance.models import Team
+    from governance.selectors import owners_from_names
+
+    team = Team.objects.create(name="finance")
+    resolved = owners_from_names(["finance", metric_owner.username, "nobody", analyst.username])
+    assert resolved.users == [metric_owner, analyst]
+    assert resolved.teams == [team] and resolved.unknown == ["nobody"]
+    by_email = owners_from_names([metric_owner.email.upper()], teams=False, emails=True)
+    assert by_email.users == [metric_owner]
