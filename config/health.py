@@ -82,7 +82,10 @@ def check_heartbeat(heartbeat: str | None, age: int | None) -> str:
     moving tasks, even when a worker still answers pings."""
     stale = settings.LEXICON_HEARTBEAT_STALE_SECONDS
     if heartbeat is None or age is None:
-        return "down: no heartbeat recorded yet (is celery beat running, with a worker on the default queue?)"
+        return (
+            "down: no heartbeat recorded yet "
+            "(is celery beat running, with a worker on the default queue?)"
+        )
     if age > stale:
         return f"down: last heartbeat {age} s ago, stale after {stale} s (is celery beat running?)"
     return "ok"

@@ -296,7 +296,8 @@ LEXICON_STORE_RAW_QUERY_TEXT = env_bool("LEXICON_STORE_RAW_QUERY_TEXT", False)
 # Query-log ids are remembered this many days before a source's watermark (dedup of
 # overlapping windows); statements older than that are skipped as already covered.
 LEXICON_QUERYLOG_DEDUP_DAYS = env_int("LEXICON_QUERYLOG_DEDUP_DAYS", 35, minimum=1)
-# Processes that parse new statement shapes of a big query log while it is being read (1 = in-process).
+# Processes that parse new statement shapes of a big query log while it is being read
+# (1 = in-process).
 LEXICON_QUERYLOG_PARSE_WORKERS = env_int("LEXICON_QUERYLOG_PARSE_WORKERS", 2, minimum=1)
 # dbt meta keys read for owners, tier and PII (first match wins), comma-separated.
 LEXICON_META_OWNER_KEYS = env_list("LEXICON_META_OWNER_KEYS", ["owner", "owners"])
@@ -334,7 +335,8 @@ LOGGING = {
 LEXICON_COLUMN_LINEAGE_AFTER_INGEST = env_bool("LEXICON_COLUMN_LINEAGE_AFTER_INGEST", True)
 # Where uploaded artifacts wait for a worker (workers must see the same directory).
 LEXICON_UPLOAD_DIR = Path(env_str("LEXICON_UPLOAD_DIR", str(MEDIA_ROOT / "ingest")))
-# PII heuristics: a JSON file replacing governance.pii.DEFAULT_PII_RULES (same shape); empty: the defaults.
+# PII heuristics: a JSON file replacing governance.pii.DEFAULT_PII_RULES (same shape);
+# empty: the defaults.
 LEXICON_PII_RULES_FILE = env_str("LEXICON_PII_RULES_FILE", "")
 # Column-lineage edge kinds along which a confirmed PII classification is suggested downstream
 # (copy, transform, aggregate); aggregates are left out by default (a count of emails is not PII).
@@ -361,7 +363,8 @@ def _approval_rules(items: list[str]) -> dict[int, dict[str, int]]:
             or int(parts[2]) > int(parts[1])
         ):
             raise ImproperlyConfigured(
-                f"LEXICON_METRIC_APPROVAL_RULES: {item!r} is not tier:approvals:governance, e.g. 1:2:1 "
+                f"LEXICON_METRIC_APPROVAL_RULES: {item!r} is not tier:approvals:governance, "
+                "e.g. 1:2:1 "
                 "(at least one approval, governance approvals not more than approvals)."
             )
         out[int(parts[0])] = {"approvals": int(parts[1]), "governance": int(parts[2])}

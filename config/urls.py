@@ -32,7 +32,8 @@ REDOC_CSP = {
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    # Browsers ask for /favicon.ico on their own; the collected (hashed) file is resolved per request.
+    # Browsers ask for /favicon.ico on their own; the collected (hashed) file is resolved per
+    # request.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico")), name="favicon"),
     path(
         "login/",
@@ -53,7 +54,8 @@ urlpatterns = [
     path("api/v1/", include("governance.api.pii_urls")),
     path("api/v1/", include("metrics_dictionary.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The split view serves Swagger UI's init script from a URL, not inline (Content-Security-Policy).
+    # The split view serves Swagger UI's init script from a URL, not inline
+    # (Content-Security-Policy).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path(
         "api/redoc/",

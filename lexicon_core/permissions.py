@@ -171,7 +171,8 @@ def role_matrix_markdown() -> str:
     lines = [
         "# Permissions: role × action",
         "",
-        "Generated from the rules registered in `lexicon_core.permissions` (each app's `permissions.py`) by",
+        "Generated from the rules registered in `lexicon_core.permissions` "
+        "(each app's `permissions.py`) by",
         "`python manage.py permissions_matrix --write docs/permissions.md`; a test fails when",
         "this file and the rules disagree. Pages and the API ask the same rules",
         "(`check(user, action, obj)`, `view_allows`, `Allows`). A signed-in user without a role",

@@ -66,3 +66,12 @@ def require_chromium() -> str:
     except ImportError:
         _missing("needs the playwright package (pip install -e .[dev])")
     return CHROMIUM_PATH
+
+
+def database_url() -> str:
+    """The URL of the test database, for a worker process started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"

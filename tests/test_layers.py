@@ -1,4 +1,5 @@
-"""The layers: lexicon_core <- catalog <- lineage <- governance <- metrics_dictionary; config on top.
+"""The layers: lexicon_core <- catalog <- lineage <- governance <- metrics_dictionary; config
+on top.
 
 A module may import its own layer and those below it, never one above, not even lazily inside
 a function; a lower app's code and templates also name no URL of a higher app (they get such

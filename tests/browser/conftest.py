@@ -59,7 +59,8 @@ def browser_page(live_server, _chromium):
 
 
 def save_screenshot(page, name: str) -> Path:
-    """Save under tests/artifacts/; with LEXICON_UPDATE_SCREENSHOTS=1 also into docs/screenshots/."""
+    """Save under tests/artifacts/; with LEXICON_UPDATE_SCREENSHOTS=1 also into
+    docs/screenshots/."""
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     if os.environ.get("LEXICON_UPDATE_SCREENSHOTS") == "1":

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.browser
 LISTEN = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`);
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  const what = e.blockedURI || "inline";
+  window.__cspViolations.push(`${e.violatedDirective} blocked ${what} (${where})`);
 });
 """
 

@@ -41,7 +41,8 @@ def test_a_reviewer_gives_an_orphan_model_a_tier_and_an_owner_and_its_policy_che
     page.locator("#asset-owners .owner", has_text=analyst.username).wait_for()
     assert "business · person" in page.locator("#asset-owners").inner_text()
     page.wait_for_function(
-        "() => document.querySelector('#asset-policy [data-check=\"owner\"]').textContent.includes('✓')"
+        "() => document.querySelector('#asset-policy [data-check=\"owner\"]')"
+        ".textContent.includes('✓')"
     )
     save_screenshot(page, "governance-asset-owner-tier")
 

@@ -29,7 +29,8 @@ def _sign_in(page, user) -> None:
 
 @pytest.fixture
 def proposed_change(example_manifest_catalog, analyst, metric_owner):
-    """Net revenue v1 approved on the example project; the analyst's v2 (in euros, paid only) in review."""
+    """Net revenue v1 approved on the example project; the analyst's v2 (in euros, paid only)
+    in review."""
     mart = Asset.objects.get(unique_id="model.saas_analytics.fct_revenue")
     v1 = metric_propose(
         name="Net revenue",
@@ -183,6 +184,9 @@ def test_metric_pages_fit_a_phone_screen(browser_page, proposed_change, metric_o
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         wide = page.evaluate(
-            """[...document.querySelectorAll('body, body *')].filter(e => e.scrollWidth > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + e.scrollWidth + ' ' + getComputedStyle(e).overflowX)"""
+            """[...document.querySelectorAll('body, body *')]
+                .filter(e => e.scrollWidth > window.innerWidth + 1).slice(0, 8)
+                .map(e => e.tagName + '.' + e.className + ' ' + e.scrollWidth + ' '
+                          + getComputedStyle(e).overflowX)"""
         )
         assert overflow <= 1, f"{path} scrolls sideways by {overflow}px on a phone: {wide}"

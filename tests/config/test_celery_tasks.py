@@ -1,4 +1,5 @@
-"""Every task can be sent as configured: limits Celery accepts, beat entries that become messages."""
+"""Every task can be sent as configured: limits Celery accepts, beat entries that become
+messages."""
 
 from __future__ import annotations
 

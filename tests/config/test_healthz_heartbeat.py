@@ -1,4 +1,5 @@
-"""/healthz in the distributed mode: the worker counts as up only while beat's heartbeat is fresh."""
+"""/healthz in the distributed mode: the worker counts as up only while beat's heartbeat is
+fresh."""
 
 from __future__ import annotations
 

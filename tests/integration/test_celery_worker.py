@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from catalog.models import Asset, IngestRun
 from config.celery import app as celery_app
 from tests.factories import EXAMPLE_TARGET, token_client
+from tests.services import database_url as services_database_url
 from tests.services import require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +27,7 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.redis
 def worker(transactional_db, tmp_path, settings):
     require_postgres()
     redis_url = require_redis()
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    database_url = services_database_url()
     settings.LEXICON_UPLOAD_DIR = tmp_path / "uploads"
     env = {
         **os.environ,

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from catalog.models import Asset, Column, DataTest, IngestRun
 from catalog.services import ingest_run_create_from_paths, ingest_runs_sweep
 from config.celery import app as celery_app
 from tests.factories import EXAMPLE_TARGET, ingest_ok
+from tests.services import database_url as services_database_url
 from tests.services import require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +26,7 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.redis
 
 
 def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return services_database_url()
 
 
 class IngestWorker:
@@ -177,7 +176,8 @@ def test_a_killed_ingest_worker_s_run_is_run_again_and_ends_like_a_clean_ingest(
             + settings.LEXICON_INGEST_STALE_SECONDS
         )
         time.sleep(max(0.0, stale_at - time.time()) + 1)
-        # ... and once it is stale, one sweep (beat runs it every 15 seconds) queues it again and sends it.
+        # ... and once it is stale, one sweep (beat runs it every 15 seconds) queues it again
+        # and sends it.
         assert ingest_runs_sweep().requeued == [run.pk]
         done = _wait_for(
             lambda: (r := IngestRun.objects.get(pk=run.pk)).is_finished and r,

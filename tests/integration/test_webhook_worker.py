@@ -22,7 +22,8 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.redis
 
 @pytest.fixture
 def worker_env(monkeypatch):
-    """Set before the worker starts: it reads the secret and a short backoff from the environment."""
+    """Set before the worker starts: it reads the secret and a short backoff from the
+    environment."""
     monkeypatch.setenv("LEXICON_TEST_HOOK_SECRET", "shared-with-the-receiver")
     monkeypatch.setenv("LEXICON_WEBHOOK_BACKOFF_SECONDS", "1")
 
