@@ -1,6 +1,6 @@
 """The catalog: what dbt and the warehouse tell us, as ingested.
 
-Rows here are written only by ingest services (``catalog.ingest``). What people decide
+Rows here are written only by ingest services (``catalog.dbt.write``). What people decide
 (owners, tiers, PII decisions) lives in ``governance`` and is never touched by ingest.
 """
 

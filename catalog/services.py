@@ -17,9 +17,9 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
+from catalog.dbt.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
+from catalog.dbt.write import dbt_ingest_write
 from catalog.heartbeat import RunSuperseded, ingest_run_heartbeat, ingest_run_stale_seconds
-from catalog.ingest import dbt_ingest_write
 from catalog.models import IngestRun
 from catalog.progress import ProgressCallback, progress_set
 
@@ -30,7 +30,7 @@ def ingest_run_create_from_paths(
     *, paths: list[Path], project_name: str = "", actor=None, trigger: str = IngestRun.Trigger.CLI
 ) -> IngestRun:
     """A queued dbt ingest of files already on this machine (the CLI)."""
-    from catalog.artifacts import files_from_paths
+    from catalog.dbt.artifacts import files_from_paths
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors
-from catalog.artifacts import ArtifactError
+from catalog.dbt.artifacts import ArtifactError
 from catalog.filters import AssetFilter, search_scope
 from catalog.forms import DbtUploadForm
 from catalog.models import Asset, AssetKind, IngestRun, Project

@@ -240,12 +240,14 @@ def test_json_for_dumps_is_stable(example_catalog):
 
 
 def test_reingesting_identical_files_decodes_no_entry_again(example_catalog, monkeypatch):
-    import catalog.ingest
+    import catalog.dbt.extract
 
     calls = []
-    real = catalog.ingest.decode
+    real = catalog.dbt.extract.decode
     monkeypatch.setattr(
-        catalog.ingest, "decode", lambda *a, **kw: calls.append(kw.get("where")) or real(*a, **kw)
+        catalog.dbt.extract,
+        "decode",
+        lambda *a, **kw: calls.append(kw.get("where")) or real(*a, **kw),
     )
     ingest_ok(EXAMPLE_TARGET)
     decoded = [

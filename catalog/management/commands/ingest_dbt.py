@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.artifacts import ArtifactError
+from catalog.dbt.artifacts import ArtifactError
 from catalog.models import IngestRun
 from catalog.progress import terminal_progress
 from catalog.services import ingest_run_create_from_paths, ingest_run_execute

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import msgspec
 
-from catalog import dbt_schema as s
+from catalog.dbt import schema as s
 
 # The newest schema version of each artifact that this code was written against.
 KNOWN_VERSIONS: dict[str, int] = {"manifest": 12, "catalog": 1, "run_results": 6, "sources": 3}
