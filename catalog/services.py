@@ -74,7 +74,8 @@ def ingest_run_create_from_uploads(
         if upload.size is not None and upload.size > limit:
             raise ArtifactError(
                 upload.name or kind,
-                f"is {upload.size:,} bytes, over the limit of {limit:,} (LEXICON_MAX_ARTIFACT_BYTES).",
+                f"is {upload.size:,} bytes, over the limit of {limit:,} "
+                "(LEXICON_MAX_ARTIFACT_BYTES).",
             )
     if "manifest" not in uploads:
         raise ArtifactError(
@@ -180,15 +181,18 @@ def ingest_run_send(run_id: int, kind: str, *, expires: int | None = None) -> No
 
 def _stopped_message(run: IngestRun, max_attempts: int) -> str:
     if run.trigger == IngestRun.Trigger.CLI:
-        return "The command running this ingest stopped before it finished; nothing was changed. Re-run the command."
+        return (
+            "The command running this ingest stopped before it finished; nothing was changed. "
+            "Re-run the command."
+        )
     if run.trigger == IngestRun.Trigger.SCHEDULE:
         return (
-            "The worker running this scheduled pull stopped; nothing was changed. The next scheduled pull "
-            "catches up."
+            "The worker running this scheduled pull stopped; nothing was changed. "
+            "The next scheduled pull catches up."
         )
     return (
-        f"The worker running this ingest stopped (attempt {run.attempts} of {max_attempts}); nothing was "
-        "changed. Re-run the ingest."
+        f"The worker running this ingest stopped (attempt {run.attempts} of {max_attempts}); "
+        "nothing was changed. Re-run the ingest."
     )
 
 

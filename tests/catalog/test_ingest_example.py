@@ -217,7 +217,8 @@ def test_the_cli_prints_counts_and_fails_with_the_error(capsys, tmp_path):
     assert "succeeded for project 'saas_analytics'" in capsys.readouterr().out
     bad = tmp_path / "manifest.json"
     bad.write_text(
-        '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {'
+        '{"metadata": {"dbt_schema_version": '
+        '"https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {'
     )
     with pytest.raises(CommandError, match=r"manifest.json: is not complete JSON"):
         call_command("ingest_dbt", str(bad), "--no-progress")

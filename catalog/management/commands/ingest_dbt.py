@@ -40,9 +40,10 @@ class Command(BaseCommand):
             raise CommandError(f"Ingest run #{run.pk} failed: {run.error}")
         totals = run.totals()
         self.stdout.write(
-            f"Ingest run #{run.pk} succeeded for project {run.project.name!r} in {run.duration_seconds:.2f}s: "
-            f"{totals['added']} added, {totals['changed']} changed, {totals['unchanged']} unchanged, "
-            f"{totals['removed']} removed."
+            f"Ingest run #{run.pk} succeeded for project {run.project.name!r} "
+            f"in {run.duration_seconds:.2f}s: "
+            f"{totals['added']} added, {totals['changed']} changed, "
+            f"{totals['unchanged']} unchanged, {totals['removed']} removed."
         )
         for kind, counts in sorted(run.counts.items()):
             self.stdout.write(
