@@ -5,4 +5,4 @@ from config.settings import *  # noqa: F403
 from config.settings import INSTALLED_APPS
 
 # An app whose ready() registers the pausing ingest hook after every other one.
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.integration.slow_ingest_app"]
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.integration.slow_ingest_app.SlowIngestConfig"]
