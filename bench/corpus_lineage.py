@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
     totals = {"models": 0, "ok": 0, "failed": 0, "no_sql": 0, "with_edges": 0}
     print(
-        f"{'project':<62} {'models':>6} {'with SQL':>8} {'parsed':>7} {'share':>7} {'>=1 edge':>8} {'edges':>7}"
+        f"{'project':<62} {'models':>6} {'with SQL':>8} {'parsed':>7} {'share':>7} "
+        f"{'>=1 edge':>8} {'edges':>7}"
     )
     started = time.perf_counter()
     for name, paths in cases:
@@ -90,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         share = 100.0 * ok / with_sql if with_sql else 0.0
         with_edges = ModelParse.objects.filter(asset__project=run.project, edges__gt=0).count()
         print(
-            f"{name:<62} {summary.models:>6} {with_sql:>8} {ok:>7} {share:>6.1f}% {with_edges:>8} {summary.edges:>7}"
+            f"{name:<62} {summary.models:>6} {with_sql:>8} {ok:>7} {share:>6.1f}% "
+            f"{with_edges:>8} {summary.edges:>7}"
         )
         for failure in summary.failures[: args.failures]:
             print(f"    failed {failure['model']}: {failure['error']}")
@@ -101,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         totals["with_edges"] += with_edges
     with_sql = totals["models"] - totals["no_sql"]
     print(
-        f"\n{len(cases)} projects, {totals['models']} models, {with_sql} with compiled SQL: {totals['ok']} parsed "
-        f"({100.0 * totals['ok'] / max(1, with_sql):.1f}%), {totals['with_edges']} with at least one column edge to "
-        f"a cataloged column ({100.0 * totals['with_edges'] / max(1, with_sql):.1f}%), {totals['failed']} failed; "
+        f"\n{len(cases)} projects, {totals['models']} models, {with_sql} with compiled SQL: "
+        f"{totals['ok']} parsed ({100.0 * totals['ok'] / max(1, with_sql):.1f}%), "
+        f"{totals['with_edges']} with at least one column edge to a cataloged column "
+        f"({100.0 * totals['with_edges'] / max(1, with_sql):.1f}%), {totals['failed']} failed; "
         f"{time.perf_counter() - started:.1f}s"
     )
     print("reproduce: python bench/corpus_lineage.py")

@@ -563,9 +563,8 @@ class Model:
     entity: str | None
     sql: str = ""
     desc: str = ""
-    canonical: bool = (
-        False  # unfiltered single-source staging model (parent for relationships tests)
-    )
+    # Unfiltered single-source staging model (parent for relationships tests).
+    canonical: bool = False
     refs: list = field(default_factory=list)
     sources: list = field(default_factory=list)
     materialized: str = "view"
@@ -728,7 +727,10 @@ class Generator:
         if g == "date":
             return f"date '{gen[2]}' + cast(((i * {a} + {b}) % {gen[1]}) as integer)"
         if g == "ts":
-            return f"timestamp '2023-01-01 00:00:00' + to_seconds(cast((i * {a} * 7919 + {b}) % 63072000 as bigint))"
+            return (
+                "timestamp '2023-01-01 00:00:00' + "
+                f"to_seconds(cast((i * {a} * 7919 + {b}) % 63072000 as bigint))"
+            )
         if g == "nullable_ts":
             return (
                 f"case when i % {gen[1]} = 0 then null else timestamp '2023-02-01 00:00:00' "
@@ -887,7 +889,11 @@ class Generator:
                 grain = fk.name
                 for c in out:
                     if c.name == key:
-                        c.desc = f"Identifier of the most recent {t.entity[:-1] if t.entity.endswith('s') else t.entity} record per {fk.name}."
+                        c.desc = (
+                            "Identifier of the most recent "
+                            f"{t.entity[:-1] if t.entity.endswith('s') else t.entity} "
+                            f"record per {fk.name}."
+                        )
             elif mode < 0.7 and tss:
                 ts = self.rng.choice(tss)
                 final = f"select * from renamed\nwhere {ts.name} >= timestamp '2023-07-01'"
@@ -921,7 +927,8 @@ class Generator:
         m.sql = _render(ctes, final)
         ent_s = t.entity.replace("_", " ")
         m.desc = (
-            f"Staged {ent_s} from the {t.system} source table `{t.name}`: renamed, typed and cleaned."
+            f"Staged {ent_s} from the {t.system} source table `{t.name}`: "
+            "renamed, typed and cleaned."
             if variant is None
             else f"{variant.capitalize()} {ent_s} from `{t.system}.{t.name}`, one row per {grain}."
         )
@@ -982,7 +989,8 @@ class Generator:
         )
         m.sql = _render(ctes, "select * from renamed")
         m.desc = (
-            f"All {t0.entity.replace('_', ' ')} across {len(tables)} regional source tables, unioned. "
+            f"All {t0.entity.replace('_', ' ')} across {len(tables)} regional source tables, "
+            "unioned. "
             f"Ids of the secondary tables are offset to stay unique."
         )
         return m
@@ -1024,7 +1032,10 @@ class Generator:
                 "renamed",
                 "select\n"
                 + _indent(",\n".join(lines), 8)
-                + f"\n    from source\n    left join parent\n        on source.{fk.name} = parent.id",
+                + (
+                    "\n    from source\n    left join parent\n"
+                    f"        on source.{fk.name} = parent.id"
+                ),
             ),
         ]
         m = Model(
@@ -1038,7 +1049,8 @@ class Generator:
         )
         m.sql = _render(ctes, "select * from renamed")
         m.desc = (
-            f"Staged {t.entity.replace('_', ' ')} from `{t.system}.{t.name}` with a few attributes of the "
+            f"Staged {t.entity.replace('_', ' ')} from `{t.system}.{t.name}` "
+            "with a few attributes of the "
             f"{_singular(pent)} looked up from `{parent.system}.{parent.name}`."
         )
         return m
@@ -1140,8 +1152,10 @@ class Generator:
                 c = self.rng.choice(nums)
                 hi, lo = self.rng.choice([(100, 20), (250, 50), (1000, 100)])
                 add(
-                    f"case\n    when {a}{c.name} >= {hi} then 'high'\n    when {a}{c.name} >= {lo} then 'medium'\n"
-                    f"    when {a}{c.name} is null then 'unknown'\n    else 'low'\nend as {_base(c.name)}_tier",
+                    f"case\n    when {a}{c.name} >= {hi} then 'high'\n"
+                    f"    when {a}{c.name} >= {lo} then 'medium'\n"
+                    f"    when {a}{c.name} is null then 'unknown'\n"
+                    f"    else 'low'\nend as {_base(c.name)}_tier",
                     Col(
                         f"{_base(c.name)}_tier",
                         "enum",
@@ -1158,7 +1172,8 @@ class Generator:
                     else f"is_{_base(e.name)}_{vals[0]}_or_{vals[1]}"
                 )
                 add(
-                    f"case when {a}{e.name} in ({', '.join(repr(v) for v in vals)}) then 1 else 0 end as {nm}",
+                    f"case when {a}{e.name} in ({', '.join(repr(v) for v in vals)}) "
+                    f"then 1 else 0 end as {nm}",
                     Col(nm, "int", f"1 when {e.name} is one of {', '.join(vals)}, else 0."),
                 )
             elif o == "datediff":
@@ -1188,8 +1203,10 @@ class Generator:
                 if o == "running" and nums:
                     c = self.rng.choice(nums)
                     add(
-                        f"sum({a}{c.name}) over (\n    partition by {a}{k.name}\n    order by {a}{t.name}\n"
-                        f"    rows between unbounded preceding and current row\n) as running_{_base(c.name)}",
+                        f"sum({a}{c.name}) over (\n    partition by {a}{k.name}\n"
+                        f"    order by {a}{t.name}\n"
+                        "    rows between unbounded preceding and current row\n"
+                        f") as running_{_base(c.name)}",
                         Col(
                             f"running_{_base(c.name)}",
                             "num",
@@ -1199,7 +1216,8 @@ class Generator:
                 elif o == "lag" and nums:
                     c = self.rng.choice(nums)
                     add(
-                        f"lag({a}{c.name}) over (partition by {a}{k.name} order by {a}{t.name}) as previous_{_base(c.name)}",
+                        f"lag({a}{c.name}) over (partition by {a}{k.name} order by {a}{t.name}) "
+                        f"as previous_{_base(c.name)}",
                         Col(
                             f"previous_{_base(c.name)}",
                             "num",
@@ -1208,7 +1226,8 @@ class Generator:
                     )
                 else:
                     add(
-                        f"row_number() over (partition by {a}{k.name} order by {a}{t.name}) as {_prefix(k.name)}_sequence",
+                        f"row_number() over (partition by {a}{k.name} order by {a}{t.name}) "
+                        f"as {_prefix(k.name)}_sequence",
                         Col(
                             f"{_prefix(k.name)}_sequence",
                             "int",
@@ -1218,7 +1237,8 @@ class Generator:
             elif o == "rank":
                 c = self.rng.choice(nums)
                 add(
-                    f"dense_rank() over (order by {a}{c.name} desc nulls last) as {_base(c.name)}_rank",
+                    f"dense_rank() over (order by {a}{c.name} desc nulls last) "
+                    f"as {_base(c.name)}_rank",
                     Col(f"{_base(c.name)}_rank", "int", f"Dense rank by {c.name}, highest first."),
                 )
         return out_lines, out_cols
@@ -1398,7 +1418,8 @@ class Generator:
                         Col(
                             nm,
                             "num",
-                            f"{'Sum' if fn == 'sum' else fn.capitalize()} of {c.name} per {g.name}.",
+                            f"{'Sum' if fn == 'sum' else fn.capitalize()} "
+                            f"of {c.name} per {g.name}.",
                         )
                     )
                     names.add(nm)
@@ -1527,7 +1548,8 @@ class Generator:
         while rr in names:
             rr = "latest_" + rr
         lines.append(
-            f"row_number() over (\n    partition by {p_cte}.{k.name}\n    order by {p_cte}.{t.name} desc\n) as {rr}"
+            f"row_number() over (\n    partition by {p_cte}.{k.name}\n"
+            f"    order by {p_cte}.{t.name} desc\n) as {rr}"
         )
         out.append(Col(rr, "int", f"1 for the most recent row per {k.name} by {t.name}."))
         names.add(rr)
@@ -1549,7 +1571,10 @@ class Generator:
             if c.name == k.name:
                 c.nonnull = True
         domain = self.rng.choice(DOMAINS)
-        base = f"latest_{_singular(p.entity or 'row')}_per_{_singular(KEY_TO_ENTITY.get(k.name, 'key'))}"
+        base = (
+            f"latest_{_singular(p.entity or 'row')}"
+            f"_per_{_singular(KEY_TO_ENTITY.get(k.name, 'key'))}"
+        )
         m = Model(
             self._ds_name(
                 layer, base if layer == "marts" else f"{domain}__{base}", "latest", domain
@@ -1562,7 +1587,10 @@ class Generator:
             refs=[p.name],
         )
         m.sql = _render(ctes, final)
-        m.desc = f"Most recent {(p.entity or 'row').replace('_', ' ')} per {k.name} (by {t.name}) from `{p.name}`."
+        m.desc = (
+            f"Most recent {(p.entity or 'row').replace('_', ' ')} per {k.name} "
+            f"(by {t.name}) from `{p.name}`."
+        )
         return m
 
     def _ds_union(self, layer, p: Model):
@@ -1673,7 +1701,8 @@ class Generator:
         _w(
             project_dir / "macros" / "cents_to_dollars.sql",
             "{% macro cents_to_dollars(column_name, scale=2) -%}\n"
-            "    round(cast({{ column_name }} as decimal(18, 2)) / 100, {{ scale }})\n{%- endmacro %}\n",
+            "    round(cast({{ column_name }} as decimal(18, 2)) / 100, {{ scale }})\n"
+            "{%- endmacro %}\n",
         )
         _w(
             project_dir / "macros" / "generate_schema_name.sql",
@@ -1705,9 +1734,12 @@ class Generator:
         )
         _w(
             project_dir / "seeds" / "_seeds.yml",
-            "seeds:\n  - name: country_codes\n    description: ISO country codes with the sales region they roll up to.\n"
-            "    config:\n      schema: seeds\n    columns:\n      - name: country_code\n        description: ISO 3166-1 alpha-2 code.\n"
-            "        data_tests: [unique, not_null]\n      - name: country_name\n        description: English short name.\n"
+            "seeds:\n  - name: country_codes\n"
+            "    description: ISO country codes with the sales region they roll up to.\n"
+            "    config:\n      schema: seeds\n    columns:\n      - name: country_code\n"
+            "        description: ISO 3166-1 alpha-2 code.\n"
+            "        data_tests: [unique, not_null]\n      - name: country_name\n"
+            "        description: English short name.\n"
             "      - name: region\n        description: Sales region.\n",
         )
         _w(project_dir / "models" / "docs.md", _DOCS_MD)
@@ -1753,12 +1785,16 @@ class Generator:
         for t in tables:
             lines += [
                 f"      - name: {t.name}",
-                f"        description: {_q(f'Raw {t.entity.replace(chr(95), chr(32))} as landed by {loader} from {system}.')}",
+                "        description: "
+                + _q(
+                    f"Raw {t.entity.replace(chr(95), chr(32))} as landed by {loader} from {system}."
+                ),
             ]
             if rng.random() < 0.3:
                 lines += [
                     "        config:",
-                    f"          meta: {{owner: '{rng.choice(TEAMS)}', contains_pii: {str(any(c.pii for c in t.cols)).lower()}}}",
+                    f"          meta: {{owner: '{rng.choice(TEAMS)}', "
+                    f"contains_pii: {str(any(c.pii for c in t.cols)).lower()}}}",
                 ]
             lines.append("        columns:")
             test_id = rng.random() < 0.3
@@ -1770,7 +1806,8 @@ class Generator:
                     lines.append(f"            description: {_q(c.desc)}")
                 if c.pii:
                     lines.append(
-                        f"            config:\n              meta: {{pii: true, pii_category: {c.pii}}}"
+                        "            config:\n"
+                        f"              meta: {{pii: true, pii_category: {c.pii}}}"
                     )
                 if c.name == "id" and test_id:
                     lines.append("            data_tests: [unique, not_null]")
@@ -1795,7 +1832,8 @@ class Generator:
             cfg = []
             if rng.random() < 0.3 or m.layer == "marts" and rng.random() < 0.5:
                 cfg.append(
-                    f"meta: {{owner: '{rng.choice(TEAMS)}', tier: {rng.choice(['gold', 'silver', 'bronze'])}}}"
+                    f"meta: {{owner: '{rng.choice(TEAMS)}', "
+                    f"tier: {rng.choice(['gold', 'silver', 'bronze'])}}}"
                 )
             if rng.random() < 0.25:
                 cfg.append(
@@ -1845,7 +1883,8 @@ class Generator:
                     )
                 if rel and c.name == rel[0]:
                     tests.append(
-                        f"relationships:\n                arguments:\n                  to: ref('{rel[1]}')\n"
+                        "relationships:\n                arguments:\n"
+                        f"                  to: ref('{rel[1]}')\n"
                         f"                  field: {c.name}"
                     )
                 if not documented and not tests and not c.pii and rng.random() < 0.5:
@@ -1859,7 +1898,9 @@ class Generator:
                         lines.append(f"        description: {_q(d)}")
                 if c.pii and rng.random() < (0.8 if m.layer == "staging" else 0.25):
                     lines.append(
-                        f"        config:\n          meta: {{pii: true, pii_category: {c.pii}}}\n          tags: [pii]"
+                        "        config:\n"
+                        f"          meta: {{pii: true, pii_category: {c.pii}}}\n"
+                        "          tags: [pii]"
                     )
                 if tests:
                     lines.append("        data_tests:")
@@ -1901,7 +1942,11 @@ class Generator:
                 f"    type: {typ}",
                 f"    maturity: {rng.choice(['high', 'medium', 'low'])}",
                 f"    url: https://bi.example.com/{typ}s/{i + 1}",
-                f"    description: {_q(f'{topic.replace(chr(95), chr(32)).capitalize()} {typ} used by the {rng.choice(DOMAINS)} team.')}",
+                "    description: "
+                + _q(
+                    f"{topic.replace(chr(95), chr(32)).capitalize()} {typ} "
+                    f"used by the {rng.choice(DOMAINS)} team."
+                ),
                 "    depends_on:",
             ]
             lines += [f"      - ref('{d.name}')" for d in deps]
@@ -2066,7 +2111,9 @@ class Generator:
 
 
 _DOC_BLOCKS = {
-    "customer_id": "Identifier of the customer. Stable across systems: CRM and storefront share it.",
+    "customer_id": (
+        "Identifier of the customer. Stable across systems: CRM and storefront share it."
+    ),
     "order_id": "Identifier of the order, as issued by the storefront at checkout.",
     "created_at": "When the record was created in the source system, in UTC.",
     "status": "Lifecycle status as reported by the source system, lower-cased.",
@@ -2271,7 +2318,8 @@ def ensure_artifacts(
     spec_path.write_text(json.dumps(gen.raw_spec()))
     timings["generate_s"] = round(time.perf_counter() - t0, 2)
     log(
-        f"generated {len(gen.models)} models, {len(gen.raw)} raw tables in {timings['generate_s']}s -> {project}"
+        f"generated {len(gen.models)} models, {len(gen.raw)} raw tables "
+        f"in {timings['generate_s']}s -> {project}"
     )
 
     t0 = time.perf_counter()
@@ -2328,7 +2376,8 @@ def ensure_artifacts(
         if step == "source_freshness":
             if not (target / "sources.json").exists():
                 raise RuntimeError(
-                    f"dbt source freshness wrote no sources.json, see {logs / 'source_freshness.log'}"
+                    "dbt source freshness wrote no sources.json, "
+                    f"see {logs / 'source_freshness.log'}"
                 )
             shutil.copy2(target / "sources.json", saved / "sources.json")
         if step == "docs_generate" and (rc != 0 or not (target / "catalog.json").exists()):

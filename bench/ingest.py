@@ -1,7 +1,7 @@
 """Time Lexicon's dbt ingest into PostgreSQL on real dbt artifacts of N generated models.
 
-    python bench/ingest.py --models 5000                 # full ingest + re-ingest, peak RSS
-    python bench/ingest.py --models 2000 --peer          # ... and DataHub's dbt source on the same files
+    python bench/ingest.py --models 5000          # full ingest + re-ingest, peak RSS
+    python bench/ingest.py --models 2000 --peer   # ... and DataHub's dbt source on the same files
     python bench/ingest.py --artifacts examples/saas_analytics/target
 
 Each measured step runs `manage.py ingest_dbt` in its own process against a fresh

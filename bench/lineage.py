@@ -83,10 +83,13 @@ def lexicon_edges(db_url: str, project: str = "bench") -> set[tuple[str, str]]:
     import psycopg
 
     sql = """
-        SELECT lower(da.relation_key || '.' || dc.name_key), lower(ua.relation_key || '.' || uc.name_key)
+        SELECT lower(da.relation_key || '.' || dc.name_key),
+               lower(ua.relation_key || '.' || uc.name_key)
         FROM lineage_columnedge e
-        JOIN catalog_column dc ON dc.id = e.downstream_id JOIN catalog_asset da ON da.id = dc.asset_id
-        JOIN catalog_column uc ON uc.id = e.upstream_id JOIN catalog_asset ua ON ua.id = uc.asset_id
+        JOIN catalog_column dc ON dc.id = e.downstream_id
+        JOIN catalog_asset da ON da.id = dc.asset_id
+        JOIN catalog_column uc ON uc.id = e.upstream_id
+        JOIN catalog_asset ua ON ua.id = uc.asset_id
         JOIN catalog_project p ON p.id = e.project_id
         WHERE p.name = %s
     """
@@ -107,7 +110,8 @@ _PLATFORMS = (
 
 
 def _norm_name(name: str) -> str:
-    """db.schema.table[.col] lower-cased, without quotes, a DataHub URN wrapper or a platform prefix."""
+    """db.schema.table[.col] lower-cased, without quotes, a DataHub URN wrapper or a platform
+    prefix."""
     name = name.strip().lower()
     m = re.match(
         r"urn:li:schemafield:\(urn:li:dataset:\(urn:li:dataplatform:[^,]+,([^,]+),[^)]*\),(.+)\)$",
@@ -272,12 +276,14 @@ def print_part_a(r: dict) -> None:
     lex, dh = r["lexicon"]["default"], r["datahub"]
     print("\n== Part A: column lineage, Lexicon vs DataHub (same compiled SQL and column types) ==")
     print(
-        f"Lexicon build_column_lineage --force: {lex['parsed']} models in {lex['process_wall_s']}s process wall "
+        f"Lexicon build_column_lineage --force: {lex['parsed']} models "
+        f"in {lex['process_wall_s']}s process wall "
         f"({lex['run_s']}s run), peak RSS {lex['peak_rss_mb']} MB, failures {lex['failed']}, "
         f"{lex['edges']} edges"
     )
     print(
-        f"  models/s: {lex['models_per_s_process_wall']} (process wall), {lex['models_per_s_run']} (run)"
+        f"  models/s: {lex['models_per_s_process_wall']} (process wall), "
+        f"{lex['models_per_s_run']} (run)"
     )
     if "one_process" in r["lexicon"]:
         one = r["lexicon"]["one_process"]
@@ -287,11 +293,13 @@ def print_part_a(r: dict) -> None:
         )
     print(
         f"DataHub {dh['datahub_version']} sqlglot_lineage ({dh['source']}): {dh['models']} models, "
-        f"{dh['total_parse_s']}s parse / {dh['process_wall_s']}s process wall, peak RSS {dh['peak_rss_mb']} MB, "
+        f"{dh['total_parse_s']}s parse / {dh['process_wall_s']}s process wall, "
+        f"peak RSS {dh['peak_rss_mb']} MB, "
         f"failures {dh['failures']}"
     )
     print(
-        f"  models/s: {dh.get('models_per_s_process_wall')} (process wall), {dh['models_per_s_parse']} (parse)"
+        f"  models/s: {dh.get('models_per_s_process_wall')} (process wall), "
+        f"{dh['models_per_s_parse']} (parse)"
     )
     print(
         f"ratio Lexicon/DataHub models/s: {r['ratio_process_wall']}x process wall"
@@ -305,7 +313,8 @@ def print_part_a(r: dict) -> None:
     )
     e = r["edges"]
     print(
-        f"\ncolumn edges: Lexicon {e['lexicon_edges']}, DataHub {e['datahub_edges']}; both {e['both']}, "
+        f"\ncolumn edges: Lexicon {e['lexicon_edges']}, DataHub {e['datahub_edges']}; "
+        f"both {e['both']}, "
         f"only Lexicon {e['only_lexicon']}, only DataHub {e['only_datahub']}  "
         f"(target same edges: {'MET' if e['same_edges'] else 'MISSED'})"
     )
@@ -479,10 +488,12 @@ def part_b(args) -> dict:
 
 def print_part_b(r: dict) -> None:
     print(
-        "\n== Part B: GET /api/v1/lineage/<id>/?direction=both&depth=3 (django.test.Client, in-process) =="
+        "\n== Part B: GET /api/v1/lineage/<id>/?direction=both&depth=3 "
+        "(django.test.Client, in-process) =="
     )
     print(
-        f"graph: {r['assets']} assets, {r['edges']} edges, {r['hubs']} hubs; {r['requests']} requests "
+        f"graph: {r['assets']} assets, {r['edges']} edges, {r['hubs']} hubs; "
+        f"{r['requests']} requests "
         f"after {r['warmups']} warm-ups"
     )
     print(
@@ -491,7 +502,8 @@ def print_part_b(r: dict) -> None:
         f"{'MET' if r['p95_target_met'] else 'MISSED'})"
     )
     print(
-        f"nodes returned: mean {r['mean_nodes']}, max {r['max_nodes']}; mean edges {r['mean_edges']}; "
+        f"nodes returned: mean {r['mean_nodes']}, max {r['max_nodes']}; "
+        f"mean edges {r['mean_edges']}; "
         f"truncated {r['truncated']}; SQL queries per request {r['queries_per_request']}"
     )
     print(

@@ -203,22 +203,26 @@ def main() -> int:
     print(f"  requests        {requests:,} ({errors} errors)")
     print(f"  requests/s      {rps:.1f}   (target >= {TARGET['rps']:.0f})")
     print(
-        f"  p50 / p95 / p99 {p50:.0f} / {p95:.0f} / {p99:.0f} ms   (target p95 < {TARGET['p95_ms']:.0f} ms)"
+        f"  p50 / p95 / p99 {p50:.0f} / {p95:.0f} / {p99:.0f} ms   "
+        f"(target p95 < {TARGET['p95_ms']:.0f} ms)"
     )
     print(
-        f"  load average    {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; wall {wall:.0f}s; "
+        f"  load average    {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
+        f"wall {wall:.0f}s; "
         f"{os.cpu_count()} cores"
     )
     print("  slowest (p95):")
     for row in sorted(rows, key=lambda r: -float(r["95%"] or 0))[:8]:
         print(
-            f"    {float(row['95%']):>6.0f} ms  {int(row['Request Count']):>6}  {row['Type']} {row['Name']}"
+            f"    {float(row['95%']):>6.0f} ms  {int(row['Request Count']):>6}  "
+            f"{row['Type']} {row['Name']}"
         )
     if errors:
         with open(f"{prefix}_failures.csv", newline="") as handle:
             for row in list(csv.DictReader(handle))[:10]:
                 print(
-                    f"  failure: {row['Method']} {row['Name']}: {row['Error']} x{row['Occurrences']}"
+                    f"  failure: {row['Method']} {row['Name']}: "
+                    f"{row['Error']} x{row['Occurrences']}"
                 )
     met = rps >= TARGET["rps"] and p95 < TARGET["p95_ms"] and errors == TARGET["errors"]
     print(f"  target          {'met' if met else 'missed'}")

@@ -133,7 +133,10 @@ def _literal(rng: random.Random, kind: int) -> str:
     if kind == 0:
         return str(rng.randint(1, 10**6))
     if kind == 1:
-        return f"'{rng.choice(['active', 'churned', 'trial', 'eu', 'us', 'apac'])}-{rng.randint(1, 999)}'"
+        return (
+            f"'{rng.choice(['active', 'churned', 'trial', 'eu', 'us', 'apac'])}"
+            f"-{rng.randint(1, 999)}'"
+        )
     day = END - timedelta(days=rng.randint(0, 400))
     return f"'{day:%Y-%m-%d}'"
 
@@ -171,7 +174,8 @@ def make_shapes(tables, n_shapes: int, rng: random.Random) -> list[tuple[str, st
 
         if roll < 0.62:
             text = (
-                f"SELECT {', '.join(pick)} FROM {name(t, style)} WHERE {where} = {slot(rng.randrange(3))}"
+                f"SELECT {', '.join(pick)} FROM {name(t, style)} "
+                f"WHERE {where} = {slot(rng.randrange(3))}"
                 + (
                     f" AND {pick[0]} IN ({', '.join(slot(0) for _ in range(rng.randint(2, 8)))})"
                     if rng.random() < 0.4
@@ -196,7 +200,8 @@ def make_shapes(tables, n_shapes: int, rng: random.Random) -> list[tuple[str, st
             qtype = "SELECT"
         elif roll < 0.91:
             text = (
-                f"SELECT {pick[0]}, COUNT(*) AS n, COUNT(DISTINCT {pick[-1]}) AS d FROM {name(t, style)} "
+                f"SELECT {pick[0]}, COUNT(*) AS n, COUNT(DISTINCT {pick[-1]}) AS d "
+                f"FROM {name(t, style)} "
                 f"WHERE {where} >= {slot(2)} GROUP BY {pick[0]} HAVING COUNT(*) > {slot(0)}"
             )
             qtype = "SELECT"
@@ -376,7 +381,8 @@ def main() -> None:
         started = time.perf_counter()
         info = generate_log(log, args.rows, args.shapes, args.models)
         print(
-            f"log: generated {info['rows']:,} rows, {info['shapes']:,} shapes, {info['bytes'] / 1e6:,.0f} MB "
+            f"log: generated {info['rows']:,} rows, {info['shapes']:,} shapes, "
+            f"{info['bytes'] / 1e6:,.0f} MB "
             f"in {time.perf_counter() - started:.1f}s -> {log}"
         )
 
@@ -431,32 +437,39 @@ def main() -> None:
     }
     print()
     print(
-        f"Query-log pipeline, {rows:,} rows / {args.shapes:,} shapes / {args.models:,}-model catalog, PostgreSQL:"
+        f"Query-log pipeline, {rows:,} rows / {args.shapes:,} shapes / "
+        f"{args.models:,}-model catalog, PostgreSQL:"
     )
     print(
         f"  full pipeline (read → fingerprint → parse → resolve → aggregate), own process: "
-        f"{figures['pipeline_wall_s']} s wall (run {figures['pipeline_run_s']} s; {first['cpu_s']} s CPU in "
-        f"Lexicon's processes, PostgreSQL's own not counted), peak RSS {figures['pipeline_peak_rss_mb']} MB   "
+        f"{figures['pipeline_wall_s']} s wall (run {figures['pipeline_run_s']} s; "
+        f"{first['cpu_s']} s CPU in Lexicon's processes, PostgreSQL's own not counted), "
+        f"peak RSS {figures['pipeline_peak_rss_mb']} MB   "
         f"[target < 60 s, ≤ 1024 MB]"
     )
     print(
-        f"  load average (1/5/15 min) before / after the run: {load_before}  |  {load_after}  (2 cores)"
+        f"  load average (1/5/15 min) before / after the run: {load_before}  |  {load_after}  "
+        "(2 cores)"
     )
     print(
-        f"  same file again (all deduplicated): {figures['reingest_wall_s']} s ({second['cpu_s']} s CPU), "
+        f"  same file again (all deduplicated): {figures['reingest_wall_s']} s "
+        f"({second['cpu_s']} s CPU), "
         f"peak RSS {figures['reingest_peak_rss_mb']} MB"
     )
     print(
-        f"  naive baseline, sqlglot.parse_one on every row: {base['parse_ms_per_row']} ms/row measured on "
-        f"{base['parse_sample']:,} sampled rows -> {figures['baseline_parse_extrapolated_s']:,} s extrapolated "
+        f"  naive baseline, sqlglot.parse_one on every row: {base['parse_ms_per_row']} ms/row "
+        f"measured on {base['parse_sample']:,} sampled rows -> "
+        f"{figures['baseline_parse_extrapolated_s']:,} s extrapolated "
         f"to {rows:,} rows (parse only: no resolve, no aggregation)"
     )
     print(
-        f"  naive baseline, lineage analyze() on every row: {base['analyze_ms_per_row']} ms/row measured on "
-        f"{base['analyze_sample']:,} rows -> {figures['baseline_analyze_extrapolated_s']:,} s extrapolated"
+        f"  naive baseline, lineage analyze() on every row: {base['analyze_ms_per_row']} ms/row "
+        f"measured on {base['analyze_sample']:,} rows -> "
+        f"{figures['baseline_analyze_extrapolated_s']:,} s extrapolated"
     )
     print(
-        f"  reproduce: python bench/querylog.py --rows {rows} --shapes {args.shapes} --models {args.models}"
+        f"  reproduce: python bench/querylog.py --rows {rows} --shapes {args.shapes} "
+        f"--models {args.models}"
     )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))

@@ -1,7 +1,8 @@
 """Time Lexicon's search and asset pages on PostgreSQL over a large synthetic catalog.
 
-    python bench/search.py                                  # 50,000 assets, 500,000 columns, 200 queries
-    python bench/search.py --assets 2000 --columns 20000    # a quick run
+    python bench/search.py                                # 50,000 assets, 500,000 columns,
+                                                          # 200 queries
+    python bench/search.py --assets 2000 --columns 20000  # a quick run
 
 The database (`lexicon_search_bench`) is dropped, re-created and migrated; the catalog
 (projects, assets, columns) is written with COPY from a fixed random seed, then the search
@@ -448,7 +449,8 @@ def load_catalog(n_assets: int, n_columns: int) -> dict:
     columns = _copy_rows(Column, column_rows())
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('catalog_asset', 'id'), (SELECT max(id) FROM catalog_asset))"
+            "SELECT setval(pg_get_serial_sequence('catalog_asset', 'id'), "
+            "(SELECT max(id) FROM catalog_asset))"
         )
         cursor.execute("ANALYZE catalog_asset")
         cursor.execute("ANALYZE catalog_column")
@@ -672,7 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         misses.append("asset page")
     print(
-        f"\ntargets: search p95 < {SEARCH_TARGET_MS:.0f} ms, asset page p95 < {PAGE_TARGET_MS:.0f} ms; "
+        f"\ntargets: search p95 < {SEARCH_TARGET_MS:.0f} ms, "
+        f"asset page p95 < {PAGE_TARGET_MS:.0f} ms; "
         f"missed: {', '.join(misses) or 'none'}"
     )
     if "search" in misses:

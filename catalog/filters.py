@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from catalog.models import Asset, AssetKind, Column, Project, SourceFreshnessResult
+from lexicon_core.tiers import Tier
 
 
 class AssetFilter(django_filters.FilterSet):
@@ -13,8 +14,11 @@ class AssetFilter(django_filters.FilterSet):
     project = django_filters.ModelMultipleChoiceFilter(queryset=Project.objects.all())
     database = django_filters.CharFilter(field_name="database", lookup_expr="iexact")
     schema = django_filters.CharFilter(field_name="schema", lookup_expr="iexact")
+    # The effective tier, the one the search facet counts: the tier of the asset's search
+    # document, which governance's tier decisions and the metric dictionary keep up to date
+    # (catalog.search.search_signals_set); dbt's tier where nobody decided otherwise.
     tier = django_filters.MultipleChoiceFilter(
-        field_name="dbt_tier", choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")]
+        field_name="search_document__tier", choices=Tier.choices
     )
     owner = django_filters.CharFilter(method="filter_owner", label="Owner (email or name)")
     tag = django_filters.CharFilter(method="filter_tag")

@@ -12,8 +12,18 @@ from typing import Any
 
 from django.conf import settings
 
-_TIER_WORDS = {"gold": 1, "platinum": 1, "critical": 1, "silver": 2, "bronze": 3}
-_TIER_RE = re.compile(r"^\s*(?:tier|t)?[\s_:\-]*([123])\s*$", re.IGNORECASE)
+from lexicon_core.tiers import TIERS, Tier
+
+_TIER_WORDS = {
+    "gold": Tier.TIER_1,
+    "platinum": Tier.TIER_1,
+    "critical": Tier.TIER_1,
+    "silver": Tier.TIER_2,
+    "bronze": Tier.TIER_3,
+}
+_TIER_RE = re.compile(
+    r"^\s*(?:tier|t)?[\s_:\-]*([" + "".join(str(t) for t in TIERS) + r"])\s*$", re.IGNORECASE
+)
 _FALSY = {"", "false", "no", "0", "none", "null", "public", "non_pii", "not_pii", "n"}
 _SPLIT_RE = re.compile(r"[;,]")
 
@@ -75,10 +85,10 @@ def parse_tier(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return int(value) if int(value) in (1, 2, 3) else None
+        return int(value) if int(value) in TIERS else None
     text = str(value).strip().lower()
     if text in _TIER_WORDS:
-        return _TIER_WORDS[text]
+        return int(_TIER_WORDS[text])
     match = _TIER_RE.match(text)
     return int(match.group(1)) if match else None
 

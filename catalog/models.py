@@ -1,6 +1,6 @@
 """The catalog: what dbt and the warehouse tell us, as ingested.
 
-Rows here are written only by ingest services (``catalog.ingest``). What people decide
+Rows here are written only by ingest services (``catalog.dbt.write``). What people decide
 (owners, tiers, PII decisions) lives in ``governance`` and is never touched by ingest.
 """
 
@@ -184,7 +184,10 @@ class Asset(models.Model):
     details = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Kind-specific facts: exposure owner/url, metric type_params, source freshness config...",
+        help_text=(
+            "Kind-specific facts: exposure owner/url, metric type_params, "
+            "source freshness config..."
+        ),
     )
     # Ingested curation hints from dbt meta; a person's decision is stored in governance.
     dbt_owners = models.JSONField(default=list, blank=True)

@@ -41,12 +41,10 @@ from catalog.models import (
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
 _TRUTHY = {"true", "yes", "1", "certified"}
-RANK_CAP = (
-    1_000  # matches ranked (and counted, and faceted) per search, unless a later page is asked for
-)
-SUMMARY_CHARS = (
-    300  # the start of a description that counts as a "primary" field (SearchDocument.summary)
-)
+# Matches ranked (and counted, and faceted) per search, unless a later page is asked for.
+RANK_CAP = 1_000
+# The start of a description that counts as a "primary" field (SearchDocument.summary).
+SUMMARY_CHARS = 300
 WORD_SIMILARITY = 0.3  # pg_trgm similarity a correction must reach
 FACET_FIELDS = (
     "kind",
@@ -286,7 +284,10 @@ _FACETS_SQL = ", ".join(
 )
 # Matches the index catalog_searchdocument_static (migration 0007): for a broad word the
 # database walks it and stops after a page of matches instead of sorting them all.
-_STATIC_ORDER_SQL = "d.removed, d.deprecated, d.popularity DESC, d.tier ASC NULLS LAST, d.certified DESC, d.name, d.asset_id"
+_STATIC_ORDER_SQL = (
+    "d.removed, d.deprecated, d.popularity DESC, d.tier ASC NULLS LAST, d.certified DESC, "
+    "d.name, d.asset_id"
+)
 
 
 def _static_key(doc: SearchDocument) -> tuple:
@@ -301,10 +302,10 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-SMALL_TIER = 2_000  # a tier with fewer matches is ranked by sorting them; a larger one by walking the static order
-WALK_SAMPLED = (
-    100  # a tier this common among the first RANK_CAP matches is walked without counting it first
-)
+# A tier with fewer matches is ranked by sorting them; a larger one by walking the static order.
+SMALL_TIER = 2_000
+# A tier this common among the first RANK_CAP matches is walked without counting it first.
+WALK_SAMPLED = 100
 _STATIC_FIELDS_SQL = "d.popularity, d.tier, d.certified, d.name"
 _TIER_SQL = (
     f"CASE WHEN lower(d.name) = %s THEN {EXACT} WHEN starts_with(lower(d.name), %s) THEN {PREFIX} "
@@ -331,7 +332,8 @@ def _pg_matches(
     sources = [
         ("FROM catalog_searchdocument d WHERE d.primary_vector", len(words) == 1),
         (
-            "FROM catalog_searchtext t JOIN catalog_searchdocument d ON d.asset_id = t.asset_id WHERE t.vector",
+            "FROM catalog_searchtext t JOIN catalog_searchdocument d ON d.asset_id = t.asset_id "
+            "WHERE t.vector",
             True,
         ),
     ]
@@ -413,8 +415,8 @@ def _pg_ranked(
             else:
                 # Every piece is a literal of this module; user input only travels as parameters.
                 cursor.execute(
-                    f"WITH m AS MATERIALIZED (SELECT d.asset_id, d.removed, d.deprecated, {_STATIC_FIELDS_SQL} "  # noqa: S608
-                    f"FROM catalog_searchdocument d WHERE {where} LIMIT %s) "
+                    "WITH m AS MATERIALIZED (SELECT d.asset_id, d.removed, d.deprecated, "  # noqa: S608
+                    f"{_STATIC_FIELDS_SQL} FROM catalog_searchdocument d WHERE {where} LIMIT %s) "
                     f"SELECT m.asset_id, {group_m}, {tier}, "
                     f"(SELECT count(*) FROM m) FROM m ORDER BY {static_m} LIMIT %s",
                     [*params, SMALL_TIER, want],
@@ -492,7 +494,8 @@ def _sqlite(
 ) -> tuple[list, list]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT rowid FROM catalog_searchtext_fts WHERE catalog_searchtext_fts MATCH %s LIMIT 20000",
+            "SELECT rowid FROM catalog_searchtext_fts "
+            "WHERE catalog_searchtext_fts MATCH %s LIMIT 20000",
             [" AND ".join(f'"{w}"*' for w in words)],
         )
         hits = [row[0] for row in cursor.fetchall()]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 
 from catalog.models import Asset, AssetKind, IngestRun, Project
+from lexicon_core.tiers import tier_label
 
 
 @dataclass
@@ -191,7 +192,7 @@ def search_facets(counts: dict[str, Counter], *, top: int = 12) -> list[Facet]:
         Facet(
             "tier",
             "Tier",
-            [(str(t), f"Tier {t}", n) for t, n in sorted(counts.get("tier", {}).items())],
+            [(str(t), tier_label(t), n) for t, n in sorted(counts.get("tier", {}).items())],
         ),
         Facet("owner", "Owner", [(o, o, n) for o, n in most("owner")]),
         Facet("tag", "Tag", [(t, t, n) for t, n in most("tag")]),

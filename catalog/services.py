@@ -17,9 +17,9 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
+from catalog.dbt.artifacts import ARTIFACT_KINDS, ArtifactError, ArtifactFile, load_bundle
+from catalog.dbt.write import dbt_ingest_write
 from catalog.heartbeat import RunSuperseded, ingest_run_heartbeat, ingest_run_stale_seconds
-from catalog.ingest import dbt_ingest_write
 from catalog.models import IngestRun
 from catalog.progress import ProgressCallback, progress_set
 
@@ -30,7 +30,7 @@ def ingest_run_create_from_paths(
     *, paths: list[Path], project_name: str = "", actor=None, trigger: str = IngestRun.Trigger.CLI
 ) -> IngestRun:
     """A queued dbt ingest of files already on this machine (the CLI)."""
-    from catalog.artifacts import files_from_paths
+    from catalog.dbt.artifacts import files_from_paths
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -74,7 +74,8 @@ def ingest_run_create_from_uploads(
         if upload.size is not None and upload.size > limit:
             raise ArtifactError(
                 upload.name or kind,
-                f"is {upload.size:,} bytes, over the limit of {limit:,} (LEXICON_MAX_ARTIFACT_BYTES).",
+                f"is {upload.size:,} bytes, over the limit of {limit:,} "
+                "(LEXICON_MAX_ARTIFACT_BYTES).",
             )
     if "manifest" not in uploads:
         raise ArtifactError(
@@ -180,15 +181,18 @@ def ingest_run_send(run_id: int, kind: str, *, expires: int | None = None) -> No
 
 def _stopped_message(run: IngestRun, max_attempts: int) -> str:
     if run.trigger == IngestRun.Trigger.CLI:
-        return "The command running this ingest stopped before it finished; nothing was changed. Re-run the command."
+        return (
+            "The command running this ingest stopped before it finished; nothing was changed. "
+            "Re-run the command."
+        )
     if run.trigger == IngestRun.Trigger.SCHEDULE:
         return (
-            "The worker running this scheduled pull stopped; nothing was changed. The next scheduled pull "
-            "catches up."
+            "The worker running this scheduled pull stopped; nothing was changed. "
+            "The next scheduled pull catches up."
         )
     return (
-        f"The worker running this ingest stopped (attempt {run.attempts} of {max_attempts}); nothing was "
-        "changed. Re-run the ingest."
+        f"The worker running this ingest stopped (attempt {run.attempts} of {max_attempts}); "
+        "nothing was changed. Re-run the ingest."
     )
 
 

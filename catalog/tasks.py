@@ -16,5 +16,6 @@ def ingest_dbt_run(run_id: int) -> str:
 
 @shared_task(name="catalog.tasks.ingest_runs_sweep", time_limit=60, soft_time_limit=50)
 def ingest_runs_sweep() -> dict[str, list[int]]:
-    """Beat, every 15 seconds: runs of dead workers queued again (or failed), lost messages re-sent."""
+    """Beat, every 15 seconds: runs of dead workers queued again (or failed), lost messages
+    re-sent."""
     return services.ingest_runs_sweep().as_dict()

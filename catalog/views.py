@@ -8,13 +8,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors
-from catalog.artifacts import ArtifactError
+from catalog.dbt.artifacts import ArtifactError
 from catalog.filters import AssetFilter, search_scope
 from catalog.forms import DbtUploadForm
 from catalog.models import Asset, AssetKind, IngestRun, Project
 from lexicon_core.extensions import panel_urls, panels
 from lexicon_core.htmx import render_page, wants_fragment
 from lexicon_core.permissions import allowed, view_allows
+from lexicon_core.tiers import Tier
 
 
 @view_allows("catalog.view")
@@ -68,6 +69,8 @@ def browse(request: HttpRequest) -> HttpResponse:
             "mine": request.GET.get("owner") == "me",
             "kinds": AssetKind.choices,
             "kind": request.GET.get("kind", ""),
+            "tiers": [(str(value), label) for value, label in Tier.choices],
+            "top_tier": Tier.TIER_1,
             "projects": Project.objects.all(),
             "project_id": request.GET.get("project", ""),
             "links": [(p.label, p.url(), p.description) for p in panels("browse", "links")],

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.ingest import digest
+from catalog.dbt.extract import digest
 from catalog.models import Asset, AssetKind, Column, IngestRun, Project
 from catalog.progress import ProgressCallback
 from lineage.child_processes import parser_pool

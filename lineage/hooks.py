@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.ingest import IngestOutcome
+from catalog.dbt.write import IngestOutcome
 from catalog.models import Asset
 from lineage.models import AssetEdge, EdgeOrigin
 

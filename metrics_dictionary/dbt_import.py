@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from sqlglot import exp
 
-from catalog.ingest import digest
+from catalog.dbt.extract import digest
 from catalog.models import Asset, AssetKind, Column, IngestRun, Project
 from governance.services import audit_record
 from metrics_dictionary.definitions import definition_clean

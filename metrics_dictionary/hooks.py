@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from catalog.ingest import IngestOutcome
+from catalog.dbt.write import IngestOutcome
 from catalog.search import search_signals_set
 from metrics_dictionary.models import DeprecationNotice, Metric, MetricStatus
 

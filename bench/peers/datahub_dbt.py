@@ -4,8 +4,8 @@
 Library use::
 
     from bench.peers.datahub_dbt import run_datahub_dbt, time_datahub_sqlglot_lineage
-    r = run_datahub_dbt(target_dir, workdir)          # full `datahub ingest` (file sink)
-    l = time_datahub_sqlglot_lineage(target_dir)      # per-model sqlglot_lineage timing + edges JSON
+    r = run_datahub_dbt(target_dir, workdir)      # full `datahub ingest` (file sink)
+    l = time_datahub_sqlglot_lineage(target_dir)  # per-model sqlglot_lineage timing + edges JSON
 
 CLI::
 
@@ -143,7 +143,8 @@ def _parse_gnu_time(text: str) -> dict:
 def _timed_run(
     cmd: list, log_path: Path, time_path: Path, env: dict, cwd: Path | None = None
 ) -> dict:
-    """Run cmd, stdout+stderr to log_path; wall seconds and peak RSS (GNU time, else psutil polling)."""
+    """Run cmd, stdout+stderr to log_path; wall seconds and peak RSS (GNU time, else psutil
+    polling)."""
     use_gnu = Path(GNU_TIME).exists()
     full = [GNU_TIME, "-v", "-o", str(time_path)] + cmd if use_gnu else cmd
     t0 = time.perf_counter()
@@ -179,7 +180,8 @@ def _timed_run(
 
 
 def _find_int(text: str, key: str):
-    """Last value of `'key': 123` in DataHub's printed reports (progress reports repeat; the last is final)."""
+    """Last value of `'key': 123` in DataHub's printed reports (progress reports repeat; the
+    last is final)."""
     ms = re.findall(r"['\"]" + re.escape(key) + r"['\"]\s*:\s*['\"]?(\d+)", text)
     return int(ms[-1]) if ms else None
 
@@ -212,7 +214,8 @@ def run_datahub_dbt(target_dir: Path, workdir: Path) -> dict:
 
 
 def summarize_ingest(workdir: Path, res: dict | None = None) -> dict:
-    """Counts from a finished `datahub ingest` in workdir (log + MCP file); also re-usable on old runs."""
+    """Counts from a finished `datahub ingest` in workdir (log + MCP file); also re-usable on
+    old runs."""
     workdir = Path(workdir).resolve()
     if res is None:
         prev = workdir / "run_datahub_dbt.json"
@@ -257,7 +260,8 @@ def time_datahub_sqlglot_lineage(target_dir: Path, out_dir: Path | None = None) 
 
     Returns {models_per_s, total_parse_s, failures, failures_by_kind, failure_reasons_top,
     failure_list, column_edges, edges_path, peak_rss_mb, wall_s, ...}. The edges file maps
-    model unique_id -> {relation, in_tables, columns: {downstream_col: [db.schema.table.col, ...]}}."""
+    model unique_id -> {relation, in_tables,
+    columns: {downstream_col: [db.schema.table.col, ...]}}."""
     ensure_datahub_venv()
     target_dir = Path(target_dir).resolve()
     out_dir = Path(out_dir).resolve() if out_dir else target_dir.parent / "peers" / "datahub"

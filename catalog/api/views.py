@@ -17,7 +17,7 @@ from catalog.api.serializers import (
     DbtIngestInputSerializer,
     IngestRunSerializer,
 )
-from catalog.artifacts import ArtifactError
+from catalog.dbt.artifacts import ArtifactError
 from catalog.filters import AssetFilter, search_scope
 from catalog.models import Asset, Column, IngestRun
 from catalog.services import ingest_run_create_from_uploads

@@ -6,7 +6,10 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from lexicon_core.tiers import tier_label
+
 register = template.Library()
+register.filter("tier_label", tier_label)  # 2 -> "Tier 2"
 
 
 @register.filter

@@ -57,7 +57,8 @@ def test_hostile_markdown_is_sanitised(viewer_client):
         kind="model",
         name="x",
         description=(
-            "**bold** <script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)>"
+            "**bold** <script>alert(1)</script> [click](javascript:alert(2)) "
+            "<img src=x onerror=alert(3)>"
         ),
     )
     html = viewer_client.get(f"/assets/{asset.pk}/").content.decode()

@@ -130,7 +130,7 @@ def test_an_upload_error_is_shown_on_the_page(client, admin_user, settings, tmp_
 def test_a_run_pauses_the_cycle_collector_and_always_turns_it_back_on():
     import gc
 
-    from catalog.artifacts import ArtifactError
+    from catalog.dbt.artifacts import ArtifactError
     from catalog.services import ingest_run_guarded
 
     seen = []

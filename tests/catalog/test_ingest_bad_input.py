@@ -207,7 +207,7 @@ def failing_post_ingest_hook(tmp: Path) -> list[Path]:
 
 
 def _boom(outcome) -> None:
-    from catalog.artifacts import ArtifactError
+    from catalog.dbt.artifacts import ArtifactError
 
     raise ArtifactError("manifest.json", "post-ingest step refused the run (test hook)")
 

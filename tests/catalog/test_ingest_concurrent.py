@@ -26,9 +26,8 @@ def _counts(name: str) -> dict[str, int]:
 
 def test_four_first_ingests_of_a_new_project_at_once_all_succeed(settings):
     require_postgres()
-    settings.LEXICON_COLUMN_LINEAGE_AFTER_INGEST = (
-        False  # not under test; keeps four threads from forking
-    )
+    # Not under test; keeps four threads from forking.
+    settings.LEXICON_COLUMN_LINEAGE_AFTER_INGEST = False
     start = threading.Barrier(4)
     runs: list[IngestRun] = []
     errors: list[BaseException] = []

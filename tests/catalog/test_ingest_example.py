@@ -217,7 +217,8 @@ def test_the_cli_prints_counts_and_fails_with_the_error(capsys, tmp_path):
     assert "succeeded for project 'saas_analytics'" in capsys.readouterr().out
     bad = tmp_path / "manifest.json"
     bad.write_text(
-        '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {'
+        '{"metadata": {"dbt_schema_version": '
+        '"https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {'
     )
     with pytest.raises(CommandError, match=r"manifest.json: is not complete JSON"):
         call_command("ingest_dbt", str(bad), "--no-progress")
@@ -240,12 +241,14 @@ def test_json_for_dumps_is_stable(example_catalog):
 
 
 def test_reingesting_identical_files_decodes_no_entry_again(example_catalog, monkeypatch):
-    import catalog.ingest
+    import catalog.dbt.extract
 
     calls = []
-    real = catalog.ingest.decode
+    real = catalog.dbt.extract.decode
     monkeypatch.setattr(
-        catalog.ingest, "decode", lambda *a, **kw: calls.append(kw.get("where")) or real(*a, **kw)
+        catalog.dbt.extract,
+        "decode",
+        lambda *a, **kw: calls.append(kw.get("where")) or real(*a, **kw),
     )
     ingest_ok(EXAMPLE_TARGET)
     decoded = [

@@ -15,7 +15,8 @@ def _facet_links(html: str) -> dict[str, tuple[str, int, bool]]:
     """label -> (href, count, active) of every facet value on the page."""
     links = {}
     for href, attrs, label, count in re.findall(
-        r'<li><a href="([^"]+)" hx-get="[^"]+" hx-target="#search-results" hx-push-url="true"([^>]*)>([^<]+)</a> '
+        r'<li><a href="([^"]+)" hx-get="[^"]+" hx-target="#search-results" '
+        r'hx-push-url="true"([^>]*)>([^<]+)</a> '
         r'<span class="count">(\d+)</span>',
         html,
     ):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.artifacts import ArtifactError
+from catalog.dbt.artifacts import ArtifactError
 from catalog.models import IngestRun
 from catalog.progress import terminal_progress
 from catalog.services import ingest_run_create_from_paths, ingest_run_execute
@@ -40,9 +40,10 @@ class Command(BaseCommand):
             raise CommandError(f"Ingest run #{run.pk} failed: {run.error}")
         totals = run.totals()
         self.stdout.write(
-            f"Ingest run #{run.pk} succeeded for project {run.project.name!r} in {run.duration_seconds:.2f}s: "
-            f"{totals['added']} added, {totals['changed']} changed, {totals['unchanged']} unchanged, "
-            f"{totals['removed']} removed."
+            f"Ingest run #{run.pk} succeeded for project {run.project.name!r} "
+            f"in {run.duration_seconds:.2f}s: "
+            f"{totals['added']} added, {totals['changed']} changed, "
+            f"{totals['unchanged']} unchanged, {totals['removed']} removed."
         )
         for kind, counts in sorted(run.counts.items()):
             self.stdout.write(

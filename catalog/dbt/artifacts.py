@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import msgspec
 
-from catalog import dbt_schema as s
+from catalog.dbt import schema as s
 
 # The newest schema version of each artifact that this code was written against.
 KNOWN_VERSIONS: dict[str, int] = {"manifest": 12, "catalog": 1, "run_results": 6, "sources": 3}
@@ -47,9 +47,8 @@ class ArtifactFile:
     name: str
     path: Path | None = None
     content: bytes | None = None
-    declared_kind: str | None = (
-        None  # from a form field or CLI file name; checked against the content
-    )
+    # From a form field or CLI file name; checked against the content.
+    declared_kind: str | None = None
 
 
 @dataclass
@@ -123,7 +122,8 @@ def read_limited(artifact: ArtifactFile, limit: int) -> bytes:
                     what = "decompresses to more than" if compressed else "is larger than"
                     raise ArtifactError(
                         artifact.name,
-                        f"{what} the limit of {limit:,} bytes (LEXICON_MAX_ARTIFACT_BYTES); refused.",
+                        f"{what} the limit of {limit:,} bytes "
+                        "(LEXICON_MAX_ARTIFACT_BYTES); refused.",
                     )
                 chunks.append(chunk)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -252,14 +252,16 @@ def load_bundle(files: list[ArtifactFile], limit: int) -> ArtifactBundle:
         if item.kind in loaded:
             raise ArtifactError(
                 artifact.name,
-                f"is a second {item.kind} file (the first was {loaded[item.kind].name}); give one of each.",
+                f"is a second {item.kind} file (the first was {loaded[item.kind].name}); "
+                "give one of each.",
             )
         loaded[item.kind] = item
     if "manifest" not in loaded:
         given = ", ".join(f"{a.name} ({a.kind})" for a in loaded.values()) or "no files"
         raise ArtifactError(
             "manifest.json",
-            f"is required: catalog, run_results and sources are read against a manifest. Given: {given}.",
+            "is required: catalog, run_results and sources are read against a manifest. "
+            f"Given: {given}.",
         )
     bundle = ArtifactBundle(
         manifest=loaded["manifest"],
@@ -271,8 +273,9 @@ def load_bundle(files: list[ArtifactFile], limit: int) -> ArtifactBundle:
         newest = KNOWN_VERSIONS[item.kind]
         if item.version > newest:
             bundle.warnings.append(
-                f"{item.name}: schema {item.kind.replace('_', '-')}/v{item.version} is newer than the "
-                f"newest Lexicon knows (v{newest}); read leniently, unknown fields ignored."
+                f"{item.name}: schema {item.kind.replace('_', '-')}/v{item.version} "
+                f"is newer than the newest Lexicon knows (v{newest}); "
+                "read leniently, unknown fields ignored."
             )
     return bundle
 
