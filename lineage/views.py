@@ -9,14 +9,8 @@ from lexicon_core.htmx import render_page
 from lexicon_core.permissions import view_allows
 from lineage.engine import known_dialects
 from lineage.explain import ExplainInputError, explain
-from lineage.selectors import (
-    asset_neighbours,
-    asset_usage,
-    column_impact,
-    consumers,
-    impact,
-    unused_assets,
-)
+from lineage.selectors import asset_neighbours, column_impact, impact
+from lineage.usage import asset_usage, consumers, unused_assets
 
 
 @view_allows("catalog.view")
