@@ -19,8 +19,6 @@ from typing import Any
 from . import _common as c
 from .base import Detection, LogRecord, RowError
 
-TRUNCATED_AT = 4000
-
 QUERY_HISTORY = c.Signature(
     "Redshift SYS_QUERY_HISTORY export",
     required=["query_id", "query_text", "start_time", ("user_id", "usename")],
