@@ -61,7 +61,8 @@ def seen_keys(source_id: int, keys: list[int]) -> set[int]:
             for start in range(0, len(keys), 900):
                 part = keys[start : start + 900]
                 cursor.execute(
-                    f"SELECT key FROM {table} WHERE source_id = %s AND key IN ({', '.join(['%s'] * len(part))})",  # noqa: S608
+                    f"SELECT key FROM {table} WHERE source_id = %s AND key IN "  # noqa: S608
+                    f"({', '.join(['%s'] * len(part))})",
                     [source_id, *part],
                 )
                 found.update(k for (k,) in cursor.fetchall())

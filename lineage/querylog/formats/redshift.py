@@ -55,7 +55,9 @@ class RedshiftReader:
     looks_like = "Redshift SYS_QUERY_HISTORY export"
     dialect = "redshift"
     extras_roles = {
-        "query_text": "Redshift SYS_QUERY_TEXT export, to rebuild statements longer than 4,000 characters"
+        "query_text": (
+            "Redshift SYS_QUERY_TEXT export, to rebuild statements longer than 4,000 characters"
+        )
     }
 
     def sniff(self, head: str, filename: str) -> Detection:

@@ -224,7 +224,8 @@ def test_a_recent_write_in_the_log_shows_the_table_fresh_against_its_tier_sla(
             [
                 row(
                     "w1",
-                    "insert into saas.marts.customer_churn (churn_id) select account_id from saas.marts.fct_revenue",
+                    "insert into saas.marts.customer_churn (churn_id) select account_id from "
+                    "saas.marts.fct_revenue",
                     when=timezone.now() - timezone.timedelta(hours=2),
                     query_type="INSERT",
                 )
