@@ -2,9 +2,10 @@
 
 ``examples/demo_querylog/snowflake_query_history.csv`` covers the 30 days before the day it was
 generated. Loaded as it is, weeks later, every Usage tab would chart a month that ended long ago
-and the unused-assets report would list nearly everything. The demo copies it with its start and end times moved by a whole number of days (so
-office hours stay office hours) until its last day is today; statements of today still in the
-future are left out, as a live log would not have them yet.
+and the unused-assets report would list nearly everything. The demo copies it with its start
+and end times moved by a whole number of days (so office hours stay office hours) until its last
+day is today; statements of today still in the future are left out, as a live log would not have
+them yet.
 
 Loaded again later, the log is replayed as one that kept running: only the statements after what
 the source already counted (its watermark) are written, under query ids of their own, so no

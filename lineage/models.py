@@ -252,7 +252,10 @@ class Fingerprint(models.Model):
     filters = models.JSONField(
         default=list,
         blank=True,
-        help_text="[[table, column], ...] named elsewhere (WHERE, JOIN, GROUP BY); counted when cataloged.",
+        help_text=(
+            "[[table, column], ...] named elsewhere (WHERE, "
+            "JOIN, GROUP BY); counted when cataloged."
+        ),
     )
     lineage = models.JSONField(
         default=list, blank=True, help_text="Column lineage of DML: [[target, [sources]]]."

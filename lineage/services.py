@@ -327,19 +327,19 @@ def querylog_run_execute(
             warnings = []
             if stats.malformed:
                 warnings.append(
-                    f"{stats.malformed:,} malformed row{'s' if stats.malformed != 1 else ''} skipped "
-                    f"(first at line {stats.malformed_rows[0]['line']})."
+                    f"{stats.malformed:,} malformed row{'s' if stats.malformed != 1 else ''} "
+                    f"skipped (first at line {stats.malformed_rows[0]['line']})."
                 )
             if stats.unparsable:
                 warnings.append(
-                    f"{stats.unparsable:,} statement{'s' if stats.unparsable != 1 else ''} could not be "
-                    f"parsed ({len(stats.unparsable_reasons)} reason"
+                    f"{stats.unparsable:,} statement{'s' if stats.unparsable != 1 else ''} could "
+                    f"not be parsed ({len(stats.unparsable_reasons)} reason"
                     f"{'s' if len(stats.unparsable_reasons) != 1 else ''})."
                 )
             if stats.too_old:
                 warnings.append(
-                    f"{stats.too_old:,} statements older than the dedup window before the watermark "
-                    "were skipped as already counted."
+                    f"{stats.too_old:,} statements older than the dedup window before the "
+                    "watermark were skipped as already counted."
                 )
             ingest_run_finish(
                 run,

@@ -55,7 +55,7 @@ def usage_popularity_refresh() -> int:
     from django.db import transaction
 
     from lineage.models import AssetUsage
-    from lineage.querylog.pipeline import usage_refresh
+    from lineage.querylog.write import usage_refresh
 
     ids = set(AssetUsage.objects.values_list("asset_id", flat=True))
     with transaction.atomic():

@@ -7,16 +7,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from catalog.models import Asset
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import view_allows
+from lexicon_core.tiers import TIERS, Tier
 from lineage.engine import known_dialects
 from lineage.explain import ExplainInputError, explain
-from lineage.selectors import (
-    asset_neighbours,
-    asset_usage,
-    column_impact,
-    consumers,
-    impact,
-    unused_assets,
-)
+from lineage.selectors import asset_neighbours, column_impact, impact
+from lineage.usage import asset_usage, consumers, unused_assets
 
 
 @view_allows("catalog.view")
@@ -189,6 +184,7 @@ def asset_graph_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "asset": asset,
             "columns": columns,
+            "top_tier": Tier.TIER_1,
             "up": int(up) if up.isdigit() and 0 <= int(up) <= 5 else 1,
             "down": int(down) if down.isdigit() and 0 <= int(down) <= 5 else 1,
         },
@@ -207,7 +203,7 @@ def unused_assets_page(request: HttpRequest) -> HttpResponse:
     days_text = request.GET.get("days", "90")
     days = int(days_text) if days_text.isdigit() and 1 <= int(days_text) <= 3650 else 90
     tier_text = request.GET.get("tier", "")
-    tier = int(tier_text) if tier_text in ("1", "2", "3") else None
+    tier = int(tier_text) if tier_text in {str(t) for t in TIERS} else None
     owner = request.GET.get("owner", "").strip()[:200]
     assets = unused_assets(days=days, tier=tier, owner=owner)
     page = Paginator(assets, 50).get_page(request.GET.get("page"))
@@ -217,7 +213,14 @@ def unused_assets_page(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "lineage/unused.html",
-        {"page": page, "days": days, "tier": tier_text, "owner": owner, "has_logs": has_logs},
+        {
+            "page": page,
+            "days": days,
+            "tier": tier_text,
+            "tier_choices": Tier.choices,
+            "owner": owner,
+            "has_logs": has_logs,
+        },
         fragment="lineage/partials/_unused_table.html",
     )
 

@@ -472,7 +472,7 @@ def usage_for_assets(assets: list[Asset], *, days: int = 30) -> tuple[list[dict[
     (most active first, from the query-log usage in ``lineage``), and a reason when the list
     is empty because no usage data exists at all."""
     from lineage.models import AssetUsageDay
-    from lineage.selectors import consumers
+    from lineage.usage import consumers
 
     people = [
         {"user": row["user"], "queries": row["queries"], "last_at": row["last_day"]}

@@ -320,7 +320,8 @@ def main() -> int:
             check(
                 final["status"] == "succeeded",
                 "example ingest through POST /api/v1/ingest/dbt/",
-                f"run {body['id']} {final['status']} in {seconds:.1f}s {final.get('error', '')[:300]}",
+                f"run {body['id']} {final['status']} in {seconds:.1f}s "
+                f"{final.get('error', '')[:300]}",
             )
 
             log("waiting for beat's heartbeat in /healthz")
@@ -342,12 +343,14 @@ def main() -> int:
             browse_pages(pw, stack, "admin", "admin-demo-pass", main_pages(api, token), shots)
 
             log(
-                f"kill -9 of the ingest worker during a larger ingest ({args.copies} copies of the example)"
+                "kill -9 of the ingest worker during a larger "
+                f"ingest ({args.copies} copies of the example)"
             )
             big = workdir / "big"
             sizes = scaled_artifacts(args.copies, big)
             log(
-                f"larger project: {sizes['models']} models, {sizes['nodes']} nodes, {sizes['sources']} sources"
+                f"larger project: {sizes['models']} models, {sizes['nodes']} nodes, "
+                f"{sizes['sources']} sources"
             )
             body = post_ingest(api, token, big, "smoke_large")
             run_id = body["id"]

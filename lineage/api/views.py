@@ -187,7 +187,7 @@ class AssetUsageView(APIView):
         responses={200: dict},
     )
     def get(self, request: Request, asset_id: int) -> Response:
-        from lineage.selectors import asset_usage, consumers
+        from lineage.usage import asset_usage, consumers
 
         days_text = request.query_params.get("days", "30")
         if not days_text.isdigit() or not 1 <= int(days_text) <= 365:

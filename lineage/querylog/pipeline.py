@@ -6,50 +6,33 @@ aggregates, warehouse-only assets, lineage edges from DML and popularity. Rows a
 handled in chunks so that a million-row log needs little memory; the aggregates are
 added to the stored ones only for query ids never counted before, which makes
 re-ingesting a file, or an overlapping window, change nothing.
+
+This module reads and counts (batching, deduplication, progress) and runs the steps;
+``resolve`` turns the statements' tables and columns into catalog ids and ``write`` does
+the bulk writes.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import time
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.utils import timezone
 
-from catalog.models import Asset, AssetKind, Column, Project, SearchDocument
 from catalog.progress import ProgressCallback
-from catalog.relations import relation_key
-from lineage.models import (
-    AssetEdge,
-    AssetUsage,
-    AssetUsageDay,
-    AssetUserDay,
-    ColumnEdge,
-    ColumnEdgeKind,
-    ColumnUsageDay,
-    EdgeOrigin,
-    Fingerprint,
-    FingerprintAsset,
-    FingerprintDay,
-    FingerprintUser,
-    QueryLogSource,
-    SeenQuery,
-)
+from lineage.models import Fingerprint, QueryLogSource, SeenQuery
 from lineage.querylog.fingerprint import fingerprint_key, normalise, query_id_key, redact
 from lineage.querylog.formats.base import LogRecord, RowError
 from lineage.querylog.parsing import ShapeParser
+from lineage.querylog.resolve import Resolver, resolve_shapes
+from lineage.querylog.write import seen_insert, seen_keys, usage_write
 
 CHUNK = 50_000
 MAX_ERRORS_LISTED = 50
-POPULARITY_DAYS = 30
 _TEXT_CACHE_LIMIT = 200_000  # raw text → fingerprint, for logs that repeat statements verbatim
-_UNSAFE_WAREHOUSE_NAMES = ("/", "@", "'")  # stages and file paths are not relations
 
 
 @dataclass
@@ -74,7 +57,7 @@ class AggregateStats:
 
 
 @dataclass
-class _Shape:
+class Shape:
     """A fingerprint of this run: its key and the first raw statement (parsed if new)."""
 
     key: int
@@ -87,7 +70,10 @@ class _Shape:
     statements: int = 0
 
 
-class _Run:
+class AggregateRun:
+    """The state of one ``querylog_aggregate`` call: the shapes seen, the users, and the
+    statements never counted before, added up by shape, day and user."""
+
     def __init__(
         self, source: QueryLogSource, progress: ProgressCallback | None, total_lines: int | None
     ):
@@ -96,7 +82,7 @@ class _Run:
         self.progress = progress
         self.total_lines = total_lines
         self.stats = AggregateStats()
-        self.shapes: list[_Shape] = []
+        self.shapes: list[Shape] = []
         self.shape_index: dict[tuple[str, str, str], int] = {}
         self.text_cache: dict[tuple[str, str, str], int] = {}
         self.users: dict[str | None, int] = {}  # as the log spells them -> id
@@ -112,7 +98,7 @@ class _Run:
         # need no lookup in the seen ids, only in the ids this run has counted itself.
         self.start_watermark: datetime | None = source.watermark
         self.counted_now: set[int] = set()
-        self.resolver: _Resolver | None = None
+        self.resolver: Resolver | None = None
         self.ingest_run_id: int | None = None
         self.shape_day: dict[tuple[int, int], list] = {}
         self.shape_user: dict[tuple[int, int], list] = {}
@@ -137,7 +123,7 @@ class _Run:
         if index is None:
             index = len(self.shapes)
             self.shapes.append(
-                _Shape(
+                Shape(
                     fingerprint_key(text, self.dialect, database, schema),
                     text,
                     record.text,
@@ -222,7 +208,7 @@ class _Run:
         self.stats.duplicates += len(self.buffer) - len(unique)
         self.buffer = []
         watermark = self.start_watermark
-        known = _seen_keys(
+        known = seen_keys(
             self.source.pk,
             [key for key, row in unique.items() if watermark is not None and row[1] <= watermark],
         )
@@ -234,7 +220,7 @@ class _Run:
         self.stats.duplicates += len(unique) - len(new_rows)
         if not new_rows:
             return
-        _seen_insert(self.source.pk, [(key, started) for key, started, _item in new_rows])
+        seen_insert(self.source.pk, [(key, started) for key, started, _item in new_rows])
         self.stats.records += len(new_rows)
         newest = max(row[1] for row in new_rows)
         if self.newest is None or newest > self.newest:
@@ -283,122 +269,10 @@ class _Run:
         return shape_day, shape_user
 
 
-# ----------------------------------------------------------------------- seen ids
-
-
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-# The raw SQL below interpolates only our own models' table and column names (never input);
-# values always go as parameters or through COPY.
-
-
-def _seen_keys(source_id: int, keys: list[int]) -> set[int]:
-    if not keys:
-        return set()
-    table = SeenQuery._meta.db_table
-    found: set[int] = set()
-    with connection.cursor() as cursor:
-        if _is_postgres():
-            cursor.execute(
-                f"SELECT key FROM {table} WHERE source_id = %s AND key = ANY(%s::bigint[])",  # noqa: S608
-                [source_id, keys],
-            )
-            found.update(k for (k,) in cursor.fetchall())
-        else:
-            for start in range(0, len(keys), 900):
-                part = keys[start : start + 900]
-                cursor.execute(
-                    f"SELECT key FROM {table} WHERE source_id = %s AND key IN ({', '.join(['%s'] * len(part))})",  # noqa: S608
-                    [source_id, *part],
-                )
-                found.update(k for (k,) in cursor.fetchall())
-    return found
-
-
-def _seen_insert(source_id: int, rows: list[tuple[int, datetime]]) -> None:
-    if not rows:
-        return
-    if _is_postgres():
-        table = SeenQuery._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} (source_id, key, started_at) FROM STDIN") as copy,
-        ):
-            for key, started in rows:
-                copy.write_row((source_id, key, started))
-    else:
-        SeenQuery.objects.bulk_create(
-            [SeenQuery(source_id=source_id, key=k, started_at=s) for k, s in rows], batch_size=2000
-        )
-
-
-# ----------------------------------------------------------------------- upserts
-
-
-def _upsert(
-    model,
-    keys: list[str],
-    adds: list[str],
-    maxes: list[str],
-    rows: list[tuple],
-    replace: list[str] | None = None,
-) -> None:
-    """Insert rows; on a key conflict add ``adds`` to the stored values, keep the larger
-    ``maxes`` and overwrite ``replace``. One statement per batch; COPY on PostgreSQL."""
-    if not rows:
-        return
-    replace = replace or []
-    table = model._meta.db_table
-    columns = keys + adds + maxes + replace
-    column_list = ", ".join(columns)
-    greatest = "GREATEST" if _is_postgres() else "max"
-    sets = (
-        [f"{c} = {table}.{c} + EXCLUDED.{c}" for c in adds]
-        + [f"{c} = {greatest}({table}.{c}, EXCLUDED.{c})" for c in maxes]
-        + [f"{c} = EXCLUDED.{c}" for c in replace]
-    )
-    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}"
-    with connection.cursor() as cursor:
-        if _is_postgres():
-            temp = f"_upsert_{table}"
-            cursor.execute(
-                f"CREATE TEMP TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA"  # noqa: S608
-            )
-            with cursor.cursor.copy(f"COPY {temp} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            # Key order: the index is filled in order, and no row is claimed twice by ON CONFLICT.
-            cursor.execute(
-                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {temp} "  # noqa: S608
-                f"ORDER BY {', '.join(keys)} {conflict}"
-            )
-            cursor.execute(f"DROP TABLE {temp}")
-        else:
-            ops = connection.ops
-            adapted = [
-                tuple(
-                    ops.adapt_datetimefield_value(v)
-                    if isinstance(v, datetime)
-                    else ops.adapt_datefield_value(v)
-                    if isinstance(v, date)
-                    else v
-                    for v in row
-                )
-                for row in rows
-            ]
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {conflict}",  # noqa: S608
-                adapted,
-            )
-
-
 # ----------------------------------------------------------------------- parsing
 
 
-def _fingerprints(run: _Run) -> dict[int, Fingerprint]:
+def _fingerprints(run: AggregateRun) -> dict[int, Fingerprint]:
     """Fingerprints of this run's shapes: the stored ones, and the new ones parsed (once,
     while the log was being read) and stored now."""
     run.check_shapes()
@@ -428,175 +302,6 @@ def _fingerprints(run: _Run) -> dict[int, Fingerprint]:
     return stored
 
 
-# ----------------------------------------------------------------------- resolving
-
-
-class _Resolver:
-    """Relation names (db.schema.table, or fewer parts) → asset ids; unknown names become
-    warehouse-only assets of the source's project."""
-
-    def __init__(self, source: QueryLogSource):
-        self.source = source
-        self.full: dict[str, int] = {}
-        self.partial: dict[str, int | None] = {}  # schema.table and table → id, None if ambiguous
-        self.created: list[int] = []
-        self.databases: set[str] = set()
-        rows = (
-            Asset.objects.exclude(relation_key="")
-            .filter(kind__in=_RELATION_KINDS)
-            .values_list("relation_key", "id", "removed_at")
-            .order_by("id")
-        )
-        for key, asset_id, removed_at in rows:
-            if removed_at is None:  # an active asset wins over a removed one with the same name
-                self.full[key] = asset_id
-            else:
-                self.full.setdefault(key, asset_id)
-            parts = key.split(".")
-            if len(parts) == 3:
-                self.databases.add(parts[0])
-            for n in (2, 1):
-                if len(parts) > n:
-                    short = ".".join(parts[-n:])
-                    previous = self.partial.get(short, 0)
-                    self.partial[short] = asset_id if previous in (0, asset_id) else None
-        self.pending: dict[str, tuple[str, str, str]] = {}
-
-    def qualify(self, name: str, database: str, schema: str) -> str:
-        parts = [p for p in name.lower().split(".") if p]
-        if not parts:
-            return ""
-        if len(parts) == 1:
-            parts = [
-                database or self.source.default_database,
-                schema or self.source.default_schema,
-                parts[0],
-            ]
-        elif len(parts) == 2:
-            parts = [database or self.source.default_database, *parts]
-        return relation_key(*parts[-3:])
-
-    def lookup(self, name: str, database: str, schema: str) -> int | str | None:
-        """An asset id, or the relation key of a warehouse asset still to create."""
-        if not name or any(ch in name for ch in _UNSAFE_WAREHOUSE_NAMES):
-            return None
-        lowered = name.lower().strip()
-        key = self.qualify(lowered, database, schema)
-        for candidate in (lowered, key):
-            if candidate in self.full:
-                return self.full[candidate]
-        # A shorter match only when the database is not one the catalog knows: the same
-        # warehouse seen under another name (a dev copy, a PostgreSQL database name that dbt
-        # does not use). A known database with an unknown table is a different table.
-        named = lowered.split(".")
-        if not (len(named) >= 3 and named[-3] in self.databases):
-            for candidate in (".".join(named[-2:]), named[-1]) if len(named) > 1 else (lowered,):
-                hit = self.partial.get(candidate)
-                if hit:
-                    return hit
-        if not key:
-            return None
-        parts = key.split(".")
-        self.pending[key] = (
-            parts[-3] if len(parts) >= 3 else "",
-            parts[-2] if len(parts) >= 2 else "",
-            parts[-1],
-        )
-        return key
-
-    def create_pending(self) -> dict[str, int]:
-        if not self.pending:
-            return {}
-        project = _source_project(self.source)
-        assets = [
-            Asset(
-                project=project,
-                unique_id=f"warehouse.{key}",
-                kind=AssetKind.WAREHOUSE_RELATION,
-                name=identifier,
-                database=database,
-                schema=schema,
-                identifier=identifier,
-                relation_name=key,
-                relation_key=key,
-            )
-            for key, (database, schema, identifier) in self.pending.items()
-        ]
-        Asset.objects.bulk_create(assets, batch_size=1000, ignore_conflicts=True)
-        ids = dict(
-            Asset.objects.filter(
-                project=project, unique_id__in=[a.unique_id for a in assets]
-            ).values_list("relation_key", "id")
-        )
-        self.created = list(ids.values())
-        self.full.update(ids)
-        self.pending = {}
-        from catalog.search import search_documents_sync
-
-        search_documents_sync(self.created)
-        return ids
-
-
-_RELATION_KINDS = [
-    AssetKind.MODEL,
-    AssetKind.SOURCE,
-    AssetKind.SEED,
-    AssetKind.SNAPSHOT,
-    AssetKind.WAREHOUSE_RELATION,
-]
-
-
-def _source_project(source: QueryLogSource) -> Project:
-    if source.project_id:
-        return source.project
-    project, _ = Project.objects.get_or_create(
-        name=f"{source.name} (warehouse)", defaults={"dialect": source.dialect}
-    )
-    QueryLogSource.objects.filter(pk=source.pk).update(project=project)
-    source.project = project
-    return project
-
-
-# ----------------------------------------------------------------------- writing
-
-
-def _resolve_shapes(
-    run: _Run, stored: dict[int, Fingerprint]
-) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """Per local shape: asset ids read and asset ids written."""
-    resolver = _Resolver(run.source)
-    raw_reads: list[list] = []
-    raw_writes: list[list] = []
-    for shape in run.shapes:
-        fp = stored[shape.key]
-        reads = set(fp.reads) | shape.accessed
-        writes = set(fp.writes) | shape.written
-        raw_reads.append([resolver.lookup(n, shape.database, shape.schema) for n in sorted(reads)])
-        raw_writes.append(
-            [resolver.lookup(n, shape.database, shape.schema) for n in sorted(writes)]
-        )
-    created = resolver.create_pending()
-    run.stats.assets_created = len(created)
-
-    def ids(values: list) -> set[int]:
-        return {created.get(v) if isinstance(v, str) else v for v in values} - {None}
-
-    reads_by_shape = {i: ids(r) for i, r in enumerate(raw_reads)}
-    writes_by_shape = {i: ids(w) for i, w in enumerate(raw_writes)}
-    links = set()
-    for i, shape in enumerate(run.shapes):
-        fp_id = stored[shape.key].pk
-        links.update((fp_id, a, False) for a in reads_by_shape[i])
-        links.update((fp_id, a, True) for a in writes_by_shape[i])
-    FingerprintAsset.objects.bulk_create(
-        [FingerprintAsset(fingerprint_id=f, asset_id=a, writes=w) for f, a, w in links],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
-    run.resolver = resolver
-    return reads_by_shape, writes_by_shape
-
-
 _POSITION = re.compile(r"\s*\(?\bLine \d+, Col: \d+\)?\.?")
 
 
@@ -605,7 +310,7 @@ def _reason(error: str) -> str:
     return _POSITION.sub("", error).strip().rstrip(".")[:200] or "cannot analyse SQL"
 
 
-def _count_unparsable(run: _Run, stored: dict[int, Fingerprint]) -> None:
+def _count_unparsable(run: AggregateRun, stored: dict[int, Fingerprint]) -> None:
     reasons: dict[str, dict] = {}
     total = 0
     for shape in run.shapes:
@@ -618,306 +323,6 @@ def _count_unparsable(run: _Run, stored: dict[int, Fingerprint]) -> None:
     run.stats.unparsable_reasons = dict(
         sorted(reasons.items(), key=lambda kv: -kv[1]["count"])[:50]
     )
-
-
-def _column_ids(asset_ids: set[int]) -> dict[tuple[int, str], int]:
-    out: dict[tuple[int, str], int] = {}
-    ids = list(asset_ids)
-    for start in range(0, len(ids), 2000):
-        for asset_id, name_key, column_id in Column.objects.filter(
-            asset_id__in=ids[start : start + 2000], removed_at__isnull=True
-        ).values_list("asset_id", "name_key", "id"):
-            out[(asset_id, name_key)] = column_id
-    return out
-
-
-def _ensure_warehouse_columns(run: _Run, stored, columns_by_asset: dict[int, set[str]]) -> None:
-    """Columns referenced on warehouse-only assets are cataloged with them (dbt assets'
-    columns belong to dbt ingest and are never created here)."""
-    warehouse = set(
-        Asset.objects.filter(
-            pk__in=list(columns_by_asset), kind=AssetKind.WAREHOUSE_RELATION
-        ).values_list("id", flat=True)
-    )
-    new = [
-        Column(asset_id=a, name=name, name_key=name.lower())
-        for a in warehouse
-        for name in columns_by_asset[a]
-    ]
-    Column.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
-
-
-def _write(
-    run: _Run,
-    stored: dict[int, Fingerprint],
-    reads_by: dict[int, set[int]],
-    writes_by: dict[int, set[int]],
-) -> None:
-    shapes = run.shapes
-    fp_id = [stored[s.key].pk for s in shapes]
-    _upsert(
-        FingerprintDay,
-        ["fingerprint_id", "day"],
-        ["query_count"],
-        ["last_run_at"],
-        [(fp_id[s], date.fromordinal(d), c, last) for (s, d), (c, last) in run.shape_day.items()],
-    )
-    user_names = {i: name for name, i in run.user_names.items()}
-    _upsert(
-        FingerprintUser,
-        ["fingerprint_id", '"user"'],
-        ["query_count"],
-        ["last_run_at"],
-        [(fp_id[s], user_names[u], c, last) for (s, u), (c, last) in run.shape_user.items()],
-    )
-
-    # Per asset, per user, per day.
-    asset_user_day: dict[tuple[int, int, int], list[int]] = {}
-    for (s, d, u), (calls, _last) in run.shape_day_user.items():
-        reads = reads_by[s]
-        for asset_id in reads | writes_by[s]:
-            entry = asset_user_day.setdefault((asset_id, u, d), [0, 0])
-            entry[0] += calls
-            if asset_id in reads:
-                entry[1] += calls
-    _upsert(
-        AssetUserDay,
-        ["asset_id", "day", '"user"'],
-        ["query_count", "read_count"],
-        [],
-        [
-            (a, date.fromordinal(d), user_names[u], q, r)
-            for (a, u, d), (q, r) in asset_user_day.items()
-        ],
-    )
-    touched = {a for a, _u, _d in asset_user_day}
-    run.stats.assets_touched = len(touched)
-    days = {d for _a, _u, d in asset_user_day}
-    if touched:
-        _asset_days_recompute(touched, date.fromordinal(min(days)), date.fromordinal(max(days)))
-
-    # Per column per day.
-    column_ids = _column_ids(touched)
-    columns_by_asset: dict[int, set[str]] = {}
-    shape_columns: dict[int, set[int]] = {}
-    for i, shape in enumerate(shapes):
-        fp = stored[shape.key]
-        found: set[int] = set()
-        for table, column in fp.columns:
-            asset_id = _asset_of(run, table, shape)
-            if asset_id is None:
-                continue
-            column_id = column_ids.get((asset_id, column.lower()))
-            if column_id is None:
-                columns_by_asset.setdefault(asset_id, set()).add(column.lower())
-            else:
-                found.add(column_id)
-        for table, column in fp.filters:  # only columns the catalog knows: aliases are not columns
-            asset_id = _asset_of(run, table, shape)
-            column_id = column_ids.get((asset_id, column.lower())) if asset_id is not None else None
-            if column_id is not None:
-                found.add(column_id)
-        shape_columns[i] = found
-    if columns_by_asset:
-        _ensure_warehouse_columns(run, stored, columns_by_asset)
-        column_ids = _column_ids(touched | set(columns_by_asset))
-        for i, shape in enumerate(shapes):
-            for table, column in stored[shape.key].columns:
-                asset_id = _asset_of(run, table, shape)
-                if asset_id is not None and (asset_id, column.lower()) in column_ids:
-                    shape_columns[i].add(column_ids[(asset_id, column.lower())])
-    column_day: Counter[tuple[int, int]] = Counter()
-    for (s, d), (calls, _last) in run.shape_day.items():
-        for column_id in shape_columns.get(s, ()):
-            column_day[(column_id, d)] += calls
-    _upsert(
-        ColumnUsageDay,
-        ["column_id", "day"],
-        ["query_count"],
-        [],
-        [(c, date.fromordinal(d), n) for (c, d), n in column_day.items()],
-    )
-
-    # Last read / last write, popularity.
-    last_read: dict[int, datetime] = {}
-    last_write: dict[int, datetime] = {}
-    for (s, _d), (_calls, last) in run.shape_day.items():
-        for asset_id in reads_by[s]:
-            if asset_id not in last_read or last > last_read[asset_id]:
-                last_read[asset_id] = last
-        for asset_id in writes_by[s]:
-            if asset_id not in last_write or last > last_write[asset_id]:
-                last_write[asset_id] = last
-    if touched:
-        usage_refresh(touched, last_read=last_read, last_write=last_write)
-    run.stats.edges_added = _dml_edges(run, stored, reads_by, writes_by)
-
-
-def _asset_of(run: _Run, table: str, shape: _Shape) -> int | None:
-    resolver: _Resolver = run.resolver
-    hit = resolver.lookup(table, shape.database, shape.schema)
-    return hit if isinstance(hit, int) else None
-
-
-def _asset_days_recompute(asset_ids: set[int], first: date, last: date) -> None:
-    """Asset-day figures from the per-user rows of the touched days (distinct users can
-    only be recounted, not added)."""
-    table = AssetUsageDay._meta.db_table
-    source = AssetUserDay._meta.db_table
-    ids = sorted(asset_ids)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), 900):
-            part = ids[start : start + 900]
-            if _is_postgres():
-                where, params = "asset_id = ANY(%s::bigint[])", [part]
-            else:
-                where, params = f"asset_id IN ({', '.join(['%s'] * len(part))})", list(part)
-            ops = connection.ops
-            cursor.execute(
-                f"INSERT INTO {table} (asset_id, day, query_count, read_count, distinct_users) "  # noqa: S608
-                f"SELECT asset_id, day, SUM(query_count), SUM(read_count), COUNT(*) FROM {source} "
-                f"WHERE day >= %s AND day <= %s AND {where} GROUP BY asset_id, day "
-                f"ON CONFLICT (asset_id, day) DO UPDATE SET query_count = EXCLUDED.query_count, "
-                f"read_count = EXCLUDED.read_count, distinct_users = EXCLUDED.distinct_users",
-                [ops.adapt_datefield_value(first), ops.adapt_datefield_value(last), *params],
-            )
-
-
-def usage_refresh(
-    asset_ids: set[int],
-    *,
-    last_read: dict[int, datetime] | None = None,
-    last_write: dict[int, datetime] | None = None,
-) -> None:
-    """Last read/write (kept at their maximum), 30-day reads and popularity of these assets,
-    and popularity as a search ranking signal."""
-    from django.db.models import Sum
-
-    last_read = last_read or {}
-    last_write = last_write or {}
-    since = timezone.now().date() - timedelta(days=POPULARITY_DAYS)
-    ids = list(asset_ids)
-    reads: dict[int, int] = {}
-    existing: dict[int, AssetUsage] = {}
-    for start in range(0, len(ids), 2000):
-        part = ids[start : start + 2000]
-        reads.update(
-            AssetUsageDay.objects.filter(asset_id__in=part, day__gt=since)
-            .values("asset_id")
-            .annotate(n=Sum("read_count"))
-            .values_list("asset_id", "n")
-        )
-        existing.update(AssetUsage.objects.in_bulk(part))
-    rows = []
-    now = timezone.now()
-    for asset_id in ids:
-        usage = existing.get(asset_id) or AssetUsage(asset_id=asset_id)
-        for attr, value in (
-            ("last_read_at", last_read.get(asset_id)),
-            ("last_write_at", last_write.get(asset_id)),
-        ):
-            if value is not None and (getattr(usage, attr) is None or value > getattr(usage, attr)):
-                setattr(usage, attr, value)
-        usage.reads_30d = int(reads.get(asset_id) or 0)
-        usage.popularity = round(math.log10(1 + usage.reads_30d), 4)
-        usage.updated_at = now
-        rows.append(usage)
-    AssetUsage.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["asset"],
-        update_fields=["last_read_at", "last_write_at", "reads_30d", "popularity", "updated_at"],
-    )
-    docs = list(SearchDocument.objects.filter(asset_id__in=ids).only("asset_id", "popularity"))
-    by_id = {u.asset_id: u.popularity for u in rows}
-    changed = [d for d in docs if d.popularity != by_id.get(d.asset_id, 0.0)]
-    for doc in changed:
-        doc.popularity = by_id.get(doc.asset_id, 0.0)
-    SearchDocument.objects.bulk_update(changed, ["popularity"], batch_size=2000)
-
-
-def _dml_edges(run: _Run, stored, reads_by, writes_by) -> int:
-    """INSERT ... SELECT, CREATE TABLE AS, MERGE and UPDATE ... FROM: table edges from every
-    table read to every table written, and column edges from the parsed column lineage."""
-    pairs: set[tuple[int, int]] = set()
-    column_pairs: dict[tuple[int, int], tuple[int, str]] = {}
-    dml_shapes = [i for i, s in enumerate(run.shapes) if writes_by[i] and reads_by[i]]
-    if not dml_shapes:
-        return 0
-    wanted_columns: dict[tuple[int, str], None] = {}
-    for i in dml_shapes:
-        pairs.update((up, down) for up in reads_by[i] for down in writes_by[i] if up != down)
-    for i in dml_shapes:
-        shape = run.shapes[i]
-        for target_table, target_column, _kind, sources in stored[shape.key].lineage:
-            down_asset = _asset_of(run, target_table, shape)
-            if down_asset is not None:
-                wanted_columns[(down_asset, target_column.lower())] = None
-                for table, column in sources:
-                    up_asset = _asset_of(run, table, shape)
-                    if up_asset is not None:
-                        wanted_columns[(up_asset, column.lower())] = None
-    _ensure_warehouse_columns(
-        run,
-        stored,
-        {a: {c for (x, c) in wanted_columns if x == a} for a in {a for a, _c in wanted_columns}},
-    )
-    columns = _column_ids({a for a, _c in wanted_columns})
-    for i in dml_shapes:
-        shape = run.shapes[i]
-        for target_table, target_column, kind, sources in stored[shape.key].lineage:
-            down_asset = _asset_of(run, target_table, shape)
-            down = columns.get((down_asset, target_column.lower())) if down_asset else None
-            if down is None:
-                continue
-            for table, column in sources:
-                up_asset = _asset_of(run, table, shape)
-                up = columns.get((up_asset, column.lower())) if up_asset else None
-                if up is not None and up != down:
-                    column_pairs[(up, down)] = (
-                        down_asset,
-                        kind if kind in ColumnEdgeKind.values else "transform",
-                    )
-    projects = dict(
-        Asset.objects.filter(pk__in={d for _u, d in pairs}).values_list("id", "project_id")
-    )
-    before = AssetEdge.objects.filter(origin=EdgeOrigin.QUERY_LOG).count()
-    AssetEdge.objects.bulk_create(
-        [
-            AssetEdge(
-                project_id=projects[d],
-                upstream_id=u,
-                downstream_id=d,
-                origin=EdgeOrigin.QUERY_LOG,
-                created_by_run_id=run.ingest_run_id,
-            )
-            for u, d in pairs
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
-    down_projects = dict(
-        Asset.objects.filter(pk__in={a for a, _k in column_pairs.values()}).values_list(
-            "id", "project_id"
-        )
-    )
-    ColumnEdge.objects.bulk_create(
-        [
-            ColumnEdge(
-                project_id=down_projects[a],
-                upstream_id=u,
-                downstream_id=d,
-                downstream_asset_id=a,
-                kind=k,
-                origin=EdgeOrigin.QUERY_LOG,
-            )
-            for (u, d), (a, k) in column_pairs.items()
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
-    return AssetEdge.objects.filter(origin=EdgeOrigin.QUERY_LOG).count() - before
 
 
 # ----------------------------------------------------------------------- entry point
@@ -934,7 +339,7 @@ def querylog_aggregate(
     """Count ``items`` into the usage of ``source``'s assets. Call inside a transaction:
     everything it writes (seen ids, fingerprints, aggregates, assets, edges, watermark)
     belongs to one run and must commit or roll back together."""
-    run = _Run(source, progress, total_lines)
+    run = AggregateRun(source, progress, total_lines)
     run.ingest_run_id = ingest_run_id
     timings = run.stats.timings
     clock = time.perf_counter()
@@ -950,12 +355,12 @@ def querylog_aggregate(
     _count_unparsable(run, stored)
     if progress:
         progress("resolving tables to assets", 80)
-    reads_by, writes_by = _resolve_shapes(run, stored)
+    reads_by, writes_by = resolve_shapes(run, stored)
     timings["resolve"] = round(time.perf_counter() - clock, 2)
     clock = time.perf_counter()
     if progress:
         progress("writing usage", 88)
-    _write(run, stored, reads_by, writes_by)
+    usage_write(run, stored, reads_by, writes_by)
     if run.newest and run.newest != source.watermark:
         source.watermark = run.newest
         QueryLogSource.objects.filter(pk=source.pk).update(watermark=run.newest)

@@ -172,7 +172,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-lateral-flatten",
         "snowflake",
-        "select o.id, f.value:sku::string as sku from orders o, lateral flatten(input => o.items) f",
+        "select o.id, f.value:sku::string as sku from "
+        "orders o, lateral flatten(input => o.items) f",
         **shop(),
         reads=[ORD],
         columns={"id": [f"{ORD}.id"], "sku": [f"{ORD}.items"]},
@@ -202,7 +203,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-union-all",
         "snowflake",
-        "select id, amount from raw.shop.orders union all select order_id, amount from raw.shop.payments",
+        "select id, amount from raw.shop.orders union all select order_id, amount from "
+        "raw.shop.payments",
         reads=[ORD, PAY],
         columns={
             "id": [f"{ORD}.id", f"{PAY}.order_id"],
@@ -212,7 +214,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-ctas-transient",
         "snowflake",
-        "create or replace transient table analytics.marts.big_orders as select id, amount from raw.shop.orders where amount > 100",
+        "create or replace transient table analytics.marts.big_orders as select id, amount from "
+        "raw.shop.orders where amount > 100",
         reads=[ORD],
         writes=["analytics.marts.big_orders"],
         statement_type="create_table_as",
@@ -224,7 +227,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-create-view-column-list",
         "snowflake",
-        "create view analytics.marts.v_orders (order_id, total) as select id, amount from raw.shop.orders",
+        "create view analytics.marts.v_orders (order_id, total) as select id, amount from "
+        "raw.shop.orders",
         reads=[ORD],
         writes=["analytics.marts.v_orders"],
         statement_type="create_view",
@@ -236,7 +240,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-insert-overwrite",
         "snowflake",
-        "insert overwrite into analytics.marts.daily (day, total) select created_at::date, sum(amount) from raw.shop.orders group by 1",
+        "insert overwrite into analytics.marts.daily (day, total) select created_at::date, "
+        "sum(amount) from raw.shop.orders group by 1",
         reads=[ORD],
         writes=["analytics.marts.daily"],
         statement_type="insert",
@@ -301,7 +306,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-delete-using",
         "snowflake",
-        "delete from raw.shop.orders using raw.shop.customers c where orders.customer_id = c.id and c.country = 'XX'",
+        "delete from raw.shop.orders using raw.shop.customers c where orders.customer_id = c.id "
+        "and c.country = 'XX'",
         reads=[CUS],
         writes=[ORD],
         columns={},
@@ -310,7 +316,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-copy-into-stage",
         "snowflake",
-        "copy into raw.shop.payments from @raw.shop.landing/payments/ file_format = (type = csv skip_header = 1)",
+        "copy into raw.shop.payments from @raw.shop.landing/payments/ file_format = (type = csv "
+        "skip_header = 1)",
         schema=SHOP,
         reads=["@raw.shop.landing/payments/"],
         writes=[PAY],
@@ -323,7 +330,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-copy-into-transform",
         "snowflake",
-        "copy into raw.shop.events (id, kind, payload) from (select $1, upper($2), parse_json($3) from @landing/events.csv.gz)",
+        "copy into raw.shop.events (id, kind, payload) from (select $1, upper($2), parse_json($3) "
+        "from @landing/events.csv.gz)",
         reads=["@landing/events.csv.gz"],
         writes=["raw.shop.events"],
         columns={
@@ -336,7 +344,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-copy-into-s3",
         "snowflake",
-        "copy into raw.shop.orders (id, amount) from 's3://bucket/orders/' credentials = (aws_key_id = 'k' aws_secret_key = 's')",
+        "copy into raw.shop.orders (id, amount) from 's3://bucket/orders/' credentials = "
+        "(aws_key_id = 'k' aws_secret_key = 's')",
         reads=["s3://bucket/orders/"],
         writes=[ORD],
         columns={
@@ -347,7 +356,8 @@ CASES: list[Case] = [
     Case(
         "snowflake-copy-unload",
         "snowflake",
-        "copy into @exports/orders/ from (select id, amount from raw.shop.orders) file_format = (type = parquet)",
+        "copy into @exports/orders/ from (select id, amount from raw.shop.orders) file_format = "
+        "(type = parquet)",
         reads=[ORD],
         writes=["@exports/orders/"],
         columns={},
@@ -356,7 +366,8 @@ CASES: list[Case] = [
         "snowflake-script-temp-table",
         "snowflake",
         """create temporary table tmp_paid as
-               select o.id, o.customer_id, p.amount from raw.shop.orders o join raw.shop.payments p on p.order_id = o.id;
+               select o.id, o.customer_id, p.amount
+               from raw.shop.orders o join raw.shop.payments p on p.order_id = o.id;
            insert into analytics.marts.paid_orders (order_id, customer_id, paid)
                select id, customer_id, amount * 100 from tmp_paid;""",
         schema=SHOP,
@@ -533,7 +544,8 @@ CASES: list[Case] = [
     Case(
         "bigquery-safe-divide-aggregate",
         "bigquery",
-        "select customer_id, safe_divide(sum(amount), count(distinct id)) as avg_order from raw.shop.orders group by 1",
+        "select customer_id, safe_divide(sum(amount), count(distinct id)) as avg_order from "
+        "raw.shop.orders group by 1",
         reads=[ORD],
         columns={
             "customer_id": [f"{ORD}.customer_id"],
@@ -544,7 +556,8 @@ CASES: list[Case] = [
     Case(
         "bigquery-union-distinct-cte",
         "bigquery",
-        """with a as (select id, email from shop.customers), b as (select customer_id, 'n/a' from shop.orders)
+        """with a as (select id, email from shop.customers),
+                b as (select customer_id, 'n/a' from shop.orders)
            select * from a union distinct select * from b""",
         reads=["shop.customers", "shop.orders"],
         columns={
@@ -555,7 +568,8 @@ CASES: list[Case] = [
     Case(
         "bigquery-insert-select",
         "bigquery",
-        "insert into analytics.daily (day, orders) select date(created_at), count(*) from shop.orders group by 1",
+        "insert into analytics.daily (day, orders) select date(created_at), count(*) from "
+        "shop.orders group by 1",
         reads=["shop.orders"],
         writes=["analytics.daily"],
         columns={"analytics.daily.day": ["shop.orders.created_at"], "analytics.daily.orders": []},
@@ -585,7 +599,8 @@ CASES: list[Case] = [
     Case(
         "bigquery-temp-table-script",
         "bigquery",
-        """create temp table recent as select id, amount from shop.orders where created_at > '2024-01-01';
+        """create temp table recent as
+               select id, amount from shop.orders where created_at > '2024-01-01';
            select id, amount * 2 as doubled from recent""",
         target_table="analytics.marts.recent_doubled",
         reads=["shop.orders"],
@@ -598,7 +613,8 @@ CASES: list[Case] = [
     Case(
         "bigquery-create-view",
         "bigquery",
-        "create or replace view `proj.analytics.v_customers` as select id, name from `proj.shop.customers`",
+        "create or replace view `proj.analytics.v_customers` as select id, name from "
+        "`proj.shop.customers`",
         reads=["proj.shop.customers"],
         writes=["proj.analytics.v_customers"],
         columns={
@@ -628,7 +644,8 @@ CASES: list[Case] = [
     Case(
         "postgres-update-from",
         "postgres",
-        "update shop.orders set amount = p.amount from shop.payments p where p.order_id = orders.id",
+        "update shop.orders set amount = p.amount from "
+        "shop.payments p where p.order_id = orders.id",
         reads=["shop.payments"],
         writes=["shop.orders"],
         columns={"shop.orders.amount": ["shop.payments.amount"]},
@@ -645,7 +662,8 @@ CASES: list[Case] = [
     Case(
         "postgres-delete-using",
         "postgres",
-        "delete from shop.orders o using shop.customers c where o.customer_id = c.id and c.email is null",
+        "delete from shop.orders o using shop.customers "
+        "c where o.customer_id = c.id and c.email is null",
         reads=["shop.customers"],
         writes=["shop.orders"],
         columns={},
@@ -681,7 +699,8 @@ CASES: list[Case] = [
     Case(
         "postgres-insert-on-conflict",
         "postgres",
-        "insert into shop.totals (customer_id, total) select customer_id, sum(amount) from shop.orders group by 1 on conflict (customer_id) do nothing",
+        "insert into shop.totals (customer_id, total) select customer_id, sum(amount) from "
+        "shop.orders group by 1 on conflict (customer_id) do nothing",
         reads=["shop.orders"],
         writes=["shop.totals"],
         columns={
@@ -701,7 +720,8 @@ CASES: list[Case] = [
     Case(
         "postgres-distinct-on",
         "postgres",
-        "select distinct on (customer_id) customer_id, amount from shop.orders order by customer_id, created_at desc",
+        "select distinct on (customer_id) customer_id, amount from shop.orders order by "
+        "customer_id, created_at desc",
         reads=["shop.orders"],
         columns={"customer_id": ["shop.orders.customer_id"], "amount": ["shop.orders.amount"]},
     ),
@@ -711,7 +731,8 @@ CASES: list[Case] = [
         """with recursive tree as (
                select id, parent_id, name from shop.categories where parent_id is null
                union all
-               select c.id, c.parent_id, t.name || ' > ' || c.name from shop.categories c join tree t on c.parent_id = t.id
+               select c.id, c.parent_id, t.name || ' > ' || c.name
+               from shop.categories c join tree t on c.parent_id = t.id
            ) select id, name as path from tree""",
         reads=["shop.categories"],
         columns={"id": ["shop.categories.id"], "path": ["shop.categories.name"]},
@@ -732,7 +753,8 @@ CASES: list[Case] = [
     Case(
         "postgres-materialized-view",
         "postgres",
-        "create materialized view shop.mv_totals as select customer_id, sum(amount) as total from shop.orders group by 1",
+        "create materialized view shop.mv_totals as select customer_id, sum(amount) as total from "
+        "shop.orders group by 1",
         reads=["shop.orders"],
         writes=["shop.mv_totals"],
         statement_type="create_view",
@@ -744,7 +766,8 @@ CASES: list[Case] = [
     Case(
         "postgres-json-operators",
         "postgres",
-        "select id, payload ->> 'sku' as sku, (payload -> 'price')::numeric as price from shop.events",
+        "select id, payload ->> 'sku' as sku, (payload "
+        "-> 'price')::numeric as price from shop.events",
         reads=["shop.events"],
         columns={
             "id": ["shop.events.id"],
@@ -756,7 +779,8 @@ CASES: list[Case] = [
     Case(
         "postgres-string-agg",
         "postgres",
-        "select customer_id, string_agg(status, ',' order by created_at) as statuses from shop.orders group by 1",
+        "select customer_id, string_agg(status, ',' order by created_at) as statuses from "
+        "shop.orders group by 1",
         reads=["shop.orders"],
         columns={
             "customer_id": ["shop.orders.customer_id"],
@@ -767,7 +791,8 @@ CASES: list[Case] = [
     Case(
         "postgres-temp-table-script",
         "postgres",
-        """create temp table recent as select id, customer_id from shop.orders where created_at > now() - interval '7 days';
+        """create temp table recent as
+               select id, customer_id from shop.orders where created_at > now() - interval '7 days';
            insert into shop.recent_customers (customer_id) select distinct customer_id from recent;
            drop table recent;""",
         reads=["shop.orders"],
@@ -778,7 +803,8 @@ CASES: list[Case] = [
     Case(
         "redshift-copy-s3",
         "redshift",
-        "copy sales.orders from 's3://bucket/tickit/orders_' iam_role 'arn:aws:iam::0123456789012:role/MyRole' delimiter '|' region 'us-west-2'",
+        "copy sales.orders from 's3://bucket/tickit/orders_' iam_role "
+        "'arn:aws:iam::0123456789012:role/MyRole' delimiter '|' region 'us-west-2'",
         reads=["s3://bucket/tickit/orders_"],
         writes=["sales.orders"],
         statement_type="copy",
@@ -821,7 +847,8 @@ CASES: list[Case] = [
     Case(
         "redshift-listagg",
         "redshift",
-        "select customer_id, listagg(status, ',') within group (order by created_at) as statuses from sales.orders group by 1",
+        "select customer_id, listagg(status, ',') within group (order by created_at) as statuses "
+        "from sales.orders group by 1",
         reads=["sales.orders"],
         columns={
             "customer_id": ["sales.orders.customer_id"],
@@ -857,7 +884,8 @@ CASES: list[Case] = [
     Case(
         "redshift-update-from",
         "redshift",
-        "update sales.orders set status = s.status from sales.shipments s where s.order_id = orders.id",
+        "update sales.orders set status = s.status from "
+        "sales.shipments s where s.order_id = orders.id",
         reads=["sales.shipments"],
         writes=["sales.orders"],
         columns={"sales.orders.status": ["sales.shipments.status"]},
@@ -914,7 +942,8 @@ CASES: list[Case] = [
     Case(
         "duckdb-create-table-as",
         "duckdb",
-        "create table main.customer_orders as select c.name, count(o.id) as n from customers c left join orders o on o.customer_id = c.id group by c.name",
+        "create table main.customer_orders as select c.name, count(o.id) as n from customers c "
+        "left join orders o on o.customer_id = c.id group by c.name",
         **shop(),
         reads=[CUS, ORD],
         writes=["raw.main.customer_orders"],
@@ -972,7 +1001,8 @@ CASES: list[Case] = [
     Case(
         "databricks-create-or-replace-table",
         "databricks",
-        "create or replace table main.gold.orders using delta as select `order id` as order_id, amount from main.silver.orders",
+        "create or replace table main.gold.orders using delta as select `order id` as order_id, "
+        "amount from main.silver.orders",
         reads=["main.silver.orders"],
         writes=["main.gold.orders"],
         columns={
@@ -1002,7 +1032,8 @@ CASES: list[Case] = [
     Case(
         "databricks-window-lag",
         "databricks",
-        "select id, lag(amount) over (partition by customer_id order by created_at) as prev_amount from main.silver.orders",
+        "select id, lag(amount) over (partition by customer_id order by created_at) as prev_amount "
+        "from main.silver.orders",
         reads=["main.silver.orders"],
         columns={
             "id": ["main.silver.orders.id"],
@@ -1024,7 +1055,8 @@ CASES: list[Case] = [
     Case(
         "spark-insert-overwrite-partition",
         "spark",
-        "insert overwrite table warehouse.orders partition (ds = '2024-01-01') select id, amount from staging.orders",
+        "insert overwrite table warehouse.orders partition (ds = '2024-01-01') select id, amount "
+        "from staging.orders",
         reads=["staging.orders"],
         writes=["warehouse.orders"],
         columns={
@@ -1042,7 +1074,8 @@ CASES: list[Case] = [
     Case(
         "spark-create-temp-view",
         "spark",
-        "create or replace temporary view recent as select id, amount from staging.orders where ds > '2024'",
+        "create or replace temporary view recent as select "
+        "id, amount from staging.orders where ds > '2024'",
         reads=["staging.orders"],
         writes=["recent"],
         statement_type="create_view",
@@ -1064,7 +1097,9 @@ CASES: list[Case] = [
     Case(
         "spark-cte-join-aggregate",
         "spark",
-        """with paid as (select order_id, sum(amount) as paid from staging.payments group by order_id)
+        """with paid as (
+               select order_id, sum(amount) as paid from staging.payments group by order_id
+           )
            select o.id, o.amount - coalesce(p.paid, 0) as outstanding
            from staging.orders o left join paid p on p.order_id = o.id""",
         reads=["staging.orders", "staging.payments"],
@@ -1089,7 +1124,8 @@ CASES: list[Case] = [
     Case(
         "hive-insert-overwrite-table",
         "hive",
-        "insert overwrite table dw.daily select to_date(created_at), count(*) from ods.orders group by to_date(created_at)",
+        "insert overwrite table dw.daily select to_date(created_at), count(*) from ods.orders "
+        "group by to_date(created_at)",
         schema={"dw.daily": {"day": "", "n": ""}},
         reads=["ods.orders"],
         writes=["dw.daily"],
@@ -1144,7 +1180,8 @@ CASES: list[Case] = [
     Case(
         "mysql-update-join",
         "mysql",
-        "update shop.orders o join shop.payments p on p.order_id = o.id set o.status = 'paid', o.amount = p.amount",
+        "update shop.orders o join shop.payments p on p.order_id = o.id set o.status = 'paid', "
+        "o.amount = p.amount",
         reads=["shop.payments"],
         writes=["shop.orders"],
         columns={"shop.orders.status": [], "shop.orders.amount": ["shop.payments.amount"]},
@@ -1152,7 +1189,8 @@ CASES: list[Case] = [
     Case(
         "mysql-delete-join",
         "mysql",
-        "delete o from shop.orders o join shop.customers c on o.customer_id = c.id where c.country = 'XX'",
+        "delete o from shop.orders o join shop.customers "
+        "c on o.customer_id = c.id where c.country = 'XX'",
         reads=["shop.customers"],
         writes=["shop.orders"],
         columns={},
@@ -1160,7 +1198,8 @@ CASES: list[Case] = [
     Case(
         "mysql-insert-select",
         "mysql",
-        "insert into shop.order_totals (customer_id, total) select customer_id, sum(amount) from shop.orders group by customer_id",
+        "insert into shop.order_totals (customer_id, total) select customer_id, sum(amount) from "
+        "shop.orders group by customer_id",
         reads=["shop.orders"],
         writes=["shop.order_totals"],
         columns={
@@ -1171,7 +1210,8 @@ CASES: list[Case] = [
     Case(
         "mysql-group-concat",
         "mysql",
-        "select customer_id, group_concat(status order by created_at separator ',') as s from shop.orders group by customer_id",
+        "select customer_id, group_concat(status order by created_at separator ',') as s from "
+        "shop.orders group by customer_id",
         reads=["shop.orders"],
         columns={
             "customer_id": ["shop.orders.customer_id"],
@@ -1182,7 +1222,8 @@ CASES: list[Case] = [
     Case(
         "mysql-create-table-as",
         "mysql",
-        "create table shop.vip as select c.id, c.email from shop.customers c where c.country = 'US'",
+        "create table shop.vip as select c.id, c.email "
+        "from shop.customers c where c.country = 'US'",
         reads=["shop.customers"],
         writes=["shop.vip"],
         columns={"shop.vip.id": ["shop.customers.id"], "shop.vip.email": ["shop.customers.email"]},
@@ -1215,7 +1256,8 @@ CASES: list[Case] = [
         "tsql-select-into-temp-script",
         "tsql",
         """SELECT id, customer_id, amount INTO #big FROM dbo.orders WHERE amount > 100;
-           INSERT INTO dbo.big_orders (order_id, customer_id, amount) SELECT id, customer_id, amount FROM #big;
+           INSERT INTO dbo.big_orders (order_id, customer_id, amount)
+               SELECT id, customer_id, amount FROM #big;
            DROP TABLE #big;""",
         reads=["dbo.orders"],
         writes=["dbo.big_orders"],
@@ -1241,7 +1283,8 @@ CASES: list[Case] = [
     Case(
         "tsql-update-from-join-alias",
         "tsql",
-        "UPDATE o SET o.status = s.status FROM dbo.orders AS o INNER JOIN dbo.shipments AS s ON s.order_id = o.id",
+        "UPDATE o SET o.status = s.status FROM dbo.orders AS o INNER JOIN dbo.shipments AS s ON "
+        "s.order_id = o.id",
         reads=["dbo.shipments"],
         writes=["dbo.orders"],
         columns={"dbo.orders.status": ["dbo.shipments.status"]},
@@ -1249,7 +1292,8 @@ CASES: list[Case] = [
     Case(
         "tsql-delete-from-join",
         "tsql",
-        "DELETE o FROM dbo.orders AS o JOIN dbo.customers AS c ON c.id = o.customer_id WHERE c.country = 'XX'",
+        "DELETE o FROM dbo.orders AS o JOIN dbo.customers AS c ON c.id = o.customer_id WHERE "
+        "c.country = 'XX'",
         reads=["dbo.customers"],
         writes=["dbo.orders"],
         columns={},
@@ -1271,8 +1315,12 @@ CASES: list[Case] = [
     Case(
         "tsql-cte-insert",
         "tsql",
-        """WITH latest AS (SELECT customer_id, MAX(created_at) AS last_order FROM dbo.orders GROUP BY customer_id)
-           INSERT INTO dbo.customer_activity (customer_id, last_order) SELECT customer_id, last_order FROM latest""",
+        """WITH latest AS (
+               SELECT customer_id, MAX(created_at) AS last_order
+               FROM dbo.orders GROUP BY customer_id
+           )
+           INSERT INTO dbo.customer_activity (customer_id, last_order)
+               SELECT customer_id, last_order FROM latest""",
         reads=["dbo.orders"],
         writes=["dbo.customer_activity"],
         columns={
@@ -1293,7 +1341,10 @@ CASES: list[Case] = [
         "tsql-cross-apply",
         "tsql",
         """SELECT c.id, x.amount FROM dbo.customers AS c
-           CROSS APPLY (SELECT TOP 1 o.amount FROM dbo.orders AS o WHERE o.customer_id = c.id ORDER BY o.created_at DESC) AS x""",
+           CROSS APPLY (
+               SELECT TOP 1 o.amount FROM dbo.orders AS o
+               WHERE o.customer_id = c.id ORDER BY o.created_at DESC
+           ) AS x""",
         reads=["dbo.customers", "dbo.orders"],
         columns={"id": ["dbo.customers.id"], "amount": ["dbo.orders.amount"]},
     ),
@@ -1307,7 +1358,8 @@ CASES: list[Case] = [
     Case(
         "tsql-update-output-into",
         "tsql",
-        "UPDATE dbo.orders SET status = 'x' OUTPUT inserted.id, deleted.status INTO dbo.audit (order_id, old_status) WHERE id = 1",
+        "UPDATE dbo.orders SET status = 'x' OUTPUT inserted.id, deleted.status INTO dbo.audit "
+        "(order_id, old_status) WHERE id = 1",
         reads=[],
         writes=["dbo.audit", "dbo.orders"],
         xfail="sqlglot 30.30 cannot parse T-SQL's OUTPUT ... INTO clause on UPDATE",
@@ -1349,7 +1401,8 @@ CASES: list[Case] = [
     Case(
         "oracle-nvl-decode",
         "oracle",
-        "select empno, nvl(comm, 0) + sal as total, decode(deptno, 10, 'ACC', 'OTHER') as dept from scott.emp",
+        "select empno, nvl(comm, 0) + sal as total, "
+        "decode(deptno, 10, 'ACC', 'OTHER') as dept from scott.emp",
         reads=["scott.emp"],
         columns={
             "empno": ["scott.emp.empno"],
@@ -1367,7 +1420,8 @@ CASES: list[Case] = [
     Case(
         "oracle-merge",
         "oracle",
-        """merge into hr.bonuses b using (select empno, sal from scott.emp where deptno = 10) e on (b.empno = e.empno)
+        """merge into hr.bonuses b using (select empno, sal from scott.emp where deptno = 10) e
+               on (b.empno = e.empno)
            when matched then update set b.bonus = e.sal * 0.1
            when not matched then insert (b.empno, b.bonus) values (e.empno, e.sal * 0.05)""",
         reads=["scott.emp"],
@@ -1378,7 +1432,8 @@ CASES: list[Case] = [
     Case(
         "oracle-ctas",
         "oracle",
-        "create table hr.dept_totals as select deptno, sum(sal) as total_sal from scott.emp group by deptno",
+        "create table hr.dept_totals as select deptno, "
+        "sum(sal) as total_sal from scott.emp group by deptno",
         reads=["scott.emp"],
         writes=["hr.dept_totals"],
         columns={
@@ -1389,7 +1444,8 @@ CASES: list[Case] = [
     Case(
         "oracle-global-temporary-script",
         "oracle",
-        """create global temporary table tmp_emp on commit preserve rows as select empno, sal from scott.emp;
+        """create global temporary table tmp_emp on commit preserve rows as
+               select empno, sal from scott.emp;
            insert into hr.raises (empno, new_sal) select empno, sal * 1.05 from tmp_emp""",
         reads=["scott.emp"],
         writes=["hr.raises"],
@@ -1398,7 +1454,8 @@ CASES: list[Case] = [
     Case(
         "oracle-delete-subquery",
         "oracle",
-        "delete from scott.emp where deptno in (select deptno from scott.dept where loc = 'DALLAS')",
+        "delete from scott.emp where deptno in (select "
+        "deptno from scott.dept where loc = 'DALLAS')",
         reads=["scott.dept"],
         writes=["scott.emp"],
         columns={},
@@ -1406,7 +1463,8 @@ CASES: list[Case] = [
     Case(
         "oracle-insert-select",
         "oracle",
-        "insert into hr.emp_names (empno, full_name) select empno, ename || ' ' || job from scott.emp",
+        "insert into hr.emp_names (empno, full_name) "
+        "select empno, ename || ' ' || job from scott.emp",
         reads=["scott.emp"],
         writes=["hr.emp_names"],
         columns={
@@ -1425,7 +1483,8 @@ CASES: list[Case] = [
     Case(
         "teradata-volatile-table-script",
         "teradata",
-        """CREATE VOLATILE TABLE vt AS (SELECT id, amount FROM shop.orders) WITH DATA ON COMMIT PRESERVE ROWS;
+        """CREATE VOLATILE TABLE vt AS (SELECT id, amount FROM shop.orders)
+               WITH DATA ON COMMIT PRESERVE ROWS;
            INSERT INTO shop.big_orders (order_id) SELECT id FROM vt WHERE amount > 10;""",
         reads=["shop.orders"],
         writes=["shop.big_orders"],
@@ -1434,7 +1493,8 @@ CASES: list[Case] = [
     Case(
         "teradata-qualify",
         "teradata",
-        "SELECT customer_id, amount FROM shop.orders QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY created_at DESC) = 1",
+        "SELECT customer_id, amount FROM shop.orders QUALIFY ROW_NUMBER() OVER (PARTITION BY "
+        "customer_id ORDER BY created_at DESC) = 1",
         reads=["shop.orders"],
         columns={"customer_id": ["shop.orders.customer_id"], "amount": ["shop.orders.amount"]},
     ),
@@ -1452,7 +1512,8 @@ CASES: list[Case] = [
     Case(
         "teradata-update-from",
         "teradata",
-        "UPDATE o FROM shop.orders o, shop.payments p SET amount = p.amount WHERE o.id = p.order_id",
+        "UPDATE o FROM shop.orders o, shop.payments p "
+        "SET amount = p.amount WHERE o.id = p.order_id",
         reads=["shop.payments"],
         writes=["shop.orders"],
         columns={"shop.orders.amount": ["shop.payments.amount"]},
@@ -1460,7 +1521,8 @@ CASES: list[Case] = [
     Case(
         "teradata-insert-select",
         "teradata",
-        "INSERT INTO shop.archive SELECT id, amount FROM shop.orders WHERE created_at < DATE '2020-01-01'",
+        "INSERT INTO shop.archive SELECT id, amount FROM "
+        "shop.orders WHERE created_at < DATE '2020-01-01'",
         schema={"shop.archive": {"order_id": "", "amount": ""}},
         reads=["shop.orders"],
         writes=["shop.archive"],
@@ -1487,7 +1549,8 @@ CASES: list[Case] = [
     Case(
         "trino-ctas",
         "trino",
-        "create table hive.marts.totals as select customer_id, sum(amount) as total from hive.shop.orders group by 1",
+        "create table hive.marts.totals as select customer_id, sum(amount) as total from "
+        "hive.shop.orders group by 1",
         reads=["hive.shop.orders"],
         writes=["hive.marts.totals"],
         columns={
@@ -1498,7 +1561,8 @@ CASES: list[Case] = [
     Case(
         "trino-insert",
         "trino",
-        "insert into hive.marts.totals (customer_id, total) select customer_id, sum(amount) from hive.shop.orders group by 1",
+        "insert into hive.marts.totals (customer_id, total) select customer_id, sum(amount) from "
+        "hive.shop.orders group by 1",
         reads=["hive.shop.orders"],
         writes=["hive.marts.totals"],
         columns={
@@ -1530,7 +1594,8 @@ CASES: list[Case] = [
     Case(
         "presto-window-rank",
         "presto",
-        "select id, rank() over (partition by customer_id order by amount desc) as rnk from shop.orders",
+        "select id, rank() over (partition by customer_id "
+        "order by amount desc) as rnk from shop.orders",
         reads=["shop.orders"],
         columns={
             "id": ["shop.orders.id"],
@@ -1547,7 +1612,8 @@ CASES: list[Case] = [
     Case(
         "athena-ctas-with-properties",
         "athena",
-        "create table analytics.orders_parquet with (format = 'PARQUET') as select id, amount from raw.orders",
+        "create table analytics.orders_parquet with (format "
+        "= 'PARQUET') as select id, amount from raw.orders",
         reads=["raw.orders"],
         writes=["analytics.orders_parquet"],
         columns={
@@ -1558,7 +1624,8 @@ CASES: list[Case] = [
     Case(
         "athena-insert-into",
         "athena",
-        "insert into analytics.daily select date(created_at) as day, count(*) as n from raw.orders group by 1",
+        "insert into analytics.daily select date(created_at) "
+        "as day, count(*) as n from raw.orders group by 1",
         reads=["raw.orders"],
         writes=["analytics.daily"],
         columns={"analytics.daily.day": ["raw.orders.created_at"], "analytics.daily.n": []},
@@ -1594,7 +1661,8 @@ CASES: list[Case] = [
     Case(
         "sqlite-create-view",
         "sqlite",
-        "create view v_totals as select customer_id, total(amount) as total from orders group by customer_id",
+        "create view v_totals as select customer_id, "
+        "total(amount) as total from orders group by customer_id",
         reads=["orders"],
         writes=["v_totals"],
         columns={
@@ -1616,7 +1684,8 @@ CASES: list[Case] = [
     Case(
         "sqlite-update-scalar-subquery",
         "sqlite",
-        "update customers set last_amount = (select max(amount) from orders where orders.customer_id = customers.id)",
+        "update customers set last_amount = (select max(amount) from orders where "
+        "orders.customer_id = customers.id)",
         reads=["orders"],
         writes=["customers"],
         columns={"customers.last_amount": ["orders.amount"]},
@@ -1633,7 +1702,8 @@ CASES: list[Case] = [
     Case(
         "clickhouse-insert-select",
         "clickhouse",
-        "insert into stats.daily select toDate(ts) as day, count() as n from logs.events group by day",
+        "insert into stats.daily select toDate(ts) as "
+        "day, count() as n from logs.events group by day",
         schema={"stats.daily": {"day": "", "n": ""}},
         reads=["logs.events"],
         writes=["stats.daily"],
@@ -1642,7 +1712,8 @@ CASES: list[Case] = [
     Case(
         "clickhouse-ctas-engine",
         "clickhouse",
-        "create table stats.by_user engine = MergeTree order by user_id as select user_id, countIf(kind = 'click') as clicks from logs.events group by user_id",
+        "create table stats.by_user engine = MergeTree order by user_id as select user_id, "
+        "countIf(kind = 'click') as clicks from logs.events group by user_id",
         reads=["logs.events"],
         writes=["stats.by_user"],
         columns={
@@ -1654,7 +1725,8 @@ CASES: list[Case] = [
     Case(
         "clickhouse-materialized-view-to",
         "clickhouse",
-        "create materialized view stats.mv_users to stats.users as select user_id, uniq(session_id) as sessions from logs.events group by user_id",
+        "create materialized view stats.mv_users to stats.users as select user_id, "
+        "uniq(session_id) as sessions from logs.events group by user_id",
         reads=["logs.events"],
         writes=["stats.mv_users", "stats.users"],
     ),
@@ -1688,7 +1760,8 @@ CASES: list[Case] = [
     Case(
         "ansi-union-positional",
         "ansi",
-        "select id as key, email as contact from raw.shop.customers union select order_id, method from raw.shop.payments",
+        "select id as key, email as contact from raw.shop.customers union select order_id, method "
+        "from raw.shop.payments",
         reads=[CUS, PAY],
         columns={
             "key": [f"{CUS}.id", f"{PAY}.order_id"],
@@ -1705,7 +1778,9 @@ CASES: list[Case] = [
     Case(
         "ansi-scalar-subquery",
         "ansi",
-        "select c.id, (select count(*) from raw.shop.orders o where o.customer_id = c.id) as n_orders, (select max(o.amount) from raw.shop.orders o where o.customer_id = c.id) as max_amount from raw.shop.customers c",
+        "select c.id, (select count(*) from raw.shop.orders o where o.customer_id = c.id) as "
+        "n_orders, (select max(o.amount) from raw.shop.orders o where o.customer_id = c.id) as "
+        "max_amount from raw.shop.customers c",
         reads=[ORD, CUS],
         columns={"id": [f"{CUS}.id"], "n_orders": [], "max_amount": [f"{ORD}.amount"]},
         kinds={"max_amount": "aggregate"},
@@ -1713,7 +1788,8 @@ CASES: list[Case] = [
     Case(
         "ansi-filters-are-not-sources",
         "ansi",
-        "select c.name from raw.shop.customers c where exists (select 1 from raw.shop.orders o where o.customer_id = c.id) and c.country = 'US'",
+        "select c.name from raw.shop.customers c where exists (select 1 from raw.shop.orders o "
+        "where o.customer_id = c.id) and c.country = 'US'",
         reads=[ORD, CUS],
         columns={"name": [f"{CUS}.name"]},
     ),
@@ -1732,7 +1808,8 @@ CASES: list[Case] = [
     Case(
         "ansi-schema-disambiguates-join",
         "ansi",
-        "select name, amount, method from customers c join orders o on o.customer_id = c.id join payments p on p.order_id = o.id",
+        "select name, amount, method from customers c join orders o on o.customer_id = c.id join "
+        "payments p on p.order_id = o.id",
         **shop(),
         reads=[CUS, ORD, PAY],
         columns={
@@ -1786,7 +1863,10 @@ CASES: list[Case] = [
     Case(
         "ansi-nested-ctes",
         "ansi",
-        """with a as (with inner_a as (select id, amount from raw.shop.orders) select id, amount * 2 as amount from inner_a),
+        """with a as (
+                    with inner_a as (select id, amount from raw.shop.orders)
+                    select id, amount * 2 as amount from inner_a
+                ),
                 b as (select id, amount + 1 as amount from a)
            select id, amount from b""",
         reads=[ORD],
@@ -1836,7 +1916,8 @@ CASES: list[Case] = [
     Case(
         "ansi-case-when-kinds",
         "ansi",
-        "select id, case when amount > 100 then 'big' else 'small' end as size, cast(amount as int) as amount_int, amount from raw.shop.orders",
+        "select id, case when amount > 100 then 'big' else 'small' end as size, cast(amount as "
+        "int) as amount_int, amount from raw.shop.orders",
         reads=[ORD],
         columns={
             "id": [f"{ORD}.id"],
@@ -1849,7 +1930,8 @@ CASES: list[Case] = [
     Case(
         "ansi-window-kinds",
         "ansi",
-        "select id, sum(amount) over (partition by customer_id) as w, avg(amount) as a from raw.shop.orders group by id",
+        "select id, sum(amount) over (partition by customer_id) as w, avg(amount) as a from "
+        "raw.shop.orders group by id",
         reads=[ORD],
         columns={
             "id": [f"{ORD}.id"],
@@ -1958,7 +2040,8 @@ CASES: list[Case] = [
     Case(
         "ansi-update-correlated-subquery",
         "ansi",
-        "update raw.shop.customers set country = (select max(country) from raw.geo.countries g where g.id = customers.id)",
+        "update raw.shop.customers set country = (select max(country) from raw.geo.countries g "
+        "where g.id = customers.id)",
         reads=["raw.geo.countries"],
         writes=[CUS],
         columns={f"{CUS}.country": ["raw.geo.countries.country"]},

@@ -10,8 +10,8 @@ from lineage.column_lineage import column_lineage_build
 
 class Command(BaseCommand):
     help = (
-        "Parse the compiled SQL of every changed model and store column lineage; prints the share of "
-        "models with column lineage and every failure with its reason."
+        "Parse the compiled SQL of every changed model and store column lineage; prints the share "
+        "of models with column lineage and every failure with its reason."
     )
 
     def add_arguments(self, parser):
@@ -36,9 +36,9 @@ class Command(BaseCommand):
             ok = with_sql - s.failed
             share = 100.0 * ok / with_sql if with_sql else 0.0
             self.stdout.write(
-                f"{proj.name}: {ok}/{with_sql} models with compiled SQL have column lineage ({share:.1f}%); "
-                f"parsed {s.parsed}, unchanged {s.unchanged}, failed {s.failed}, without SQL {s.no_sql}; "
-                f"{s.edges} new edges in {s.seconds:.2f}s"
+                f"{proj.name}: {ok}/{with_sql} models with compiled SQL have column lineage "
+                f"({share:.1f}%); parsed {s.parsed}, unchanged {s.unchanged}, failed {s.failed}, "
+                f"without SQL {s.no_sql}; {s.edges} new edges in {s.seconds:.2f}s"
             )
             for failure in s.failures:
                 self.stdout.write(f"  failed {failure['model']}: {failure['error']}")

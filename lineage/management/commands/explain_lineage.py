@@ -1,5 +1,11 @@
-"""python manage.py explain_lineage --dialect D [--schema FILE] [--default-db X] [--default-schema Y] < query.sql
-python manage.py explain_lineage --jsonl requests.jsonl   # one JSON request per line, one result per line"""
+"""Explain the lineage of SQL statements:
+
+    python manage.py explain_lineage --dialect D [--schema FILE] [--default-db X] \
+        [--default-schema Y] < query.sql
+    python manage.py explain_lineage --jsonl requests.jsonl
+
+The second form reads one JSON request per line and writes one result per line.
+"""
 
 from __future__ import annotations
 

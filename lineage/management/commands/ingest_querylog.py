@@ -1,4 +1,5 @@
-"""python manage.py ingest_querylog FILE --source NAME [--format F] [--access-history F] [--query-text F]"""
+"""python manage.py ingest_querylog FILE --source NAME [--format F] [--access-history F]
+[--query-text F]"""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from lineage.services import QueryLogError, querylog_run_create_from_path, query
 class Command(BaseCommand):
     help = (
         "Ingest a warehouse query-log export (Snowflake QUERY_HISTORY, BigQuery JOBS, Redshift "
-        "SYS_QUERY_HISTORY, PostgreSQL csvlog) into usage, popularity and lineage. Runs in this process; "
-        "re-ingesting the same file counts nothing twice."
+        "SYS_QUERY_HISTORY, PostgreSQL csvlog) into usage, popularity and lineage. Runs in this "
+        "process; re-ingesting the same file counts nothing twice."
     )
 
     def add_arguments(self, parser):
@@ -69,10 +70,11 @@ class Command(BaseCommand):
 def write_summary(command: BaseCommand, run: IngestRun) -> None:
     q = run.query_log
     command.stdout.write(
-        f"Query-log run #{run.pk} succeeded for source {q.source.name!r} ({q.format}) in {run.duration_seconds:.2f}s: "
-        f"{q.rows:,} rows, {q.records:,} new statements ({q.executions:,} executions), {q.duplicates:,} already "
-        f"counted, {q.fingerprints:,} shapes ({q.fingerprints_new:,} new), {q.assets_touched:,} assets, "
-        f"{q.assets_created:,} warehouse-only assets added, {q.edges_added:,} lineage edges added."
+        f"Query-log run #{run.pk} succeeded for source {q.source.name!r} ({q.format}) in "
+        f"{run.duration_seconds:.2f}s: {q.rows:,} rows, {q.records:,} new statements "
+        f"({q.executions:,} executions), {q.duplicates:,} already counted, {q.fingerprints:,} "
+        f"shapes ({q.fingerprints_new:,} new), {q.assets_touched:,} assets, {q.assets_created:,} "
+        f"warehouse-only assets added, {q.edges_added:,} lineage edges added."
     )
     if q.malformed:
         command.stdout.write(command.style.WARNING(f"{q.malformed:,} malformed rows skipped:"))

@@ -117,8 +117,9 @@ class Command(BaseCommand):
                 )
                 return
             self.stdout.write(
-                f"Demo query log moved forward by {_span(log.offset)}: {log.rows:,} statement{'s' if log.rows != 1 else ''} "
-                f"up to {log.newest_written:%Y-%m-%d %H:%M} UTC"
+                f"Demo query log moved forward by {_span(log.offset)}: {log.rows:,} "
+                f"statement{'s' if log.rows != 1 else ''} up to "
+                f"{log.newest_written:%Y-%m-%d %H:%M} UTC"
                 + (
                     f" ({log.counted_before:,} counted by an earlier load left out)."
                     if log.counted_before

@@ -1,4 +1,5 @@
-"""python manage.py querylog_source NAME [--dialect D] [--format F] [--url URL] [--default-database DB] [--default-schema S]"""
+"""python manage.py querylog_source NAME [--dialect D] [--format F] [--url URL]
+[--default-database DB] [--default-schema S]"""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from lineage.services import QueryLogError, querylog_source_upsert
 
 class Command(BaseCommand):
     help = (
-        "Create or change a query-log source. A live PostgreSQL source has --format pg_stat_statements "
-        "and --url postgres://user@host/db; it is pulled on the schedule or with pull_querylog."
+        "Create or change a query-log source. A live PostgreSQL source has --format "
+        "pg_stat_statements and --url postgres://user@host/db; it is pulled on the schedule or "
+        "with pull_querylog."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +38,6 @@ class Command(BaseCommand):
         except QueryLogError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"Source {source.name!r}: dialect {source.dialect}, format {source.format or 'detected'}"
-            f"{', live' if source.is_live else ''}."
+            f"Source {source.name!r}: dialect {source.dialect}, format "
+            f"{source.format or 'detected'}{', live' if source.is_live else ''}."
         )

@@ -102,7 +102,10 @@ def describe_file(path: Path | str) -> str:
     det = detect_format(path)
     if det.format is not None:
         reader = FORMATS[det.format]
-        return f"{_opening(Path(path))} looks like a {_looks_like(reader)} ({_strip_parens(det.reason)})"
+        return (
+            f"{_opening(Path(path))} looks like a {_looks_like(reader)} "
+            f"({_strip_parens(det.reason)})"
+        )
     return det.reason
 
 
@@ -133,11 +136,17 @@ def _describe_unknown(head: str) -> str:
     for signature, hint in _COMPANIONS:
         if signature.score(columns) >= THRESHOLD:
             where = "first line" if kind == "jsonl" else "header"
-            return f"its {where} looks like a {signature.label} ({_common.describe_columns(kind, columns)}); {hint}"
+            return (
+                f"its {where} looks like a {signature.label} "
+                f"({_common.describe_columns(kind, columns)}); {hint}"
+            )
     known = "; ".join(_looks_like(r) for r in FORMATS.values())
     if kind == "jsonl":
         shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
-        return f"it matches no known query-log format ({known}); its first object has keys: {shown or 'none'}"
+        return (
+            f"it matches no known query-log format ({known}); its first object has keys: "
+            f"{shown or 'none'}"
+        )
     first = head.split("\n", 1)[0].strip()
     for sep, sep_name in (("\t", "tab"), (";", "semicolon"), ("|", "pipe")):
         if "," not in first and first.count(sep) >= 2:
@@ -181,7 +190,8 @@ def read_file(
     if unknown:
         allowed = ", ".join(roles) or "none"
         raise ValueError(
-            f"the {reader.name} format takes no {', '.join(unknown)} file (companion files: {allowed})"
+            f"the {reader.name} format takes no "
+            f"{', '.join(unknown)} file (companion files: {allowed})"
         )
     return reader.read(path, extras=extras_paths or None)
 

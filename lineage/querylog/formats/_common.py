@@ -133,7 +133,8 @@ def iter_rows(path: Path, *, what: str) -> Iterator[tuple[int, Row | None, str |
             yield from _iter_jsonl(fh)
         elif kind == "json_array":
             raise WrongFormat(
-                f"{what} is one JSON array; export it as newline-delimited JSON (one object per line)"
+                f"{what} is one JSON array; export it as "
+                "newline-delimited JSON (one object per line)"
             )
         elif kind == "csv":
             yield from _iter_csv(fh)
@@ -249,7 +250,8 @@ def iter_records(
         kind = _peek_kind(fh)
         if kind == "json_array":
             raise WrongFormat(
-                f"{what} is one JSON array; export it as newline-delimited JSON (one object per line)"
+                f"{what} is one JSON array; export it as "
+                "newline-delimited JSON (one object per line)"
             )
         if kind == "jsonl":
             # Keys are matched to ``columns`` case-insensitively once per distinct key
@@ -381,8 +383,8 @@ def require_columns(path: Path, signature: Signature, *, what: str) -> None:
     missing = signature.missing(columns)
     if missing:
         raise WrongFormat(
-            f"{what} does not look like a {signature.label}: missing column(s) {', '.join(missing)} "
-            f"(found {describe_columns(kind, columns)})"
+            f"{what} does not look like a {signature.label}: missing column(s) "
+            f"{', '.join(missing)} (found {describe_columns(kind, columns)})"
         )
 
 

@@ -127,7 +127,8 @@ def _decode_tables(value: Any, column: str) -> list[str]:
     for item in items:
         if not isinstance(item, dict):
             raise ValueError(
-                f"{column} holds {type(item).__name__}, expected {{project_id, dataset_id, table_id}}"
+                f"{column} holds {type(item).__name__}, "
+                f"expected {{project_id, dataset_id, table_id}}"
             )
         table = c.text_value(item.get("table_id"))
         if not table:

@@ -2,8 +2,8 @@
 one normalisation the live puller reuses (``record_from_row``).
 
 Columns as the view names them: userid, dbid, queryid, query, calls, total_exec_time (ms;
-``total_time`` before PostgreSQL 13), rows, ... plus ``usename`` (or ``rolname``) / ``datname`` when the
-export joined pg_roles / pg_database. The view has no time of execution: a
+``total_time`` before PostgreSQL 13), rows, ... plus ``usename`` (or ``rolname``) /
+``datname`` when the export joined pg_roles / pg_database. The view has no time of execution: a
 ``captured_at`` (or ``snapshot_time``) column says when the snapshot was taken; without it
 the file's modification time stands in. A record stands for ``calls`` executions.
 """
@@ -32,8 +32,8 @@ VIEW = c.Signature(
 
 CAPTURE_COLUMNS = ("captured_at", "snapshot_time", "collected_at", "pulled_at")
 COLUMNS = (
-    "userid", "usename", "rolname", "dbid", "datname", "queryid", "query", "calls", "total_exec_time",
-    "total_time", "rows", *CAPTURE_COLUMNS,
+    "userid", "usename", "rolname", "dbid", "datname", "queryid", "query", "calls",
+    "total_exec_time", "total_time", "rows", *CAPTURE_COLUMNS,
 )  # fmt: skip
 
 

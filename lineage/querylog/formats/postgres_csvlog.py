@@ -101,8 +101,9 @@ class PostgresCsvlogReader:
             from .base import WrongFormat
 
             raise WrongFormat(
-                f"{path.name} does not look like a PostgreSQL csvlog file: its first row has "
-                f"{len(record)} fields (expected {MIN_COLUMNS}-{MAX_COLUMNS}, starting with a log time)"
+                f"{path.name} does not look like a PostgreSQL csvlog "
+                f"file: its first row has {len(record)} fields (expected "
+                f"{MIN_COLUMNS}-{MAX_COLUMNS}, starting with a log time)"
             )
         return self._read(path)
 
@@ -133,7 +134,8 @@ class PostgresCsvlogReader:
                         _Held(
                             RowError(
                                 line,
-                                f"expected {MIN_COLUMNS} to {MAX_COLUMNS} columns, found {len(values)}",
+                                f"expected {MIN_COLUMNS} to {MAX_COLUMNS} "
+                                f"columns, found {len(values)}",
                             ),
                             line,
                         )

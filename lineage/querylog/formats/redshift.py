@@ -19,8 +19,6 @@ from typing import Any
 from . import _common as c
 from .base import Detection, LogRecord, RowError
 
-TRUNCATED_AT = 4000
-
 QUERY_HISTORY = c.Signature(
     "Redshift SYS_QUERY_HISTORY export",
     required=["query_id", "query_text", "start_time", ("user_id", "usename")],
@@ -57,7 +55,9 @@ class RedshiftReader:
     looks_like = "Redshift SYS_QUERY_HISTORY export"
     dialect = "redshift"
     extras_roles = {
-        "query_text": "Redshift SYS_QUERY_TEXT export, to rebuild statements longer than 4,000 characters"
+        "query_text": (
+            "Redshift SYS_QUERY_TEXT export, to rebuild statements longer than 4,000 characters"
+        )
     }
 
     def sniff(self, head: str, filename: str) -> Detection:

@@ -156,12 +156,12 @@ def test_a_run_that_fails_midway_leaves_every_earlier_number_as_it_was(
         QueryLogSource.objects.get().watermark,
     )
 
-    import lineage.querylog.pipeline as pipeline
+    import lineage.querylog.write as write
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "usage_refresh", explode)
+    monkeypatch.setattr(write, "usage_refresh", explode)
     path = write_log(tmp_path / "b.csv", [row(f"r{n}", REVENUE.format(n=n)) for n in range(5)])
     with pytest.raises(RuntimeError):
         ingest_log(path)

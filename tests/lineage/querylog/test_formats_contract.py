@@ -196,7 +196,10 @@ class TestSnowflake(FormatContract):
     ]
     bad_ids = ["01c0bad0-0000-0000-0000-000000000001", "01c0bad0-0000-0000-0000-000000000007"]
     lookalike = "bigquery_jobs.csv"
-    lookalike_says = "its header looks like a BigQuery INFORMATION_SCHEMA.JOBS export (columns creation_time, project_id"
+    lookalike_says = (
+        "its header looks like a BigQuery INFORMATION_SCHEMA.JOBS "
+        "export (columns creation_time, project_id"
+    )
 
 
 class TestBigQuery(FormatContract):

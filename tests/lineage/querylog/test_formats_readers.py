@@ -300,11 +300,13 @@ def test_csvlog_statements_stay_in_file_order_when_a_session_goes_quiet(tmp_path
     from lineage.querylog.formats.postgres_csvlog import WINDOW
 
     lines = [
-        '2026-11-20 09:00:00.000 UTC,u,db,1,h,s1,1,idle,t,1/1,0,LOG,00000,"statement: SELECT 1",,,,,,,,,psql'
+        "2026-11-20 09:00:00.000 UTC,u,db,1,h,s1,1,idle,t,1/1,0,LOG,00000,"
+        '"statement: SELECT 1",,,,,,,,,psql'
     ]
     # another session logs more than WINDOW lines while s1 stays silent
     lines += [
-        f'2026-11-20 09:00:01.000 UTC,u,db,2,h,s2,{n},idle,t,1/1,0,LOG,00000,"statement: SELECT {n}",,,,,,,,,psql'
+        f"2026-11-20 09:00:01.000 UTC,u,db,2,h,s2,{n},idle,t,1/1,0,LOG,00000,"
+        f'"statement: SELECT {n}",,,,,,,,,psql'
         for n in range(1, WINDOW + 50)
     ]
     path = tmp_path / "postgresql.csv"

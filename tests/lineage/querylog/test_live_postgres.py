@@ -101,7 +101,8 @@ def _admin_url() -> str:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
+    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{user}@{host}:{port}/postgres"
 
 
 def _pg_stat_statements_ready(url: str) -> str | None:
@@ -120,8 +121,9 @@ def _pg_stat_statements_ready(url: str) -> str | None:
         except psycopg.Error:
             pass
         return (
-            f"pg_stat_statements cannot be read on this server ({str(exc).strip().splitlines()[0]}); "
-            f"shared_preload_libraries is {preload!r} and changing it needs a server restart"
+            "pg_stat_statements cannot be read on this server "
+            f"({str(exc).strip().splitlines()[0]}); shared_preload_libraries is {preload!r} and "
+            "changing it needs a server restart"
         )
     return None
 

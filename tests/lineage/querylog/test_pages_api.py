@@ -69,6 +69,48 @@ def test_unused_report_lists_assets_nobody_read(client, viewer, used):
     assert "No query log has been ingested yet" not in html
 
 
+@pytest.mark.parametrize("n_assets", [3, 30])
+def test_unused_report_query_count_does_not_grow_with_its_rows(
+    client, viewer, n_assets, django_assert_num_queries
+):
+    """The same queries for 3 rows and for 30, as the page and as the HTMX fragment: the
+    session (unless Redis caches it), the count, "any log ingested?", and the page of assets
+    with their project and usage."""
+    from django.conf import settings
+
+    from catalog.models import Project
+    from lineage.models import AssetUsage
+
+    queries = 3 if settings.SESSION_ENGINE.endswith(".cached_db") else 4
+
+    long_ago = timezone.now() - timezone.timedelta(days=400)
+    IngestRun.objects.create(kind=IngestRun.Kind.QUERY_LOG, status=IngestRun.Status.SUCCEEDED)
+    for i in range(n_assets):
+        project = Project.objects.create(name=f"project{i}")
+        asset = Asset.objects.create(
+            project=project,
+            unique_id=f"model.p{i}.t{i}",
+            kind="model",
+            name=f"table_{i}",
+            database="db",
+            schema="marts",
+            identifier=f"table_{i}",
+            dbt_tier=1 + i % 3,
+            dbt_owners=[f"owner{i}@example.com"],
+        )
+        if i % 2:  # read long ago; the others were never read
+            AssetUsage.objects.create(asset=asset, last_read_at=long_ago, last_write_at=long_ago)
+    client.force_login(viewer)
+    client.get("/lineage/")  # session warm-up
+    with django_assert_num_queries(queries):
+        html = client.get("/lineage/unused/?days=90").content.decode()
+    assert f"{n_assets} assets" in html and html.count('href="/assets/') == n_assets
+    assert f"owner{n_assets - 1}@example.com" in html and "Tier 3" in html
+    with django_assert_num_queries(queries):
+        fragment = client.get("/lineage/unused/?days=90&tier=1", HTTP_HX_REQUEST="true")
+    assert fragment.content.decode().count('href="/assets/') == len(range(0, n_assets, 3))
+
+
 def test_impact_analysis_lists_consumers_on_the_page_and_in_the_csv(client, viewer, used):
     client.force_login(viewer)
     upstream = Asset.objects.get(name="stg_invoices")  # fct_revenue is downstream of it
@@ -187,7 +229,8 @@ def test_a_recent_write_in_the_log_shows_the_table_fresh_against_its_tier_sla(
             [
                 row(
                     "w1",
-                    "insert into saas.marts.customer_churn (churn_id) select account_id from saas.marts.fct_revenue",
+                    "insert into saas.marts.customer_churn (churn_id) select account_id from "
+                    "saas.marts.fct_revenue",
                     when=timezone.now() - timezone.timedelta(hours=2),
                     query_type="INSERT",
                 )

@@ -220,7 +220,8 @@ def test_dml_adds_query_log_lineage_between_tables_and_columns(catalog, tmp_path
         row(
             "i1",
             "insert into reporting.public.revenue_snapshot (invoice_id, plan_name) "
-            "select invoice_id, plan_name from saas.marts.fct_revenue where invoice_date > '2024-01-01'",
+            "select invoice_id, plan_name from saas.marts.fct_revenue "
+            "where invoice_date > '2024-01-01'",
             query_type="INSERT",
         ),
         row(
@@ -237,8 +238,8 @@ def test_dml_adds_query_log_lineage_between_tables_and_columns(catalog, tmp_path
         ),
         row(
             "u1",
-            "update reporting.public.churn_copy c set account_id = a.account_id from saas.marts.dim_accounts a "
-            "where c.account_id = a.account_id",
+            "update reporting.public.churn_copy c set account_id = a.account_id "
+            "from saas.marts.dim_accounts a where c.account_id = a.account_id",
             query_type="UPDATE",
         ),
     ]
@@ -296,7 +297,8 @@ def test_columns_in_where_join_and_group_by_count_as_used(catalog, tmp_path):
         row(
             "f1",
             "select r.plan_name, count(*) as n from fct_revenue r join dim_accounts a "
-            "on r.account_id = a.account_id where a.industry = 'saas' group by r.plan_name order by n",
+            "on r.account_id = a.account_id where a.industry = 'saas' "
+            "group by r.plan_name order by n",
         )
     ]
     ingest_log_ok(write_log(tmp_path / "qh.csv", rows))
