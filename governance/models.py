@@ -206,9 +206,6 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
 
-# ---- policies, teams, audit (issue 8a)
-
-
 class TierPolicy(models.Model):
     """What a tier promises, editable by governance reviewers; one row per tier.
 
@@ -273,9 +270,6 @@ class AssetDescription(models.Model):
         return f"description of {self.asset_id}"
 
 
-# ---- PII classification and scorecard (issue 8b)
-
-
 class ScorecardSnapshot(models.Model):
     """The scorecard's numbers on one day (one row per day; the beat task overwrites it)."""
 
@@ -290,9 +284,6 @@ class ScorecardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"scorecard of {self.day:%Y-%m-%d}"
-
-
-# ---- API tokens and sign-in throttling (issue 13)
 
 
 class ApiToken(models.Model):

@@ -108,9 +108,6 @@ def asset_history(asset: Asset, limit: int = 100) -> list[dict]:
     return sorted(entries, key=lambda row: row["at"], reverse=True)[:limit]
 
 
-# ---- policies, teams, audit (issue 8a)
-
-
 @dataclass(frozen=True)
 class EffectiveDescription:
     text: str
