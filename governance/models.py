@@ -122,7 +122,7 @@ class ColumnClassification(models.Model):
     name/type heuristic suggests, what lineage propagated from a confirmed upstream column
     (``source_column``) and what a person decided. A reviewer confirms or rejects a
     suggestion in place (``decided_by`` set). Which one counts is decided once, in
-    ``governance.pii.effective_classification``.
+    ``governance.pii.effective.effective_classification``.
     """
 
     class Origin(models.TextChoices):

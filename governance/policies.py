@@ -190,7 +190,8 @@ def _latest_loaded_at(assets: list[Asset]) -> dict[int, object]:
 def pii_reviewed_column_ids(column_ids: Iterable[int]) -> set[int]:
     """Columns whose PII status a person has decided (the effective classification is
     confirmed or rejected, ``governance.pii``); a dbt flag alone is a suggestion."""
-    from governance.pii import chunked, effective_many
+    from governance.pii.effective import effective_many
+    from governance.selectors import chunked
 
     reviewed: set[int] = set()
     for chunk in chunked(column_ids):

@@ -21,8 +21,8 @@ from django.utils import timezone
 from catalog.models import Asset, AssetKind, Column, DataTest, NodeRunResult, SourceFreshnessResult
 from catalog.selectors import freshness_vs_sla, latest_status_by
 from governance.models import AssetOwner, AssetTier, ScorecardSnapshot
-from governance.pii import chunked
 from governance.policies import sla_hours_by_tier
+from governance.selectors import chunked
 from lexicon_core.extensions import kpi_providers, register_kpi
 
 # Assets that hold data: what owners, documentation, freshness and PII review are about.
@@ -281,7 +281,7 @@ def column_review_states() -> dict[int, tuple[int, int]]:
     columns' classifications are read (the rule itself is ``effective_classification``).
     """
     from governance.models import ColumnClassification
-    from governance.pii import effective_classification
+    from governance.pii.effective import effective_classification
 
     in_scope = {
         "asset__kind__in": DATA_KINDS,

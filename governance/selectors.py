@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
 from catalog.models import Asset, Column
 from governance.models import AssetTier
+
+# Id lists go to the database in slices: PostgreSQL takes at most 65,535 parameters a query.
+CHUNK = 2000
+
+
+def chunked(ids: Iterable[int], size: int = CHUNK) -> Iterable[list[int]]:
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -67,8 +77,8 @@ class EffectivePii:
 
 
 def effective_pii(column: Column) -> EffectivePii:
-    """The column's effective PII classification; the rule is ``governance.pii.effective_classification``."""
-    from governance.pii import effective_for
+    """The column's effective PII classification; the rule is ``governance.pii.effective.effective_classification``."""
+    from governance.pii.effective import effective_for
 
     e = effective_for(column)
     return EffectivePii(e.is_pii, e.category, e.origin, e.status, e.sensitivity, e.source_column_id)

@@ -161,7 +161,7 @@ def column_classification_decide(
 ) -> ColumnClassification:
     """A person's PII classification of a column (confirm a category, reject PII, or
     suggest one for another reviewer); lineage suggestions follow (``governance.pii``)."""
-    from governance.pii import pii_propagation_sync
+    from governance.pii.sync import pii_propagation_sync
 
     if category not in PiiCategory.values:
         raise ValueError(f"unknown PII category {category!r}")

@@ -14,12 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.models import Column, Project
 from governance.filters import TIER_CHOICES, review_queue
 from governance.models import ColumnClassification, PiiCategory
-from governance.pii import (
-    ReviewError,
-    column_classifications_review,
-    effective_for,
-    effective_many,
-)
+from governance.pii.effective import effective_for, effective_many
+from governance.pii.review import ReviewError, column_classifications_review
 from governance.services import column_classification_decide
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import allowed, view_allows

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Asset, Column, DataTest, NodeRunResult, SourceFreshnessResult
 from governance.models import ColumnClassification
-from governance.pii import column_classifications_review, column_mark_clean
+from governance.pii.review import column_classifications_review, column_mark_clean
 from governance.scorecard import scorecard_compute
 from governance.services import asset_owners_set, asset_tier_set
 from lexicon_core.extensions import register_kpi

@@ -18,7 +18,7 @@ from governance.api.serializers.pii import (
 )
 from governance.filters import ReviewQueueFilter, review_queue
 from governance.models import ColumnClassification
-from governance.pii import effective_for
+from governance.pii.effective import effective_for
 from governance.services import column_classification_decide
 from lexicon_core.permissions import Allows
 
