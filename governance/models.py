@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Asset, Column
+from lexicon_core.tiers import Tier
 
 
 class Team(models.Model):
@@ -83,7 +84,7 @@ class AssetTier(models.Model):
     """A tier set by a reviewer; wins over the tier read from dbt meta."""
 
     asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="tier_decision")
-    tier = models.PositiveSmallIntegerField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -93,7 +94,7 @@ class AssetTier(models.Model):
     class Meta:
         ordering = ["asset_id"]
         constraints = [
-            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="asset_tier_1_to_3")
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="asset_tier_1_to_3")
         ]
 
     def __str__(self) -> str:
@@ -213,9 +214,7 @@ class TierPolicy(models.Model):
     from ``LEXICON_TIER_FRESHNESS_SLA_HOURS``), so the checks work before anyone edits.
     """
 
-    tier = models.PositiveSmallIntegerField(
-        unique=True, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")]
-    )
+    tier = models.PositiveSmallIntegerField(unique=True, choices=Tier.choices)
     freshness_sla_hours = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -241,7 +240,7 @@ class TierPolicy(models.Model):
         ordering = ["tier"]
         verbose_name_plural = "tier policies"
         constraints = [
-            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="tier_policy_1_to_3"),
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="tier_policy_1_to_3"),
             models.CheckConstraint(
                 condition=Q(column_docs_target_pct__lte=100), name="tier_policy_pct_max_100"
             ),

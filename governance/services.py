@@ -19,6 +19,7 @@ from governance.models import (
     PiiCategory,
     Team,
 )
+from lexicon_core.tiers import TIERS
 
 
 def audit_record(
@@ -84,7 +85,7 @@ def asset_owners_set(
 
 @transaction.atomic
 def asset_tier_set(*, asset: Asset, tier: int, reason: str = "", actor) -> AssetTier:
-    if tier not in (1, 2, 3):
+    if tier not in TIERS:
         raise ValueError("tier must be 1, 2 or 3")
     existing = AssetTier.objects.select_for_update().filter(asset=asset).first()
     before = {"tier": existing.tier} if existing else {"tier": asset.dbt_tier, "origin": "dbt"}
@@ -224,7 +225,7 @@ def tier_policy_update(*, tier: int, actor, **changes: Any):
     from governance.models import TierPolicy
     from governance.policies import default_policy
 
-    if tier not in (1, 2, 3):
+    if tier not in TIERS:
         raise PolicyError(f"tier: {tier!r} is not 1, 2 or 3")
     unknown = set(changes) - set(POLICY_FIELDS)
     if unknown:

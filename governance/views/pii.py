@@ -16,6 +16,7 @@ from governance.filters import TIER_CHOICES, review_queue
 from governance.models import ColumnClassification, PiiCategory
 from governance.pii.effective import effective_for, effective_many
 from governance.pii.review import ReviewError, column_classifications_review
+from governance.selectors import NO_TIER, effective_tiers
 from governance.services import column_classification_decide
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import allowed, view_allows
@@ -26,6 +27,10 @@ QUEUE_PAGE_SIZE = 50
 def _queue_context(request: HttpRequest, params) -> dict:
     filters = review_queue(params)
     page = Paginator(filters.qs, QUEUE_PAGE_SIZE).get_page(params.get("page"))
+    page.object_list = list(page.object_list)
+    tiers = effective_tiers({row.column.asset_id for row in page.object_list})
+    for row in page.object_list:
+        row.asset_tier = tiers.get(row.column.asset_id, NO_TIER).tier
     without_status = {k: v for k, v in params.items() if k not in ("status", "page")}
     counts_filter = review_queue({**without_status, "status": ""})
     counts = dict(counts_filter.qs.order_by().values_list("status").annotate(n=Count("id")))

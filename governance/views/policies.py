@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from governance import services
 from governance.forms import TierPolicyForm
-from governance.policies import TIERS, tier_policies
+from governance.policies import tier_policies
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import allowed, view_allows
+from lexicon_core.tiers import TIERS
 
 
 @view_allows("catalog.view")

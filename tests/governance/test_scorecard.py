@@ -3,17 +3,27 @@ drill-down lists exactly the failing assets."""
 
 import re
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.models import Asset, Column, DataTest, NodeRunResult, SourceFreshnessResult
-from governance.models import ColumnClassification
+from catalog.models import (
+    Asset,
+    Column,
+    DataTest,
+    IngestRun,
+    NodeRunResult,
+    Project,
+    SourceFreshnessResult,
+)
+from governance.models import AssetOwner, AssetTier, ColumnClassification
 from governance.pii.review import column_classifications_review, column_mark_clean
 from governance.scorecard import scorecard_compute
 from governance.services import asset_owners_set, asset_tier_set
 from lexicon_core.extensions import register_kpi
+from lexicon_core.tiers import Tier
 from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +196,102 @@ def test_an_app_above_can_plug_in_a_kpi_and_none_is_overridden_silently(db, monk
     assert computed[0].key == "test_plugged_in" and computed[0].value == 75.0
     with pytest.raises(ValueError, match="already registered"):
         register_kpi("executive_metrics_approved", order=70)(lambda data: None)
+
+
+def _governed_catalog(n: int, owner) -> None:
+    """``n`` of each kind of thing the scorecard counts: tiered models (some re-tiered by a
+    reviewer, some owned, some tested, fresh or stale, with a PII column some reviewed) and
+    sources with freshness results."""
+    project = Project.objects.create(name=f"p{n}")
+    run = IngestRun.objects.create(project=project, status=IngestRun.Status.SUCCEEDED)
+    now = timezone.now()
+    for i in range(n):
+        model = Asset.objects.create(
+            project=project,
+            unique_id=f"model.p.dim_thing_{i}s",
+            kind="model",
+            name=f"dim_thing_{i}s",
+            dbt_tier=Tier.TIER_1 if i % 2 else Tier.TIER_2,
+            description="Things." if i % 3 else "",
+        )
+        key = Column.objects.create(
+            asset=model, name=f"thing_{i}_id", name_key=f"thing_{i}_id", position=0
+        )
+        email = Column.objects.create(
+            asset=model, name="email", name_key="email", position=1, description="Who."
+        )
+        if i % 3 == 0:
+            AssetTier.objects.create(asset=model, tier=Tier.TIER_1)
+        if i % 2 == 0:
+            AssetOwner.objects.create(asset=model, user=owner)
+        for test_name in ("unique", "not_null")[: 1 + i % 2]:
+            test = DataTest.objects.create(
+                project=project,
+                unique_id=f"test.{model.name}.{test_name}",
+                name=f"{test_name}_{key.name}",
+                test_type="generic",
+                test_name=test_name,
+                asset=model,
+                column_name=key.name,
+            )
+            NodeRunResult.objects.create(
+                project=project,
+                ingest_run=run,
+                invocation_id="inv",
+                unique_id=test.unique_id,
+                test=test,
+                status="pass" if i % 4 else "fail",
+                generated_at=now,
+            )
+        NodeRunResult.objects.create(
+            project=project,
+            ingest_run=run,
+            invocation_id="inv",
+            unique_id=model.unique_id,
+            asset=model,
+            status="success",
+            completed_at=now - timedelta(hours=1 if i % 2 else 500),
+            generated_at=now,
+        )
+        ColumnClassification.objects.create(
+            column=email,
+            category="email",
+            origin="heuristic",
+            status="confirmed" if i % 2 else "suggested",
+        )
+        source = Asset.objects.create(
+            project=project,
+            unique_id=f"source.p.raw.things_{i}",
+            kind="source",
+            name=f"things_{i}",
+            dbt_tier=Tier.TIER_3,
+        )
+        SourceFreshnessResult.objects.create(
+            project=project,
+            ingest_run=run,
+            invocation_id="inv",
+            unique_id=source.unique_id,
+            asset=source,
+            status="pass",
+            max_loaded_at=now - timedelta(hours=2),
+            generated_at=now,
+        )
+
+
+SCORECARD_QUERIES = 22
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_scorecard_takes_the_same_number_of_queries_for_any_number_of_assets(
+    n, analyst, django_assert_num_queries
+):
+    _governed_catalog(n, analyst)
+    with django_assert_num_queries(SCORECARD_QUERIES):
+        kpis = {k.key: k for k in scorecard_compute()}
+    # every number measured something, so each KPI's queries ran
+    assert all(
+        kpis[key].denominator > 0
+        for key in ("tier1_test_coverage", "documentation", "ownership", "freshness")
+        + ("data_quality", "pii_review")
+    )
+    assert kpis["freshness"].failing and kpis["data_quality"].failing

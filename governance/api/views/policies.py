@@ -10,9 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance.api.serializers.policies import TierPolicyInputSerializer, TierPolicySerializer
-from governance.policies import TIERS, tier_policies, tier_policy
+from governance.policies import tier_policies, tier_policy
 from governance.services import PolicyError, tier_policy_update
 from lexicon_core.permissions import Allows
+from lexicon_core.tiers import TIERS
 
 
 class TierPolicyListView(APIView):
