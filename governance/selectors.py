@@ -9,7 +9,7 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from catalog.models import Asset, Column
+from catalog.models import Asset
 
 # Id lists go to the database in slices: PostgreSQL takes at most 65,535 parameters a query.
 CHUNK = 2000
@@ -99,24 +99,6 @@ def effective_tier_filter(tier: int | None, through: str = "") -> Q:
     return Q(**{f"{through}tier_decision__tier": tier}) | Q(
         **{f"{through}tier_decision__isnull": True, f"{through}dbt_tier": tier}
     )
-
-
-@dataclass(frozen=True)
-class EffectivePii:
-    is_pii: bool | None  # None: nobody knows yet
-    category: str
-    origin: str
-    status: str
-    sensitivity: str = ""
-    source_column_id: int | None = None
-
-
-def effective_pii(column: Column) -> EffectivePii:
-    """The column's effective PII classification; the rule is ``governance.pii.effective.effective_classification``."""
-    from governance.pii.effective import effective_for
-
-    e = effective_for(column)
-    return EffectivePii(e.is_pii, e.category, e.origin, e.status, e.sensitivity, e.source_column_id)
 
 
 def asset_history(asset: Asset, limit: int = 100) -> list[dict]:

@@ -25,7 +25,8 @@ from lexicon_core.tiers import TIERS
 def audit_record(
     *, actor, action: str, obj: Any, before: Any = None, after: Any = None, request_id: str = ""
 ) -> AuditEvent:
-    """Append one audit row; the request id defaults to the current request's (middleware)."""
+    """Append one audit row. The request id is the current request's (``request.id``, set by
+    ``RequestIdMiddleware``) unless one is given (a task acting for a request)."""
     from governance.middleware import current_request_id
 
     request_id = request_id or current_request_id()
@@ -158,7 +159,6 @@ def column_classification_decide(
     actor,
     sensitivity: str = ColumnClassification.Sensitivity.MEDIUM,
     note: str = "",
-    request_id: str = "",
 ) -> ColumnClassification:
     """A person's PII classification of a column (confirm a category, reject PII, or
     suggest one for another reviewer); lineage suggestions follow (``governance.pii``)."""
@@ -195,7 +195,6 @@ def column_classification_decide(
         obj=column,
         before=before,
         after={"category": category, "status": status, "sensitivity": sensitivity},
-        request_id=request_id,
     )
     pii_propagation_sync(project_ids=[column.asset.project_id])
     return decision

@@ -1,4 +1,4 @@
-"""Reviewers' decisions on suggestions: confirm or reject (one or many), mark a column clean."""
+"""Reviewers' decisions on suggestions: confirm or reject them, one or many at once."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Column
-from governance.models import ColumnClassification, PiiCategory
+from governance.models import ColumnClassification
 from governance.pii.sync import pii_propagation_sync
 from governance.selectors import chunked
 
 Origin = ColumnClassification.Origin
 Status = ColumnClassification.Status
-Sensitivity = ColumnClassification.Sensitivity
 
 
 def _project_ids_of(column_ids: Iterable[int]) -> list[int]:
@@ -44,7 +43,7 @@ def _snapshot(row: ColumnClassification) -> dict[str, Any]:
 
 @transaction.atomic
 def column_classifications_review(
-    *, classification_ids: Iterable[int], decision: str, actor, request_id: str = ""
+    *, classification_ids: Iterable[int], decision: str, actor
 ) -> list[ColumnClassification]:
     """Confirm or reject suggestions (one or many); then propagate.
 
@@ -115,23 +114,7 @@ def column_classifications_review(
                 "status": status,
                 "origins": [r.origin for r in group],
             },
-            request_id=request_id,
         )
     if groups:
         pii_propagation_sync(project_ids=_project_ids_of(column_id for column_id, _c in groups))
     return changed
-
-
-def column_mark_clean(*, column: Column, actor, note: str = "", request_id: str = ""):
-    """A person confirms the column holds no PII (counts as reviewed on the scorecard)."""
-    from governance.services import column_classification_decide
-
-    return column_classification_decide(
-        column=column,
-        category=PiiCategory.NONE,
-        status=Status.CONFIRMED,
-        sensitivity=Sensitivity.LOW,
-        actor=actor,
-        note=note,
-        request_id=request_id,
-    )

@@ -75,7 +75,6 @@ def review_queue_decide(request: HttpRequest) -> HttpResponse:
             classification_ids=ids,
             decision=decision,
             actor=request.user,
-            request_id=getattr(request, "request_id", ""),
         )
     except ReviewError as exc:
         context = _queue_context(request, params) | {"error": str(exc)}
@@ -136,7 +135,6 @@ def column_classify(request: HttpRequest, pk: int) -> HttpResponse:
             sensitivity=sensitivity,
             note=request.POST.get("note", "")[:2000],
             actor=request.user,
-            request_id=getattr(request, "request_id", ""),
         )
     except ValueError as exc:
         messages.error(request, f"Not saved: {exc}.")

@@ -19,9 +19,9 @@ from catalog.models import (
     SourceFreshnessResult,
 )
 from governance.models import AssetOwner, AssetTier, ColumnClassification
-from governance.pii.review import column_classifications_review, column_mark_clean
+from governance.pii.review import column_classifications_review
 from governance.scorecard import scorecard_compute
-from governance.services import asset_owners_set, asset_tier_set
+from governance.services import asset_owners_set, asset_tier_set, column_classification_decide
 from lexicon_core.extensions import register_kpi
 from lexicon_core.tiers import Tier
 from tests.factories import token_client
@@ -137,7 +137,9 @@ def governed_example(example_catalog, reviewer, analyst):
     column_classifications_review(classification_ids=[lonely.pk], decision="reject", actor=reviewer)
     reviewed.add(lonely.column_id)
     for column in Column.objects.filter(asset__name="fct_mrr", removed_at__isnull=True)[:3]:
-        column_mark_clean(column=column, actor=reviewer)
+        column_classification_decide(  # "holds no PII", confirmed
+            column=column, category="none", status="confirmed", sensitivity="low", actor=reviewer
+        )
         reviewed.add(column.pk)
     return reviewed
 

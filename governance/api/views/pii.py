@@ -57,7 +57,6 @@ class ColumnClassificationsView(APIView):
             sensitivity=data["sensitivity"],
             note=data["note"],
             actor=request.user,
-            request_id=getattr(request, "request_id", ""),
         )
         return Response(self._body(column), status=status.HTTP_201_CREATED)
 
