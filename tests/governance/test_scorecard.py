@@ -297,3 +297,29 @@ def test_the_scorecard_takes_the_same_number_of_queries_for_any_number_of_assets
         + ("data_quality", "pii_review")
     )
     assert kpis["freshness"].failing and kpis["data_quality"].failing
+
+
+# The drill-down computes its number, then lists the failing assets with their tiers.
+DRILLDOWN_QUERIES = {
+    "tier1_test_coverage": 15,
+    "documentation": 6,
+    "ownership": 5,
+    "freshness": 8,
+    "data_quality": 5,
+    "pii_review": 5,
+}
+
+
+@pytest.mark.parametrize("n", [3, 30])
+@pytest.mark.parametrize("key", sorted(DRILLDOWN_QUERIES))
+def test_each_drilldown_takes_the_same_number_of_queries_for_any_number_of_assets(
+    key, n, client, viewer, analyst, django_assert_num_queries
+):
+    _governed_catalog(n, analyst)
+    client.force_login(viewer)
+    client.get("/governance/")  # session warm-up
+    with django_assert_num_queries(DRILLDOWN_QUERIES[key]):
+        response = client.get(f"/governance/scorecard/{key}/")
+    assert response.status_code == 200
+    listed = {int(pk) for pk in re.findall(r'data-asset-id="(\d+)"', response.content.decode())}
+    assert listed and listed == set(scorecard_compute([key])[0].failing)
