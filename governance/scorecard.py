@@ -2,9 +2,10 @@
 
 Every KPI is a provider registered by key in ``lexicon_core.extensions`` (``register_kpi``).
 Governance registers its own below; an app above governance (the metric dictionary)
-registers its KPIs the same way (``executive_metrics_approved``). A provider gets a ``ScorecardData`` (assets in scope, effective
-tiers; read once and shared) and returns a ``Kpi``: a numerator, a denominator, a
-target, and the ids of the assets that fail it (the drill-down).
+registers its KPIs the same way (``executive_metrics_approved``). A provider gets a
+``ScorecardData`` (assets in scope, effective tiers; read once and shared) and returns a
+``Kpi``: a numerator, a denominator, a target, and the ids of the assets that fail it (the
+drill-down).
 """
 
 from __future__ import annotations
@@ -165,8 +166,8 @@ def documentation(data: ScorecardData) -> Kpi:
     return Kpi(
         "documentation",
         "Documentation completeness",
-        "Share of Tier-1 and Tier-2 assets whose description and column descriptions reach the tier's "
-        "target (Tier 1: 95 %, Tier 2: 80 % described).",
+        "Share of Tier-1 and Tier-2 assets whose description and column descriptions reach "
+        "the tier's target (Tier 1: 95 %, Tier 2: 80 % described).",
         numerator=len(assets) - len(failing),
         denominator=len(assets),
         target=100.0,
@@ -219,8 +220,8 @@ def freshness(data: ScorecardData) -> Kpi:
     return Kpi(
         "freshness",
         "Freshness compliance",
-        "Share of tiered sources and models whose last load or successful run is within the tier's SLA "
-        "(assets with no timestamp are not counted).",
+        "Share of tiered sources and models whose last load or successful run is within the "
+        "tier's SLA (assets with no timestamp are not counted).",
         numerator=measured - len(failing),
         denominator=measured,
         target=100.0,

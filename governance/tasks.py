@@ -26,7 +26,8 @@ def scorecard_snapshot() -> dict:
 
 @shared_task(name="governance.tasks.pii_propagation_refresh", **idempotent_task_options())
 def pii_propagation_refresh(project_id: int) -> dict:
-    """Lineage suggestions of one project recomputed from its confirmed PII columns; safe to run twice."""
+    """Lineage suggestions of one project recomputed from its confirmed PII columns; safe to
+    run twice."""
     from django.db import transaction
 
     from governance.pii.sync import pii_propagation_sync

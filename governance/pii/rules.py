@@ -39,14 +39,15 @@ DEFAULT_PII_RULES: list[dict[str, str]] = [
     {
         "category": "name",
         "sensitivity": "medium",
-        "name": r"(^|_)(first|last|middle|full|given|family|maiden|contact|customer|person|legal)_?name$|^(surname|forename)$",
+        "name": r"(^|_)(first|last|middle|full|given|family|maiden|contact|customer|person|legal)"
+        r"_?name$|^(surname|forename)$",
         "types": _TEXT,
     },
     {
         "category": "address",
         "sensitivity": "high",
-        "name": r"(^|_)(street(_address)?|address(_line)?_?\d?|addr_line_?\d?|postal_?code|post_?code|zip(_?code)?|"
-        r"(home|billing|shipping|mailing|postal|street)_address)$",
+        "name": r"(^|_)(street(_address)?|address(_line)?_?\d?|addr_line_?\d?|postal_?code|"
+        r"post_?code|zip(_?code)?|(home|billing|shipping|mailing|postal|street)_address)$",
         "exclude": r"(e_?mail|ip)_?address",
     },
     {"category": "ip", "sensitivity": "medium", "name": r"(^|_)ip(_?addr(ess)?|_?v[46])?$"},
@@ -54,8 +55,8 @@ DEFAULT_PII_RULES: list[dict[str, str]] = [
     {
         "category": "government_id",
         "sensitivity": "restricted",
-        "name": r"(^|_)(ssn|social_security(_number)?|passport(_?(number|no))?|national_id(_number)?|tax_id|"
-        r"nino|drivers?_?licen[cs]e(_?(number|no))?)$",
+        "name": r"(^|_)(ssn|social_security(_number)?|passport(_?(number|no))?|"
+        r"national_id(_number)?|tax_id|nino|drivers?_?licen[cs]e(_?(number|no))?)$",
     },
     {
         "category": "payment",
@@ -66,8 +67,8 @@ DEFAULT_PII_RULES: list[dict[str, str]] = [
     {
         "category": "health",
         "sensitivity": "restricted",
-        "name": r"(^|_)(diagnos[ie]s|medical_\w+|medications?|icd_?(9|10)?_?codes?|blood_type|allerg(y|ies)|"
-        r"disabilit(y|ies)|health_(condition|record|status))$",
+        "name": r"(^|_)(diagnos[ie]s|medical_\w+|medications?|icd_?(9|10)?_?codes?|blood_type|"
+        r"allerg(y|ies)|disabilit(y|ies)|health_(condition|record|status))$",
     },
     {
         "category": "date_of_birth",

@@ -20,7 +20,7 @@ Status = ColumnClassification.Status
 Sensitivity = ColumnClassification.Sensitivity
 
 
-# ---------------------------------------------------------------------------- suggestions from ingest
+# ------------------------------------------------------------------- suggestions from ingest
 
 
 def _delete(ids: list[int]) -> int:
@@ -111,8 +111,8 @@ def _suggestions_sync_chunk(asset_ids: list[int]) -> SyncResult:
 
 
 def pii_after_ingest(outcome) -> None:
-    """Post-ingest hook (registered in ``GovernanceConfig.ready``): suggestions for changed assets, then
-    propagation again (a removed source withdraws what it caused)."""
+    """Post-ingest hook (registered in ``GovernanceConfig.ready``): suggestions for changed
+    assets, then propagation again (a removed source withdraws what it caused)."""
     changed = outcome.added_ids | outcome.changed_ids
     if changed:
         pii_suggestions_sync(asset_ids=changed)

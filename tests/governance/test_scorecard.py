@@ -160,7 +160,8 @@ def test_the_numbers_equal_independent_counts_and_each_drilldown_lists_the_faili
         assert listed == failing, key
     # the numbers are not trivially all-pass or all-fail
     assert 0 < kpis["pii_review"].numerator < kpis["pii_review"].denominator
-    # the metric dictionary's number (it imports the example's dbt metrics), counted here independently
+    # the metric dictionary's number (it imports the example's dbt metrics), counted here
+    # independently
     from metrics_dictionary.models import Metric
 
     executive = Metric.objects.filter(tier=1).exclude(status__in=("deprecated", "retired"))
