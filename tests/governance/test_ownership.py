@@ -162,10 +162,11 @@ def test_my_assets_page_query_count_is_flat(
     assert len(response.context["rows"]) == min(n_assets, 50)
 
 
-TEAMS_PAGE_QUERIES = 5
+TEAMS_PAGE_QUERIES = 4
 
 
 @pytest.mark.parametrize("n_teams", [3, 30])
+@pytest.mark.usefixtures("sessions_as_in_production")
 def test_the_teams_page_query_count_is_flat(
     client, reviewer, django_user_model, n_teams, django_assert_num_queries
 ):

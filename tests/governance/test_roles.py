@@ -43,11 +43,12 @@ def test_create_demo_users_refuses_with_debug_off(settings):
         call_command("create_demo_users")
 
 
-ROLES_PAGE_QUERIES = 4
+ROLES_PAGE_QUERIES = 3
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("n_users", [3, 30])
+@pytest.mark.usefixtures("sessions_as_in_production")
 def test_the_roles_page_query_count_is_flat(client, admin_user, n_users, django_assert_num_queries):
     from django.urls import reverse
 
