@@ -335,7 +335,7 @@ LOGGING = {
 LEXICON_COLUMN_LINEAGE_AFTER_INGEST = env_bool("LEXICON_COLUMN_LINEAGE_AFTER_INGEST", True)
 # Where uploaded artifacts wait for a worker (workers must see the same directory).
 LEXICON_UPLOAD_DIR = Path(env_str("LEXICON_UPLOAD_DIR", str(MEDIA_ROOT / "ingest")))
-# PII heuristics: a JSON file replacing governance.pii.DEFAULT_PII_RULES (same shape);
+# PII heuristics: a JSON file replacing governance.pii.rules.DEFAULT_PII_RULES (same shape);
 # empty: the defaults.
 LEXICON_PII_RULES_FILE = env_str("LEXICON_PII_RULES_FILE", "")
 # Column-lineage edge kinds along which a confirmed PII classification is suggested downstream

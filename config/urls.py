@@ -51,7 +51,6 @@ urlpatterns = [
     path("api/v1/", include("catalog.api.urls")),
     path("api/v1/", include("lineage.api.urls")),
     path("api/v1/", include("governance.api.urls")),
-    path("api/v1/", include("governance.api.pii_urls")),
     path("api/v1/", include("metrics_dictionary.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script from a URL, not inline

@@ -68,7 +68,7 @@ class GovernanceConfig(AppConfig):
 
     @staticmethod
     def _register_extensions() -> None:
-        from governance.pii import pii_after_ingest
+        from governance.pii.sync import pii_after_ingest
         from governance.policies import freshness_sla_hours
         from lexicon_core.extensions import Panel, provide, register_ingest_hook, register_panel
 

@@ -1,11 +1,11 @@
 """Export what people decided here back to dbt: a ``schema.yml``-shaped meta patch.
 
 Only entries where a person decided something are written: owners set in Lexicon, a
-tier set by a reviewer, PII confirmed or rejected by a person, a description written here. The keys are the first
-of the configured ``LEXICON_META_*`` keys, so Lexicon reads the patch back as the same
-owners, tier and PII flags (``catalog.meta``). Models, seeds and snapshots carry
-``config: meta:``; columns carry ``meta:`` (every dbt version accepts it); sources are
-nested under their source name, as in dbt.
+tier set by a reviewer, PII confirmed or rejected by a person, a description written here.
+The keys are the first of the configured ``LEXICON_META_*`` keys, so Lexicon reads the
+patch back as the same owners, tier and PII flags (``catalog.meta``). Models, seeds and
+snapshots carry ``config: meta:``; columns carry ``meta:`` (every dbt version accepts it);
+sources are nested under their source name, as in dbt.
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ def _entry(
 
 def project_meta_patch_yaml(project: Project) -> str:
     header = (
-        f"# Lexicon: owners, tiers and PII decisions made by people for dbt project {project.name}.\n"
+        "# Lexicon: owners, tiers and PII decisions made by people for dbt project "
+        f"{project.name}.\n"
         "# Merge these meta keys into your schema.yml files; Lexicon reads them back unchanged.\n"
     )
     body = yaml.safe_dump(

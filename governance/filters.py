@@ -9,6 +9,8 @@ from django.db.models import Q, QuerySet
 
 from catalog.models import Project
 from governance.models import AuditEvent, ColumnClassification, PiiCategory
+from governance.selectors import effective_tier_filter
+from lexicon_core.tiers import Tier
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -66,7 +68,7 @@ class AuditEventFilter(django_filters.FilterSet):
         )
 
 
-TIER_CHOICES = [("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3"), ("none", "No tier")]
+TIER_CHOICES = [(str(tier.value), tier.label) for tier in Tier] + [("none", "No tier")]
 
 
 class ReviewQueueFilter(django_filters.FilterSet):
@@ -87,15 +89,8 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     def filter_tier(self, queryset, name, value):
         """The effective tier: a reviewer's decision, else dbt's."""
-        if value == "none":
-            return queryset.filter(
-                column__asset__tier_decision__isnull=True, column__asset__dbt_tier__isnull=True
-            )
-        tier = int(value)
-        return queryset.filter(
-            Q(column__asset__tier_decision__tier=tier)
-            | Q(column__asset__tier_decision__isnull=True, column__asset__dbt_tier=tier)
-        )
+        tier = None if value == "none" else int(value)
+        return queryset.filter(effective_tier_filter(tier, through="column__asset__"))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -125,7 +120,6 @@ def review_queue(
         )
         .select_related(
             "column__asset__project",
-            "column__asset__tier_decision",
             "source_column__asset",
             "decided_by",
         )

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from governance.models import OwnerType, Team
 from governance.throttle import client_ip, login_failure_record, login_lockout, login_success_record
 from lexicon_core.roles import ROLES
+from lexicon_core.tiers import Tier
 
 
 class TierPolicyForm(forms.Form):
@@ -59,7 +60,7 @@ class AssetOwnersForm(forms.Form):
 
 class AssetTierForm(forms.Form):
     tier = forms.TypedChoiceField(
-        choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3"), (0, "dbt's tier")],
+        choices=[*Tier.choices, (0, "dbt's tier")],
         coerce=int,
         help_text="dbt's tier: drop the tier set here.",
     )

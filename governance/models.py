@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Asset, Column
+from lexicon_core.tiers import Tier
 
 
 class Team(models.Model):
@@ -83,7 +84,7 @@ class AssetTier(models.Model):
     """A tier set by a reviewer; wins over the tier read from dbt meta."""
 
     asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="tier_decision")
-    tier = models.PositiveSmallIntegerField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -93,7 +94,7 @@ class AssetTier(models.Model):
     class Meta:
         ordering = ["asset_id"]
         constraints = [
-            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="asset_tier_1_to_3")
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="asset_tier_1_to_3")
         ]
 
     def __str__(self) -> str:
@@ -122,7 +123,7 @@ class ColumnClassification(models.Model):
     name/type heuristic suggests, what lineage propagated from a confirmed upstream column
     (``source_column``) and what a person decided. A reviewer confirms or rejects a
     suggestion in place (``decided_by`` set). Which one counts is decided once, in
-    ``governance.pii.effective_classification``.
+    ``governance.pii.effective.effective_classification``.
     """
 
     class Origin(models.TextChoices):
@@ -206,9 +207,6 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
 
-# ---- policies, teams, audit (issue 8a)
-
-
 class TierPolicy(models.Model):
     """What a tier promises, editable by governance reviewers; one row per tier.
 
@@ -216,9 +214,7 @@ class TierPolicy(models.Model):
     from ``LEXICON_TIER_FRESHNESS_SLA_HOURS``), so the checks work before anyone edits.
     """
 
-    tier = models.PositiveSmallIntegerField(
-        unique=True, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")]
-    )
+    tier = models.PositiveSmallIntegerField(unique=True, choices=Tier.choices)
     freshness_sla_hours = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -244,7 +240,7 @@ class TierPolicy(models.Model):
         ordering = ["tier"]
         verbose_name_plural = "tier policies"
         constraints = [
-            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="tier_policy_1_to_3"),
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="tier_policy_1_to_3"),
             models.CheckConstraint(
                 condition=Q(column_docs_target_pct__lte=100), name="tier_policy_pct_max_100"
             ),
@@ -273,9 +269,6 @@ class AssetDescription(models.Model):
         return f"description of {self.asset_id}"
 
 
-# ---- PII classification and scorecard (issue 8b)
-
-
 class ScorecardSnapshot(models.Model):
     """The scorecard's numbers on one day (one row per day; the beat task overwrites it)."""
 
@@ -290,9 +283,6 @@ class ScorecardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"scorecard of {self.day:%Y-%m-%d}"
-
-
-# ---- API tokens and sign-in throttling (issue 13)
 
 
 class ApiToken(models.Model):

@@ -23,17 +23,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column, DataTest, NodeRunResult, SourceFreshnessResult
-from governance.models import (
-    AssetDescription,
-    AssetOwner,
-    AssetTier,
-    TierPolicy,
-)
+from catalog.selectors import freshness_vs_sla
+from governance.models import AssetDescription, AssetOwner, TierPolicy
+from governance.pii.effective import effective_many
+from governance.selectors import NO_TIER, chunked, effective_tiers
+from lexicon_core.tiers import TIERS, Tier
 
-TIERS = (1, 2, 3)
 # Kinds that are built or loaded, so tests and freshness apply to them.
 DATA_KINDS = (AssetKind.MODEL, AssetKind.SNAPSHOT, AssetKind.SEED, AssetKind.SOURCE)
 LAYER_PREFIXES = {
@@ -76,15 +73,15 @@ class Check:
 
 def default_policy(tier: int) -> TierPolicy:
     """The policy of a tier nobody has edited yet (unsaved); SLA from the setting."""
-    strict = tier == 1
+    critical = tier in (Tier.TIER_1, Tier.TIER_2)
     return TierPolicy(
         tier=tier,
         freshness_sla_hours=settings.LEXICON_TIER_FRESHNESS_SLA_HOURS.get(tier),
-        required_tests=["unique", "not_null"] if tier in (1, 2) else [],
-        description_required=tier in (1, 2),
-        column_docs_target_pct={1: 95, 2: 80}.get(tier, 0),
-        owner_required=tier in (1, 2),
-        pii_review_required=strict,
+        required_tests=["unique", "not_null"] if critical else [],
+        description_required=critical,
+        column_docs_target_pct={Tier.TIER_1: 95, Tier.TIER_2: 80}.get(tier, 0),
+        owner_required=critical,
+        pii_review_required=tier == Tier.TIER_1,
     )
 
 
@@ -98,14 +95,6 @@ def tier_policy(tier: int) -> TierPolicy:
     return TierPolicy.objects.filter(tier=tier).first() or default_policy(tier)
 
 
-def effective_tiers(asset_ids: Iterable[int]) -> dict[int, int | None]:
-    """Asset id → tier: a reviewer's decision, else dbt's."""
-    ids = list(asset_ids)
-    tiers = dict(Asset.objects.filter(pk__in=ids).values_list("pk", "dbt_tier"))
-    tiers.update(AssetTier.objects.filter(asset_id__in=ids).values_list("asset_id", "tier"))
-    return tiers
-
-
 def sla_hours_by_tier() -> dict[int, int | None]:
     """Tier -> the freshness SLA of its policy (stored, else the default). One query."""
     return {tier: policy.freshness_sla_hours for tier, policy in tier_policies().items()}
@@ -113,10 +102,11 @@ def sla_hours_by_tier() -> dict[int, int | None]:
 
 def freshness_sla_hours(assets: list[Asset]) -> dict[int, int | None]:
     """Asset id -> the SLA of its effective tier: the ``freshness_sla`` provider that catalog
-    pages ask (registered in ``GovernanceConfig.ready``). Two queries for any number."""
-    saved = [a for a in assets if a.pk is not None]
-    tiers = {a.pk: a.dbt_tier for a in assets}
-    tiers.update(AssetTier.objects.filter(asset__in=saved).values_list("asset_id", "tier"))
+    pages ask (registered in ``GovernanceConfig.ready``). Two queries (per 2,000 assets)."""
+    tiers = {a.pk: a.dbt_tier for a in assets}  # an unsaved asset: dbt's tier
+    tiers.update(
+        (pk, tier) for pk, (tier, _origin) in effective_tiers(a.pk for a in assets if a.pk).items()
+    )
     by_tier = sla_hours_by_tier()
     return {pk: by_tier.get(tier) if tier else None for pk, tier in tiers.items()}
 
@@ -165,33 +155,34 @@ def primary_key(
     return [], ""
 
 
-def _latest_loaded_at(assets: list[Asset]) -> dict[int, object]:
-    """Asset id → when its data was last loaded: a source's newest freshness
-    ``max_loaded_at``, or a node's newest successful run's ``completed_at``."""
-    ids = [a.pk for a in assets]
-    loaded: dict[int, object] = {}
-    for asset_id, at in (
+def _latest_loads(
+    ids: list[int],
+) -> tuple[dict[int, SourceFreshnessResult], dict[int, NodeRunResult]]:
+    """Per asset, what tells when its data was last loaded: a source's newest freshness
+    result with a ``max_loaded_at``, and a node's newest successful run (the rule comparing
+    them with the SLA is ``catalog.selectors.freshness_vs_sla``)."""
+    fresh: dict[int, SourceFreshnessResult] = {}
+    for row in (
         SourceFreshnessResult.objects.filter(asset_id__in=ids, max_loaded_at__isnull=False)
         .order_by("asset_id", "-generated_at", "-id")
-        .values_list("asset_id", "max_loaded_at")
+        .only("id", "asset_id", "max_loaded_at")
     ):
-        loaded.setdefault(asset_id, at)
-    for asset_id, at in (
+        fresh.setdefault(row.asset_id, row)
+    runs: dict[int, NodeRunResult] = {}
+    for row in (
         NodeRunResult.objects.filter(
             asset_id__in=ids, status__in=("success", "pass"), completed_at__isnull=False
         )
         .order_by("asset_id", "-completed_at", "-id")
-        .values_list("asset_id", "completed_at")
+        .only("id", "asset_id", "status", "completed_at")
     ):
-        loaded.setdefault(asset_id, at)
-    return loaded
+        runs.setdefault(row.asset_id, row)
+    return fresh, runs
 
 
 def pii_reviewed_column_ids(column_ids: Iterable[int]) -> set[int]:
     """Columns whose PII status a person has decided (the effective classification is
     confirmed or rejected, ``governance.pii``); a dbt flag alone is a suggestion."""
-    from governance.pii import chunked, effective_many
-
     reviewed: set[int] = set()
     for chunk in chunked(column_ids):
         effective = effective_many(Column.objects.filter(pk__in=chunk).only("id", "dbt_pii"))
@@ -221,13 +212,12 @@ def policy_checks_many(assets: Iterable[Asset]) -> dict[int, list[Check]]:
     described_here = set(
         AssetDescription.objects.filter(asset_id__in=ids).values_list("asset_id", flat=True)
     )
-    loaded = _latest_loaded_at(assets)
+    fresh, runs = _latest_loads(ids)
     reviewed = pii_reviewed_column_ids([c.pk for cols in columns.values() for c in cols])
-    now = timezone.now()
 
     out: dict[int, list[Check]] = {}
     for asset in assets:
-        tier = tiers.get(asset.pk)
+        tier = tiers.get(asset.pk, NO_TIER).tier
         if not tier:
             out[asset.pk] = []
             continue
@@ -267,18 +257,22 @@ def policy_checks_many(assets: Iterable[Asset]) -> dict[int, list[Check]]:
         if required and asset.kind in DATA_KINDS:
             checks.append(_tests_check(asset, cols, tests.get(asset.pk, {}), required))
         if policy.freshness_sla_hours and asset.kind in DATA_KINDS:
-            at = loaded.get(asset.pk)
-            if at is None:
+            sla = freshness_vs_sla(
+                asset,
+                fresh.get(asset.pk),
+                runs.get(asset.pk),
+                sla_hours=policy.freshness_sla_hours,
+            )
+            if sla is None:
                 checks.append(
                     Check("freshness", False, "no successful run or freshness result recorded")
                 )
             else:
-                age = (now - at).total_seconds() / 3600
                 checks.append(
                     Check(
                         "freshness",
-                        age <= policy.freshness_sla_hours,
-                        f"{age:.0f} h old, SLA {policy.freshness_sla_hours} h",
+                        sla["ok"],
+                        f"{sla['age_hours']:.0f} h old, SLA {sla['sla_hours']} h",
                     )
                 )
         if policy.pii_review_required and cols:

@@ -2,9 +2,10 @@
 
 Every KPI is a provider registered by key in ``lexicon_core.extensions`` (``register_kpi``).
 Governance registers its own below; an app above governance (the metric dictionary)
-registers its KPIs the same way (``executive_metrics_approved``). A provider gets a ``ScorecardData`` (assets in scope, effective
-tiers; read once and shared) and returns a ``Kpi``: a numerator, a denominator, a
-target, and the ids of the assets that fail it (the drill-down).
+registers its KPIs the same way (``executive_metrics_approved``). A provider gets a
+``ScorecardData`` (assets in scope, effective tiers; read once and shared) and returns a
+``Kpi``: a numerator, a denominator, a target, and the ids of the assets that fail it (the
+drill-down).
 """
 
 from __future__ import annotations
@@ -15,20 +16,21 @@ from datetime import date
 from functools import cached_property
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column, DataTest, NodeRunResult, SourceFreshnessResult
 from catalog.selectors import freshness_vs_sla, latest_status_by
-from governance.models import AssetOwner, AssetTier, ScorecardSnapshot
-from governance.pii import chunked
+from governance.models import AssetOwner, ScorecardSnapshot
 from governance.policies import sla_hours_by_tier
+from governance.selectors import NO_TIER, chunked, effective_tiers
 from lexicon_core.extensions import kpi_providers, register_kpi
+from lexicon_core.tiers import Tier
 
 # Assets that hold data: what owners, documentation, freshness and PII review are about.
 DATA_KINDS = (AssetKind.MODEL, AssetKind.SOURCE, AssetKind.SEED, AssetKind.SNAPSHOT)
 # Documentation completeness each tier must reach (share of the asset and its columns described).
-DOC_TARGETS = {1: 95.0, 2: 80.0}
+DOC_TARGETS = {Tier.TIER_1: 95.0, Tier.TIER_2: 80.0}
 
 
 @dataclass
@@ -80,20 +82,19 @@ class Kpi:
 class ScorecardData:
     """What several KPIs read, loaded once per computation."""
 
+    @staticmethod
+    def in_scope() -> QuerySet[Asset]:
+        return Asset.objects.filter(kind__in=DATA_KINDS, removed_at__isnull=True)
+
     @cached_property
     def assets(self) -> dict[int, Asset]:
-        return {
-            a.pk: a
-            for a in Asset.objects.filter(kind__in=DATA_KINDS, removed_at__isnull=True)
-            .select_related("project")
-            .order_by("pk")
-        }
+        return {a.pk: a for a in self.in_scope().select_related("project").order_by("pk")}
 
     @cached_property
     def tiers(self) -> dict[int, int | None]:
-        """The effective tier of each asset in scope: a reviewer's choice, else dbt's."""
-        decided = dict(AssetTier.objects.values_list("asset_id", "tier"))
-        return {pk: decided.get(pk, asset.dbt_tier) for pk, asset in self.assets.items()}
+        """The effective tier of each asset in scope (``governance.selectors.effective_tiers``)."""
+        tiers = effective_tiers(self.in_scope())
+        return {pk: tiers.get(pk, NO_TIER).tier for pk in self.assets}
 
     def with_tier(self, *tiers: int, kinds: tuple[str, ...] = DATA_KINDS) -> list[Asset]:
         return [a for pk, a in self.assets.items() if self.tiers[pk] in tiers and a.kind in kinds]
@@ -130,7 +131,7 @@ def assets_with_required_tests(assets: list[Asset]) -> dict[int, str]:
 
 @register_kpi("tier1_test_coverage", order=10)
 def tier1_test_coverage(data: ScorecardData) -> Kpi:
-    models = data.with_tier(1, kinds=(AssetKind.MODEL,))
+    models = data.with_tier(Tier.TIER_1, kinds=(AssetKind.MODEL,))
     why = assets_with_required_tests(models)
     failing = [a.pk for a in models if a.pk in why]
     return Kpi(
@@ -159,14 +160,14 @@ def documentation_completeness(assets: list[Asset]) -> dict[int, float]:
 
 @register_kpi("documentation", order=20)
 def documentation(data: ScorecardData) -> Kpi:
-    assets = data.with_tier(1, 2)
+    assets = data.with_tier(Tier.TIER_1, Tier.TIER_2)
     completeness = documentation_completeness(assets)
     failing = [a.pk for a in assets if completeness[a.pk] < DOC_TARGETS[data.tiers[a.pk]]]
     return Kpi(
         "documentation",
         "Documentation completeness",
-        "Share of Tier-1 and Tier-2 assets whose description and column descriptions reach the tier's "
-        "target (Tier 1: 95 %, Tier 2: 80 % described).",
+        "Share of Tier-1 and Tier-2 assets whose description and column descriptions reach "
+        "the tier's target (Tier 1: 95 %, Tier 2: 80 % described).",
         numerator=len(assets) - len(failing),
         denominator=len(assets),
         target=100.0,
@@ -219,8 +220,8 @@ def freshness(data: ScorecardData) -> Kpi:
     return Kpi(
         "freshness",
         "Freshness compliance",
-        "Share of tiered sources and models whose last load or successful run is within the tier's SLA "
-        "(assets with no timestamp are not counted).",
+        "Share of tiered sources and models whose last load or successful run is within the "
+        "tier's SLA (assets with no timestamp are not counted).",
         numerator=measured - len(failing),
         denominator=measured,
         target=100.0,
@@ -281,7 +282,7 @@ def column_review_states() -> dict[int, tuple[int, int]]:
     columns' classifications are read (the rule itself is ``effective_classification``).
     """
     from governance.models import ColumnClassification
-    from governance.pii import effective_classification
+    from governance.pii.effective import effective_classification
 
     in_scope = {
         "asset__kind__in": DATA_KINDS,
@@ -370,13 +371,13 @@ def failing_assets(kpi: Kpi) -> list[Asset]:
     """The failing assets of a KPI, by project, kind and name, with their tier and the reason."""
     out = []
     for chunk in chunked(kpi.failing):
-        tiers = dict(AssetTier.objects.filter(asset__in=chunk).values_list("asset_id", "tier"))
+        tiers = effective_tiers(chunk)
         for asset in (
             Asset.objects.filter(pk__in=chunk)
             .select_related("project")
-            .only("id", "name", "kind", "dbt_tier", "project__name")
+            .only("id", "name", "kind", "project__name")
         ):
-            asset.effective_tier = tiers.get(asset.pk, asset.dbt_tier)
+            asset.effective_tier = tiers.get(asset.pk, NO_TIER).tier
             asset.failing_detail = kpi.details.get(asset.pk, "")
             out.append(asset)
     return sorted(out, key=lambda a: (a.project.name, a.kind, a.name, a.pk))

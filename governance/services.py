@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -18,12 +19,14 @@ from governance.models import (
     PiiCategory,
     Team,
 )
+from lexicon_core.tiers import TIERS
 
 
 def audit_record(
     *, actor, action: str, obj: Any, before: Any = None, after: Any = None, request_id: str = ""
 ) -> AuditEvent:
-    """Append one audit row; the request id defaults to the current request's (middleware)."""
+    """Append one audit row. The request id is the current request's (``request.id``, set by
+    ``RequestIdMiddleware``) unless one is given (a task acting for a request)."""
     from governance.middleware import current_request_id
 
     request_id = request_id or current_request_id()
@@ -83,7 +86,7 @@ def asset_owners_set(
 
 @transaction.atomic
 def asset_tier_set(*, asset: Asset, tier: int, reason: str = "", actor) -> AssetTier:
-    if tier not in (1, 2, 3):
+    if tier not in TIERS:
         raise ValueError("tier must be 1, 2 or 3")
     existing = AssetTier.objects.select_for_update().filter(asset=asset).first()
     before = {"tier": existing.tier} if existing else {"tier": asset.dbt_tier, "origin": "dbt"}
@@ -102,6 +105,52 @@ def asset_tier_set(*, asset: Asset, tier: int, reason: str = "", actor) -> Asset
 
 
 @transaction.atomic
+def asset_description_set(*, asset: Asset, text: str, actor):
+    """A person's description of an asset; empty text goes back to dbt's. Audited."""
+    from governance.models import AssetDescription
+
+    text = text.strip()
+    if len(text) > 20000:
+        raise ValueError("text: a description is at most 20,000 characters")
+    existing = AssetDescription.objects.select_for_update().filter(asset=asset).first()
+    before = (
+        {"text": existing.text, "origin": "person"}
+        if existing
+        else {"text": asset.description, "origin": "dbt"}
+    )
+    if text:
+        decision, _ = AssetDescription.objects.update_or_create(
+            asset=asset, defaults={"text": text, "written_by": actor}
+        )
+        after = {"text": text, "origin": "person"}
+    else:
+        AssetDescription.objects.filter(asset=asset).delete()
+        decision, after = None, {"text": asset.description, "origin": "dbt"}
+    if after != before:
+        audit_record(
+            actor=actor, action="asset.description_set", obj=asset, before=before, after=after
+        )
+    return decision
+
+
+@transaction.atomic
+def asset_tier_clear(*, asset: Asset, actor) -> None:
+    """Drop a reviewer's tier so dbt's applies again; audited when there was one."""
+    existing = AssetTier.objects.select_for_update().filter(asset=asset).first()
+    if existing is None:
+        return
+    existing.delete()
+    search_signals_set(asset.pk, tier=asset.dbt_tier)
+    audit_record(
+        actor=actor,
+        action="asset.tier_set",
+        obj=asset,
+        before={"tier": existing.tier},
+        after={"tier": asset.dbt_tier, "origin": "dbt"},
+    )
+
+
+@transaction.atomic
 def column_classification_decide(
     *,
     column: Column,
@@ -110,11 +159,10 @@ def column_classification_decide(
     actor,
     sensitivity: str = ColumnClassification.Sensitivity.MEDIUM,
     note: str = "",
-    request_id: str = "",
 ) -> ColumnClassification:
     """A person's PII classification of a column (confirm a category, reject PII, or
     suggest one for another reviewer); lineage suggestions follow (``governance.pii``)."""
-    from governance.pii import pii_propagation_sync
+    from governance.pii.sync import pii_propagation_sync
 
     if category not in PiiCategory.values:
         raise ValueError(f"unknown PII category {category!r}")
@@ -147,13 +195,10 @@ def column_classification_decide(
         obj=column,
         before=before,
         after={"category": category, "status": status, "sensitivity": sensitivity},
-        request_id=request_id,
     )
     pii_propagation_sync(project_ids=[column.asset.project_id])
     return decision
 
-
-# ---- policies, teams, audit (issue 8a)
 
 POLICY_FIELDS = (
     "freshness_sla_hours",
@@ -179,7 +224,7 @@ def tier_policy_update(*, tier: int, actor, **changes: Any):
     from governance.models import TierPolicy
     from governance.policies import default_policy
 
-    if tier not in (1, 2, 3):
+    if tier not in TIERS:
         raise PolicyError(f"tier: {tier!r} is not 1, 2 or 3")
     unknown = set(changes) - set(POLICY_FIELDS)
     if unknown:
@@ -266,8 +311,6 @@ def team_save(*, team: Team | None = None, name: str, email: str = "", members=(
 
 # Group changes made elsewhere (Django admin, shell, create_demo_users) are audited by a
 # signal receiver (governance.apps); user_roles_set audits its own change once instead.
-from contextvars import ContextVar  # noqa: E402
-
 _role_signal_muted: ContextVar[bool] = ContextVar("lexicon_role_signal_muted", default=False)
 
 
@@ -422,49 +465,3 @@ def account_flags_audit(*, sender, instance, created: bool, **kwargs) -> None:
             return
     actor = _request_actor()
     audit_record(actor=actor, action="user.flags_changed", obj=instance, before=before, after=now)
-
-
-@transaction.atomic
-def asset_description_set(*, asset: Asset, text: str, actor):
-    """A person's description of an asset; empty text goes back to dbt's. Audited."""
-    from governance.models import AssetDescription
-
-    text = text.strip()
-    if len(text) > 20000:
-        raise ValueError("text: a description is at most 20,000 characters")
-    existing = AssetDescription.objects.select_for_update().filter(asset=asset).first()
-    before = (
-        {"text": existing.text, "origin": "person"}
-        if existing
-        else {"text": asset.description, "origin": "dbt"}
-    )
-    if text:
-        decision, _ = AssetDescription.objects.update_or_create(
-            asset=asset, defaults={"text": text, "written_by": actor}
-        )
-        after = {"text": text, "origin": "person"}
-    else:
-        AssetDescription.objects.filter(asset=asset).delete()
-        decision, after = None, {"text": asset.description, "origin": "dbt"}
-    if after != before:
-        audit_record(
-            actor=actor, action="asset.description_set", obj=asset, before=before, after=after
-        )
-    return decision
-
-
-@transaction.atomic
-def asset_tier_clear(*, asset: Asset, actor) -> None:
-    """Drop a reviewer's tier so dbt's applies again; audited when there was one."""
-    existing = AssetTier.objects.select_for_update().filter(asset=asset).first()
-    if existing is None:
-        return
-    existing.delete()
-    search_signals_set(asset.pk, tier=asset.dbt_tier)
-    audit_record(
-        actor=actor,
-        action="asset.tier_set",
-        obj=asset,
-        before={"tier": existing.tier},
-        after={"tier": asset.dbt_tier, "origin": "dbt"},
-    )

@@ -1,4 +1,5 @@
-"""Sign-in throttling: too many failed passwords lock the account name (and the address) for a while.
+"""Sign-in throttling: too many failed passwords lock the account name (and the address) for
+a while.
 
 Rules (settings): after ``LEXICON_LOGIN_MAX_FAILURES`` failed sign-ins for one username
 within ``LEXICON_LOGIN_LOCKOUT_MINUTES``, that username is refused, even with the right
@@ -42,7 +43,10 @@ class Lockout:
     def message(self) -> str:
         minutes = self.minutes_left
         what = "this account" if self.scope == "account" else "this network address"
-        return f"Too many failed sign-ins for {what}. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        return (
+            f"Too many failed sign-ins for {what}. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
 
 
 def _window() -> timedelta:

@@ -70,7 +70,8 @@ def api_token_create(
         raise TokenError("The expiry must be in the future.")
     if ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
         raise TokenError(
-            f"{user.get_username()} already has a token named {name!r}; revoke it or pick another name."
+            f"{user.get_username()} already has a token named {name!r}; "
+            "revoke it or pick another name."
         )
     for _attempt in range(5):  # a prefix collision (54 random bits) is all but impossible
         key = new_key()

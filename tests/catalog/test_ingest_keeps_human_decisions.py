@@ -4,7 +4,8 @@ import pytest
 
 from catalog.models import Asset, Column
 from governance.models import AuditEvent, ColumnClassification
-from governance.selectors import effective_owners, effective_pii, effective_tier
+from governance.pii.effective import effective_for
+from governance.selectors import effective_owners, effective_tier
 from governance.services import asset_owners_set, asset_tier_set, column_classification_decide
 from tests.factories import EXAMPLE_TARGET, example_json, ingest_ok, write_json
 
@@ -49,8 +50,8 @@ def test_people_keep_their_owner_tier_and_pii_decisions_across_reingest(
     signup_ip.refresh_from_db()
     email.refresh_from_db()
     assert signup_ip.dbt_pii == "" and email.dbt_pii == "contains_pii=true"
-    assert effective_pii(signup_ip).is_pii is True and effective_pii(signup_ip).origin == "person"
-    assert effective_pii(email).is_pii is False and effective_pii(email).origin == "person"
+    assert effective_for(signup_ip).is_pii is True and effective_for(signup_ip).origin == "person"
+    assert effective_for(email).is_pii is False and effective_for(email).origin == "person"
     assert ColumnClassification.objects.filter(origin="person").count() == 2
     assert AuditEvent.objects.filter(actor=reviewer).count() == 4
 
@@ -65,4 +66,4 @@ def test_without_a_person_the_dbt_values_are_effective_and_matched_to_users(djan
     assert (owner.display, owner.origin, owner.user_id) == ("Alice", "dbt", alice.pk)
     assert effective_tier(mrr) == (1, "dbt")
     email = Column.objects.get(asset__name="dim_users", name_key="email")
-    assert effective_pii(email).is_pii is True and effective_pii(email).origin == "dbt"
+    assert effective_for(email).is_pii is True and effective_for(email).origin == "dbt"

@@ -1,4 +1,5 @@
-"""API tokens: stored as digests, sent as Token or Bearer, refused with 401, converted from DRF's."""
+"""API tokens: stored as digests, sent as Token or Bearer, refused with 401, converted from
+DRF's."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Asset, Project
-from governance.models import AuditEvent
+from catalog.models import Asset, Column, Project
+from governance.models import AuditEvent, ColumnClassification
 from governance.services import audit_record, user_roles_set
 from tests.factories import token_client
 
@@ -55,6 +55,49 @@ def test_without_a_header_each_request_gets_a_fresh_id_and_junk_is_replaced(
     )
     assert ids == [first["X-Request-ID"], second["X-Request-ID"]]
     assert len(set(ids)) == 2 and all(len(i) == 32 for i in ids)
+
+
+@pytest.fixture
+def column(asset) -> Column:
+    return Column.objects.create(asset=asset, name="email", name_key="email", position=0)
+
+
+@pytest.mark.parametrize("header", ["trace-7f3", ""])
+def test_an_api_classification_records_the_request_id_of_its_response(reviewer, column, header):
+    """The id the middleware gives the request (the caller's X-Request-ID, else a new one) is
+    the one in the response header and in the audit row."""
+    extra = {"HTTP_X_REQUEST_ID": header} if header else {}
+    response = token_client(reviewer).post(
+        f"/api/v1/columns/{column.pk}/classifications/",
+        {"category": "email"},
+        format="json",
+        **extra,
+    )
+    assert response.status_code == 201
+    given = response["X-Request-ID"]
+    assert given == header if header else len(given) == 32  # a new uuid, as hex
+    assert AuditEvent.objects.get(action="column.classification_decide").request_id == given
+
+
+def test_page_decisions_on_pii_record_the_request_id(client, reviewer, column):
+    client.force_login(reviewer)
+    classify = client.post(
+        reverse("governance:column_classify", args=[column.pk]),
+        {"category": "email", "status": "suggested"},
+        HTTP_X_REQUEST_ID="page-1",
+    )
+    suggestion = ColumnClassification.objects.get(column=column, origin="person")
+    decide = client.post(
+        reverse("governance:review_queue_decide"),
+        {"ids": [suggestion.pk], "decision": "confirm"},
+        HTTP_X_REQUEST_ID="page-2",
+    )
+    assert (classify.status_code, decide.status_code) == (302, 302)
+    assert list(
+        AuditEvent.objects.filter(action__startswith="column.")
+        .order_by("id")
+        .values_list("action", "request_id")
+    ) == [("column.classification_decide", "page-1"), ("column.classification_confirm", "page-2")]
 
 
 def test_role_grants_anywhere_are_audited(admin_user, viewer):

@@ -1,4 +1,5 @@
-"""Sign-in throttling: repeated wrong passwords lock the account for a while, then it works again."""
+"""Sign-in throttling: repeated wrong passwords lock the account for a while, then it works
+again."""
 
 from __future__ import annotations
 

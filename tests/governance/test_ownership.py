@@ -162,6 +162,27 @@ def test_my_assets_page_query_count_is_flat(
     assert len(response.context["rows"]) == min(n_assets, 50)
 
 
+TEAMS_PAGE_QUERIES = 4
+
+
+@pytest.mark.parametrize("n_teams", [3, 30])
+@pytest.mark.usefixtures("sessions_as_in_production")
+def test_the_teams_page_query_count_is_flat(
+    client, reviewer, django_user_model, n_teams, django_assert_num_queries
+):
+    for i in range(n_teams):
+        team = Team.objects.create(name=f"Team {i:02}", email=f"t{i}@x.io")
+        team.members.add(*(django_user_model.objects.create_user(f"m{i}_{j}") for j in range(2)))
+    client.force_login(reviewer)  # a team manager: each row has its edit form
+    client.get(reverse("governance:index"))  # session warm-up
+    with django_assert_num_queries(TEAMS_PAGE_QUERIES):
+        response = client.get(reverse("governance:teams"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('action="/governance/teams/') == n_teams + 1  # + the new-team form
+    assert f"m{n_teams - 1}_0, m{n_teams - 1}_1" in html
+
+
 def test_the_catalogs_my_assets_link_leads_to_the_governance_page(viewer_client):
     html = viewer_client.get(reverse("catalog:browse")).content.decode()
     assert f'href="{reverse("governance:my_assets")}"' in html

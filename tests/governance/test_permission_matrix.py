@@ -620,5 +620,6 @@ def test_every_registered_action_has_a_matrix_row_and_an_endpoint():
 def test_the_documented_matrix_is_the_registry():
     docs = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
     assert docs.read_text() == role_matrix_markdown(), (
-        "docs/permissions.md is stale: run `python manage.py permissions_matrix --write docs/permissions.md`"
+        "docs/permissions.md is stale: run "
+        "`python manage.py permissions_matrix --write docs/permissions.md`"
     )

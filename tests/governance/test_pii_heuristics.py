@@ -7,7 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from catalog.models import Column
 from governance.models import ColumnClassification
-from governance.pii import compile_rules, pii_rules, pii_suggestions_sync, suggest_for
+from governance.pii.rules import compile_rules, pii_rules, suggest_for
+from governance.pii.sync import pii_suggestions_sync
 from tests.factories import EXAMPLE_TARGET, ingest_ok
 
 
@@ -138,7 +139,8 @@ def test_every_ingest_suggests_and_running_again_duplicates_nothing(example_cata
 
 @pytest.mark.django_db
 def test_suggestions_never_override_a_persons_decision(example_catalog, reviewer):
-    from governance.pii import column_classifications_review, effective_for
+    from governance.pii.effective import effective_for
+    from governance.pii.review import column_classifications_review
 
     run = example_catalog
     phone = Column.objects.get(asset__name="dim_users", name_key="phone")

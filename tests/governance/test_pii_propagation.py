@@ -6,7 +6,8 @@ import pytest
 
 from catalog.models import Column
 from governance.models import AuditEvent, ColumnClassification
-from governance.pii import column_classifications_review, effective_for
+from governance.pii.effective import effective_for
+from governance.pii.review import column_classifications_review
 from governance.services import column_classification_decide
 from lineage.column_lineage import column_lineage_build
 from lineage.models import ColumnEdge

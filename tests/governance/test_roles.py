@@ -41,3 +41,25 @@ def test_create_demo_users_refuses_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="well-known passwords"):
         call_command("create_demo_users")
+
+
+ROLES_PAGE_QUERIES = 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n_users", [3, 30])
+@pytest.mark.usefixtures("sessions_as_in_production")
+def test_the_roles_page_query_count_is_flat(client, admin_user, n_users, django_assert_num_queries):
+    from django.urls import reverse
+
+    for i in range(n_users):
+        user = get_user_model().objects.create_user(f"person{i:02}")
+        user.groups.add(Group.objects.get_or_create(name=ROLES[i % len(ROLES)])[0])
+    client.force_login(admin_user)
+    client.get(reverse("governance:index"))  # session warm-up
+    with django_assert_num_queries(ROLES_PAGE_QUERIES):
+        response = client.get(reverse("governance:roles"))
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert len(rows) == n_users + 1  # and the admin
+    assert dict((u.username, held) for u, held in rows)["person01"] == {ROLES[1]}

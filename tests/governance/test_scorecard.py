@@ -3,17 +3,27 @@ drill-down lists exactly the failing assets."""
 
 import re
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.models import Asset, Column, DataTest, NodeRunResult, SourceFreshnessResult
-from governance.models import ColumnClassification
-from governance.pii import column_classifications_review, column_mark_clean
+from catalog.models import (
+    Asset,
+    Column,
+    DataTest,
+    IngestRun,
+    NodeRunResult,
+    Project,
+    SourceFreshnessResult,
+)
+from governance.models import AssetOwner, AssetTier, ColumnClassification
+from governance.pii.review import column_classifications_review
 from governance.scorecard import scorecard_compute
-from governance.services import asset_owners_set, asset_tier_set
+from governance.services import asset_owners_set, asset_tier_set, column_classification_decide
 from lexicon_core.extensions import register_kpi
+from lexicon_core.tiers import Tier
 from tests.factories import token_client
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +137,9 @@ def governed_example(example_catalog, reviewer, analyst):
     column_classifications_review(classification_ids=[lonely.pk], decision="reject", actor=reviewer)
     reviewed.add(lonely.column_id)
     for column in Column.objects.filter(asset__name="fct_mrr", removed_at__isnull=True)[:3]:
-        column_mark_clean(column=column, actor=reviewer)
+        column_classification_decide(  # "holds no PII", confirmed
+            column=column, category="none", status="confirmed", sensitivity="low", actor=reviewer
+        )
         reviewed.add(column.pk)
     return reviewed
 
@@ -148,7 +160,8 @@ def test_the_numbers_equal_independent_counts_and_each_drilldown_lists_the_faili
         assert listed == failing, key
     # the numbers are not trivially all-pass or all-fail
     assert 0 < kpis["pii_review"].numerator < kpis["pii_review"].denominator
-    # the metric dictionary's number (it imports the example's dbt metrics), counted here independently
+    # the metric dictionary's number (it imports the example's dbt metrics), counted here
+    # independently
     from metrics_dictionary.models import Metric
 
     executive = Metric.objects.filter(tier=1).exclude(status__in=("deprecated", "retired"))
@@ -186,3 +199,129 @@ def test_an_app_above_can_plug_in_a_kpi_and_none_is_overridden_silently(db, monk
     assert computed[0].key == "test_plugged_in" and computed[0].value == 75.0
     with pytest.raises(ValueError, match="already registered"):
         register_kpi("executive_metrics_approved", order=70)(lambda data: None)
+
+
+def _governed_catalog(n: int, owner) -> None:
+    """``n`` of each kind of thing the scorecard counts: tiered models (some re-tiered by a
+    reviewer, some owned, some tested, fresh or stale, with a PII column some reviewed) and
+    sources with freshness results."""
+    project = Project.objects.create(name=f"p{n}")
+    run = IngestRun.objects.create(project=project, status=IngestRun.Status.SUCCEEDED)
+    now = timezone.now()
+    for i in range(n):
+        model = Asset.objects.create(
+            project=project,
+            unique_id=f"model.p.dim_thing_{i}s",
+            kind="model",
+            name=f"dim_thing_{i}s",
+            dbt_tier=Tier.TIER_1 if i % 2 else Tier.TIER_2,
+            description="Things." if i % 3 else "",
+        )
+        key = Column.objects.create(
+            asset=model, name=f"thing_{i}_id", name_key=f"thing_{i}_id", position=0
+        )
+        email = Column.objects.create(
+            asset=model, name="email", name_key="email", position=1, description="Who."
+        )
+        if i % 3 == 0:
+            AssetTier.objects.create(asset=model, tier=Tier.TIER_1)
+        if i % 2 == 0:
+            AssetOwner.objects.create(asset=model, user=owner)
+        for test_name in ("unique", "not_null")[: 1 + i % 2]:
+            test = DataTest.objects.create(
+                project=project,
+                unique_id=f"test.{model.name}.{test_name}",
+                name=f"{test_name}_{key.name}",
+                test_type="generic",
+                test_name=test_name,
+                asset=model,
+                column_name=key.name,
+            )
+            NodeRunResult.objects.create(
+                project=project,
+                ingest_run=run,
+                invocation_id="inv",
+                unique_id=test.unique_id,
+                test=test,
+                status="pass" if i % 4 else "fail",
+                generated_at=now,
+            )
+        NodeRunResult.objects.create(
+            project=project,
+            ingest_run=run,
+            invocation_id="inv",
+            unique_id=model.unique_id,
+            asset=model,
+            status="success",
+            completed_at=now - timedelta(hours=1 if i % 2 else 500),
+            generated_at=now,
+        )
+        ColumnClassification.objects.create(
+            column=email,
+            category="email",
+            origin="heuristic",
+            status="confirmed" if i % 2 else "suggested",
+        )
+        source = Asset.objects.create(
+            project=project,
+            unique_id=f"source.p.raw.things_{i}",
+            kind="source",
+            name=f"things_{i}",
+            dbt_tier=Tier.TIER_3,
+        )
+        SourceFreshnessResult.objects.create(
+            project=project,
+            ingest_run=run,
+            invocation_id="inv",
+            unique_id=source.unique_id,
+            asset=source,
+            status="pass",
+            max_loaded_at=now - timedelta(hours=2),
+            generated_at=now,
+        )
+
+
+SCORECARD_QUERIES = 22
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_scorecard_takes_the_same_number_of_queries_for_any_number_of_assets(
+    n, analyst, django_assert_num_queries
+):
+    _governed_catalog(n, analyst)
+    with django_assert_num_queries(SCORECARD_QUERIES):
+        kpis = {k.key: k for k in scorecard_compute()}
+    # every number measured something, so each KPI's queries ran
+    assert all(
+        kpis[key].denominator > 0
+        for key in ("tier1_test_coverage", "documentation", "ownership", "freshness")
+        + ("data_quality", "pii_review")
+    )
+    assert kpis["freshness"].failing and kpis["data_quality"].failing
+
+
+# The drill-down computes its number, then lists the failing assets with their tiers.
+DRILLDOWN_QUERIES = {
+    "tier1_test_coverage": 14,
+    "documentation": 5,
+    "ownership": 4,
+    "freshness": 7,
+    "data_quality": 4,
+    "pii_review": 4,
+}
+
+
+@pytest.mark.parametrize("n", [3, 30])
+@pytest.mark.parametrize("key", sorted(DRILLDOWN_QUERIES))
+@pytest.mark.usefixtures("sessions_as_in_production")
+def test_each_drilldown_takes_the_same_number_of_queries_for_any_number_of_assets(
+    key, n, client, viewer, analyst, django_assert_num_queries
+):
+    _governed_catalog(n, analyst)
+    client.force_login(viewer)
+    client.get("/governance/")  # session warm-up
+    with django_assert_num_queries(DRILLDOWN_QUERIES[key]):
+        response = client.get(f"/governance/scorecard/{key}/")
+    assert response.status_code == 200
+    listed = {int(pk) for pk in re.findall(r'data-asset-id="(\d+)"', response.content.decode())}
+    assert listed and listed == set(scorecard_compute([key])[0].failing)

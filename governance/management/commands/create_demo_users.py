@@ -21,7 +21,10 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
 
 
 class Command(BaseCommand):
-    help = "Create one demo user per role (viewer, analyst, owner, reviewer, admin) and print credentials."
+    help = (
+        "Create one demo user per role (viewer, analyst, owner, reviewer, admin) and print "
+        "credentials."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Asset, Project
-from governance.pii import pii_propagation_sync, pii_suggestions_sync
+from governance.pii.sync import pii_propagation_sync, pii_suggestions_sync
 
 
 class Command(BaseCommand):

@@ -9,7 +9,10 @@ from governance.tokens import api_token_revoke
 
 
 class Command(BaseCommand):
-    help = "Revoke the API token whose key starts with PREFIX (its first 12 characters); requests with it get 401."
+    help = (
+        "Revoke the API token whose key starts with PREFIX (its first 12 characters); requests "
+        "with it get 401."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("prefix")

@@ -1,38 +1,26 @@
-"""API for PII classifications, the review queue and the scorecard (issue 8b)."""
+"""The PII API: a column's classifications (reviewers classify), the review queue."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Column
-from governance.api.pii_serializers import (
+from governance.api.serializers.pii import (
     ClassificationSerializer,
     ClassifyInputSerializer,
     ColumnClassificationsSerializer,
-    ScorecardSerializer,
 )
 from governance.filters import ReviewQueueFilter, review_queue
 from governance.models import ColumnClassification
-from governance.pii import effective_for
-from governance.scorecard import scorecard_compute
+from governance.pii.effective import effective_for
+from governance.services import column_classification_decide
 from lexicon_core.permissions import Allows
-
-
-class ScorecardView(APIView):
-    """The scorecard's numbers, each with the ids of the assets that fail it."""
-
-    permission_classes = [Allows("scorecard.view")]
-
-    @extend_schema(responses=ScorecardSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(
-            ScorecardSerializer({"kpis": [k.as_dict() for k in scorecard_compute()]}).data
-        )
 
 
 class ColumnClassificationsView(APIView):
@@ -57,8 +45,6 @@ class ColumnClassificationsView(APIView):
         request=ClassifyInputSerializer, responses={201: ColumnClassificationsSerializer}
     )
     def post(self, request: Request, column_id: int) -> Response:
-        from governance.services import column_classification_decide
-
         column = get_object_or_404(Column.objects.select_related("asset"), pk=column_id)
         self.check_object_permissions(request, column)
         form = ClassifyInputSerializer(data=request.data)
@@ -71,13 +57,13 @@ class ColumnClassificationsView(APIView):
             sensitivity=data["sensitivity"],
             note=data["note"],
             actor=request.user,
-            request_id=getattr(request, "request_id", ""),
         )
         return Response(self._body(column), status=status.HTTP_201_CREATED)
 
 
 class ReviewQueueView(generics.ListAPIView):
-    """The PII review queue (open suggestions unless ``status`` says otherwise), filtered as on the page."""
+    """The PII review queue (open suggestions unless ``status`` says otherwise), filtered as
+    on the page."""
 
     permission_classes = [Allows("column.classify")]
     serializer_class = ClassificationSerializer
@@ -89,7 +75,5 @@ class ReviewQueueView(generics.ListAPIView):
     def get_queryset(self):
         filters = review_queue(self.request.query_params)
         if not filters.is_valid():
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError(filters.errors)
         return filters.qs

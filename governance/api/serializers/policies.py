@@ -1,27 +1,10 @@
+"""Serializers of the tier policy API and of an asset's policy checks."""
+
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from governance.models import AuditEvent, TierPolicy
-
-
-class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor_name")
-
-    class Meta:
-        model = AuditEvent
-        fields = [
-            "id",
-            "at",
-            "actor",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "before",
-            "after",
-            "request_id",
-        ]
+from governance.models import TierPolicy
 
 
 class TierPolicySerializer(serializers.ModelSerializer):

@@ -1,11 +1,12 @@
-"""Pages for PII review (the queue, a column's classifications) and the scorecard."""
+"""PII review pages: the queue, a column's classifications, the PII cells of an asset's
+Columns tab."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -13,8 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.models import Column, Project
 from governance.filters import TIER_CHOICES, review_queue
 from governance.models import ColumnClassification, PiiCategory
-from governance.pii import ReviewError, column_classifications_review, effective_for, effective_many
-from governance.scorecard import failing_assets, scorecard_compute, scorecard_kpi, scorecard_trends
+from governance.pii.effective import effective_for, effective_many
+from governance.pii.review import ReviewError, column_classifications_review
+from governance.selectors import NO_TIER, effective_tiers
+from governance.services import column_classification_decide
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import allowed, view_allows
 
@@ -24,6 +27,10 @@ QUEUE_PAGE_SIZE = 50
 def _queue_context(request: HttpRequest, params) -> dict:
     filters = review_queue(params)
     page = Paginator(filters.qs, QUEUE_PAGE_SIZE).get_page(params.get("page"))
+    page.object_list = list(page.object_list)
+    tiers = effective_tiers({row.column.asset_id for row in page.object_list})
+    for row in page.object_list:
+        row.asset_tier = tiers.get(row.column.asset_id, NO_TIER).tier
     without_status = {k: v for k, v in params.items() if k not in ("status", "page")}
     counts_filter = review_queue({**without_status, "status": ""})
     counts = dict(counts_filter.qs.order_by().values_list("status").annotate(n=Count("id")))
@@ -68,7 +75,6 @@ def review_queue_decide(request: HttpRequest) -> HttpResponse:
             classification_ids=ids,
             decision=decision,
             actor=request.user,
-            request_id=getattr(request, "request_id", ""),
         )
     except ReviewError as exc:
         context = _queue_context(request, params) | {"error": str(exc)}
@@ -115,8 +121,6 @@ def column_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def column_classify(request: HttpRequest, pk: int) -> HttpResponse:
     """A reviewer classifies a column directly (or marks it as holding no PII)."""
-    from governance.services import column_classification_decide
-
     column = _column(request, pk)
     category = request.POST.get("category", "")
     status = request.POST.get("status", ColumnClassification.Status.CONFIRMED)
@@ -131,7 +135,6 @@ def column_classify(request: HttpRequest, pk: int) -> HttpResponse:
             sensitivity=sensitivity,
             note=request.POST.get("note", "")[:2000],
             actor=request.user,
-            request_id=getattr(request, "request_id", ""),
         )
     except ValueError as exc:
         messages.error(request, f"Not saved: {exc}.")
@@ -153,34 +156,3 @@ def asset_columns_pii(request: HttpRequest, pk: int) -> HttpResponse:
 def _effective_items(columns: list[Column]) -> list[tuple[Column, object]]:
     effective = effective_many(columns)
     return [(c, effective[c.pk]) for c in columns]
-
-
-@view_allows("scorecard.view")
-@require_GET
-def scorecard_page(request: HttpRequest) -> HttpResponse:
-    kpis = scorecard_compute()
-    trends = scorecard_trends()
-    labels = {k.key: k.label for k in kpis}
-    chart = {
-        "labels": trends["labels"],
-        "series": [
-            {"label": labels.get(s["key"], s["key"]), "points": s["points"]}
-            for s in trends["series"]
-        ],
-    }
-    return render(
-        request,
-        "governance/scorecard.html",
-        {"kpis": kpis, "chart": chart, "has_trend": bool(trends["labels"])},
-    )
-
-
-@view_allows("scorecard.view")
-@require_GET
-def scorecard_drilldown(request: HttpRequest, key: str) -> HttpResponse:
-    try:
-        kpi = scorecard_kpi(key)
-    except LookupError:
-        raise Http404(f"No scorecard number {key!r}.") from None
-    page = Paginator(failing_assets(kpi), 100).get_page(request.GET.get("page"))
-    return render_page(request, "governance/scorecard_drilldown.html", {"kpi": kpi, "page": page})

@@ -1,4 +1,4 @@
-"""Serializers of the PII and scorecard API (issue 8b)."""
+"""Serializers of the PII API: a column's classifications and the review queue."""
 
 from __future__ import annotations
 
@@ -65,33 +65,3 @@ class ClassifyInputSerializer(serializers.Serializer):
         choices=ColumnClassification.Status.choices, default=ColumnClassification.Status.CONFIRMED
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-
-
-class FailingOtherSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    url = serializers.CharField()
-    why = serializers.CharField()
-
-
-class KpiSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    description = serializers.CharField()
-    available = serializers.BooleanField()
-    value = serializers.FloatField(
-        allow_null=True, help_text="percent, null when nothing is measured"
-    )
-    numerator = serializers.IntegerField()
-    denominator = serializers.IntegerField()
-    target = serializers.FloatField(allow_null=True)
-    meets_target = serializers.BooleanField(allow_null=True)
-    unit = serializers.CharField()
-    failing_asset_ids = serializers.ListField(child=serializers.IntegerField())
-    unavailable_reason = serializers.CharField()
-    failing_other = FailingOtherSerializer(
-        many=True, help_text="Failing items without a catalog asset"
-    )
-
-
-class ScorecardSerializer(serializers.Serializer):
-    kpis = KpiSerializer(many=True)

@@ -1,0 +1,1 @@
+"""API serializers of governance, one module per entity."""

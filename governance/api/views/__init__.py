@@ -1,0 +1,1 @@
+"""API views of governance, one module per entity."""

@@ -1,0 +1,2 @@
+"""Governance pages, one module per entity: assets, policies, teams (and roles), audit, PII,
+scorecard, API tokens; ``home`` is the governance landing page."""
