@@ -1,4 +1,4 @@
-"""Forms of the metric pages. They parse what people type; ``definitions.definition_clean``
+"""Forms of the metric pages. They parse what people type; ``services.definitions.definition_clean``
 decides whether a definition is valid (the API uses it too), and services write.
 
 The propose/edit form shows one small set of fields per MetricFlow type instead of raw
@@ -18,7 +18,6 @@ from django.db.models import Q
 from catalog.models import Asset, AssetKind
 from governance.models import OwnerType, Team
 from governance.selectors import owners_from_names
-from metrics_dictionary.definitions import GRAINS, definition_clean
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
 from metrics_dictionary.models import (
     SUBSCRIBABLE_EVENTS,
@@ -29,6 +28,7 @@ from metrics_dictionary.models import (
     Webhook,
     WebhookEvent,
 )
+from metrics_dictionary.services.definitions import GRAINS, definition_clean
 
 # (type_params key, form field) per type; conversion keys live under conversion_type_params.
 TYPE_FIELDS: dict[str, list[tuple[str, str]]] = {
@@ -299,7 +299,7 @@ class DefinitionForm(forms.Form):
         return params
 
     def definition(self) -> dict[str, Any]:
-        """The definition for ``definitions.definition_clean`` and the services."""
+        """The definition for ``services.definitions.definition_clean`` and the services."""
         data = self.cleaned_data
         definition = {
             f: data.get(f, "")

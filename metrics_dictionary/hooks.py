@@ -13,8 +13,8 @@ from metrics_dictionary.models import DeprecationNotice, Metric, MetricStatus
 
 
 def dictionary_after_ingest(outcome: IngestOutcome) -> None:
-    from metrics_dictionary.dbt_import import dbt_metrics_import
-    from metrics_dictionary.drift import drift_check_project
+    from metrics_dictionary.services.dbt_import import dbt_metrics_import
+    from metrics_dictionary.services.drift import drift_check_project
 
     touched = outcome.added_ids | outcome.changed_ids | outcome.removed_ids
     dbt_metrics_import(project=outcome.project, run=outcome.run, warnings_out=outcome.warnings)

@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column
 from lexicon_core.permissions import allowed
-from metrics_dictionary.formula import formula_column_refs, type_family, type_is_numeric
 from metrics_dictionary.models import (
     CONTENT_FIELDS,
     ChangeLogEntry,
@@ -43,6 +42,7 @@ from metrics_dictionary.models import (
     WebhookDelivery,
 )
 from metrics_dictionary.rules import ApprovalRule, approval_rule
+from metrics_dictionary.services.formula import formula_column_refs, type_family, type_is_numeric
 
 # ---------------------------------------------------------------------------- directory
 
@@ -334,7 +334,7 @@ FIELD_LABELS = {
 
 def version_diff(old: MetricVersion | None, new: MetricVersion) -> list[FieldDiff]:
     """Field-by-field comparison, in definition order; ``old`` None compares with nothing."""
-    from metrics_dictionary.services import version_snapshot
+    from metrics_dictionary.services.proposals import version_snapshot
 
     a = version_snapshot(old) if old is not None else {}
     b = version_snapshot(new)

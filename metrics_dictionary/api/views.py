@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from catalog.models import Asset, Column
 from governance.selectors import owners_from_names
 from lexicon_core.permissions import Allows
-from metrics_dictionary import selectors, services
+from metrics_dictionary import selectors
 from metrics_dictionary.api.serializers import (
     ActionInputSerializer,
     AssetDeprecateInputSerializer,
@@ -44,6 +44,28 @@ from metrics_dictionary.api.serializers import (
 )
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
 from metrics_dictionary.models import Metric, MetricVersion, Webhook
+from metrics_dictionary.services.deprecations import (
+    asset_deprecate,
+    deprecation_withdraw,
+    metric_deprecate,
+)
+from metrics_dictionary.services.proposals import (
+    metric_propose,
+    metric_version_propose,
+    metric_version_update,
+)
+from metrics_dictionary.services.reviews import (
+    metric_version_approve,
+    metric_version_reject,
+    metric_version_request_changes,
+    metric_version_submit,
+)
+from metrics_dictionary.services.webhooks import (
+    webhook_create,
+    webhook_delete,
+    webhook_secret_rotate,
+    webhook_update,
+)
 
 REFUSALS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` per field"),
@@ -170,7 +192,7 @@ class MetricListCreateView(ListAPIView):
                     f"Unknown owner(s): {', '.join(sorted(missing))}.",
                     errors={"owners": [f"unknown: {', '.join(sorted(missing))}"]},
                 )
-            version = services.metric_propose(
+            version = metric_propose(
                 name=data["name"],
                 slug=data.get("slug", ""),
                 tier=data["tier"],
@@ -214,7 +236,7 @@ class VersionListCreateView(APIView):
         form = DefinitionInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            version = services.metric_version_propose(
+            version = metric_version_propose(
                 metric=_metric(slug),
                 definition=_definition(form.validated_data),
                 actor=request.user,
@@ -241,7 +263,7 @@ class VersionDetailView(APIView):
         form = DefinitionInputSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         try:
-            services.metric_version_update(
+            metric_version_update(
                 version=_version(slug, number),
                 definition=_definition(form.validated_data),
                 actor=request.user,
@@ -326,10 +348,10 @@ def _action(fn, *, needs_comment: bool = False):
     return ActionView
 
 
-SubmitView = _action(services.metric_version_submit)
-ApproveView = _action(services.metric_version_approve)
-RequestChangesView = _action(services.metric_version_request_changes)
-RejectView = _action(services.metric_version_reject)
+SubmitView = _action(metric_version_submit)
+ApproveView = _action(metric_version_approve)
+RequestChangesView = _action(metric_version_request_changes)
+RejectView = _action(metric_version_reject)
 
 
 class DeprecateView(APIView):
@@ -354,7 +376,7 @@ class DeprecateView(APIView):
                     )
                 )
         try:
-            notice = services.metric_deprecate(
+            notice = metric_deprecate(
                 metric=_metric(slug),
                 reason=data["reason"],
                 sunset_date=data.get("sunset_date"),
@@ -370,7 +392,7 @@ class DeprecateView(APIView):
         """Withdraw the deprecation of a metric that has not retired yet; the metric is
         approved again (or a draft if it never had an approved version)."""
         try:
-            notice = services.deprecation_withdraw(subject=_metric(slug), actor=request.user)
+            notice = deprecation_withdraw(subject=_metric(slug), actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return Response(DeprecationSerializer(notice).data)
@@ -405,7 +427,7 @@ class AssetDeprecateView(APIView):
                         f"No metric {data['replacement']!r}.",
                         errors={"replacement": ["no such metric"]},
                     )
-            notice = services.asset_deprecate(
+            notice = asset_deprecate(
                 asset=asset,
                 reason=data["reason"],
                 sunset_date=data.get("sunset_date"),
@@ -424,7 +446,7 @@ class AssetDeprecateView(APIView):
         if asset is None:
             raise Http404(f"No asset {pk}.")
         try:
-            notice = services.deprecation_withdraw(subject=asset, actor=request.user)
+            notice = deprecation_withdraw(subject=asset, actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return Response(AssetDeprecationSerializer(notice).data)
@@ -470,7 +492,7 @@ class WebhookListCreateView(ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            hook, secret = services.webhook_create(
+            hook, secret = webhook_create(
                 name=data.get("name", ""),
                 url=data["url"],
                 events=data.get("events", []),
@@ -498,7 +520,7 @@ class WebhookDetailView(APIView):
         form = WebhookUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         try:
-            services.webhook_update(webhook=hook, actor=request.user, **form.validated_data)
+            webhook_update(webhook=hook, actor=request.user, **form.validated_data)
         except WorkflowError as exc:
             return refused(exc)
         return Response(WebhookSerializer(_webhook(pk)).data)
@@ -506,7 +528,7 @@ class WebhookDetailView(APIView):
     @extend_schema(request=None, responses={204: None, **REFUSALS})
     def delete(self, request: Request, pk: int) -> Response:
         try:
-            services.webhook_delete(webhook=_webhook(pk), actor=request.user)
+            webhook_delete(webhook=_webhook(pk), actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -520,7 +542,7 @@ class WebhookRotateSecretView(APIView):
         """A new signing secret, returned this once; the old one stops working at once."""
         hook = _webhook(pk)
         try:
-            secret = services.webhook_secret_rotate(webhook=hook, actor=request.user)
+            secret = webhook_secret_rotate(webhook=hook, actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return _with_secret(hook, secret)

@@ -21,14 +21,9 @@ from metrics_dictionary.models import (
     MetricVersion,
     VersionState,
 )
-from metrics_dictionary.services import (
-    metric_deprecate,
-    metric_propose,
-    metric_version_approve,
-    metric_version_propose,
-    metric_version_submit,
-    metrics_retire_due,
-)
+from metrics_dictionary.services.deprecations import metric_deprecate, metrics_retire_due
+from metrics_dictionary.services.proposals import metric_propose, metric_version_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 from tests.metrics_dictionary.conftest import DEFINITION
 
 pytestmark = pytest.mark.django_db

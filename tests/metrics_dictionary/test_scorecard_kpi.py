@@ -6,12 +6,9 @@ import pytest
 
 from governance.scorecard import scorecard_kpi
 from metrics_dictionary.models import Metric
-from metrics_dictionary.services import (
-    metric_deprecate,
-    metric_propose,
-    metric_version_approve,
-    metric_version_submit,
-)
+from metrics_dictionary.services.deprecations import metric_deprecate
+from metrics_dictionary.services.proposals import metric_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 
 pytestmark = pytest.mark.django_db
 

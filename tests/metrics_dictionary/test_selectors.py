@@ -8,12 +8,8 @@ from catalog.models import Asset
 from lexicon_core.permissions import actions, allowed
 from metrics_dictionary.models import Metric
 from metrics_dictionary.selectors import inbox, metrics_list, version_diff, version_impact
-from metrics_dictionary.services import (
-    metric_propose,
-    metric_version_approve,
-    metric_version_propose,
-    metric_version_submit,
-)
+from metrics_dictionary.services.proposals import metric_propose, metric_version_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from config.celery import app
 from config.schedules import BEAT_SCHEDULE
 from metrics_dictionary.models import Webhook, WebhookDelivery
-from metrics_dictionary.webhooks import deliveries_stuck
+from metrics_dictionary.services.webhook_delivery import deliveries_stuck
 
 
 def test_dictionary_beat_entries_name_registered_tasks_and_expire():

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from metrics_dictionary.errors import WorkflowError
 from metrics_dictionary.models import SUBSCRIBABLE_EVENTS
-from metrics_dictionary.services import webhook_create
+from metrics_dictionary.services.webhooks import webhook_create
 
 
 class Command(BaseCommand):

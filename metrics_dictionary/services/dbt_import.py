@@ -31,9 +31,7 @@ from sqlglot import exp
 from catalog.ingest import digest
 from catalog.models import Asset, AssetKind, Column, IngestRun, Project
 from governance.services import audit_record
-from metrics_dictionary.definitions import definition_clean
 from metrics_dictionary.errors import DefinitionInvalid
-from metrics_dictionary.formula import parse_expressions
 from metrics_dictionary.models import (
     Metric,
     MetricOwner,
@@ -43,6 +41,11 @@ from metrics_dictionary.models import (
     OwnerType,
     VersionState,
 )
+from metrics_dictionary.services._common import notify_after_commit
+from metrics_dictionary.services.definitions import definition_clean
+from metrics_dictionary.services.formula import parse_expressions
+from metrics_dictionary.services.proposals import write_definition
+from metrics_dictionary.services.reviews import publish
 
 logger = logging.getLogger(__name__)
 
@@ -443,12 +446,10 @@ def _unique_slug(name: str) -> str:
 def _write_version(
     metric: Metric, number: int, clean: dict[str, Any], dbt_digest: str, state: str
 ) -> MetricVersion:
-    from metrics_dictionary.services import _write_definition
-
     version = MetricVersion(
         metric=metric, number=number, source="dbt", dbt_digest=dbt_digest, label=clean["label"]
     )
-    _write_definition(version, clean)
+    write_definition(version, clean)
     if state != VersionState.DRAFT:
         MetricVersion.objects.filter(pk=version.pk).update(
             state=state,
@@ -466,8 +467,6 @@ def dbt_metrics_import(
     """Create or update dictionary metrics from the project's dbt metrics. Returns how many
     metrics were created or got a new version. Called inside the ingest transaction;
     problems go to ``warnings_out`` (the ingest run's warnings)."""
-    from metrics_dictionary.services import _notify, _publish
-
     resolver = _Resolver(project)
     if not resolver.metrics:
         return 0
@@ -508,7 +507,7 @@ def dbt_metrics_import(
                 obj=metric,
                 after={"dbt_unique_id": asset.unique_id, "run": run.pk if run else None},
             )
-            _publish(metric, version, None)
+            publish(metric, version, None)
             written += 1
             continue
         latest = metric.versions.filter(source="dbt").order_by("-number").first()
@@ -543,7 +542,7 @@ def dbt_metrics_import(
             obj=version,
             after={"source": "dbt", "run": run.pk if run else None},
         )
-        _notify("review_requested", version.pk)
+        notify_after_commit("review_requested", version.pk)
         written += 1
     if warnings_out is not None:
         warnings_out.extend(warnings)

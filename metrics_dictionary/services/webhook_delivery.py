@@ -19,9 +19,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from metrics_dictionary.models import Webhook, WebhookDelivery
+from metrics_dictionary.models import Metric, MetricVersion, Webhook, WebhookDelivery
 
 SIGNATURE_HEADER = "X-Lexicon-Signature"
 TIMESTAMP_HEADER = "X-Lexicon-Timestamp"
@@ -69,6 +70,32 @@ def _body(event: str, payload: dict[str, Any]) -> dict[str, Any]:
         "sent_at": timezone.now().isoformat(),
         **payload,
     }
+
+
+def metric_payload(metric: Metric, version: MetricVersion | None) -> dict[str, Any]:
+    """The ``metric`` (and ``version``) part of the payload of a metric event."""
+    payload: dict[str, Any] = {
+        "metric": {
+            "slug": metric.slug,
+            "name": metric.name,
+            "tier": metric.tier,
+            "domain": metric.domain,
+            "status": metric.status,
+            "defined_in_dbt": metric.defined_in_dbt,
+            "url": settings.LEXICON_BASE_URL
+            + reverse("metrics_dictionary:metric", args=[metric.slug]),
+        },
+    }
+    if version is not None:
+        payload["version"] = {
+            "number": version.number,
+            "label": version.label,
+            "formula": version.formula,
+            "type": version.metric_type,
+            "change_summary": version.change_summary,
+            "proposed_by": version.proposed_by.username if version.proposed_by else None,
+        }
+    return payload
 
 
 def deliveries_create(*, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
