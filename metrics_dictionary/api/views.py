@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from catalog.models import Asset, Column
 from governance.selectors import owners_from_names
 from lexicon_core.permissions import Allows
+from lexicon_core.tiers import TIERS
 from metrics_dictionary import selectors
 from metrics_dictionary.api.serializers import (
     ActionInputSerializer,
@@ -43,7 +44,8 @@ from metrics_dictionary.api.serializers import (
     WebhookWithSecretSerializer,
 )
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
-from metrics_dictionary.models import Metric, MetricVersion, Webhook
+from metrics_dictionary.filters import MetricFilterSet
+from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, Webhook
 from metrics_dictionary.services.deprecations import (
     asset_deprecate,
     deprecation_withdraw,
@@ -150,7 +152,8 @@ def _definition(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class MetricListCreateView(ListAPIView):
-    """Metrics in the dictionary (filters: `q`, `domain`, `tier`, `status`, `owner`); POST proposes a new
+    """Metrics in the dictionary, filtered as on the Metrics page (`q`, `domain`, `tier`,
+    `status`, `owner`, `mine`, `attention`; an invalid value answers 400); POST proposes a new
     metric with its first draft version."""
 
     permission_classes = [Allows("catalog.view")]
@@ -158,20 +161,26 @@ class MetricListCreateView(ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        p = self.request.query_params
-        return selectors.metrics_list(
-            self.request.user,
-            q=p.get("q", "")[:200],
-            domain=p.get("domain", ""),
-            tier=p.get("tier"),
-            status=p.get("status", ""),
-            owner=p.get("owner", ""),
-        )
+        return self.filterset.qs
 
     @extend_schema(
-        parameters=[OpenApiParameter(n, str) for n in ("q", "domain", "tier", "status", "owner")]
+        parameters=[
+            OpenApiParameter("q", str),
+            OpenApiParameter("domain", str),
+            OpenApiParameter("tier", int, enum=TIERS),
+            OpenApiParameter("status", str, enum=MetricStatus.values),
+            OpenApiParameter("owner", str, description="A username or a team name"),
+            OpenApiParameter("mine", bool, description="Owned by me or one of my teams"),
+            OpenApiParameter("attention", bool, description="Needs attention only"),
+        ],
+        responses={200: MetricListSerializer(many=True), 400: REFUSALS[400]},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
+        self.filterset = MetricFilterSet(
+            request.query_params, queryset=selectors.metrics_list(), request=request
+        )
+        if not self.filterset.is_valid():
+            return refused(self.filterset.refusal())
         return super().get(request, *args, **kwargs)
 
     @extend_schema(

@@ -17,6 +17,7 @@ from lexicon_core.htmx import render_page, wants_fragment
 from lexicon_core.permissions import allowed, check, view_allows
 from metrics_dictionary import selectors
 from metrics_dictionary.errors import WorkflowError
+from metrics_dictionary.filters import MetricFilterSet
 from metrics_dictionary.forms import OWNER_FIELDS, CommentForm, MetricSettingsForm
 from metrics_dictionary.models import Metric, MetricStatus, VersionState
 from metrics_dictionary.services.metrics import metric_comment_add, metric_owners_set, metric_update
@@ -36,33 +37,19 @@ METRIC_TABS = (
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The directory: search, filters (domain, tier, status, owner, mine, needs attention), counts."""
-    get = request.GET
-    mine = get.get("mine") == "1"
-    attention = get.get("attention") == "1"
-    filters = {
-        "q": get.get("q", "")[:200].strip(),
-        "domain": get.get("domain", ""),
-        "tier": get.get("tier", ""),
-        "status": get.get("status", ""),
-        "owner": "" if mine else get.get("owner", ""),
-    }
-    metrics = selectors.metrics_list(
-        request.user, needs_attention=True if attention else None, **filters
-    )
-    if mine:  # owned directly or through one of my teams
-        owned = selectors.metric_ids_owned_by(request.user)
-        if isinstance(metrics, list):
-            owned_ids = set(owned)
-            metrics = [m for m in metrics if m.pk in owned_ids]
-        else:
-            metrics = metrics.filter(pk__in=owned)
-    page = Paginator(metrics, PAGE_SIZE).get_page(get.get("page"))
+    filterset = MetricFilterSet(request.GET, queryset=selectors.metrics_list(), request=request)
+    valid = filterset.is_valid()
+    filters = filterset.values()
+    mine, attention = (bool(filterset.form.cleaned_data.get(k)) for k in ("mine", "attention"))
+    metrics = filterset.qs if valid else Metric.objects.none()
+    page = Paginator(metrics, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "filters": filters,
         "mine": mine,
         "attention": attention,
         "filtered": any(filters.values()) or mine or attention,
+        "refusal": None if valid else filterset.refusal().message,
         "facets": selectors.metric_facets(),
         "owners": selectors.metric_owner_names(),
         "statuses": MetricStatus.choices,
@@ -76,6 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "metrics_dictionary/index.html",
         context,
         fragment="metrics_dictionary/partials/_directory_results.html",
+        status=200 if valid else 400,
     )
 
 
