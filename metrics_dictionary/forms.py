@@ -18,6 +18,7 @@ from django.db.models import Q
 from catalog.models import Asset, AssetKind
 from governance.models import OwnerType, Team
 from governance.selectors import owners_from_names
+from lexicon_core.tiers import Tier
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
 from metrics_dictionary.models import (
     SUBSCRIBABLE_EVENTS,
@@ -95,7 +96,9 @@ class DefinitionForm(forms.Form):
         max_length=200, required=False, help_text="What people call it, e.g. Net revenue."
     )
     tier = forms.TypedChoiceField(
-        choices=[(1, "Tier 1 — board-level KPI"), (2, "Tier 2"), (3, "Tier 3")],
+        choices=[
+            (t.value, f"{t.label} — board-level KPI" if t == Tier.TIER_1 else t.label) for t in Tier
+        ],
         coerce=int,
         initial=3,
         required=False,
@@ -446,7 +449,7 @@ class MetricSettingsForm(forms.Form):
     """A metric's name, tier, domain and owners (users or teams, by owner type)."""
 
     name = forms.CharField(max_length=200)
-    tier = forms.TypedChoiceField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], coerce=int)
+    tier = forms.TypedChoiceField(choices=Tier.choices, coerce=int)
     domain = _text(100)
     category = _text(100)
     business_owners = _text(1000, help_text="Usernames or team names, separated by commas.")

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from catalog.models import Asset, Column
 from governance.models import OwnerType, Team
+from lexicon_core.tiers import TIERS, Tier
 
 __all__ = [
     "ChangeLogEntry",
@@ -80,9 +81,7 @@ class Metric(models.Model):
 
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
-    tier = models.PositiveSmallIntegerField(
-        choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], default=3
-    )
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_3)
     status = models.CharField(
         max_length=20, choices=MetricStatus.choices, default=MetricStatus.DRAFT, db_index=True
     )
@@ -122,7 +121,7 @@ class Metric(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="metric_tier_1_to_3")
+            models.CheckConstraint(condition=Q(tier__in=list(TIERS)), name="metric_tier_1_to_3")
         ]
 
     def __str__(self) -> str:

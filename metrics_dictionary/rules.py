@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from lexicon_core.roles import ADMIN, GOVERNANCE_REVIEWER, METRIC_OWNER, has_role
+from lexicon_core.tiers import TIERS, tier_label
 
 # Roles that may take part in reviews at all (owners without one of these cannot approve).
 REVIEW_ROLES = (METRIC_OWNER, GOVERNANCE_REVIEWER, ADMIN)
@@ -37,6 +38,16 @@ def approval_rule(tier: int) -> ApprovalRule:
     return ApprovalRule(
         tier=int(tier), approvals=entry["approvals"], governance=entry["governance"]
     )
+
+
+def governance_note() -> str:
+    """Which tiers need a governance reviewer, in words: “tier 1 needs a governance
+    reviewer's approval too” with the default rules; empty when none does."""
+    tiers = [tier for tier in TIERS if approval_rule(tier).governance]
+    if not tiers:
+        return ""
+    names = " and ".join(tier_label(tier).lower() for tier in tiers)
+    return f"{names} need{'s' if len(tiers) == 1 else ''} a governance reviewer's approval too"
 
 
 def is_metric_owner(user, metric) -> bool:

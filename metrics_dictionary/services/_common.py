@@ -9,7 +9,8 @@ from typing import Any
 from django.db import transaction
 
 from lexicon_core.permissions import check
-from metrics_dictionary.errors import Conflict, Forbidden
+from lexicon_core.tiers import TIERS
+from metrics_dictionary.errors import Conflict, DefinitionInvalid, Forbidden
 from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState
 
 logger = logging.getLogger(__package__)  # "metrics_dictionary.services"
@@ -33,6 +34,12 @@ def lock_version(version: MetricVersion | int) -> tuple[Metric, MetricVersion]:
     locked = MetricVersion.objects.select_for_update().get(pk=version_id)
     locked.metric = metric
     return metric, locked
+
+
+def tier_refused() -> DefinitionInvalid:
+    """“Tier must be 1, 2 or 3.”"""
+    choices = f"{', '.join(map(str, TIERS[:-1]))} or {TIERS[-1]}"
+    return DefinitionInvalid(f"Tier must be {choices}.", errors={"tier": [f"must be {choices}"]})
 
 
 def state_refused(version: MetricVersion, wanted: str) -> Conflict:

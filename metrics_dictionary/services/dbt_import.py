@@ -31,6 +31,7 @@ from sqlglot import exp
 from catalog.ingest import digest
 from catalog.models import Asset, AssetKind, Column, IngestRun, Project
 from governance.services import audit_record
+from lexicon_core.tiers import TIERS, Tier
 from metrics_dictionary.errors import DefinitionInvalid
 from metrics_dictionary.models import (
     Metric,
@@ -409,7 +410,7 @@ def definition_from_dbt(metric: Asset, resolver: _Resolver) -> dict[str, Any]:
 
 
 def _tier(asset: Asset) -> int:
-    return asset.dbt_tier if asset.dbt_tier in (1, 2, 3) else 3
+    return asset.dbt_tier if asset.dbt_tier in TIERS else Tier.TIER_3
 
 
 def _owners(metric: Metric, asset: Asset) -> None:

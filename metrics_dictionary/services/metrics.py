@@ -11,9 +11,10 @@ from django.db import transaction
 from catalog.search import search_signals_set
 from governance.models import OwnerType, Team
 from governance.services import audit_record
+from lexicon_core.tiers import TIERS
 from metrics_dictionary.errors import DefinitionInvalid
 from metrics_dictionary.models import Comment, Metric, MetricOwner, MetricStatus, MetricVersion
-from metrics_dictionary.services._common import require
+from metrics_dictionary.services._common import require, tier_refused
 
 
 @transaction.atomic
@@ -50,8 +51,8 @@ def metric_update(
         "domain": metric.domain,
         "category": metric.category,
     }
-    if tier is not None and tier not in (1, 2, 3):
-        raise DefinitionInvalid("Tier must be 1, 2 or 3.", errors={"tier": ["must be 1, 2 or 3"]})
+    if tier is not None and tier not in TIERS:
+        raise tier_refused()
     for field, value in (
         ("name", name),
         ("tier", tier),

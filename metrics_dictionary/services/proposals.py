@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from governance.models import OwnerType, Team
 from governance.services import audit_record
+from lexicon_core.tiers import TIERS, Tier
 from metrics_dictionary.errors import Conflict, DefinitionInvalid
 from metrics_dictionary.models import (
     CONTENT_FIELDS,
@@ -20,7 +21,7 @@ from metrics_dictionary.models import (
     MetricStatus,
     MetricVersion,
 )
-from metrics_dictionary.services._common import lock_version, require
+from metrics_dictionary.services._common import lock_version, require, tier_refused
 from metrics_dictionary.services.definitions import definition_clean
 
 
@@ -79,7 +80,7 @@ def metric_propose(
     definition: dict[str, Any],
     actor,
     slug: str = "",
-    tier: int = 3,
+    tier: int = Tier.TIER_3,
     domain: str = "",
     category: str = "",
     owner_users: Iterable = (),
@@ -94,8 +95,8 @@ def metric_propose(
     name = (name or "").strip()
     if not name:
         raise DefinitionInvalid("A metric needs a name.", errors={"name": ["a name is required"]})
-    if tier not in (1, 2, 3):
-        raise DefinitionInvalid("Tier must be 1, 2 or 3.", errors={"tier": ["must be 1, 2 or 3"]})
+    if tier not in TIERS:
+        raise tier_refused()
     slug = slugify(slug) if slug else _unique_slug(name)
     if Metric.objects.filter(slug=slug).exists():
         raise Conflict(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import view_allows
+from lexicon_core.tiers import Tier
 from metrics_dictionary import selectors
 from metrics_dictionary.models import ChangeLogEntry
 
@@ -33,6 +34,7 @@ def changes(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "domains": [d for d, _n in selectors.metric_facets()["domain"]],
             "owners": selectors.metric_owner_names(),
+            "tiers": Tier.choices,
             "feed_url": reverse("metrics_dictionary:changelog_feed")
             + (f"?{query}" if query else ""),
         },

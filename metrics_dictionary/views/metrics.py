@@ -20,6 +20,7 @@ from metrics_dictionary.errors import WorkflowError
 from metrics_dictionary.filters import MetricFilterSet
 from metrics_dictionary.forms import OWNER_FIELDS, CommentForm, MetricSettingsForm
 from metrics_dictionary.models import Metric, MetricStatus, VersionState
+from metrics_dictionary.rules import governance_note
 from metrics_dictionary.services.metrics import metric_comment_add, metric_owners_set, metric_update
 from metrics_dictionary.views._common import metric_arg, metric_or_404, refusal, version_or_404
 
@@ -223,6 +224,6 @@ def metric_settings(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "metrics_dictionary/settings.html",
-        {"metric": metric, "form": form},
+        {"metric": metric, "form": form, "governance_note": governance_note()},
         status=400 if form.is_bound else 200,
     )

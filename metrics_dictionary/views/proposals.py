@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lexicon_core.permissions import view_allows
+from lexicon_core.tiers import Tier
 from metrics_dictionary import selectors
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
 from metrics_dictionary.forms import DefinitionForm
@@ -80,7 +81,7 @@ def propose(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 definition=form.definition(),
                 actor=request.user,
-                tier=data["tier"] or 3,
+                tier=data["tier"] or Tier.TIER_3,
                 domain=data["domain"],
                 category=data["category"],
                 owner_users=data["owners"],

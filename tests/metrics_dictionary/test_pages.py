@@ -878,3 +878,20 @@ def test_owners_and_tier_are_set_by_owners_and_reviewers_only(
     assert owners == {("business", "olivia"), ("technical", "oscar"), ("technical", team.name)}
     text = _text(client.get(reverse("metrics_dictionary:metric", args=[metric.slug])))
     assert "oscar (technical owner)" in text and "Finance analytics (technical owner, team)" in text
+
+
+def test_the_settings_page_says_which_tiers_need_a_governance_reviewer_as_configured(
+    client, settings, analyst, metric_owner, reviewer
+):
+    metric = _approved(analyst, metric_owner).metric
+    url = reverse("metrics_dictionary:settings", args=[metric.slug])
+    client.force_login(reviewer)
+    assert "tier 1 needs a governance reviewer's approval too." in _text(client.get(url))
+    settings.LEXICON_METRIC_APPROVAL_RULES = {
+        1: {"approvals": 2, "governance": 1},
+        2: {"approvals": 1, "governance": 1},
+    }
+    text = _text(client.get(url))
+    assert "tier 1 and tier 2 need a governance reviewer's approval too." in text
+    settings.LEXICON_METRIC_APPROVAL_RULES = {}
+    assert "Owners review its changes." in _text(client.get(url))
