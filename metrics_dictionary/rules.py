@@ -51,9 +51,19 @@ def governance_note() -> str:
 
 
 def is_metric_owner(user, metric) -> bool:
-    """The user owns the metric directly or through one of their teams."""
+    """The user owns the metric directly or through one of their teams.
+
+    A list page that prefetched the metric's owners (and their teams' members, as the inbox
+    does) is answered from them, without a query per metric."""
     if not getattr(user, "is_authenticated", False) or metric is None or metric.pk is None:
         return False
+    owners = getattr(metric, "_prefetched_objects_cache", {}).get("owners")
+    if owners is not None:
+        if any(o.user_id == user.pk for o in owners):
+            return True
+        teams = [o.team for o in owners if o.team_id is not None]
+        if all("members" in getattr(t, "_prefetched_objects_cache", {}) for t in teams):
+            return any(m.pk == user.pk for t in teams for m in t.members.all())
     return metric.owners.filter(Q(user=user) | Q(team__members=user)).exists()
 
 

@@ -274,7 +274,7 @@ def inbox(user) -> dict[str, list[MetricVersion]]:
         .prefetch_related(
             Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
             "metric__owners__user",
-            "metric__owners__team",
+            "metric__owners__team__members",
         )
         .order_by("submitted_at", "id")
     )
