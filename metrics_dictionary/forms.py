@@ -89,7 +89,8 @@ def _area(rows: int = 3, **kwargs: Any) -> forms.CharField:
 
 
 class DefinitionForm(forms.Form):
-    """A new metric (``new_metric=True``: name, tier, domain, owners too) or a version's definition."""
+    """A new metric (``new_metric=True``: name, tier, domain, owners too) or a version's
+    definition."""
 
     # --- the metric itself (new metrics only)
     name = forms.CharField(
@@ -270,7 +271,8 @@ class DefinitionForm(forms.Form):
             raise forms.ValidationError("A whole number, e.g. 0.") from None
 
     def type_params(self) -> dict[str, Any]:
-        """``type_params`` for the chosen type from its fields, keeping parameters they do not show."""
+        """``type_params`` for the chosen type from its fields, keeping parameters they do not
+        show."""
         kind = self.cleaned_data.get("metric_type") or MetricType.SIMPLE
         params = copy.deepcopy(self.base_params) if kind == self.base_type else {}
         target = params
@@ -520,8 +522,8 @@ class WebhookCreateForm(WebhookForm):
         label="Secret environment variable",
         max_length=100,
         required=False,
-        help_text="Optional: the name of an environment variable of the server holding the signing secret. "
-        "Leave empty and Lexicon makes a secret, shown once.",
+        help_text="Optional: the name of an environment variable of the server holding the "
+        "signing secret. Leave empty and Lexicon makes a secret, shown once.",
     )
 
 

@@ -1,4 +1,5 @@
-"""The post-ingest hook (registered in ``MetricsDictionaryConfig.ready``), inside the ingest transaction.
+"""The post-ingest hook (registered in ``MetricsDictionaryConfig.ready``), inside the ingest
+transaction.
 
 1. dbt semantic-layer metrics of the project become (or update) dictionary metrics;
 2. every published metric computed from the project is re-checked for drift;

@@ -282,7 +282,9 @@ class MetricVersion(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The approved version when this one was submitted; approval is refused if that changed.",
+        help_text=(
+            "The approved version when this one was submitted; approval is refused if that changed."
+        ),
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -290,7 +292,9 @@ class MetricVersion(models.Model):
     column_snapshot = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Types of the related columns when approved, for the drift check: {column_id: {...}}.",
+        help_text=(
+            "Types of the related columns when approved, for the drift check: {column_id: {...}}."
+        ),
     )
 
     objects = MetricVersionQuerySet.as_manager()
@@ -320,7 +324,8 @@ class MetricVersion(models.Model):
                 changed = [f for f in CONTENT_FIELDS if stored[f] != getattr(self, f)]
                 if changed:
                     raise ImmutableVersionError(
-                        f"{self} is {stored['state']} and immutable; cannot change {', '.join(changed)}"
+                        f"{self} is {stored['state']} and immutable; "
+                        f"cannot change {', '.join(changed)}"
                     )
         super().save(*args, **kwargs)
 

@@ -80,12 +80,14 @@ def may_review(user, metric) -> tuple[bool, str]:
         return True, ""
     return (
         False,
-        f"You do not own the metric “{metric.name}”; its owners or a governance reviewer review it.",
+        f"You do not own the metric “{metric.name}”; its owners or a governance reviewer "
+        "review it.",
     )
 
 
 def metric_reviewers(metric) -> QuerySet:
-    """Everyone who may review ``metric``: its owners with a reviewing role, governance reviewers, admins."""
+    """Everyone who may review ``metric``: its owners with a reviewing role, governance
+    reviewers, admins."""
     User = get_user_model()
     owners = Q(owned_metrics__metric=metric) | Q(lexicon_teams__owned_metrics__metric=metric)
     return (

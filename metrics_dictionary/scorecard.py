@@ -47,7 +47,8 @@ def executive_metrics_approved(data: ScorecardData) -> Kpi:
     return Kpi(
         "executive_metrics_approved",
         "Executive metrics approved",
-        f"Share of tier-{EXECUTIVE_TIER} metrics with an approved version that nothing has drifted under.",
+        f"Share of tier-{EXECUTIVE_TIER} metrics with an approved version that nothing has "
+        "drifted under.",
         numerator=len(metrics) - failing,
         denominator=len(metrics),
         target=100.0,

@@ -125,7 +125,8 @@ def metric_facets() -> dict[str, list[tuple[str, int]]]:
 
 
 def metric_get(slug: str) -> Metric:
-    """One metric by slug (retired ones too) with what its page shows. Raises Metric.DoesNotExist."""
+    """One metric by slug (retired ones too) with what its page shows. Raises
+    Metric.DoesNotExist."""
     return (
         Metric.objects.select_related("current_version__proposed_by", "asset__project")
         .prefetch_related(
@@ -239,7 +240,8 @@ def metric_banners(metric: Metric) -> list[Banner]:
             Banner(
                 "warn",
                 "Needs attention",
-                "The catalog changed under this metric's approved definition; its owners have been told.",
+                "The catalog changed under this metric's approved definition; its owners have "
+                "been told.",
                 items=[r.get("message", "") for r in metric.attention_reasons or []],
             )
         )
@@ -617,7 +619,8 @@ def metric_ids_owned_by(user) -> QuerySet:
 
 def input_metrics(version: MetricVersion) -> list[tuple[str, Metric | None]]:
     """The metrics a ratio or derived version is built from, by the names its parameters use,
-    each with the dictionary metric of that name (slug, name or dbt metric name) when there is one."""
+    each with the dictionary metric of that name (slug, name or dbt metric name) when there is
+    one."""
     params = version.type_params or {}
     refs = [params.get("numerator"), params.get("denominator"), *(params.get("metrics") or [])]
     names = [r.get("name") if isinstance(r, dict) else r for r in refs]

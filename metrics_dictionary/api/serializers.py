@@ -62,7 +62,10 @@ class DefinitionInputSerializer(serializers.Serializer):
     related_columns = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text="Column ids or '<asset unique_id>.<column>'; default: the formula's columns in the related assets",
+        help_text=(
+            "Column ids or '<asset unique_id>.<column>'; default: the formula's columns in the "
+            "related assets"
+        ),
     )
 
 

@@ -415,7 +415,8 @@ class AssetDeprecateView(APIView):
         responses={201: AssetDeprecationSerializer, **REFUSALS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        """Deprecate a catalog asset (a mart): the same notice as for metrics; search ranks it last."""
+        """Deprecate a catalog asset (a mart): the same notice as for metrics; search ranks it
+        last."""
         asset = Asset.objects.filter(pk=pk).first()
         if asset is None:
             raise Http404(f"No asset {pk}.")

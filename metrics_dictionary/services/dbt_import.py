@@ -251,7 +251,8 @@ class _Resolver:
 
         try:
             return tree.transform(swap).sql(), measures
-        except Exception:  # noqa: BLE001 - an odd expression keeps its dbt text rather than failing an ingest
+        except Exception:  # noqa: BLE001
+            # An odd expression keeps its dbt text rather than failing an ingest.
             return expr_sql, measures
 
     @staticmethod

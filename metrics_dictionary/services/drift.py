@@ -48,7 +48,9 @@ def drift_reasons(metric: Metric) -> list[dict[str, Any]]:
                     "kind": "column_removed",
                     "asset": snap["asset"],
                     "column": snap["column"],
-                    "message": f"Column {snap['column']} of {snap['asset']} was removed or renamed.",
+                    "message": (
+                        f"Column {snap['column']} of {snap['asset']} was removed or renamed."
+                    ),
                 }
             )
         elif (
@@ -65,7 +67,10 @@ def drift_reasons(metric: Metric) -> list[dict[str, Any]]:
                     "column": snap["column"],
                     "old_type": snap["data_type"],
                     "new_type": column.data_type,
-                    "message": f"Column {where} changed type from {snap['data_type']} to {column.data_type}.",
+                    "message": (
+                        f"Column {where} changed type from {snap['data_type']} "
+                        f"to {column.data_type}."
+                    ),
                 }
             )
     for asset in version.related_assets.all():

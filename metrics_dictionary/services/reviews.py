@@ -110,8 +110,9 @@ def metric_version_approve(*, version: MetricVersion, actor, comment: str = "") 
     ):
         require(actor, "metric.review", version)
         current = metric.current_version
+        base = version.base_version
         raise StaleVersion(
-            f"{version} was submitted when v{version.base_version.number if version.base_version else '—'} was "
+            f"{version} was submitted when v{base.number if base else '—'} was "
             f"current, but v{current.number if current else '—'} has been published since. "
             "Propose a new version based on the current one."
         )

@@ -135,14 +135,15 @@ def delivery_dispatch(delivery_id: int) -> None:
 
 
 def backoff_seconds(retries: int) -> int:
-    """Wait before retry number ``retries + 1``: 30 s, 60 s, 120 s ... (LEXICON_WEBHOOK_BACKOFF_SECONDS
-    doubled per retry), at most an hour."""
+    """Wait before retry number ``retries + 1``: 30 s, 60 s, 120 s ...
+    (LEXICON_WEBHOOK_BACKOFF_SECONDS doubled per retry), at most an hour."""
     return min(3600, settings.LEXICON_WEBHOOK_BACKOFF_SECONDS * 2**retries)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: int) -> int:
     """POST and return the status code; raises ``urllib.error.URLError`` / ``OSError``."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - admin-set http(s) URL
+    # An http(s) URL an admin set (checked when the webhook was saved).
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return response.status

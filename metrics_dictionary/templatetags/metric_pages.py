@@ -56,11 +56,15 @@ def type_in_words(version) -> str:
         if params.get("window"):
             return f"A running total of {what} over a trailing window of {params['window']}."
         if params.get("grain_to_date"):
-            return f"A running total of {what} from the start of each {params['grain_to_date']} ({params['grain_to_date']}-to-date)."
+            grain = params["grain_to_date"]
+            return f"A running total of {what} from the start of each {grain} ({grain}-to-date)."
         return f"A running total of {what} over all time."
     if kind == MetricType.DERIVED:
         inputs = ", ".join(f"“{_name(m)}”" for m in params.get("metrics") or [])
-        return f"Derived from other metrics ({inputs or 'none listed'}) as {params.get('expr') or '—'}."
+        return (
+            f"Derived from other metrics ({inputs or 'none listed'}) as "
+            f"{params.get('expr') or '—'}."
+        )
     if kind == MetricType.CONVERSION:
         conv = params.get("conversion_type_params") or {}
         calc = (
@@ -70,7 +74,8 @@ def type_in_words(version) -> str:
         )
         window = f" within {conv['window']}" if conv.get("window") else ""
         return (
-            f"A conversion: {calc} “{_name(conv.get('base_measure'))}” per {conv.get('entity') or 'entity'} "
+            f"A conversion: {calc} “{_name(conv.get('base_measure'))}” "
+            f"per {conv.get('entity') or 'entity'} "
             f"that lead to “{_name(conv.get('conversion_measure'))}”{window}."
         )
     return ""

@@ -37,7 +37,8 @@ METRIC_TABS = (
 @view_allows("catalog.view")
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """The directory: search, filters (domain, tier, status, owner, mine, needs attention), counts."""
+    """The directory: search, filters (domain, tier, status, owner, mine, needs attention),
+    counts."""
     filterset = MetricFilterSet(request.GET, queryset=selectors.metrics_list(), request=request)
     valid = filterset.is_valid()
     filters = filterset.values()

@@ -24,7 +24,8 @@ from metrics_dictionary.views._common import metric_arg, refusal, version_arg
 
 
 def _save_definition(request: HttpRequest, form: DefinitionForm, save) -> HttpResponse | None:
-    """Run ``save()`` (a service call returning the version), then submit if asked; None when refused."""
+    """Run ``save()`` (a service call returning the version), then submit if asked; None when
+    refused."""
     try:
         version = save()
         if request.POST.get("action") == "submit":

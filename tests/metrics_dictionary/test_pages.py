@@ -342,7 +342,7 @@ def test_history_tab_shows_every_transition(client, analyst, metric_owner, viewe
         assert action in text
 
 
-# ---------------------------------------------------------------------------- propose, edit, validate
+# ------------------------------------------------------------------------ propose, edit, validate
 
 
 FORM = {
@@ -684,7 +684,7 @@ def test_request_changes_then_proposer_edits_and_resubmits(client, proposed, ana
     assert "Edit draft" in page and "Submit for review" in page
 
 
-# ---------------------------------------------------------------------------- change log and deprecation
+# -------------------------------------------------------------------- change log and deprecation
 
 
 def test_change_log_lists_approvals_and_deprecations_with_filters_and_feed(

@@ -97,7 +97,10 @@ def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(
         actor=analyst,
         owner_users=[metric_owner],
         definition={
-            "formula": "SUM(amount_usd) / NULLIF(COUNT(DISTINCT fct_revenue.account_id), 0) + AVG(currency)",
+            "formula": (
+                "SUM(amount_usd) / NULLIF(COUNT(DISTINCT fct_revenue.account_id), 0)"
+                " + AVG(currency)"
+            ),
             "related_asset_ids": [mart.pk],
         },
     )
