@@ -92,14 +92,11 @@ def metrics_matching(metrics: QuerySet[Metric], q: str) -> QuerySet[Metric]:
     hits = {asset_id: rank for rank, asset_id in enumerate(page.asset_ids)}
     labelled = MetricVersion.objects.filter(label__icontains=q).values("metric_id")
     text = Q(slug__icontains=q) | Q(name__icontains=q) | Q(pk__in=labelled) | Q(domain__icontains=q)
-    rank = Case(
-        *(When(asset_id=asset_id, then=Value(n)) for asset_id, n in hits.items()),
-        default=Value(len(hits)),
-        output_field=IntegerField(),
-    )
-    return metrics.filter(Q(asset_id__in=list(hits)) | text).order_by(
-        rank, Lower("name"), "name", "id"
-    )
+    order: list[Any] = [Lower("name"), "name", "id"]
+    if hits:  # not without: a constant in ORDER BY reads as a column position (PostgreSQL)
+        rank = (When(asset_id=asset_id, then=Value(n)) for asset_id, n in hits.items())
+        order.insert(0, Case(*rank, default=Value(len(hits)), output_field=IntegerField()))
+    return metrics.filter(Q(asset_id__in=list(hits)) | text).order_by(*order)
 
 
 def metric_facets() -> dict[str, list[tuple[str, int]]]:
