@@ -161,7 +161,8 @@ class MetricListCreateView(ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return self.filterset.qs
+        filterset = getattr(self, "filterset", None)  # set and validated by get()
+        return filterset.qs if filterset is not None else selectors.metrics_list()
 
     @extend_schema(
         parameters=[
