@@ -1,4 +1,4 @@
-"""Forms of the metric pages. They parse what people type; ``definitions.definition_clean``
+"""Forms of the metric pages. They parse what people type; ``services.definitions.definition_clean``
 decides whether a definition is valid (the API uses it too), and services write.
 
 The propose/edit form shows one small set of fields per MetricFlow type instead of raw
@@ -18,7 +18,7 @@ from django.db.models import Q
 from catalog.models import Asset, AssetKind
 from governance.models import OwnerType, Team
 from governance.selectors import owners_from_names
-from metrics_dictionary.definitions import GRAINS, definition_clean
+from lexicon_core.tiers import Tier
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
 from metrics_dictionary.models import (
     SUBSCRIBABLE_EVENTS,
@@ -29,6 +29,7 @@ from metrics_dictionary.models import (
     Webhook,
     WebhookEvent,
 )
+from metrics_dictionary.services.definitions import GRAINS, definition_clean
 
 # (type_params key, form field) per type; conversion keys live under conversion_type_params.
 TYPE_FIELDS: dict[str, list[tuple[str, str]]] = {
@@ -88,14 +89,17 @@ def _area(rows: int = 3, **kwargs: Any) -> forms.CharField:
 
 
 class DefinitionForm(forms.Form):
-    """A new metric (``new_metric=True``: name, tier, domain, owners too) or a version's definition."""
+    """A new metric (``new_metric=True``: name, tier, domain, owners too) or a version's
+    definition."""
 
     # --- the metric itself (new metrics only)
     name = forms.CharField(
         max_length=200, required=False, help_text="What people call it, e.g. Net revenue."
     )
     tier = forms.TypedChoiceField(
-        choices=[(1, "Tier 1 — board-level KPI"), (2, "Tier 2"), (3, "Tier 3")],
+        choices=[
+            (t.value, f"{t.label} — board-level KPI" if t == Tier.TIER_1 else t.label) for t in Tier
+        ],
         coerce=int,
         initial=3,
         required=False,
@@ -267,7 +271,8 @@ class DefinitionForm(forms.Form):
             raise forms.ValidationError("A whole number, e.g. 0.") from None
 
     def type_params(self) -> dict[str, Any]:
-        """``type_params`` for the chosen type from its fields, keeping parameters they do not show."""
+        """``type_params`` for the chosen type from its fields, keeping parameters they do not
+        show."""
         kind = self.cleaned_data.get("metric_type") or MetricType.SIMPLE
         params = copy.deepcopy(self.base_params) if kind == self.base_type else {}
         target = params
@@ -299,7 +304,7 @@ class DefinitionForm(forms.Form):
         return params
 
     def definition(self) -> dict[str, Any]:
-        """The definition for ``definitions.definition_clean`` and the services."""
+        """The definition for ``services.definitions.definition_clean`` and the services."""
         data = self.cleaned_data
         definition = {
             f: data.get(f, "")
@@ -446,7 +451,7 @@ class MetricSettingsForm(forms.Form):
     """A metric's name, tier, domain and owners (users or teams, by owner type)."""
 
     name = forms.CharField(max_length=200)
-    tier = forms.TypedChoiceField(choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], coerce=int)
+    tier = forms.TypedChoiceField(choices=Tier.choices, coerce=int)
     domain = _text(100)
     category = _text(100)
     business_owners = _text(1000, help_text="Usernames or team names, separated by commas.")
@@ -517,8 +522,8 @@ class WebhookCreateForm(WebhookForm):
         label="Secret environment variable",
         max_length=100,
         required=False,
-        help_text="Optional: the name of an environment variable of the server holding the signing secret. "
-        "Leave empty and Lexicon makes a secret, shown once.",
+        help_text="Optional: the name of an environment variable of the server holding the "
+        "signing secret. Leave empty and Lexicon makes a secret, shown once.",
     )
 
 

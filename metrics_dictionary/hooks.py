@@ -1,4 +1,5 @@
-"""The post-ingest hook (registered in ``MetricsDictionaryConfig.ready``), inside the ingest transaction.
+"""The post-ingest hook (registered in ``MetricsDictionaryConfig.ready``), inside the ingest
+transaction.
 
 1. dbt semantic-layer metrics of the project become (or update) dictionary metrics;
 2. every published metric computed from the project is re-checked for drift;
@@ -13,8 +14,8 @@ from metrics_dictionary.models import DeprecationNotice, Metric, MetricStatus
 
 
 def dictionary_after_ingest(outcome: IngestOutcome) -> None:
-    from metrics_dictionary.dbt_import import dbt_metrics_import
-    from metrics_dictionary.drift import drift_check_project
+    from metrics_dictionary.services.dbt_import import dbt_metrics_import
+    from metrics_dictionary.services.drift import drift_check_project
 
     touched = outcome.added_ids | outcome.changed_ids | outcome.removed_ids
     dbt_metrics_import(project=outcome.project, run=outcome.run, warnings_out=outcome.warnings)

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from catalog.models import Asset, Column
 from governance.models import OwnerType, Team
+from lexicon_core.tiers import TIERS, Tier
 
 __all__ = [
     "ChangeLogEntry",
@@ -80,9 +81,7 @@ class Metric(models.Model):
 
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
-    tier = models.PositiveSmallIntegerField(
-        choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], default=3
-    )
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_3)
     status = models.CharField(
         max_length=20, choices=MetricStatus.choices, default=MetricStatus.DRAFT, db_index=True
     )
@@ -122,7 +121,7 @@ class Metric(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="metric_tier_1_to_3")
+            models.CheckConstraint(condition=Q(tier__in=list(TIERS)), name="metric_tier_1_to_3")
         ]
 
     def __str__(self) -> str:
@@ -283,7 +282,9 @@ class MetricVersion(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The approved version when this one was submitted; approval is refused if that changed.",
+        help_text=(
+            "The approved version when this one was submitted; approval is refused if that changed."
+        ),
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -291,7 +292,9 @@ class MetricVersion(models.Model):
     column_snapshot = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Types of the related columns when approved, for the drift check: {column_id: {...}}.",
+        help_text=(
+            "Types of the related columns when approved, for the drift check: {column_id: {...}}."
+        ),
     )
 
     objects = MetricVersionQuerySet.as_manager()
@@ -321,7 +324,8 @@ class MetricVersion(models.Model):
                 changed = [f for f in CONTENT_FIELDS if stored[f] != getattr(self, f)]
                 if changed:
                     raise ImmutableVersionError(
-                        f"{self} is {stored['state']} and immutable; cannot change {', '.join(changed)}"
+                        f"{self} is {stored['state']} and immutable; "
+                        f"cannot change {', '.join(changed)}"
                     )
         super().save(*args, **kwargs)
 

@@ -1,6 +1,6 @@
-"""Rules of the metric dictionary, registered in ``governance.permissions`` at start-up.
+"""Rules of the metric dictionary, registered in ``lexicon_core.permissions`` at start-up.
 
-Pages and the API ask ``governance.permissions.check(user, action, obj)`` only. Object-level
+Pages and the API ask ``lexicon_core.permissions.check(user, action, obj)`` only. Object-level
 rules take a ``Metric`` or a ``MetricVersion`` as ``obj``. State (draft, in review, ...)
 is not checked here: a refused transition is a conflict (409), raised by the services.
 """

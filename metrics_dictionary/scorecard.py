@@ -13,9 +13,10 @@ from django.urls import reverse
 
 from governance.scorecard import Kpi, ScorecardData
 from lexicon_core.extensions import register_kpi
+from lexicon_core.tiers import Tier
 from metrics_dictionary.models import Metric, MetricStatus
 
-EXECUTIVE_TIER = 1
+EXECUTIVE_TIER = Tier.TIER_1
 
 
 @register_kpi("executive_metrics_approved", order=70)
@@ -46,7 +47,8 @@ def executive_metrics_approved(data: ScorecardData) -> Kpi:
     return Kpi(
         "executive_metrics_approved",
         "Executive metrics approved",
-        "Share of tier-1 metrics with an approved version that nothing has drifted under.",
+        f"Share of tier-{EXECUTIVE_TIER} metrics with an approved version that nothing has "
+        "drifted under.",
         numerator=len(metrics) - failing,
         denominator=len(metrics),
         target=100.0,

@@ -2,7 +2,8 @@
 
 Public functions (the contract the pages use):
 
-- ``metrics_list(user, *, q, domain, tier, status, owner)`` directory queryset (search-integrated)
+- ``metrics_list()`` the directory queryset; ``filters.MetricFilterSet`` filters it
+- ``metrics_matching(metrics, q)`` the search of the directory, best first (a queryset)
 - ``metric_get(slug)`` one metric with owners, current version and active deprecation
 - ``metric_versions(metric)`` every version, newest first, with proposer and reviews
 - ``version_get(metric, number)``
@@ -23,12 +24,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from catalog.models import Asset, AssetKind, Column
 from lexicon_core.permissions import allowed
-from metrics_dictionary.formula import formula_column_refs, type_family, type_is_numeric
 from metrics_dictionary.models import (
     CONTENT_FIELDS,
     ChangeLogEntry,
@@ -43,62 +55,48 @@ from metrics_dictionary.models import (
     WebhookDelivery,
 )
 from metrics_dictionary.rules import ApprovalRule, approval_rule
+from metrics_dictionary.services.formula import formula_column_refs, type_family, type_is_numeric
 
 # ---------------------------------------------------------------------------- directory
 
 
-def metrics_list(
-    user=None,
-    *,
-    q: str = "",
-    domain: str = "",
-    tier: int | str | None = None,
-    status: str = "",
-    owner: str = "",
-    needs_attention: bool | None = None,
-) -> QuerySet[Metric]:
-    """The directory: every metric (any role may read), filtered; ``q`` goes through the
-    catalog search for published metrics and matches slug/name/label for the others.
-    ``owner`` is a username or a team name."""
-    qs = Metric.objects.select_related("current_version", "asset").prefetch_related(
-        Prefetch("owners", queryset=MetricOwner.objects.select_related("user", "team")),
-        Prefetch(
-            "deprecations",
-            queryset=DeprecationNotice.objects.filter(withdrawn_at__isnull=True).select_related(
-                "replacement"
+def metrics_list() -> QuerySet[Metric]:
+    """The directory: every metric (any role may read) with what its row shows, by name.
+    ``filters.MetricFilterSet`` narrows it for the page and the API."""
+    return (
+        Metric.objects.select_related("current_version", "asset")
+        .prefetch_related(
+            Prefetch("owners", queryset=MetricOwner.objects.select_related("user", "team")),
+            Prefetch(
+                "deprecations",
+                queryset=DeprecationNotice.objects.filter(withdrawn_at__isnull=True).select_related(
+                    "replacement"
+                ),
+                to_attr="active_deprecations",
             ),
-            to_attr="active_deprecations",
-        ),
-    )
-    if domain:
-        qs = qs.filter(domain__iexact=domain)
-    if tier not in (None, "") and str(tier).isdigit():
-        qs = qs.filter(tier=int(tier))
-    if status:
-        qs = qs.filter(status=status)
-    if owner:
-        qs = qs.filter(Q(owners__user__username=owner) | Q(owners__team__name=owner)).distinct()
-    if needs_attention is not None:
-        qs = qs.filter(needs_attention=needs_attention)
-    q = (q or "").strip()
-    if q:
-        from catalog.search import search_asset_ids
-
-        page = search_asset_ids(q, Asset.objects.filter(kind=AssetKind.METRIC), limit=500)
-        hits = {asset_id: rank for rank, asset_id in enumerate(page.asset_ids)}
-        text = (
-            Q(slug__icontains=q)
-            | Q(name__icontains=q)
-            | Q(versions__label__icontains=q)
-            | Q(domain__icontains=q)
         )
-        qs = qs.filter(Q(asset_id__in=list(hits)) | text).distinct()
-        # Search rank first (deprecated last, as the catalog search ranks them), then by name.
-        ids = list(qs.values_list("pk", "asset_id", "name"))
-        ids.sort(key=lambda row: (hits.get(row[1], len(hits)), row[2].lower()))
-        order = {pk: i for i, (pk, _a, _n) in enumerate(ids)}
-        return sorted(qs, key=lambda m: order[m.pk])  # type: ignore[return-value]
-    return qs.order_by("name", "id")
+        .order_by("name", "id")
+    )
+
+
+def metrics_matching(metrics: QuerySet[Metric], q: str) -> QuerySet[Metric]:
+    """The metrics that match ``q``, best first: the catalog search finds published metrics
+    by their asset (ranked as it ranks them, deprecated last), slug, name, any version's
+    label and domain match the others; ties and the rest by name."""
+    from catalog.search import search_asset_ids
+
+    q = (q or "").strip()
+    if not q:
+        return metrics
+    page = search_asset_ids(q, Asset.objects.filter(kind=AssetKind.METRIC), limit=500)
+    hits = {asset_id: rank for rank, asset_id in enumerate(page.asset_ids)}
+    labelled = MetricVersion.objects.filter(label__icontains=q).values("metric_id")
+    text = Q(slug__icontains=q) | Q(name__icontains=q) | Q(pk__in=labelled) | Q(domain__icontains=q)
+    order: list[Any] = [Lower("name"), "name", "id"]
+    if hits:  # not without: a constant in ORDER BY reads as a column position (PostgreSQL)
+        rank = (When(asset_id=asset_id, then=Value(n)) for asset_id, n in hits.items())
+        order.insert(0, Case(*rank, default=Value(len(hits)), output_field=IntegerField()))
+    return metrics.filter(Q(asset_id__in=list(hits)) | text).order_by(*order)
 
 
 def metric_facets() -> dict[str, list[tuple[str, int]]]:
@@ -124,7 +122,8 @@ def metric_facets() -> dict[str, list[tuple[str, int]]]:
 
 
 def metric_get(slug: str) -> Metric:
-    """One metric by slug (retired ones too) with what its page shows. Raises Metric.DoesNotExist."""
+    """One metric by slug (retired ones too) with what its page shows. Raises
+    Metric.DoesNotExist."""
     return (
         Metric.objects.select_related("current_version__proposed_by", "asset__project")
         .prefetch_related(
@@ -238,7 +237,8 @@ def metric_banners(metric: Metric) -> list[Banner]:
             Banner(
                 "warn",
                 "Needs attention",
-                "The catalog changed under this metric's approved definition; its owners have been told.",
+                "The catalog changed under this metric's approved definition; its owners have "
+                "been told.",
                 items=[r.get("message", "") for r in metric.attention_reasons or []],
             )
         )
@@ -273,7 +273,7 @@ def inbox(user) -> dict[str, list[MetricVersion]]:
         .prefetch_related(
             Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
             "metric__owners__user",
-            "metric__owners__team",
+            "metric__owners__team__members",
         )
         .order_by("submitted_at", "id")
     )
@@ -334,7 +334,7 @@ FIELD_LABELS = {
 
 def version_diff(old: MetricVersion | None, new: MetricVersion) -> list[FieldDiff]:
     """Field-by-field comparison, in definition order; ``old`` None compares with nothing."""
-    from metrics_dictionary.services import version_snapshot
+    from metrics_dictionary.services.proposals import version_snapshot
 
     a = version_snapshot(old) if old is not None else {}
     b = version_snapshot(new)
@@ -616,7 +616,8 @@ def metric_ids_owned_by(user) -> QuerySet:
 
 def input_metrics(version: MetricVersion) -> list[tuple[str, Metric | None]]:
     """The metrics a ratio or derived version is built from, by the names its parameters use,
-    each with the dictionary metric of that name (slug, name or dbt metric name) when there is one."""
+    each with the dictionary metric of that name (slug, name or dbt metric name) when there is
+    one."""
     params = version.type_params or {}
     refs = [params.get("numerator"), params.get("denominator"), *(params.get("metrics") or [])]
     names = [r.get("name") if isinstance(r, dict) else r for r in refs]

@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
     max_retries=5,
 )
 def send_notification(kind: str, object_id: int, extra: dict | None = None) -> int:
-    """Email the people concerned by one event (see ``notifications``)."""
-    from metrics_dictionary.notifications import notify
+    """Email the people concerned by one event (see ``services.notifications``)."""
+    from metrics_dictionary.services.notifications import notify
 
     return notify(kind, object_id, extra or {})
 
@@ -28,9 +28,9 @@ def send_notification(kind: str, object_id: int, extra: dict | None = None) -> i
 @shared_task(bind=True, acks_late=True, time_limit=120, soft_time_limit=100)
 def deliver_webhook(self, delivery_id: int, max_attempts: int | None = None) -> str:
     """Deliver one webhook; transient failures retry with exponential backoff
-    (``webhooks.backoff_seconds``), up to LEXICON_WEBHOOK_MAX_ATTEMPTS attempts, then the
+    (``webhook_delivery.backoff_seconds``), up to LEXICON_WEBHOOK_MAX_ATTEMPTS attempts, then the
     delivery is marked failed. Permanent failures (4xx) are not retried."""
-    from metrics_dictionary.webhooks import (
+    from metrics_dictionary.services.webhook_delivery import (
         TransientDeliveryError,
         backoff_seconds,
         delivery_attempt,
@@ -52,7 +52,7 @@ def deliver_webhook(self, delivery_id: int, max_attempts: int | None = None) -> 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
 def retire_sunset_metrics() -> list[int]:
     """Daily: retire deprecated metrics whose sunset date has passed."""
-    from metrics_dictionary.services import metrics_retire_due
+    from metrics_dictionary.services.deprecations import metrics_retire_due
 
     retired = metrics_retire_due()
     if retired:
@@ -63,7 +63,7 @@ def retire_sunset_metrics() -> list[int]:
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def sweep_webhook_deliveries() -> int:
     """Every 10 minutes: queue again pending deliveries nobody attempted for 15 minutes."""
-    from metrics_dictionary.webhooks import deliveries_stuck
+    from metrics_dictionary.services.webhook_delivery import deliveries_stuck
 
     ids = deliveries_stuck()
     for delivery_id in ids:

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.models import OwnerType
+from lexicon_core.tiers import TIERS, Tier
 from metrics_dictionary.models import (
     SUBSCRIBABLE_EVENTS,
     DeprecationNotice,
@@ -61,14 +62,19 @@ class DefinitionInputSerializer(serializers.Serializer):
     related_columns = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text="Column ids or '<asset unique_id>.<column>'; default: the formula's columns in the related assets",
+        help_text=(
+            "Column ids or '<asset unique_id>.<column>'; default: the formula's columns in the "
+            "related assets"
+        ),
     )
 
 
 class MetricCreateSerializer(DefinitionInputSerializer):
     name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(required=False, max_length=120)
-    tier = serializers.IntegerField(required=False, min_value=1, max_value=3, default=3)
+    tier = serializers.IntegerField(
+        required=False, min_value=min(TIERS), max_value=max(TIERS), default=Tier.TIER_3
+    )
     domain = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.CharField(required=False, allow_blank=True, default="")
     owners = serializers.ListField(

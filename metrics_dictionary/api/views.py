@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 from catalog.models import Asset, Column
 from governance.selectors import owners_from_names
 from lexicon_core.permissions import Allows
-from metrics_dictionary import selectors, services
+from lexicon_core.tiers import TIERS
+from metrics_dictionary import selectors
 from metrics_dictionary.api.serializers import (
     ActionInputSerializer,
     AssetDeprecateInputSerializer,
@@ -43,7 +44,30 @@ from metrics_dictionary.api.serializers import (
     WebhookWithSecretSerializer,
 )
 from metrics_dictionary.errors import DefinitionInvalid, WorkflowError
-from metrics_dictionary.models import Metric, MetricVersion, Webhook
+from metrics_dictionary.filters import MetricFilterSet
+from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, Webhook
+from metrics_dictionary.services.deprecations import (
+    asset_deprecate,
+    deprecation_withdraw,
+    metric_deprecate,
+)
+from metrics_dictionary.services.proposals import (
+    metric_propose,
+    metric_version_propose,
+    metric_version_update,
+)
+from metrics_dictionary.services.reviews import (
+    metric_version_approve,
+    metric_version_reject,
+    metric_version_request_changes,
+    metric_version_submit,
+)
+from metrics_dictionary.services.webhooks import (
+    webhook_create,
+    webhook_delete,
+    webhook_secret_rotate,
+    webhook_update,
+)
 
 REFUSALS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` per field"),
@@ -128,7 +152,8 @@ def _definition(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class MetricListCreateView(ListAPIView):
-    """Metrics in the dictionary (filters: `q`, `domain`, `tier`, `status`, `owner`); POST proposes a new
+    """Metrics in the dictionary, filtered as on the Metrics page (`q`, `domain`, `tier`,
+    `status`, `owner`, `mine`, `attention`; an invalid value answers 400); POST proposes a new
     metric with its first draft version."""
 
     permission_classes = [Allows("catalog.view")]
@@ -136,20 +161,27 @@ class MetricListCreateView(ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        p = self.request.query_params
-        return selectors.metrics_list(
-            self.request.user,
-            q=p.get("q", "")[:200],
-            domain=p.get("domain", ""),
-            tier=p.get("tier"),
-            status=p.get("status", ""),
-            owner=p.get("owner", ""),
-        )
+        filterset = getattr(self, "filterset", None)  # set and validated by get()
+        return filterset.qs if filterset is not None else selectors.metrics_list()
 
     @extend_schema(
-        parameters=[OpenApiParameter(n, str) for n in ("q", "domain", "tier", "status", "owner")]
+        parameters=[
+            OpenApiParameter("q", str),
+            OpenApiParameter("domain", str),
+            OpenApiParameter("tier", int, enum=TIERS),
+            OpenApiParameter("status", str, enum=MetricStatus.values),
+            OpenApiParameter("owner", str, description="A username or a team name"),
+            OpenApiParameter("mine", bool, description="Owned by me or one of my teams"),
+            OpenApiParameter("attention", bool, description="Needs attention only"),
+        ],
+        responses={200: MetricListSerializer(many=True), 400: REFUSALS[400]},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
+        self.filterset = MetricFilterSet(
+            request.query_params, queryset=selectors.metrics_list(), request=request
+        )
+        if not self.filterset.is_valid():
+            return refused(self.filterset.refusal())
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
@@ -170,7 +202,7 @@ class MetricListCreateView(ListAPIView):
                     f"Unknown owner(s): {', '.join(sorted(missing))}.",
                     errors={"owners": [f"unknown: {', '.join(sorted(missing))}"]},
                 )
-            version = services.metric_propose(
+            version = metric_propose(
                 name=data["name"],
                 slug=data.get("slug", ""),
                 tier=data["tier"],
@@ -214,7 +246,7 @@ class VersionListCreateView(APIView):
         form = DefinitionInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            version = services.metric_version_propose(
+            version = metric_version_propose(
                 metric=_metric(slug),
                 definition=_definition(form.validated_data),
                 actor=request.user,
@@ -241,7 +273,7 @@ class VersionDetailView(APIView):
         form = DefinitionInputSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         try:
-            services.metric_version_update(
+            metric_version_update(
                 version=_version(slug, number),
                 definition=_definition(form.validated_data),
                 actor=request.user,
@@ -326,10 +358,10 @@ def _action(fn, *, needs_comment: bool = False):
     return ActionView
 
 
-SubmitView = _action(services.metric_version_submit)
-ApproveView = _action(services.metric_version_approve)
-RequestChangesView = _action(services.metric_version_request_changes)
-RejectView = _action(services.metric_version_reject)
+SubmitView = _action(metric_version_submit)
+ApproveView = _action(metric_version_approve)
+RequestChangesView = _action(metric_version_request_changes)
+RejectView = _action(metric_version_reject)
 
 
 class DeprecateView(APIView):
@@ -354,7 +386,7 @@ class DeprecateView(APIView):
                     )
                 )
         try:
-            notice = services.metric_deprecate(
+            notice = metric_deprecate(
                 metric=_metric(slug),
                 reason=data["reason"],
                 sunset_date=data.get("sunset_date"),
@@ -370,7 +402,7 @@ class DeprecateView(APIView):
         """Withdraw the deprecation of a metric that has not retired yet; the metric is
         approved again (or a draft if it never had an approved version)."""
         try:
-            notice = services.deprecation_withdraw(subject=_metric(slug), actor=request.user)
+            notice = deprecation_withdraw(subject=_metric(slug), actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return Response(DeprecationSerializer(notice).data)
@@ -384,7 +416,8 @@ class AssetDeprecateView(APIView):
         responses={201: AssetDeprecationSerializer, **REFUSALS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        """Deprecate a catalog asset (a mart): the same notice as for metrics; search ranks it last."""
+        """Deprecate a catalog asset (a mart): the same notice as for metrics; search ranks it
+        last."""
         asset = Asset.objects.filter(pk=pk).first()
         if asset is None:
             raise Http404(f"No asset {pk}.")
@@ -405,7 +438,7 @@ class AssetDeprecateView(APIView):
                         f"No metric {data['replacement']!r}.",
                         errors={"replacement": ["no such metric"]},
                     )
-            notice = services.asset_deprecate(
+            notice = asset_deprecate(
                 asset=asset,
                 reason=data["reason"],
                 sunset_date=data.get("sunset_date"),
@@ -424,7 +457,7 @@ class AssetDeprecateView(APIView):
         if asset is None:
             raise Http404(f"No asset {pk}.")
         try:
-            notice = services.deprecation_withdraw(subject=asset, actor=request.user)
+            notice = deprecation_withdraw(subject=asset, actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return Response(AssetDeprecationSerializer(notice).data)
@@ -470,7 +503,7 @@ class WebhookListCreateView(ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            hook, secret = services.webhook_create(
+            hook, secret = webhook_create(
                 name=data.get("name", ""),
                 url=data["url"],
                 events=data.get("events", []),
@@ -498,7 +531,7 @@ class WebhookDetailView(APIView):
         form = WebhookUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         try:
-            services.webhook_update(webhook=hook, actor=request.user, **form.validated_data)
+            webhook_update(webhook=hook, actor=request.user, **form.validated_data)
         except WorkflowError as exc:
             return refused(exc)
         return Response(WebhookSerializer(_webhook(pk)).data)
@@ -506,7 +539,7 @@ class WebhookDetailView(APIView):
     @extend_schema(request=None, responses={204: None, **REFUSALS})
     def delete(self, request: Request, pk: int) -> Response:
         try:
-            services.webhook_delete(webhook=_webhook(pk), actor=request.user)
+            webhook_delete(webhook=_webhook(pk), actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -520,7 +553,7 @@ class WebhookRotateSecretView(APIView):
         """A new signing secret, returned this once; the old one stops working at once."""
         hook = _webhook(pk)
         try:
-            secret = services.webhook_secret_rotate(webhook=hook, actor=request.user)
+            secret = webhook_secret_rotate(webhook=hook, actor=request.user)
         except WorkflowError as exc:
             return refused(exc)
         return _with_secret(hook, secret)

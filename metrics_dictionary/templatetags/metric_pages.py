@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from lexicon_core.tiers import tier_label as _tier_label
 from metrics_dictionary.models import MetricType
 
 register = template.Library()
@@ -18,6 +19,15 @@ def _name(value: Any) -> str:
         extra = value.get("filter")
         return f"{name} (where {extra})" if extra else name
     return str(value or "")
+
+
+@register.filter
+def tier_label(tier: Any) -> str:
+    """“Tier 2” for 2 or "2" (a facet value); "No tier" otherwise."""
+    try:
+        return _tier_label(int(tier))
+    except (TypeError, ValueError):
+        return _tier_label(None)
 
 
 @register.filter
@@ -46,11 +56,15 @@ def type_in_words(version) -> str:
         if params.get("window"):
             return f"A running total of {what} over a trailing window of {params['window']}."
         if params.get("grain_to_date"):
-            return f"A running total of {what} from the start of each {params['grain_to_date']} ({params['grain_to_date']}-to-date)."
+            grain = params["grain_to_date"]
+            return f"A running total of {what} from the start of each {grain} ({grain}-to-date)."
         return f"A running total of {what} over all time."
     if kind == MetricType.DERIVED:
         inputs = ", ".join(f"“{_name(m)}”" for m in params.get("metrics") or [])
-        return f"Derived from other metrics ({inputs or 'none listed'}) as {params.get('expr') or '—'}."
+        return (
+            f"Derived from other metrics ({inputs or 'none listed'}) as "
+            f"{params.get('expr') or '—'}."
+        )
     if kind == MetricType.CONVERSION:
         conv = params.get("conversion_type_params") or {}
         calc = (
@@ -60,7 +74,8 @@ def type_in_words(version) -> str:
         )
         window = f" within {conv['window']}" if conv.get("window") else ""
         return (
-            f"A conversion: {calc} “{_name(conv.get('base_measure'))}” per {conv.get('entity') or 'entity'} "
+            f"A conversion: {calc} “{_name(conv.get('base_measure'))}” "
+            f"per {conv.get('entity') or 'entity'} "
             f"that lead to “{_name(conv.get('conversion_measure'))}”{window}."
         )
     return ""

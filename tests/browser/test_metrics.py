@@ -6,12 +6,8 @@ import pytest
 
 from catalog.models import Asset
 from metrics_dictionary.models import VersionState
-from metrics_dictionary.services import (
-    metric_propose,
-    metric_version_approve,
-    metric_version_propose,
-    metric_version_submit,
-)
+from metrics_dictionary.services.proposals import metric_propose, metric_version_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 from tests.browser.conftest import save_screenshot
 from tests.conftest import PASSWORD
 
@@ -151,7 +147,7 @@ def test_a_decision_someone_else_made_first_is_explained_not_lost(
     page.goto(f"/metrics/m/{proposed_change.metric.slug}/v/2/")
     page.get_by_label("Comment").fill("Looks right.")
     # Meanwhile a governance reviewer rejects it.
-    from metrics_dictionary.services import metric_version_reject
+    from metrics_dictionary.services.reviews import metric_version_reject
 
     metric_version_reject(version=proposed_change, actor=reviewer, comment="Paid is not final.")
     page.get_by_role("button", name="Approve").click()

@@ -549,7 +549,7 @@ def world(db) -> World:
     subject = get_user_model().objects.create_user(username="sam", email="sam@example.com")
     from django.contrib.auth.models import Group
 
-    from metrics_dictionary.services import metric_propose
+    from metrics_dictionary.services.proposals import metric_propose
 
     proposer = get_user_model().objects.create_user(username="pam", email="pam@example.com")
     proposer.groups.add(Group.objects.get_or_create(name=ANALYST)[0])

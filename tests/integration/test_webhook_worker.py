@@ -8,7 +8,7 @@ import time
 import pytest
 
 from metrics_dictionary.models import Webhook, WebhookDelivery
-from metrics_dictionary.webhooks import (
+from metrics_dictionary.services.webhook_delivery import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     delivery_dispatch,

@@ -31,7 +31,7 @@ DEFINITION = {
 @pytest.fixture
 def proposed(analyst, metric_owner):
     """A tier-3 metric owned by the metric owner, proposed by the analyst (v1 draft)."""
-    from metrics_dictionary.services import metric_propose
+    from metrics_dictionary.services.proposals import metric_propose
 
     return metric_propose(
         name="Net revenue", definition=DEFINITION, actor=analyst, owner_users=[metric_owner]

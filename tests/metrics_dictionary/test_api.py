@@ -242,11 +242,8 @@ def test_a_catalog_asset_is_deprecated_over_the_api(catalog_ready, analyst, revi
 def test_list_and_detail_query_counts_stay_flat(
     n, analyst, metric_owner, django_assert_max_num_queries
 ):
-    from metrics_dictionary.services import (
-        metric_propose,
-        metric_version_approve,
-        metric_version_submit,
-    )
+    from metrics_dictionary.services.proposals import metric_propose
+    from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 
     for i in range(n):
         version = metric_propose(

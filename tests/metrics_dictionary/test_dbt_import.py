@@ -7,8 +7,8 @@ import json
 import pytest
 
 from catalog.models import Asset
-from metrics_dictionary.definitions import _name_of
 from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState
+from metrics_dictionary.services.definitions import _name_of
 from tests.corpus import CORPUS_ROOT, require_corpus
 from tests.factories import EXAMPLE_MANIFEST, example_json, ingest_ok, write_json
 
@@ -159,7 +159,7 @@ def test_dbt_owners_who_are_lexicon_users_own_the_imported_metric(
 ):
     from django.core import mail
 
-    from metrics_dictionary.services import metric_version_approve
+    from metrics_dictionary.services.reviews import metric_version_approve
 
     metric_owner.email = "dana@saas.example"  # meta.owner of churn_rate in the example project
     metric_owner.save(update_fields=["email"])

@@ -13,15 +13,13 @@ from catalog.search import search_asset_ids
 from metrics_dictionary.errors import Conflict, Forbidden
 from metrics_dictionary.models import ChangeLogEntry, Metric, MetricStatus, VersionState
 from metrics_dictionary.selectors import changelog, metric_banners
-from metrics_dictionary.services import (
+from metrics_dictionary.services.deprecations import (
     asset_deprecate,
     metric_deprecate,
-    metric_propose,
-    metric_version_approve,
-    metric_version_propose,
-    metric_version_submit,
     metrics_retire_due,
 )
+from metrics_dictionary.services.proposals import metric_propose, metric_version_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 from metrics_dictionary.tasks import retire_sunset_metrics
 from tests.factories import EXAMPLE_MANIFEST, ingest_ok
 

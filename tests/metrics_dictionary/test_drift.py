@@ -8,11 +8,8 @@ from django.urls import reverse
 
 from catalog.models import Asset
 from metrics_dictionary.models import ChangeLogEntry, Metric, Webhook, WebhookDelivery
-from metrics_dictionary.services import (
-    metric_propose,
-    metric_version_approve,
-    metric_version_submit,
-)
+from metrics_dictionary.services.proposals import metric_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 from tests.factories import EXAMPLE_MANIFEST, example_json, ingest_ok, write_json
 
 pytestmark = pytest.mark.django_db

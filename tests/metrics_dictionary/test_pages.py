@@ -21,14 +21,9 @@ from metrics_dictionary.models import (
     MetricVersion,
     VersionState,
 )
-from metrics_dictionary.services import (
-    metric_deprecate,
-    metric_propose,
-    metric_version_approve,
-    metric_version_propose,
-    metric_version_submit,
-    metrics_retire_due,
-)
+from metrics_dictionary.services.deprecations import metric_deprecate, metrics_retire_due
+from metrics_dictionary.services.proposals import metric_propose, metric_version_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 from tests.metrics_dictionary.conftest import DEFINITION
 
 pytestmark = pytest.mark.django_db
@@ -347,7 +342,7 @@ def test_history_tab_shows_every_transition(client, analyst, metric_owner, viewe
         assert action in text
 
 
-# ---------------------------------------------------------------------------- propose, edit, validate
+# ------------------------------------------------------------------------ propose, edit, validate
 
 
 FORM = {
@@ -689,7 +684,7 @@ def test_request_changes_then_proposer_edits_and_resubmits(client, proposed, ana
     assert "Edit draft" in page and "Submit for review" in page
 
 
-# ---------------------------------------------------------------------------- change log and deprecation
+# -------------------------------------------------------------------- change log and deprecation
 
 
 def test_change_log_lists_approvals_and_deprecations_with_filters_and_feed(
@@ -883,3 +878,20 @@ def test_owners_and_tier_are_set_by_owners_and_reviewers_only(
     assert owners == {("business", "olivia"), ("technical", "oscar"), ("technical", team.name)}
     text = _text(client.get(reverse("metrics_dictionary:metric", args=[metric.slug])))
     assert "oscar (technical owner)" in text and "Finance analytics (technical owner, team)" in text
+
+
+def test_the_settings_page_says_which_tiers_need_a_governance_reviewer_as_configured(
+    client, settings, analyst, metric_owner, reviewer
+):
+    metric = _approved(analyst, metric_owner).metric
+    url = reverse("metrics_dictionary:settings", args=[metric.slug])
+    client.force_login(reviewer)
+    assert "tier 1 needs a governance reviewer's approval too." in _text(client.get(url))
+    settings.LEXICON_METRIC_APPROVAL_RULES = {
+        1: {"approvals": 2, "governance": 1},
+        2: {"approvals": 1, "governance": 1},
+    }
+    text = _text(client.get(url))
+    assert "tier 1 and tier 2 need a governance reviewer's approval too." in text
+    settings.LEXICON_METRIC_APPROVAL_RULES = {}
+    assert "Owners review its changes." in _text(client.get(url))

@@ -11,8 +11,8 @@ from governance.models import AuditEvent
 from lexicon_core.roles import GOVERNANCE_REVIEWER
 from metrics_dictionary.errors import Conflict
 from metrics_dictionary.models import MetricVersion, Review, VersionState
-from metrics_dictionary.services import (
-    metric_propose,
+from metrics_dictionary.services.proposals import metric_propose
+from metrics_dictionary.services.reviews import (
     metric_version_approve,
     metric_version_reject,
     metric_version_submit,

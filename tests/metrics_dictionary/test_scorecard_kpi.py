@@ -6,12 +6,9 @@ import pytest
 
 from governance.scorecard import scorecard_kpi
 from metrics_dictionary.models import Metric
-from metrics_dictionary.services import (
-    metric_deprecate,
-    metric_propose,
-    metric_version_approve,
-    metric_version_submit,
-)
+from metrics_dictionary.services.deprecations import metric_deprecate
+from metrics_dictionary.services.proposals import metric_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +75,8 @@ def test_the_drill_down_lists_both_kinds_of_failing_metric(
     asset_id = Metric.objects.get(pk=drifted.metric_id).asset_id
     assert f'data-asset-id="{asset_id}"' in html and "needs attention" in html
     assert (
-        f'href="/metrics/m/{draft.metric.slug}/">Net revenue retention</a> — no approved version yet'
-        in html
+        f'href="/metrics/m/{draft.metric.slug}/">Net revenue retention</a>'
+        " — no approved version yet" in html
     )
     api = client.get("/api/v1/governance/scorecard/").json()
     kpi = next(k for k in api["kpis"] if k["key"] == "executive_metrics_approved")

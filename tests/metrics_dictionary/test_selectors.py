@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import QuerySet
 
 from catalog.models import Asset
 from lexicon_core.permissions import actions, allowed
+from metrics_dictionary.filters import MetricFilterSet
 from metrics_dictionary.models import Metric
 from metrics_dictionary.selectors import inbox, metrics_list, version_diff, version_impact
-from metrics_dictionary.services import (
-    metric_propose,
-    metric_version_approve,
-    metric_version_propose,
-    metric_version_submit,
-)
+from metrics_dictionary.services.proposals import metric_propose, metric_version_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +97,10 @@ def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(
         actor=analyst,
         owner_users=[metric_owner],
         definition={
-            "formula": "SUM(amount_usd) / NULLIF(COUNT(DISTINCT fct_revenue.account_id), 0) + AVG(currency)",
+            "formula": (
+                "SUM(amount_usd) / NULLIF(COUNT(DISTINCT fct_revenue.account_id), 0)"
+                " + AVG(currency)"
+            ),
             "related_asset_ids": [mart.pk],
         },
     )
@@ -118,13 +119,22 @@ def test_impact_checks_formula_columns_against_the_catalog_and_lists_downstream(
     assert impact["progress"]["rule_text"] == "1 approval"
 
 
+def _directory(**params) -> QuerySet:
+    filters = MetricFilterSet(params, queryset=metrics_list())
+    assert filters.is_valid(), filters.errors
+    return filters.qs
+
+
 def test_directory_filters_and_search(
     example_manifest_catalog, analyst, metric_owner, django_assert_max_num_queries
 ):
-    assert {m.slug for m in metrics_list(q="churn")} >= {"churn-rate", "churned-accounts"}
-    assert all(m.tier == 1 for m in metrics_list(tier=1)) and metrics_list(tier=1)
+    found = _directory(q="churn")
+    assert isinstance(found, QuerySet)  # a search stays a queryset: paginated and counted in SQL
+    assert {m.slug for m in found} >= {"churn-rate", "churned-accounts"}
+    assert found.filter(tier=1).count() == len([m for m in found if m.tier == 1])
+    assert all(m.tier == 1 for m in _directory(tier="1")) and _directory(tier="1")
     with django_assert_max_num_queries(6):
-        rows = list(metrics_list(status="approved"))
+        rows = list(_directory(status="approved"))
         assert len(rows) == Metric.objects.count() == 12
         for metric in rows:
             [o.display for o in metric.owners.all()]

@@ -16,15 +16,17 @@ from metrics_dictionary.models import (
     Review,
     VersionState,
 )
-from metrics_dictionary.services import (
+from metrics_dictionary.services.metrics import metric_update
+from metrics_dictionary.services.proposals import (
     metric_propose,
-    metric_update,
-    metric_version_approve,
     metric_version_propose,
+    metric_version_update,
+)
+from metrics_dictionary.services.reviews import (
+    metric_version_approve,
     metric_version_reject,
     metric_version_request_changes,
     metric_version_submit,
-    metric_version_update,
 )
 from tests.metrics_dictionary.conftest import DEFINITION
 
@@ -309,7 +311,7 @@ def test_invalid_definitions_are_refused_field_by_field(analyst):
     ],
 )
 def test_type_params_are_validated_per_metricflow_type(metric_type, params, ok):
-    from metrics_dictionary.definitions import type_params_errors
+    from metrics_dictionary.services.definitions import type_params_errors
 
     assert (type_params_errors(metric_type, params, formula="") == []) is ok
 
@@ -323,7 +325,7 @@ def test_metric_facts_change_is_for_owners_and_governance(
 
 
 def test_discussion_comments_need_analyst_or_above(proposed, analyst, viewer):
-    from metrics_dictionary.services import metric_comment_add
+    from metrics_dictionary.services.metrics import metric_comment_add
 
     comment = metric_comment_add(
         metric=proposed.metric, body="Should refunds count?", actor=analyst
@@ -339,7 +341,7 @@ def test_discussion_comments_need_analyst_or_above(proposed, analyst, viewer):
 
 
 def test_owners_are_replaced_per_type_and_audited(proposed, metric_owner, second_owner, reviewer):
-    from metrics_dictionary.services import metric_owners_set
+    from metrics_dictionary.services.metrics import metric_owners_set
 
     team = Team.objects.create(name="Data platform")
     metric_owners_set(
@@ -387,7 +389,7 @@ def test_a_mail_server_error_does_not_fail_the_finished_action(
     def broken(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server went away")
 
-    monkeypatch.setattr("metrics_dictionary.notifications.send_mail", broken)
+    monkeypatch.setattr("metrics_dictionary.services.notifications.send_mail", broken)
     with django_capture_on_commit_callbacks(execute=True):
         version = metric_version_submit(version=proposed, actor=analyst)
     version.refresh_from_db()

@@ -10,11 +10,12 @@ from django.utils import timezone
 from config.celery import app
 from config.schedules import BEAT_SCHEDULE
 from metrics_dictionary.models import Webhook, WebhookDelivery
-from metrics_dictionary.webhooks import deliveries_stuck
+from metrics_dictionary.services.webhook_delivery import deliveries_stuck
 
 
 def test_dictionary_beat_entries_name_registered_tasks_and_expire():
-    import metrics_dictionary.tasks  # noqa: F401 - registers the tasks (a worker autodiscovers them)
+    # Registers the tasks, as a worker's autodiscovery does.
+    import metrics_dictionary.tasks  # noqa: F401
 
     entries = {
         k: v for k, v in BEAT_SCHEDULE.items() if v["task"].startswith("metrics_dictionary.")

@@ -10,20 +10,16 @@ import pytest
 
 from metrics_dictionary.errors import Forbidden
 from metrics_dictionary.models import WebhookDelivery
-from metrics_dictionary.services import (
-    metric_propose,
-    metric_version_approve,
-    metric_version_submit,
-    webhook_create,
-    webhook_secret_rotate,
-)
-from metrics_dictionary.tasks import deliver_webhook
-from metrics_dictionary.webhooks import (
+from metrics_dictionary.services.proposals import metric_propose
+from metrics_dictionary.services.reviews import metric_version_approve, metric_version_submit
+from metrics_dictionary.services.webhook_delivery import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     backoff_seconds,
     signature_valid,
 )
+from metrics_dictionary.services.webhooks import webhook_create, webhook_secret_rotate
+from metrics_dictionary.tasks import deliver_webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +205,7 @@ def test_webhook_create_command_prints_the_secret_once(admin_user, viewer):
     from django.core.management.base import CommandError
 
     from metrics_dictionary.models import Webhook
-    from metrics_dictionary.webhooks import webhook_secret
+    from metrics_dictionary.services.webhook_delivery import webhook_secret
 
     out = io.StringIO()
     call_command(

@@ -14,19 +14,19 @@ from django.utils import timezone
 from governance.models import AuditEvent
 from metrics_dictionary.errors import DefinitionInvalid, Forbidden
 from metrics_dictionary.models import Webhook, WebhookDelivery
-from metrics_dictionary.services import (
-    webhook_create,
-    webhook_delete,
-    webhook_ping,
-    webhook_secret_rotate,
-    webhook_update,
-)
-from metrics_dictionary.webhooks import (
+from metrics_dictionary.services.webhook_delivery import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     sign,
     signature_valid,
     webhook_secret,
+)
+from metrics_dictionary.services.webhooks import (
+    webhook_create,
+    webhook_delete,
+    webhook_ping,
+    webhook_secret_rotate,
+    webhook_update,
 )
 from tests.factories import token_client
 from tests.metrics_dictionary.test_webhooks import Receiver

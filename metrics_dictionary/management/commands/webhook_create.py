@@ -7,11 +7,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from metrics_dictionary.errors import WorkflowError
 from metrics_dictionary.models import SUBSCRIBABLE_EVENTS
-from metrics_dictionary.services import webhook_create
+from metrics_dictionary.services.webhooks import webhook_create
 
 
 class Command(BaseCommand):
-    help = "Create a webhook for metric events; prints the HMAC secret once (store it in the receiver)."
+    help = (
+        "Create a webhook for metric events; prints the HMAC secret once (store it in the "
+        "receiver)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("url")
@@ -47,7 +50,8 @@ class Command(BaseCommand):
         except WorkflowError as exc:
             raise CommandError(f"{exc.message} {exc.errors or ''}".strip()) from None
         self.stdout.write(
-            f"Webhook #{hook.pk} “{hook.name}” → {hook.url} ({', '.join(hook.events) or 'all events'})"
+            f"Webhook #{hook.pk} “{hook.name}” → {hook.url} "
+            f"({', '.join(hook.events) or 'all events'})"
         )
         if secret:
             self.stdout.write(f"Signing secret (shown once): {secret}")

@@ -19,9 +19,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from metrics_dictionary.models import Webhook, WebhookDelivery
+from metrics_dictionary.models import Metric, MetricVersion, Webhook, WebhookDelivery
 
 SIGNATURE_HEADER = "X-Lexicon-Signature"
 TIMESTAMP_HEADER = "X-Lexicon-Timestamp"
@@ -71,6 +72,32 @@ def _body(event: str, payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def metric_payload(metric: Metric, version: MetricVersion | None) -> dict[str, Any]:
+    """The ``metric`` (and ``version``) part of the payload of a metric event."""
+    payload: dict[str, Any] = {
+        "metric": {
+            "slug": metric.slug,
+            "name": metric.name,
+            "tier": metric.tier,
+            "domain": metric.domain,
+            "status": metric.status,
+            "defined_in_dbt": metric.defined_in_dbt,
+            "url": settings.LEXICON_BASE_URL
+            + reverse("metrics_dictionary:metric", args=[metric.slug]),
+        },
+    }
+    if version is not None:
+        payload["version"] = {
+            "number": version.number,
+            "label": version.label,
+            "formula": version.formula,
+            "type": version.metric_type,
+            "change_summary": version.change_summary,
+            "proposed_by": version.proposed_by.username if version.proposed_by else None,
+        }
+    return payload
+
+
 def deliveries_create(*, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """One delivery per active webhook subscribed to ``event``, sent after commit."""
     body = _body(event, payload)
@@ -108,14 +135,15 @@ def delivery_dispatch(delivery_id: int) -> None:
 
 
 def backoff_seconds(retries: int) -> int:
-    """Wait before retry number ``retries + 1``: 30 s, 60 s, 120 s ... (LEXICON_WEBHOOK_BACKOFF_SECONDS
-    doubled per retry), at most an hour."""
+    """Wait before retry number ``retries + 1``: 30 s, 60 s, 120 s ...
+    (LEXICON_WEBHOOK_BACKOFF_SECONDS doubled per retry), at most an hour."""
     return min(3600, settings.LEXICON_WEBHOOK_BACKOFF_SECONDS * 2**retries)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: int) -> int:
     """POST and return the status code; raises ``urllib.error.URLError`` / ``OSError``."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - admin-set http(s) URL
+    # An http(s) URL an admin set (checked when the webhook was saved).
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return response.status

@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from catalog.models import Asset, Column
 from governance.services import audit_record
-from metrics_dictionary.formula import type_family
 from metrics_dictionary.models import ChangeLogEntry, Metric, MetricStatus, WebhookEvent
+from metrics_dictionary.services._common import notify_after_commit
+from metrics_dictionary.services.formula import type_family
+from metrics_dictionary.services.webhook_delivery import deliveries_create, metric_payload
 
 
 def drift_reasons(metric: Metric) -> list[dict[str, Any]]:
@@ -46,7 +48,9 @@ def drift_reasons(metric: Metric) -> list[dict[str, Any]]:
                     "kind": "column_removed",
                     "asset": snap["asset"],
                     "column": snap["column"],
-                    "message": f"Column {snap['column']} of {snap['asset']} was removed or renamed.",
+                    "message": (
+                        f"Column {snap['column']} of {snap['asset']} was removed or renamed."
+                    ),
                 }
             )
         elif (
@@ -63,7 +67,10 @@ def drift_reasons(metric: Metric) -> list[dict[str, Any]]:
                     "column": snap["column"],
                     "old_type": snap["data_type"],
                     "new_type": column.data_type,
-                    "message": f"Column {where} changed type from {snap['data_type']} to {column.data_type}.",
+                    "message": (
+                        f"Column {where} changed type from {snap['data_type']} "
+                        f"to {column.data_type}."
+                    ),
                 }
             )
     for asset in version.related_assets.all():
@@ -105,8 +112,6 @@ def drift_reasons(metric: Metric) -> list[dict[str, Any]]:
 def metric_drift_check(metric: Metric, *, notify: bool = True) -> list[dict[str, Any]]:
     """Re-check one metric; flag or clear it. Notifies owners and webhooks only when the
     set of problems changed and ``notify`` is on. Returns the current reasons."""
-    from metrics_dictionary.services import _metric_payload, _notify, _webhook_emit
-
     metric = (
         Metric.objects.select_for_update(of=("self",))
         .select_related("current_version")
@@ -141,10 +146,10 @@ def metric_drift_check(metric: Metric, *, notify: bool = True) -> list[dict[str,
             title=f"{metric.name} needs attention",
             summary=" ".join(r["message"] for r in reasons),
         )
-        _notify("needs_attention", metric.pk)
-        _webhook_emit(
-            WebhookEvent.NEEDS_ATTENTION,
-            {**_metric_payload(metric, metric.current_version), "reasons": reasons},
+        notify_after_commit("needs_attention", metric.pk)
+        deliveries_create(
+            event=WebhookEvent.NEEDS_ATTENTION,
+            payload={**metric_payload(metric, metric.current_version), "reasons": reasons},
         )
     return reasons
 

@@ -1,14 +1,45 @@
-"""The Atom feed of the change log (approved changes, deprecations, retirements)."""
+"""The change log: the release-notes page (approved changes, deprecations, retirements)
+and its Atom feed, with the same filters (domain, owner, tier)."""
 
 from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_GET
 
+from lexicon_core.htmx import render_page
+from lexicon_core.permissions import view_allows
+from lexicon_core.tiers import Tier
+from metrics_dictionary import selectors
 from metrics_dictionary.models import ChangeLogEntry
-from metrics_dictionary.selectors import changelog
+
+
+@view_allows("catalog.view")
+@require_GET
+def changes(request: HttpRequest) -> HttpResponse:
+    """Release notes: approved changes and deprecations, filtered by domain, owner, tier."""
+    filters = {k: request.GET.get(k, "") for k in ("domain", "owner", "tier")}
+    entries = selectors.changelog(
+        domain=filters["domain"], owner=filters["owner"], tier=filters["tier"] or None
+    )
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return render_page(
+        request,
+        "metrics_dictionary/changes.html",
+        {
+            "page": Paginator(entries, 30).get_page(request.GET.get("page")),
+            "filters": filters,
+            "domains": [d for d, _n in selectors.metric_facets()["domain"]],
+            "owners": selectors.metric_owner_names(),
+            "tiers": Tier.choices,
+            "feed_url": reverse("metrics_dictionary:changelog_feed")
+            + (f"?{query}" if query else ""),
+        },
+        fragment="metrics_dictionary/partials/_changes_list.html",
+    )
 
 
 class ChangeLogFeed(Feed):
@@ -21,8 +52,6 @@ class ChangeLogFeed(Feed):
     subtitle = "Approved metric changes and deprecations"
 
     def __call__(self, request: HttpRequest, *args, **kwargs):
-        from lexicon_core.permissions import view_allows
-
         return view_allows("catalog.view")(super().__call__)(request, *args, **kwargs)
 
     def get_object(self, request: HttpRequest, *args, **kwargs) -> dict[str, str]:
@@ -32,7 +61,7 @@ class ChangeLogFeed(Feed):
         return reverse("metrics_dictionary:index")
 
     def items(self, obj: dict[str, str]):
-        return changelog(
+        return selectors.changelog(
             domain=obj["domain"], owner=obj["owner"], tier=obj["tier"] or None, limit=50
         )
 

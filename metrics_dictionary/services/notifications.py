@@ -1,6 +1,7 @@
 """Emails of the metric dictionary (Django mail): who hears about what.
 
-- review requested -> the metric's reviewers (owners, governance reviewers, admins) but not the proposer
+- review requested -> the metric's reviewers (owners, governance reviewers, admins) but not
+  the proposer
 - an approval recorded but not yet enough -> the proposer
 - published / changes requested / rejected -> the proposer and the owners
 - deprecated -> the owners and the proposers of open versions
@@ -86,8 +87,8 @@ def notify(kind: str, object_id: int, extra: dict[str, Any] | None = None) -> in
     if kind == "approval_recorded":
         return _send(
             f"{metric.name} v{version.number}: approved by {by}, more approvals needed",
-            f"{by} approved v{version.number} of {metric.name}; it needs more approvals before it is "
-            f"published.{comment}\n\n{link}\n",
+            f"{by} approved v{version.number} of {metric.name}; it needs more approvals before "
+            f"it is published.{comment}\n\n{link}\n",
             proposer,
         )
     if kind == "published":

@@ -31,9 +31,8 @@ from sqlglot import exp
 from catalog.dbt.extract import digest
 from catalog.models import Asset, AssetKind, Column, IngestRun, Project
 from governance.services import audit_record
-from metrics_dictionary.definitions import definition_clean
+from lexicon_core.tiers import TIERS, Tier
 from metrics_dictionary.errors import DefinitionInvalid
-from metrics_dictionary.formula import parse_expressions
 from metrics_dictionary.models import (
     Metric,
     MetricOwner,
@@ -43,6 +42,11 @@ from metrics_dictionary.models import (
     OwnerType,
     VersionState,
 )
+from metrics_dictionary.services._common import notify_after_commit
+from metrics_dictionary.services.definitions import definition_clean
+from metrics_dictionary.services.formula import parse_expressions
+from metrics_dictionary.services.proposals import write_definition
+from metrics_dictionary.services.reviews import publish
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +251,8 @@ class _Resolver:
 
         try:
             return tree.transform(swap).sql(), measures
-        except Exception:  # noqa: BLE001 - an odd expression keeps its dbt text rather than failing an ingest
+        except Exception:  # noqa: BLE001
+            # An odd expression keeps its dbt text rather than failing an ingest.
             return expr_sql, measures
 
     @staticmethod
@@ -406,7 +411,7 @@ def definition_from_dbt(metric: Asset, resolver: _Resolver) -> dict[str, Any]:
 
 
 def _tier(asset: Asset) -> int:
-    return asset.dbt_tier if asset.dbt_tier in (1, 2, 3) else 3
+    return asset.dbt_tier if asset.dbt_tier in TIERS else Tier.TIER_3
 
 
 def _owners(metric: Metric, asset: Asset) -> None:
@@ -443,12 +448,10 @@ def _unique_slug(name: str) -> str:
 def _write_version(
     metric: Metric, number: int, clean: dict[str, Any], dbt_digest: str, state: str
 ) -> MetricVersion:
-    from metrics_dictionary.services import _write_definition
-
     version = MetricVersion(
         metric=metric, number=number, source="dbt", dbt_digest=dbt_digest, label=clean["label"]
     )
-    _write_definition(version, clean)
+    write_definition(version, clean)
     if state != VersionState.DRAFT:
         MetricVersion.objects.filter(pk=version.pk).update(
             state=state,
@@ -466,8 +469,6 @@ def dbt_metrics_import(
     """Create or update dictionary metrics from the project's dbt metrics. Returns how many
     metrics were created or got a new version. Called inside the ingest transaction;
     problems go to ``warnings_out`` (the ingest run's warnings)."""
-    from metrics_dictionary.services import _notify, _publish
-
     resolver = _Resolver(project)
     if not resolver.metrics:
         return 0
@@ -508,7 +509,7 @@ def dbt_metrics_import(
                 obj=metric,
                 after={"dbt_unique_id": asset.unique_id, "run": run.pk if run else None},
             )
-            _publish(metric, version, None)
+            publish(metric, version, None)
             written += 1
             continue
         latest = metric.versions.filter(source="dbt").order_by("-number").first()
@@ -543,7 +544,7 @@ def dbt_metrics_import(
             obj=version,
             after={"source": "dbt", "run": run.pk if run else None},
         )
-        _notify("review_requested", version.pk)
+        notify_after_commit("review_requested", version.pk)
         written += 1
     if warnings_out is not None:
         warnings_out.extend(warnings)

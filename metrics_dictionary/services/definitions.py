@@ -12,8 +12,8 @@ from typing import Any
 
 from catalog.models import Asset, Column
 from metrics_dictionary.errors import DefinitionInvalid
-from metrics_dictionary.formula import formula_parse_error
 from metrics_dictionary.models import CONTENT_FIELDS, MetricType
+from metrics_dictionary.services.formula import formula_parse_error
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 _WINDOW_RE = re.compile(r"^\s*\d+\s+(day|week|month|quarter|year)s?\s*$", re.IGNORECASE)
