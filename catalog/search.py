@@ -216,6 +216,7 @@ def search_documents_sync(asset_ids: Iterable[int]) -> int:
             vocabulary |= (
                 _words(asset.name) | _words(asset.label) | _words(" ".join(asset.tags or []))
             )
+        _apply_signal_sources(docs)
         SearchDocument.objects.bulk_create(
             docs,
             batch_size=500,
@@ -259,13 +260,33 @@ def search_documents_sync(asset_ids: Iterable[int]) -> int:
     return written
 
 
-def search_signals_set(asset_id: int, **signals) -> None:
-    """Update ranking signals (tier, popularity, deprecated, certified) of one document."""
-    allowed = {"tier", "popularity", "deprecated", "certified"}
-    unknown = set(signals) - allowed
+SIGNALS = frozenset({"tier", "popularity", "deprecated", "certified"})
+
+
+def _signals_checked(signals: dict) -> dict:
+    unknown = set(signals) - SIGNALS
     if unknown:
         raise ValueError(f"not a ranking signal: {', '.join(sorted(unknown))}")
-    SearchDocument.objects.filter(asset_id=asset_id).update(**signals)
+    return signals
+
+
+def _apply_signal_sources(docs: list[SearchDocument]) -> None:
+    """Lay the registered sources' signals (a reviewer's tier, a deprecation notice) over
+    documents just built from dbt's facts, so that a rebuild never undoes a person's decision."""
+    from lexicon_core.extensions import search_signal_sources
+
+    by_id = {doc.asset_id: doc for doc in docs}
+    for source in search_signal_sources():
+        for asset_id, signals in source.fn(list(by_id)).items():
+            doc = by_id.get(asset_id)
+            if doc is not None:
+                for key, value in _signals_checked(signals).items():
+                    setattr(doc, key, value)
+
+
+def search_signals_set(asset_id: int, **signals) -> None:
+    """Update ranking signals (tier, popularity, deprecated, certified) of one document."""
+    SearchDocument.objects.filter(asset_id=asset_id).update(**_signals_checked(signals))
 
 
 # ---------------------------------------------------------------------------- backends

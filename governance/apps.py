@@ -70,10 +70,18 @@ class GovernanceConfig(AppConfig):
     def _register_extensions() -> None:
         from governance.pii.sync import pii_after_ingest
         from governance.policies import freshness_sla_hours
-        from lexicon_core.extensions import Panel, provide, register_ingest_hook, register_panel
+        from governance.selectors import tier_search_signals
+        from lexicon_core.extensions import (
+            Panel,
+            provide,
+            register_ingest_hook,
+            register_panel,
+            register_search_signals,
+        )
 
         register_ingest_hook("governance.pii_suggestions", pii_after_ingest, order=30)
         provide("freshness_sla", freshness_sla_hours)
+        register_search_signals("governance.tiers", tier_search_signals, order=10)
         for panel in (
             Panel(
                 "asset",

@@ -87,6 +87,14 @@ def effective_tiers(assets: Iterable[int] | QuerySet[Asset]) -> dict[int, Effect
     return out
 
 
+def tier_search_signals(asset_ids: list[int]) -> dict[int, dict]:
+    """The reviewers' tiers as search signals (registered with catalog's search)."""
+    from governance.models import AssetTier
+
+    decided = AssetTier.objects.filter(asset_id__in=asset_ids).values_list("asset_id", "tier")
+    return {asset_id: {"tier": tier} for asset_id, tier in decided}
+
+
 def effective_tier(asset: Asset) -> EffectiveTier:
     return effective_tiers([asset.pk]).get(asset.pk, NO_TIER)
 

@@ -13,6 +13,8 @@ apps' work shows. Each app registers what it contributes in its ``AppConfig.read
   description and columns; the browse page's links; the ingest pages), loaded from the
   contributing app's URL.
 - **scorecard KPIs**: ``register_kpi(key, order=...)``, a provider computing one KPI.
+- **search signals**: ``register_search_signals(name, fn, order=...)``, people's decisions
+  (tiers, deprecations) that catalog lays over a search document it rebuilds.
 - **providers**: one function answering one question for a lower app, e.g. the freshness
   SLA of assets (``provide("freshness_sla", fn)`` / ``provider("freshness_sla")``).
 
@@ -126,6 +128,32 @@ def register_kpi(key: str, *, order: int) -> Callable[[Callable], Callable]:
 
 def kpi_providers() -> list[KpiProvider]:
     return sorted(_KPIS.values(), key=lambda p: (p.order, p.key))
+
+
+# --------------------------------------------------------------------------- search signals
+
+
+@dataclass(frozen=True)
+class SignalSource:
+    name: str
+    fn: Callable[[list[int]], dict[int, dict[str, Any]]]
+    order: int
+
+
+_SIGNAL_SOURCES: dict[str, SignalSource] = {}
+
+
+def register_search_signals(
+    name: str, fn: Callable[[list[int]], dict[int, dict[str, Any]]], *, order: int
+) -> None:
+    """``fn(asset_ids) -> {asset_id: {signal: value}}``: what people decided about these assets
+    (a reviewer's tier, a deprecation), laid over the search documents whenever catalog
+    rebuilds them from dbt's facts, by ``order`` (a later source wins)."""
+    _register(_SIGNAL_SOURCES, name, SignalSource(name, fn, order), same=lambda old: old.fn is fn)
+
+
+def search_signal_sources() -> list[SignalSource]:
+    return sorted(_SIGNAL_SOURCES.values(), key=lambda s: (s.order, s.name))
 
 
 # --------------------------------------------------------------------------- providers

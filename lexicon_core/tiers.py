@@ -14,6 +14,10 @@ class Tier(models.IntegerChoices):
 TIERS: tuple[int, ...] = tuple(Tier.values)
 
 
-def tier_label(tier: int | None) -> str:
-    """ "Tier 2", or "No tier" for an asset without one."""
-    return Tier(tier).label if tier in TIERS else "No tier"
+def tier_label(tier: int | str | None) -> str:
+    """'Tier 2' for 2 or "2" (a facet or query value); 'No tier' for anything else."""
+    try:
+        number = int(tier)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "No tier"
+    return Tier(number).label if number in TIERS else "No tier"

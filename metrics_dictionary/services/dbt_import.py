@@ -29,7 +29,7 @@ from django.utils.text import slugify
 from sqlglot import exp
 
 from catalog.dbt.extract import digest
-from catalog.models import Asset, AssetKind, Column, IngestRun, Project
+from catalog.models import Asset, AssetKind, IngestRun, Project
 from governance.services import audit_record
 from lexicon_core.tiers import TIERS, Tier
 from metrics_dictionary.errors import DefinitionInvalid
@@ -549,7 +549,3 @@ def dbt_metrics_import(
     if warnings_out is not None:
         warnings_out.extend(warnings)
     return written
-
-
-def related_columns_of(version: MetricVersion) -> list[Column]:
-    return list(version.related_columns.select_related("asset"))

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import template
 
-from lexicon_core.tiers import tier_label as _tier_label
 from metrics_dictionary.models import MetricType
 
 register = template.Library()
@@ -19,15 +18,6 @@ def _name(value: Any) -> str:
         extra = value.get("filter")
         return f"{name} (where {extra})" if extra else name
     return str(value or "")
-
-
-@register.filter
-def tier_label(tier: Any) -> str:
-    """“Tier 2” for 2 or "2" (a facet value); "No tier" otherwise."""
-    try:
-        return _tier_label(int(tier))
-    except (TypeError, ValueError):
-        return _tier_label(None)
 
 
 @register.filter

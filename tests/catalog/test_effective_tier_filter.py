@@ -66,3 +66,36 @@ def test_the_tier_choices_of_the_browse_page_name_every_tier(example_catalog, vi
     options = re.findall(r'<option value="(\d)"[^>]*>(Tier \d)</option>', html)
     assert options == [("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3")]
     assert '?tier=1">Tier 1</a>' in html
+
+
+def test_a_reviewers_tier_survives_a_reingest_and_a_reindex(
+    example_catalog, viewer_client, reviewer, tmp_path
+):
+    import io
+
+    from django.core.management import call_command
+
+    from catalog.models import SearchDocument
+    from governance.services import asset_tier_clear
+    from tests.factories import example_json, ingest_ok, write_json
+
+    users = Asset.objects.get(name="dim_users", kind="model")
+    asset_tier_set(asset=users, tier=3, reason="internal only", actor=reviewer)
+
+    # An ingest that changes the model rebuilds its search document from dbt's facts ...
+    manifest = example_json()
+    manifest["nodes"][users.unique_id]["description"] = "Users, described anew."
+    ingest_ok(write_json(tmp_path / "manifest.json", manifest), project="saas_analytics")
+    users.refresh_from_db()
+    assert users.description == "Users, described anew."
+    # ... and the reviewer's tier is laid over it again, for the filter and the facet alike.
+    assert SearchDocument.objects.get(asset=users).tier == 3
+    page = viewer_client.get("/catalog/", {"tier": "3", "kind": "model"}).content.decode()
+    assert "dim_users</a>" in page
+
+    call_command("search_reindex", stdout=io.StringIO())
+    assert SearchDocument.objects.get(asset=users).tier == 3
+
+    asset_tier_clear(asset=users, actor=reviewer)
+    call_command("search_reindex", stdout=io.StringIO())
+    assert SearchDocument.objects.get(asset=users).tier == 2
