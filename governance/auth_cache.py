@@ -3,7 +3,7 @@
 Each page and each htmx fragment it loads would otherwise read the user's row and their
 role groups from the database before doing any work of its own: two queries per request,
 a large share of a small fragment's cost. :class:`CachedModelBackend` keeps the user,
-with their roles already resolved (``catalog.permissions.user_roles``), in the cache
+with their roles already resolved (``lexicon_core.roles.user_roles``), in the cache
 (Redis in production) and drops the entry whenever anything it holds changes: the user
 row (password, active flag, superuser, last sign-in), their group memberships from either
 side, or a group itself. An entry also expires after ``TTL_SECONDS``, so a change made
