@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,19 +10,9 @@ from rest_framework.views import APIView
 
 from catalog.models import Asset, Column
 from lexicon_core.permissions import Allows
+from lineage.api.serializers import ExplainInputSerializer, QueryLogIngestInputSerializer
 from lineage.explain import ExplainInputError, explain
 from lineage.selectors import MAX_DEPTH, asset_graph, column_graph
-
-
-class ExplainInputSerializer(serializers.Serializer):
-    sql = serializers.CharField(trim_whitespace=False)
-    dialect = serializers.CharField(required=False, default="ansi")
-    schema = serializers.DictField(
-        required=False, allow_null=True, help_text='{"db.schema.table": {"column": "type"}}'
-    )
-    default_db = serializers.CharField(required=False, allow_blank=True, default="")
-    default_schema = serializers.CharField(required=False, allow_blank=True, default="")
-    id = serializers.CharField(required=False, allow_null=True)
 
 
 class ExplainView(APIView):
@@ -90,28 +80,6 @@ class ColumnLineageView(APIView):
 
 
 # ------------------------------------------------------------------------ query logs and usage
-
-
-class QueryLogIngestInputSerializer(serializers.Serializer):
-    """Multipart upload of one query-log export (gzip accepted)."""
-
-    file = serializers.FileField(
-        help_text="Query-log export: Snowflake QUERY_HISTORY, BigQuery JOBS, "
-        "Redshift SYS_QUERY_HISTORY or PostgreSQL csvlog (CSV or JSON lines)"
-    )
-    source = serializers.CharField(
-        max_length=100, help_text="Query-log source name; created on first use"
-    )
-    format = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Reader name; detected from the file when left out",
-    )
-    access_history = serializers.FileField(
-        required=False, help_text="Snowflake ACCESS_HISTORY export"
-    )
-    query_text = serializers.FileField(required=False, help_text="Redshift SYS_QUERY_TEXT export")
 
 
 class QueryLogIngestView(APIView):
