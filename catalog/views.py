@@ -13,6 +13,7 @@ from catalog.filters import AssetFilter, search_scope
 from catalog.forms import DbtUploadForm
 from catalog.models import Asset, AssetKind, IngestRun, Project
 from lexicon_core.extensions import panel_urls, panels
+from lexicon_core.generation import cached
 from lexicon_core.htmx import render_page, wants_fragment
 from lexicon_core.permissions import allowed, view_allows
 from lexicon_core.tiers import Tier
@@ -133,7 +134,8 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["tests"] = selectors.asset_quality(asset)
     if wants_fragment(request) and tab in own_tabs:
         return render(request, f"catalog/partials/_asset_tab_{tab}.html", context)
-    context["header"] = selectors.asset_header(asset)
+    # The badges (several queries) are the same for every reader until something is written.
+    context["header"] = cached(f"asset-header:{asset.pk}", lambda: selectors.asset_header(asset))
     return render(request, "catalog/asset_detail.html", context)
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog.models import Asset
+from lexicon_core.generation import cached_fragment
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import view_allows
 from lexicon_core.tiers import TIERS, Tier
@@ -22,6 +23,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @view_allows("catalog.view")
 @require_GET
+@cached_fragment()
 def asset_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The Lineage tab of an asset page: what it reads from and what reads from it."""
     asset = get_object_or_404(Asset, pk=pk)
@@ -32,6 +34,7 @@ def asset_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @view_allows("catalog.view")
 @require_GET
+@cached_fragment()
 def asset_usage_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The Usage tab: queries per day, top users, top queries and most used columns."""
     from django.conf import settings

@@ -20,12 +20,14 @@ from governance.selectors import (
     effective_owners,
     effective_tier,
 )
+from lexicon_core.generation import cached_fragment
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import allowed, view_allows
 
 
 @view_allows("catalog.view")
 @require_GET
+@cached_fragment()
 def asset_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The History tab of an asset page: ingest changes and people's edits together."""
     asset = get_object_or_404(Asset, pk=pk)
@@ -38,6 +40,7 @@ def asset_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @view_allows("catalog.view")
 @require_GET
+@cached_fragment()
 def asset_owners_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """Effective owners (a person's choice, else dbt's) with their type and origin."""
     asset = get_object_or_404(Asset, pk=pk)
@@ -133,6 +136,7 @@ def asset_tier_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @view_allows("catalog.view")
 @require_GET
+@cached_fragment()
 def asset_policy_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """Pass/fail badges of the asset's tier policy checks (loaded into the asset page)."""
     asset = get_object_or_404(Asset, pk=pk)
@@ -146,6 +150,7 @@ def asset_policy_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @view_allows("catalog.view")
 @require_GET
+@cached_fragment()
 def asset_description_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The description on the asset's Overview tab: a person's, else dbt's, with its origin."""
     return _description_panel(request, get_object_or_404(Asset, pk=pk))

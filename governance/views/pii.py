@@ -18,6 +18,7 @@ from governance.pii.effective import effective_for, effective_many
 from governance.pii.review import ReviewError, column_classifications_review
 from governance.selectors import NO_TIER, effective_tiers
 from governance.services import column_classification_decide
+from lexicon_core.generation import cached_fragment
 from lexicon_core.htmx import render_page
 from lexicon_core.permissions import allowed, view_allows
 
@@ -145,6 +146,7 @@ def column_classify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @view_allows("catalog.view")
 @require_GET
+@cached_fragment()
 def asset_columns_pii(request: HttpRequest, pk: int) -> HttpResponse:
     """Out-of-band swaps filling the PII cell of each row of an asset's Columns tab."""
     columns = list(Column.objects.filter(asset_id=pk, removed_at__isnull=True))

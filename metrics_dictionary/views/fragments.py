@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from catalog.models import Asset
+from lexicon_core.generation import cached_fragment
 from lexicon_core.permissions import view_allows
 from metrics_dictionary import selectors
 from metrics_dictionary.models import Metric
@@ -14,6 +15,7 @@ from metrics_dictionary.models import Metric
 
 @view_allows("catalog.view")
 @require_GET
+@cached_fragment()
 def asset_deprecation_banner(request: HttpRequest, pk: int) -> HttpResponse:
     """The deprecation notice of a catalog asset (empty when it has none); on a metric
     asset, a link to its governed definition in the dictionary."""
