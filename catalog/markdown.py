@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -36,7 +38,14 @@ _TAGS = {
 
 
 def render_markdown(text: str) -> SafeString:
-    html = _md.render(text or "")
+    """Sanitised HTML of ``text``; a pure function, so the last few thousand answers are kept
+    (directory and search pages render the same descriptions over and over)."""
+    return _render(text or "")
+
+
+@lru_cache(maxsize=4096)
+def _render(text: str) -> SafeString:
+    html = _md.render(text)
     clean = nh3.clean(
         html,
         tags=_TAGS,

@@ -3,6 +3,7 @@ comparing versions, comments, a metric's settings (name, tier, domain, owners)."
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -13,8 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lexicon_core.generation import cached
 from lexicon_core.htmx import render_page, wants_fragment
 from lexicon_core.permissions import allowed, check, view_allows
+from lexicon_core.roles import user_roles
 from metrics_dictionary import selectors
 from metrics_dictionary.errors import WorkflowError
 from metrics_dictionary.filters import MetricFilterSet
@@ -60,13 +63,27 @@ def index(request: HttpRequest) -> HttpResponse:
         "can_ingest": allowed(request.user, "ingest.run"),
         "can_manage_webhooks": allowed(request.user, "webhook.manage"),
     }
-    return render_page(
-        request,
-        "metrics_dictionary/index.html",
-        context,
-        fragment="metrics_dictionary/partials/_directory_results.html",
-        status=200 if valid else 400,
-    )
+    context["results"] = _directory_results(request, context, cacheable=valid and not mine)
+    if wants_fragment(request):
+        return HttpResponse(context["results"], status=200 if valid else 400)
+    return render(request, "metrics_dictionary/index.html", context, status=200 if valid else 400)
+
+
+def _directory_results(request: HttpRequest, context: dict, *, cacheable: bool) -> str:
+    """The result list, rendered; the same for every reader with the same roles and query
+    until something is written ("mine" is each reader's own, never kept)."""
+    from django.template.loader import render_to_string
+
+    def results() -> str:
+        return render_to_string(
+            "metrics_dictionary/partials/_directory_results.html", context, request=request
+        )
+
+    if not cacheable:
+        return results()
+    roles = ",".join(sorted(user_roles(request.user)))
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return cached(f"metric-directory:{digest}:{roles}", results)
 
 
 def _tab_context(request: HttpRequest, metric: Metric, tab: str) -> dict[str, Any]:
