@@ -124,3 +124,35 @@ def test_healthz_reports_every_part_ok_with_a_worker(worker, client):
     assert (body["database"], body["broker"], body["worker"]) == ("ok", "ok", "ok")
     assert body["mode"] == "distributed"
     assert settings.REDIS_URL
+
+
+def _ingest_on_the_worker(client_api, manifest: bytes) -> IngestRun:
+    files = {"manifest": SimpleUploadedFile("manifest.json", manifest)}
+    response = client_api.post("/api/v1/ingest/dbt/", files, format="multipart")
+    assert response.status_code == 202, response.content
+    run = IngestRun.objects.get(pk=response.json()["id"])
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not run.is_finished:
+        time.sleep(0.5)
+        run.refresh_from_db()
+    assert run.status == IngestRun.Status.SUCCEEDED, run.error or f"still {run.status} after 90s"
+    return run
+
+
+def test_a_fragment_cached_by_the_web_process_shows_what_a_worker_wrote(worker, admin_user, client):
+    """The worker's commit moves the catalog generation on in the shared cache, so the page
+    process never serves the fragment it rendered before the worker's ingest."""
+    import json
+
+    client_api = token_client(admin_user)
+    manifest = json.loads((EXAMPLE_TARGET / "manifest.json").read_text())
+    _ingest_on_the_worker(client_api, json.dumps(manifest).encode())
+    asset = Asset.objects.get(project__name="saas_analytics", name="dim_users", kind="model")
+    client.force_login(admin_user)
+    url = f"/governance/assets/{asset.pk}/description/"
+    before = client.get(url).content.decode()
+    assert client.get(url).content.decode() == before  # served from the cache
+
+    manifest["nodes"][asset.unique_id]["description"] = "Rewritten by the second ingest."
+    _ingest_on_the_worker(client_api, json.dumps(manifest).encode())
+    assert "Rewritten by the second ingest." in client.get(url).content.decode()
