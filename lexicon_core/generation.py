@@ -16,6 +16,7 @@ memory cache of a single process, or a dummy cache) it works the same within the
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
 
 KEY = "lexicon:generation"
 DEFAULT_TTL = 30
@@ -69,7 +72,13 @@ def generation_bump() -> None:
 
 
 def _bump_after_commit() -> None:
-    generation_bump()
+    """Never fails the write it follows: with the cache down, entries expire by their ttl."""
+    try:
+        generation_bump()
+    except Exception:
+        logger.exception(
+            "could not move the catalog generation on; cached pages expire in %s s", DEFAULT_TTL
+        )
 
 
 def writes_table(sql: str) -> str | None:
@@ -91,7 +100,7 @@ def _track_writes(execute, sql, params, many, context):
             if not any(fn is _bump_after_commit for _sids, fn, _robust in callbacks):
                 connection.on_commit(_bump_after_commit, robust=True)
         else:
-            generation_bump()
+            _bump_after_commit()
     return result
 
 
@@ -103,7 +112,7 @@ def install(sender=None, connection=None, **kwargs) -> None:
 
 def setting_changed(**kwargs) -> None:
     """``setting_changed`` receiver: what was cached may depend on the old value."""
-    generation_bump()
+    _bump_after_commit()
 
 
 def cached(key: str, compute: Callable[[], Any], *, ttl: int = DEFAULT_TTL) -> Any:
