@@ -71,7 +71,7 @@ def generation_bump() -> None:
         cache.set(KEY, time.time_ns() // 1000, None)
 
 
-def _bump_after_commit() -> None:
+def _bump_quietly() -> None:
     """Never fails the write it follows: with the cache down, entries expire by their ttl."""
     try:
         generation_bump()
@@ -97,10 +97,10 @@ def _track_writes(execute, sql, params, many, context):
             # then this thread's own reads move it first (``generation``).
             connection._lexicon_wrote = True
             callbacks = connection.run_on_commit
-            if not any(fn is _bump_after_commit for _sids, fn, _robust in callbacks):
-                connection.on_commit(_bump_after_commit, robust=True)
+            if not any(fn is _bump_quietly for _sids, fn, _robust in callbacks):
+                connection.on_commit(_bump_quietly, robust=True)
         else:
-            _bump_after_commit()
+            _bump_quietly()
     return result
 
 
@@ -112,7 +112,7 @@ def install(sender=None, connection=None, **kwargs) -> None:
 
 def setting_changed(**kwargs) -> None:
     """``setting_changed`` receiver: what was cached may depend on the old value."""
-    _bump_after_commit()
+    _bump_quietly()
 
 
 def cached(key: str, compute: Callable[[], Any], *, ttl: int = DEFAULT_TTL) -> Any:
@@ -125,22 +125,28 @@ def cached(key: str, compute: Callable[[], Any], *, ttl: int = DEFAULT_TTL) -> A
     return value
 
 
+def reader_key(request: HttpRequest) -> str:
+    """What a role-dependent answer to ``request`` may be cached under: its URL (hashed)
+    and the reader's roles."""
+    from lexicon_core.roles import user_roles
+
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"{digest}:{','.join(sorted(user_roles(request.user)))}"
+
+
 def cached_fragment(ttl: int = DEFAULT_TTL):
     """View decorator for an htmx fragment that depends only on its URL and the reader's
     roles: the rendered 200 answer is kept for this generation. Put it *inside*
     ``view_allows`` so that permission is checked on every request. An answer with a form
     token or a cookie is never kept."""
-    from lexicon_core.roles import user_roles
 
     def decorator(view):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method != "GET":
                 return view(request, *args, **kwargs)
-            roles = ",".join(sorted(user_roles(request.user)))
-            digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
             name = f"{view.__module__}.{view.__name__}"
-            key = f"lexicon:g{generation()}:fragment:{name}:{digest}:{roles}"
+            key = f"lexicon:g{generation()}:fragment:{name}:{reader_key(request)}"
             hit = cache.get(key)
             if hit is not None:
                 content, content_type = hit

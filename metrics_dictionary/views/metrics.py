@@ -3,7 +3,6 @@ comparing versions, comments, a metric's settings (name, tier, domain, owners)."
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -14,10 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lexicon_core.generation import cached
+from lexicon_core.generation import cached, reader_key
 from lexicon_core.htmx import render_page, wants_fragment
 from lexicon_core.permissions import allowed, check, view_allows
-from lexicon_core.roles import user_roles
 from metrics_dictionary import selectors
 from metrics_dictionary.errors import WorkflowError
 from metrics_dictionary.filters import MetricFilterSet
@@ -81,9 +79,7 @@ def _directory_results(request: HttpRequest, context: dict, *, cacheable: bool) 
 
     if not cacheable:
         return results()
-    roles = ",".join(sorted(user_roles(request.user)))
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return cached(f"metric-directory:{digest}:{roles}", results)
+    return cached(f"metric-directory:{reader_key(request)}", results)
 
 
 def _tab_context(request: HttpRequest, metric: Metric, tab: str) -> dict[str, Any]:
