@@ -11,7 +11,7 @@ catalog rebuilds from dbt's facts (which know nothing of our notices).
 from __future__ import annotations
 
 from catalog.dbt.write import IngestOutcome
-from metrics_dictionary.models import DeprecationNotice, Metric, MetricStatus
+from metrics_dictionary.models import OUTGOING_STATUSES, DeprecationNotice, Metric
 
 
 def dictionary_after_ingest(outcome: IngestOutcome) -> None:
@@ -32,7 +32,7 @@ def dictionary_search_signals(asset_ids: list[int]) -> dict[int, dict]:
     ):
         out[asset_id] = {
             "tier": tier,
-            "deprecated": status in (MetricStatus.DEPRECATED, MetricStatus.RETIRED),
+            "deprecated": status in OUTGOING_STATUSES,
         }
     for asset_id in DeprecationNotice.objects.filter(
         asset_id__in=asset_ids, withdrawn_at__isnull=True

@@ -51,6 +51,10 @@ class MetricStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+# Metrics on their way out: no new work should build on them.
+OUTGOING_STATUSES = (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
+
+
 class MetricType(models.TextChoices):
     """MetricFlow's five metric types."""
 

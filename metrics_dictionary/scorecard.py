@@ -14,7 +14,7 @@ from django.urls import reverse
 from governance.scorecard import Kpi, ScorecardData
 from lexicon_core.extensions import register_kpi
 from lexicon_core.tiers import Tier
-from metrics_dictionary.models import Metric, MetricStatus
+from metrics_dictionary.models import OUTGOING_STATUSES, Metric
 
 EXECUTIVE_TIER = Tier.TIER_1
 
@@ -23,7 +23,7 @@ EXECUTIVE_TIER = Tier.TIER_1
 def executive_metrics_approved(data: ScorecardData) -> Kpi:
     metrics = list(
         Metric.objects.filter(tier=EXECUTIVE_TIER)
-        .exclude(status__in=(MetricStatus.DEPRECATED, MetricStatus.RETIRED))
+        .exclude(status__in=OUTGOING_STATUSES)
         .only("slug", "name", "asset_id", "current_version_id", "needs_attention")
         .order_by("slug")
     )

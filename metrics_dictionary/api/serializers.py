@@ -12,10 +12,10 @@ from rest_framework import serializers
 from governance.models import OwnerType
 from lexicon_core.tiers import TIERS, Tier
 from metrics_dictionary.models import (
+    OUTGOING_STATUSES,
     SUBSCRIBABLE_EVENTS,
     DeprecationNotice,
     Metric,
-    MetricStatus,
     MetricType,
     MetricVersion,
     Review,
@@ -276,7 +276,7 @@ class MetricListSerializer(serializers.ModelSerializer):
         ]
 
     def get_deprecated(self, metric: Metric) -> bool:
-        return metric.status in (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
+        return metric.status in OUTGOING_STATUSES
 
     def get_url(self, metric: Metric) -> str:
         return reverse("api-metric-detail", args=[metric.slug])

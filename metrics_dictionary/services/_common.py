@@ -11,7 +11,13 @@ from django.db import transaction
 from lexicon_core.permissions import check
 from lexicon_core.tiers import TIERS
 from metrics_dictionary.errors import Conflict, DefinitionInvalid, Forbidden
-from metrics_dictionary.models import Metric, MetricStatus, MetricVersion, VersionState
+from metrics_dictionary.models import (
+    OUTGOING_STATUSES,
+    Metric,
+    MetricStatus,
+    MetricVersion,
+    VersionState,
+)
 
 logger = logging.getLogger(__package__)  # "metrics_dictionary.services"
 
@@ -50,7 +56,7 @@ def state_refused(version: MetricVersion, wanted: str) -> Conflict:
 
 def metric_status_refresh(metric: Metric) -> None:
     """Draft / in review / approved follow the versions; deprecated and retired are kept."""
-    if metric.status in (MetricStatus.DEPRECATED, MetricStatus.RETIRED):
+    if metric.status in OUTGOING_STATUSES:
         return
     if metric.current_version_id:
         status = MetricStatus.APPROVED

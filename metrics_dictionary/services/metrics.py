@@ -13,7 +13,13 @@ from governance.models import OwnerType, Team
 from governance.services import audit_record
 from lexicon_core.tiers import TIERS
 from metrics_dictionary.errors import DefinitionInvalid
-from metrics_dictionary.models import Comment, Metric, MetricOwner, MetricStatus, MetricVersion
+from metrics_dictionary.models import (
+    OUTGOING_STATUSES,
+    Comment,
+    Metric,
+    MetricOwner,
+    MetricVersion,
+)
 from metrics_dictionary.services._common import require, tier_refused
 
 
@@ -119,7 +125,7 @@ def metric_search_sync(metric: Metric) -> None:
     ranked last when deprecated or retired. dbt-defined metrics use dbt's asset."""
     from catalog.services import dictionary_metric_asset_upsert
 
-    deprecated = metric.status in (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
+    deprecated = metric.status in OUTGOING_STATUSES
     if not metric.defined_in_dbt and metric.current_version_id:
         version = metric.current_version
         asset = dictionary_metric_asset_upsert(

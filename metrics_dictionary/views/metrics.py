@@ -20,7 +20,7 @@ from metrics_dictionary import selectors
 from metrics_dictionary.errors import WorkflowError
 from metrics_dictionary.filters import MetricFilterSet
 from metrics_dictionary.forms import OWNER_FIELDS, CommentForm, MetricSettingsForm
-from metrics_dictionary.models import Metric, MetricStatus, VersionState
+from metrics_dictionary.models import OUTGOING_STATUSES, Metric, MetricStatus, VersionState
 from metrics_dictionary.rules import governance_note
 from metrics_dictionary.services.metrics import metric_comment_add, metric_owners_set, metric_update
 from metrics_dictionary.views._common import metric_arg, metric_or_404, refusal, version_or_404
@@ -142,7 +142,7 @@ def metric_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             "can_propose": metric.status != MetricStatus.RETIRED
             and allowed(request.user, "metric.propose", metric),
-            "can_deprecate": metric.status not in (MetricStatus.DEPRECATED, MetricStatus.RETIRED)
+            "can_deprecate": metric.status not in OUTGOING_STATUSES
             and allowed(request.user, "metric.deprecate", metric),
             "can_manage": allowed(request.user, "metric.manage", metric),
             "can_withdraw": metric.status == MetricStatus.DEPRECATED
