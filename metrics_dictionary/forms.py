@@ -29,7 +29,7 @@ from metrics_dictionary.models import (
     Webhook,
     WebhookEvent,
 )
-from metrics_dictionary.services.definitions import GRAINS, definition_clean
+from metrics_dictionary.services.definitions import GRAINS, TEXT_FIELDS, definition_clean
 
 # (type_params key, form field) per type; conversion keys live under conversion_type_params.
 TYPE_FIELDS: dict[str, list[tuple[str, str]]] = {
@@ -306,21 +306,7 @@ class DefinitionForm(forms.Form):
     def definition(self) -> dict[str, Any]:
         """The definition for ``services.definitions.definition_clean`` and the services."""
         data = self.cleaned_data
-        definition = {
-            f: data.get(f, "")
-            for f in (
-                "label",
-                "description",
-                "formula",
-                "metric_type",
-                "entity_grain",
-                "unit",
-                "format",
-                "caveats",
-                "example_query",
-                "change_summary",
-            )
-        }
+        definition = {f: data.get(f, "") for f in TEXT_FIELDS}
         if self.new_metric and not definition["label"]:
             definition["label"] = data.get("name", "")
         definition["type_params"] = self.type_params()

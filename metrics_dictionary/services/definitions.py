@@ -45,6 +45,8 @@ CONVERSION_KEYS = {
 }
 
 LIST_FIELDS = ("time_grains", "dimensions", "filters")
+# The definition's plain-text fields, in CONTENT_FIELDS order.
+TEXT_FIELDS = tuple(f for f in CONTENT_FIELDS if f not in LIST_FIELDS and f != "type_params")
 TEXT_LIMITS = {"label": 200, "entity_grain": 200, "unit": 50, "format": 50}
 
 
@@ -165,18 +167,7 @@ def definition_clean(data: dict[str, Any], *, base: dict[str, Any] | None = None
     unknown = set(data) - set(out)
     if unknown:
         errors["__all__"] = [f"unknown field(s): {', '.join(sorted(unknown))}"]
-    for key in (
-        "label",
-        "description",
-        "formula",
-        "metric_type",
-        "entity_grain",
-        "unit",
-        "format",
-        "caveats",
-        "example_query",
-        "change_summary",
-    ):
+    for key in TEXT_FIELDS:
         value = out[key]
         if value is None:
             value = ""
